@@ -1,0 +1,44 @@
+/**
+ * The one catalogue of diagnostic codes. `E_` codes are errors (the thing they concern is not
+ * served as written), `W_` codes are warnings (served, but probably not what you meant), `I_`
+ * codes are information.
+ */
+export const diagnosticCodes = {
+  // reading files
+  E_YAML_SYNTAX: 'The file is not valid YAML',
+  E_FILE_READ: 'A manifest file could not be read',
+  W_YAML_WARNING: 'The YAML parser reported a problem it could recover from',
+  E_NOT_AN_OBJECT: 'A YAML document is not a Kubernetes object (a mapping)',
+  // shape of known kinds
+  E_MISSING_FIELD: 'A required field is missing',
+  E_FIELD_TYPE: 'A field has the wrong type',
+  W_UNKNOWN_FIELD: 'A field is not part of the resource schema',
+  E_INVALID_NAME: 'A metadata.name or namespace is not a valid Kubernetes name',
+  W_DEPRECATED_API: 'A deprecated apiVersion was converted',
+  W_PORT_SHORTHAND: 'port: 80 was written where port: {number: 80} is expected',
+  W_PATHTYPE_MISSING: 'pathType is missing and defaults to ImplementationSpecific',
+  E_PATHTYPE_INVALID: 'pathType is not Exact, Prefix or ImplementationSpecific',
+  E_PATH_INVALID: 'A path does not start with "/" or contains characters Ingress rejects',
+  E_HOST_INVALID: 'A host is not a valid DNS name or wildcard',
+  E_BACKEND_INVALID: 'A backend names neither a service nor a resource, or both',
+  W_RESOURCE_BACKEND: 'A resource backend cannot be served locally',
+  E_DUPLICATE_RESOURCE: 'Two resources have the same kind, namespace and name',
+  // Service
+  E_SERVICE_PORT_INVALID: 'A Service port is invalid',
+  E_SERVICE_TYPE_INVALID: 'A Service type is not one Kubernetes knows',
+  // semantics across resources
+  E_SERVICE_NOT_FOUND: 'The Service a backend names does not exist in its namespace',
+  E_SERVICE_PORT_NOT_FOUND: 'The Service has no port with that number or name',
+  W_DUPLICATE_PATH: 'The same host, path and pathType are defined more than once',
+  W_MULTIPLE_DEFAULT_BACKENDS: 'More than one Ingress defines a defaultBackend',
+  W_TLS_HOST_UNUSED: 'A TLS host is not used by any rule',
+  W_TLS_SECRET_NOT_FOUND: 'A TLS secret is not in the folder',
+  W_INGRESS_CLASS_NOT_FOUND: 'ingressClassName names an IngressClass that is not in the folder',
+  W_UNKNOWN_ANNOTATION: 'An annotation is not interpreted by ingress-dev yet',
+  W_MULTIPLE_DEFAULT_CLASSES: 'More than one IngressClass is marked as the default',
+  I_NO_INGRESS: 'No Ingress was found in the folder',
+  // route test files
+  E_TEST_FILE: 'A route test file is invalid',
+} as const;
+
+export type DiagnosticCode = keyof typeof diagnosticCodes;

@@ -1,0 +1,56 @@
+import type { DiagnosticCode } from './catalogue.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** A position in a source file: 1-based line and column. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** End of the offending span, when known; the formatter underlines up to it. */
+  readonly endLine?: number;
+  readonly endCol?: number;
+}
+
+/**
+ * Every problem the tool reports is one of these values. Nothing a user writes throws:
+ * parsers and compilers return what they could build plus a list of diagnostics.
+ */
+export interface Diagnostic extends SourcePosition {
+  readonly code: DiagnosticCode;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly hint: string;
+}
+
+export function createDiagnostic(
+  code: DiagnosticCode,
+  severity: Severity,
+  message: string,
+  at: SourcePosition,
+  hint: string,
+): Diagnostic {
+  const d: Diagnostic = { code, severity, message, file: at.file, line: at.line, col: at.col, hint };
+  if (at.endLine !== undefined && at.endCol !== undefined) {
+    return { ...d, endLine: at.endLine, endCol: at.endCol };
+  }
+  return d;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/** Stable order for output: by file, then position, then severity. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics.toSorted(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.line - b.line ||
+      a.col - b.col ||
+      severityRank[a.severity] - severityRank[b.severity] ||
+      (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+  );
+}

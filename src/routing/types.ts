@@ -1,0 +1,67 @@
+import type { Backend, DefaultBackendRoute, HostKind, Route } from '../model/types.js';
+
+export interface MatchRequest {
+  /** The Host header (or URL authority) as received, possibly with a port; null when absent. */
+  readonly host: string | null;
+  /** The request target's path, possibly with a query string: `/get?x=1`. */
+  readonly path: string;
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** How the request's host was matched against the host index. */
+export interface HostMatch {
+  readonly kind: HostKind | 'none';
+  /** The rule host that matched (`*.example.com` for a wildcard), null for host-less or none. */
+  readonly host: string | null;
+}
+
+/**
+ * The routing outcome: 200 means the request is forwarded to `backend` (the backend's own
+ * answer is not known offline); 503 means a route matched but its backend cannot be reached
+ * (missing Service or port, resource backend); 404 means nothing matched and there is no
+ * defaultBackend.
+ */
+export interface Match {
+  readonly status: 200 | 404 | 503;
+  /** The normalised host used for matching: lower case, no port, no trailing dot. */
+  readonly host: string;
+  readonly hostMatch: HostMatch;
+  /** The winning path rule; null when a defaultBackend served the request or nothing matched. */
+  readonly route: Route | null;
+  /** Set when the request fell through to the Ingress defaultBackend. */
+  readonly defaultBackend: DefaultBackendRoute | null;
+  readonly backend: Backend | null;
+  /** The request target the backend receives (path and query), null for 404. */
+  readonly upstreamPath: string | null;
+}
+
+export type LossReason =
+  | 'other-host' //             the rule is for another host
+  | 'host-rule-matched' //      a host-less rule, but the host matched a host rule
+  | 'exact-host-preferred' //   a wildcard rule, but an exact host rule matched
+  | 'wildcard-one-label' //     `*.example.com` matches exactly one label
+  | 'path-mismatch' //          the path does not match at all
+  | 'exact-mismatch' //         Exact: case-sensitive, whole path, trailing slash counts
+  | 'element-boundary' //       Prefix /foo vs /foobar: matches strings, not path elements
+  | 'shorter-match' //          matched, but a longer path won
+  | 'exact-preferred' //        matched with the same length, Exact beats Prefix
+  | 'duplicate-older-wins' //   the same host, path and pathType; the older definition wins
+  | 'default-backend-shadowed'; // another (older) Ingress's defaultBackend is used
+
+export interface Candidate {
+  readonly id: string;
+  readonly host: string | null;
+  readonly path: string | null;
+  readonly pathType: string | null;
+  readonly reason: LossReason;
+  /** One sentence a user can read: why this candidate lost. */
+  readonly detail: string;
+}
+
+export interface Explanation extends Match {
+  /** Every route that did not win, with the reason; the winner is not in the list. */
+  readonly candidates: readonly Candidate[];
+  /** Profile notes that shaped the result, e.g. "ImplementationSpecific is treated as Prefix". */
+  readonly notes: readonly string[];
+}
