@@ -1,0 +1,42 @@
+import { formatSummary } from '../../diagnostics/format.js';
+import type { CommandSpec, ParsedArgs } from '../args.js';
+import { useColor, writeLine, type CliIO } from '../io.js';
+import { compileProject, formatProjectDiagnostic, resolveProjectDir } from '../project.js';
+
+export const checkCommand: CommandSpec = {
+  name: 'check',
+  summary: 'Check the manifests in a folder and print every problem with file:line:col and a hint.',
+  usage: 'ingress-dev check [dir] [--json] [--strict]',
+  positionals: { min: 0, max: 1 },
+  details: 'Exit status: 1 when there are errors (with --strict, also warnings), 0 otherwise.',
+  options: [
+    { name: 'json', type: 'boolean', description: 'print {"diagnostics": [...]} with files relative to the folder' },
+    { name: 'strict', type: 'boolean', description: 'fail on warnings too' },
+    { name: 'quiet', short: 'q', type: 'boolean', description: 'print errors and warnings only (no information)' },
+  ],
+};
+
+export async function runCheck(args: ParsedArgs, io: CliIO): Promise<number> {
+  const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
+  const project = await compileProject(dir);
+  const strict = args.flags.strict === true;
+  const shown = project.diagnostics.filter((d) => args.flags.quiet !== true || d.severity !== 'info');
+  const failed = project.diagnostics.some((d) => d.severity === 'error' || (strict && d.severity === 'warning'));
+  if (args.flags.json === true) {
+    const diagnostics = shown.map(({ code, severity, message, file, line, col, hint }) => ({ code, severity, message, file, line, col, hint }));
+    writeLine(io.stdout, JSON.stringify({ diagnostics }, null, 2));
+    return failed ? 1 : 0;
+  }
+  const color = useColor(io, io.stdout, args.flags);
+  for (const d of shown) {
+    writeLine(io.stdout, formatProjectDiagnostic(project, io.cwd, d, color));
+    writeLine(io.stdout);
+  }
+  const files = project.load.files.length;
+  const routes = project.table.routes.length;
+  writeLine(io.stdout,
+    `${failed ? '✗' : '✓'} ${files} manifest file${files === 1 ? '' : 's'}, ${project.load.resources.ingresses.length} Ingress, ` +
+    `${routes} route${routes === 1 ? '' : 's'}: ${formatSummary(project.diagnostics)}` +
+    (strict && !failed ? ' (strict)' : strict ? ' (strict: warnings fail)' : ''));
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,105 @@
+import { explainRequest } from '../../routing/match.js';
+import type { Explanation } from '../../routing/types.js';
+import type { CommandSpec, ParsedArgs } from '../args.js';
+import { backendJson, formatBackend } from '../describe.js';
+import { useColor, writeLine, type CliIO } from '../io.js';
+import { compileProject, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
+import { parseRequestTarget } from '../request.js';
+
+export const explainCommand: CommandSpec = {
+  name: 'explain',
+  summary: 'Show which route a request would take and why, without starting anything.',
+  usage: "ingress-dev explain <url-or-path> [dir] [-X METHOD] [-H 'Name: value']... [--json]",
+  positionals: { min: 1, max: 2 },
+  details: [
+    '<url-or-path> is a full URL (http://app.example.com/api?x=1), host/path, or a path (/api).',
+    'A Host header given with -H wins over the URL host. Status 200 means the request is',
+    'forwarded to the backend, 404 that nothing matched, 503 that the backend is missing.',
+  ].join('\n'),
+  options: [
+    { name: 'request', short: 'X', type: 'string', value: 'METHOD', description: 'request method (default GET)' },
+    { name: 'header', short: 'H', type: 'list', value: "'Name: value'", description: 'request header, repeatable' },
+    { name: 'json', type: 'boolean', description: 'print the explanation as JSON' },
+  ],
+};
+
+export async function runExplain(args: ParsedArgs, io: CliIO): Promise<number> {
+  const request = parseRequestTarget(args.positionals[0] ?? '/', (args.flags.header as string[] | undefined) ?? [],
+    (args.flags.request as string | undefined) ?? 'GET');
+  const dir = await resolveProjectDir(io.cwd, args.positionals[1]);
+  const project = await compileProject(dir);
+  const result = explainRequest(project.table, request);
+  if (args.flags.json === true) {
+    writeLine(io.stdout, JSON.stringify(explanationJson(request.url, request.method ?? 'GET', result), null, 2));
+  } else {
+    writeLine(io.stdout, formatExplanation(project, io, request.url, request.method ?? 'GET', result, useColor(io, io.stdout, args.flags)));
+  }
+  return 0;
+}
+
+export function explanationJson(url: string, method: string, e: Explanation): unknown {
+  const r = e.route;
+  const d = e.defaultBackend;
+  return {
+    request: { method, url, host: e.host },
+    status: e.status,
+    route: r === null ? null : {
+      id: r.id, host: r.host, path: r.path, pathType: r.pathType, matchAs: r.matchAs, ingress: r.ingress,
+      source: { file: r.source.file, line: r.source.line, col: r.source.col },
+    },
+    defaultBackend: d === null ? null : { id: d.id, source: { file: d.source.file, line: d.source.line, col: d.source.col } },
+    hostMatch: e.hostMatch,
+    backend: backendJson(e.backend),
+    upstreamPath: e.upstreamPath,
+    candidates: e.candidates,
+    notes: e.notes,
+  };
+}
+
+function formatExplanation(project: CompiledProject, io: CliIO, url: string, method: string, e: Explanation, color: boolean): string {
+  const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const where = (s: { file: string; line: number; col: number }) => `${displayPath(project, io.cwd, s.file)}:${s.line}:${s.col}`;
+  const statusText = paint(e.status === 200 ? '32' : e.status === 404 ? '33' : '31', String(e.status));
+  const lines = [`${paint('1', `${method} ${url}`)}`];
+  if (e.route !== null) {
+    lines.push(`  ${statusText} → ${formatBackend(e.backend)} via ${paint('1', e.route.id)}  ${paint('2', where(e.route.source))}`);
+    const hostText = e.hostMatch.kind === 'any'
+      ? `"${e.host}" matched no host rule, so host-less rules apply`
+      : `"${e.host}" matched ${e.hostMatch.kind} host rule ${e.hostMatch.host ?? ''}`;
+    lines.push(`  host      ${hostText}`);
+    lines.push(`  path      ${e.route.pathType}${e.route.pathType === 'ImplementationSpecific' ? ` (as ${e.route.matchAs})` : ''} ${e.route.path}`);
+  } else if (e.defaultBackend !== null) {
+    lines.push(`  ${statusText} → ${formatBackend(e.backend)} via the default backend ${paint('1', e.defaultBackend.id)}  ${paint('2', where(e.defaultBackend.source))}`);
+    lines.push(`  why       ${noRouteReason(e)}`);
+  } else {
+    lines.push(`  ${statusText} no route: ${noRouteReason(e)}, and no Ingress has a defaultBackend`);
+  }
+  if (e.backend !== null) {
+    lines.push(`  backend   ${formatBackend(e.backend)}${e.backend.kind === 'service' ? ` in namespace ${e.backend.namespace}` : ''}`);
+    if (e.backend.problem !== null) lines.push(`  problem   ${paint('31', e.backend.problem)}: the request would get 503`);
+  }
+  if (e.upstreamPath !== null) lines.push(`  upstream  ${e.upstreamPath}`);
+  for (const note of e.notes) lines.push(`  note      ${note}`);
+  if (e.candidates.length > 0) {
+    lines.push('', `  Candidates that lost (${e.candidates.length}):`);
+    const shown = e.candidates.slice(0, 30);
+    const width = Math.max(...shown.map((c) => c.id.length));
+    for (const c of shown) lines.push(`    ${c.id.padEnd(width)}  ${paint('2', `[${c.reason}]`)} ${c.detail}`);
+    if (e.candidates.length > shown.length) lines.push(`    … ${e.candidates.length - shown.length} more (use --json for all)`);
+  }
+  return lines.join('\n');
+}
+
+
+function noRouteReason(e: Explanation): string {
+  const who = e.host === '' ? 'a request without Host' : `host "${e.host}"`;
+  switch (e.hostMatch.kind) {
+    case 'exact':
+    case 'wildcard':
+      return `${who} matched the ${e.hostMatch.kind} host rule ${e.hostMatch.host ?? ''}, but none of its paths matched`;
+    case 'any':
+      return `${who} matched no host rule, and none of the host-less paths matched`;
+    case 'none':
+      return `${who} matched no host rule, and there are no host-less rules`;
+  }
+}

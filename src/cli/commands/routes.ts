@@ -1,0 +1,88 @@
+import type { Route } from '../../model/types.js';
+import type { CommandSpec, ParsedArgs } from '../args.js';
+import { backendJson, formatBackend } from '../describe.js';
+import { useColor, writeLine, type CliIO } from '../io.js';
+import { compileProject, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
+import { formatTable } from '../table.js';
+
+export const routesCommand: CommandSpec = {
+  name: 'routes',
+  summary: 'Print the compiled route table, grouped by host, in the order routes are matched.',
+  usage: 'ingress-dev routes [dir] [--json]',
+  positionals: { min: 0, max: 1 },
+  options: [{ name: 'json', type: 'boolean', description: 'print the table as JSON' }],
+};
+
+export async function runRoutes(args: ParsedArgs, io: CliIO): Promise<number> {
+  const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
+  const project = await compileProject(dir);
+  const errors = project.diagnostics.filter((d) => d.severity === 'error').length;
+  if (args.flags.json === true) {
+    writeLine(io.stdout, JSON.stringify(routesJson(project), null, 2));
+  } else {
+    writeLine(io.stdout, formatRoutes(project, io, useColor(io, io.stdout, args.flags)));
+  }
+  if (errors > 0) {
+    io.stderr.write(`${errors} error${errors === 1 ? '' : 's'} in the manifests: invalid paths and hosts are left out, routes to missing Services answer 503; run "ingress-dev check" for details\n`);
+  }
+  return 0;
+}
+
+function groups(project: CompiledProject): { host: string | null; routes: Route[] }[] {
+  const out: { host: string | null; routes: Route[] }[] = [];
+  for (const route of project.table.routes) {
+    const last = out.at(-1);
+    if (last !== undefined && last.host === route.host) last.routes.push(route);
+    else out.push({ host: route.host, routes: [route] });
+  }
+  return out;
+}
+
+function routesJson(project: CompiledProject): unknown {
+  const route = (r: Route) => ({
+    id: r.id,
+    path: r.path,
+    pathType: r.pathType,
+    matchAs: r.matchAs,
+    backend: backendJson(r.backend),
+    ingress: r.ingress,
+    source: { file: r.source.file, line: r.source.line, col: r.source.col },
+  });
+  const d = project.table.defaultBackend;
+  return {
+    profile: project.table.profile,
+    hosts: groups(project).map((g) => ({
+      host: g.host,
+      kind: g.host === null ? 'any' : g.host.startsWith('*.') ? 'wildcard' : 'exact',
+      routes: g.routes.map(route),
+    })),
+    defaultBackend: d === null ? null : { id: d.id, backend: backendJson(d.backend), source: { file: d.source.file, line: d.source.line, col: d.source.col } },
+  };
+}
+
+function formatRoutes(project: CompiledProject, io: CliIO, color: boolean): string {
+  const bold = (s: string) => (color ? `\u001b[1m${s}\u001b[0m` : s);
+  const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[0m` : s);
+  const lines: string[] = [];
+  const where = (file: string, line: number) => `${displayPath(project, io.cwd, file)}:${line}`;
+  for (const g of groups(project)) {
+    lines.push(bold(g.host === null ? '* (any host not matched by a host rule)' : g.host));
+    const rows = g.routes.map((r) => [
+      r.path,
+      r.pathType === 'ImplementationSpecific' ? `ImplSpecific (as ${r.matchAs})` : r.pathType,
+      formatBackend(r.backend) + (r.backend.problem !== null ? '  ✗ 503' : ''),
+      r.id,
+      where(r.source.file, r.source.line),
+    ]);
+    lines.push(formatTable(['PATH', 'TYPE', 'BACKEND', 'ROUTE', 'SOURCE'], rows, { indent: 2, dim: color }));
+    lines.push('');
+  }
+  const d = project.table.defaultBackend;
+  if (d !== null) {
+    lines.push(`${bold('default backend')}  ${formatBackend(d.backend)}${d.backend.problem !== null ? '  ✗ 503' : ''}  ${dim(`${d.id}  ${where(d.source.file, d.source.line)}`)}`);
+  } else {
+    lines.push(`${bold('default backend')}  none: requests that match no rule get 404`);
+  }
+  if (project.table.routes.length === 0 && d === null) lines.unshift('No routes.', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseRouteTests } from '../../manifest/route-tests.js';
+import type { CommandSpec, ParsedArgs } from '../args.js';
+import { UsageError } from '../args.js';
+import { formatBackend } from '../describe.js';
+import { useColor, writeLine, type CliIO } from '../io.js';
+import { compileProject, formatProjectDiagnostic, resolveProjectDir } from '../project.js';
+import { formatDiagnostic } from '../../diagnostics/format.js';
+import { runRouteTests } from '../route-test-runner.js';
+
+export const defaultTestFile = 'ingress-dev.test.yaml';
+
+export const testCommand: CommandSpec = {
+  name: 'test',
+  summary: 'Run a route test file against the compiled routes, offline; exit 1 on any failure.',
+  usage: 'ingress-dev test [dir] [--file F] [--json]',
+  positionals: { min: 0, max: 1 },
+  details: [
+    `The test file (default ${defaultTestFile} in the folder) lists requests and what must happen to them:`,
+    '',
+    '  tests:',
+    '    - name: POST reaches httpbin',
+    '      request: http://httpbin.example.com/post?x=1   # or /post, or {url, method, headers}',
+    '      expect:',
+    '        status: 200                  # 200 routed, 404 no route, 503 backend missing',
+    '        backend: httpbin:80          # [NAMESPACE/]SERVICE[:PORT], or none',
+    '        upstreamPath: /post?x=1',
+    '        route: ingress:default/httpbin#r0.p0',
+  ].join('\n'),
+  options: [
+    { name: 'file', short: 'f', type: 'string', value: 'F', description: `the test file (default: ${defaultTestFile} in the folder)` },
+    { name: 'json', type: 'boolean', description: 'print results as JSON' },
+  ],
+};
+
+export async function runTest(args: ParsedArgs, io: CliIO): Promise<number> {
+  const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
+  const fileFlag = args.flags.file as string | undefined;
+  const testPath = fileFlag !== undefined ? path.resolve(io.cwd, fileFlag) : path.join(dir, defaultTestFile);
+  const shownPath = path.relative(io.cwd, testPath) || testPath;
+  const text = await readFile(testPath, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(e.code === 'ENOENT' ? `no test file: ${shownPath} (create it, or pass --file)` : `cannot read ${shownPath}: ${e.message}`);
+  });
+  const color = useColor(io, io.stdout, args.flags);
+  const parsed = parseRouteTests(text, shownPath);
+  if (parsed.diagnostics.length > 0) {
+    for (const d of parsed.diagnostics) writeLine(io.stderr, formatDiagnostic(d, { source: text, color: useColor(io, io.stderr, args.flags) }));
+    return 1;
+  }
+  const project = await compileProject(dir);
+  const results = runRouteTests(project.table, parsed.tests);
+  const passed = results.filter((r) => r.passed).length;
+  const failed = results.length - passed;
+  if (args.flags.json === true) {
+    writeLine(io.stdout, JSON.stringify({
+      passed, failed,
+      tests: results.map((r) => ({ name: r.test.name, passed: r.passed, failures: r.failures, line: r.test.at.line, route: r.result?.route?.id ?? r.result?.defaultBackend?.id ?? null, status: r.result?.status ?? null })),
+    }, null, 2));
+    return failed > 0 ? 1 : 0;
+  }
+  const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  for (const r of results) {
+    if (r.passed) {
+      const got = r.result;
+      const detail = got === null ? '' : ` ${paint('2', `→ ${got.status} ${formatBackend(got.backend)}`)}`;
+      writeLine(io.stdout, `${paint('32', '✓')} ${r.test.name}${detail}`);
+    } else {
+      writeLine(io.stdout, `${paint('31', '✗')} ${r.test.name}  ${paint('2', `${shownPath}:${r.test.at.line}`)}`);
+      for (const f of r.failures) writeLine(io.stdout, `    ${f}`);
+      if (r.result !== null && r.result.route === null && r.result.defaultBackend === null && r.result.candidates.length > 0) {
+        const near = r.result.candidates[0];
+        if (near !== undefined) writeLine(io.stdout, `    nearest: ${near.id}: ${near.detail}`);
+      }
+    }
+  }
+  const errors = project.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    writeLine(io.stdout);
+    writeLine(io.stdout, `The manifests have ${errors.length} error${errors.length === 1 ? '' : 's'}; invalid paths and hosts are left out, routes to missing Services answer 503:`);
+    for (const d of errors.slice(0, 5)) writeLine(io.stdout, formatProjectDiagnostic(project, io.cwd, d, color));
+  }
+  writeLine(io.stdout);
+  writeLine(io.stdout, `${passed} passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,25 @@
+/** Where the CLI writes and reads; the process in production, buffers in tests. */
+export interface OutputStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean | undefined;
+  readonly columns?: number | undefined;
+}
+
+export interface CliIO {
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export function useColor(io: CliIO, stream: OutputStream, flags: { color?: unknown; 'no-color'?: unknown }): boolean {
+  if (flags['no-color'] === true) return false;
+  if (flags.color === true) return true;
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true && io.env.TERM !== 'dumb';
+}
+
+export function writeLine(stream: OutputStream, text = ''): void {
+  stream.write(`${text}\n`);
+}

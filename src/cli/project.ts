@@ -1,0 +1,48 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { formatDiagnostic } from '../diagnostics/format.js';
+import { loadProject } from '../manifest/load.js';
+import type { LoadResult } from '../manifest/types.js';
+import { compileRoutes } from '../model/compile.js';
+import type { Profile, RouteTable } from '../model/types.js';
+import { UsageError } from './args.js';
+
+export interface CompiledProject {
+  /** Absolute path of the project folder. */
+  readonly dir: string;
+  readonly load: LoadResult;
+  readonly table: RouteTable;
+  /** Loader and compiler diagnostics together, sorted for output. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export async function resolveProjectDir(cwd: string, dir: string | undefined): Promise<string> {
+  const abs = path.resolve(cwd, dir ?? '.');
+  const info = await stat(abs).catch(() => null);
+  if (info === null) throw new UsageError(`folder not found: ${dir ?? '.'}`);
+  if (!info.isDirectory()) throw new UsageError(`not a folder: ${dir ?? '.'} (give the folder that holds the manifests)`);
+  return abs;
+}
+
+export async function compileProject(dir: string, profile: Profile = 'spec'): Promise<CompiledProject> {
+  const load = await loadProject(dir);
+  const compiled = compileRoutes(load.resources, { profile });
+  return {
+    dir,
+    load,
+    table: compiled.value,
+    diagnostics: sortDiagnostics([...load.diagnostics, ...compiled.diagnostics]),
+  };
+}
+
+/** A file path as the user should see it: relative to where they ran the command. */
+export function displayPath(project: { readonly dir: string }, cwd: string, file: string): string {
+  if (file === '.') return path.relative(cwd, project.dir) || '.';
+  const rel = path.relative(cwd, path.join(project.dir, file));
+  return rel.split(path.sep).join('/');
+}
+
+export function formatProjectDiagnostic(project: CompiledProject, cwd: string, d: Diagnostic, color: boolean): string {
+  return formatDiagnostic({ ...d, file: displayPath(project, cwd, d.file) }, { source: project.load.sources.get(d.file), color });
+}

@@ -1,0 +1,54 @@
+import type { RouteTest } from '../manifest/route-tests.js';
+import type { RouteTable } from '../model/types.js';
+import { explainRequest } from '../routing/match.js';
+import type { Explanation } from '../routing/types.js';
+import { formatBackend } from './describe.js';
+import { parseRequestTarget } from './request.js';
+
+export interface RouteTestResult {
+  readonly test: RouteTest;
+  readonly passed: boolean;
+  /** One line per expectation that failed: "backend: expected web:80, got api:80". */
+  readonly failures: readonly string[];
+  readonly result: Explanation | null;
+}
+
+/** Run route tests against a compiled table: offline, pure apart from the parsing of targets. */
+export function runRouteTests(table: RouteTable, tests: readonly RouteTest[]): RouteTestResult[] {
+  return tests.map((test) => runOne(table, test));
+}
+
+function runOne(table: RouteTable, test: RouteTest): RouteTestResult {
+  let request;
+  try {
+    request = parseRequestTarget(test.url, Object.entries(test.headers).map(([k, v]) => `${k}: ${v}`), test.method);
+  } catch (e) {
+    return { test, passed: false, failures: [`request: ${(e as Error).message}`], result: null };
+  }
+  const result = explainRequest(table, request);
+  const failures: string[] = [];
+  const x = test.expect;
+  if (x.status !== undefined && x.status !== result.status) failures.push(`status: expected ${x.status}, got ${result.status}`);
+  if (x.route !== undefined) {
+    const got = result.route?.id ?? result.defaultBackend?.id ?? null;
+    if (got !== x.route) failures.push(`route: expected ${x.route ?? 'none'}, got ${got ?? 'none'}`);
+  }
+  if (x.upstreamPath !== undefined && x.upstreamPath !== result.upstreamPath) {
+    failures.push(`upstreamPath: expected ${x.upstreamPath ?? 'none'}, got ${result.upstreamPath ?? 'none'}`);
+  }
+  if (x.backend !== undefined) {
+    const b = result.backend;
+    if (x.backend === 'none') {
+      if (b !== null) failures.push(`backend: expected none, got ${formatBackend(b)}`);
+    } else {
+      const ok = b !== null && b.kind === 'service' && b.service === x.backend.service &&
+        (x.backend.namespace === null || x.backend.namespace === b.namespace) &&
+        (x.backend.port === null || x.backend.port === String(b.port) || x.backend.port === b.portName);
+      if (!ok) {
+        const want = `${x.backend.namespace !== null ? `${x.backend.namespace}/` : ''}${x.backend.service}${x.backend.port !== null ? `:${x.backend.port}` : ''}`;
+        failures.push(`backend: expected ${want}, got ${b === null ? 'none' : formatBackend(b)}`);
+      }
+    }
+  }
+  return { test, passed: failures.length === 0, failures, result };
+}

@@ -1,0 +1,106 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createDiagnostic, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { parseManifests } from './parse.js';
+import type { LoadResult, SourceFile } from './types.js';
+
+/** The tool's own files: its config and route tests are not manifests. */
+const ownFiles = new Set(['ingress-dev.yaml', 'ingress-dev.yml', 'ingress-dev.test.yaml', 'ingress-dev.test.yml']);
+
+export interface LoadOptions {
+  /** Return true to skip a file or a whole folder; gets the path relative to the project folder, with "/". */
+  readonly ignore?: (relPath: string) => boolean;
+}
+
+function isManifestName(name: string): boolean {
+  return (name.endsWith('.yaml') || name.endsWith('.yml')) && !ownFiles.has(name);
+}
+
+/** node_modules, .git and every other dot-folder hold other tools' YAML, never the project's manifests. */
+function isSkippedFolder(name: string): boolean {
+  return name === 'node_modules' || name.startsWith('.');
+}
+
+function readError(file: string, error: unknown): Diagnostic {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  const reason = error instanceof Error ? error.message : String(error);
+  const hint =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'Make it readable (chmod a+r), or move it out of the project folder'
+      : code === 'ENOENT'
+        ? 'It disappeared while being read, or is a link to nothing: remove the link or restore its target'
+        : 'Check that it is a readable file, or move it out of the project folder';
+  return createDiagnostic('E_FILE_READ', 'error', `${file} could not be read: ${reason}`, { file, line: 1, col: 1 }, hint);
+}
+
+function toRelative(rel: string): string {
+  return rel.split(path.sep).join('/');
+}
+
+/**
+ * Every `*.yaml`/`*.yml` below `dir`, relative with forward slashes, sorted. Links to files are
+ * followed; links to folders are not (they could loop).
+ */
+export async function findManifestFiles(dir: string, options: LoadOptions = {}): Promise<{ files: string[]; diagnostics: Diagnostic[] }> {
+  const files: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(path.join(dir, rel), { withFileTypes: true });
+    } catch (error) {
+      diagnostics.push(readError(rel === '' ? '.' : toRelative(rel), error));
+      return;
+    }
+    for (const entry of entries) {
+      const childRel = rel === '' ? entry.name : path.join(rel, entry.name);
+      const relPath = toRelative(childRel);
+      if (options.ignore?.(relPath) === true) continue;
+      if (entry.isDirectory()) {
+        if (!isSkippedFolder(entry.name)) await walk(childRel);
+      } else if (isManifestName(entry.name) && (entry.isFile() || (entry.isSymbolicLink() && (await isLinkToFile(dir, childRel, relPath, diagnostics))))) {
+        files.push(relPath);
+      }
+    }
+  };
+  await walk('');
+  return { files: files.toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0)), diagnostics };
+}
+
+async function isLinkToFile(dir: string, rel: string, relPath: string, diagnostics: Diagnostic[]): Promise<boolean> {
+  try {
+    return (await stat(path.join(dir, rel))).isFile();
+  } catch (error) {
+    diagnostics.push(readError(relPath, error));
+    return false;
+  }
+}
+
+/** Reads the given files (relative to `dir`) and parses them; a file that cannot be read is a diagnostic. */
+export async function loadFiles(dir: string, relPaths: readonly string[]): Promise<LoadResult> {
+  const reads = await Promise.all(
+    relPaths.map(async (file): Promise<SourceFile | Diagnostic> => {
+      try {
+        return { file, text: await readFile(path.join(dir, file), 'utf8') };
+      } catch (error) {
+        return readError(file, error);
+      }
+    }),
+  );
+  const sources = reads.filter((r): r is SourceFile => 'text' in r);
+  const parsed = parseManifests(sources);
+  return {
+    resources: parsed.resources,
+    diagnostics: sortDiagnostics([...reads.filter((r): r is Diagnostic => 'code' in r), ...parsed.diagnostics]),
+    sources: new Map(sources.map((s) => [s.file, s.text])),
+    files: sources.map((s) => s.file),
+  };
+}
+
+/** Reads every manifest below `dir`. Never throws for what is in the folder: problems are diagnostics. */
+export async function loadProject(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const found = await findManifestFiles(dir, options);
+  const loaded = await loadFiles(dir, found.files);
+  if (found.diagnostics.length === 0) return loaded;
+  return { ...loaded, diagnostics: sortDiagnostics([...found.diagnostics, ...loaded.diagnostics]) };
+}

@@ -1,0 +1,51 @@
+/**
+ * Kubernetes object name rules (k8s.io/apimachinery/pkg/util/validation). The API server rejects
+ * an object whose name breaks them, so ingress-dev does too.
+ */
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const dns1035Label = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const ianaServiceName = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+export type NameRule = 'dns1123-label' | 'dns1123-subdomain' | 'dns1035-label';
+
+export function isValidName(name: string, rule: NameRule): boolean {
+  switch (rule) {
+    case 'dns1123-label':
+      return name.length <= 63 && dns1123Label.test(name);
+    case 'dns1123-subdomain':
+      return name.length <= 253 && dns1123Subdomain.test(name);
+    case 'dns1035-label':
+      return name.length <= 63 && dns1035Label.test(name);
+  }
+}
+
+export function describeNameRule(rule: NameRule): string {
+  switch (rule) {
+    case 'dns1123-label':
+      return 'at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit';
+    case 'dns1123-subdomain':
+      return 'at most 253 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit';
+    case 'dns1035-label':
+      return 'at most 63 lowercase letters, digits and "-", starting with a letter and ending with a letter or digit';
+  }
+}
+
+/** A valid name close to `name`, for the hint (`My_App` → `my-app`). */
+export function suggestName(name: string, rule: NameRule): string {
+  const allowed = rule === 'dns1123-subdomain' ? /[^a-z0-9.-]+/g : /[^a-z0-9-]+/g;
+  let s = name.toLowerCase().replace(allowed, '-').replace(/-{2,}/g, '-');
+  s = s.replace(/^[^a-z0-9]+/, '').replace(/[^a-z0-9]+$/, '');
+  if (rule === 'dns1035-label' && /^[0-9]/.test(s)) s = `s-${s}`;
+  s = s.slice(0, rule === 'dns1123-subdomain' ? 253 : 63).replace(/[^a-z0-9]+$/, '');
+  return s === '' ? 'my-name' : s;
+}
+
+/**
+ * IANA service name, the rule for Service port names used as `targetPort` (a container port name):
+ * at most 15 characters, lowercase letters, digits and "-", at least one letter, no "--".
+ */
+export function isIanaServiceName(name: string): boolean {
+  return name.length <= 15 && ianaServiceName.test(name) && /[a-z]/.test(name) && !name.includes('--');
+}

@@ -1,0 +1,393 @@
+import { createDiagnostic, type Diagnostic, type Severity, type SourcePosition } from '../diagnostics/diagnostic.js';
+import type { DiagnosticCode } from '../diagnostics/catalogue.js';
+import type {
+  BackendRef,
+  Ingress,
+  IngressPath,
+  IngressRule,
+  ResourceSet,
+  Service,
+} from '../manifest/types.js';
+import { annotationSeverity } from './annotations.js';
+import { checkHost, isWildcardHost, normalizeRuleHost, type HostProblem } from './host.js';
+import { compareRoutesForMatch, compilePathMatch } from './path.js';
+import type {
+  Backend,
+  CompileOptions,
+  Compiled,
+  DefaultBackendRoute,
+  HostRoutes,
+  Profile,
+  Route,
+  RouteTable,
+} from './types.js';
+
+/**
+ * Compile the resources of a project into an immutable route table. Never throws for a user's
+ * mistake: a broken path or host is left out with a diagnostic, and everything else is served.
+ */
+export function compileRoutes(resources: ResourceSet, options: CompileOptions): Compiled<RouteTable> {
+  const c = new Compilation(resources, options.profile);
+  return c.run();
+}
+
+interface Ranked {
+  readonly ingress: Ingress;
+  readonly age: number;
+}
+
+class Compilation {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly services = new Map<string, Service>();
+  private readonly routes: Route[] = [];
+  private readonly defaultBackends: DefaultBackendRoute[] = [];
+
+  constructor(
+    private readonly resources: ResourceSet,
+    private readonly profile: Profile,
+  ) {
+    for (const s of resources.services) {
+      const key = `${s.metadata.namespace}/${s.metadata.name}`;
+      // The loader reports duplicates; the first definition is the one a cluster would keep.
+      if (!this.services.has(key)) this.services.set(key, s);
+    }
+  }
+
+  run(): Compiled<RouteTable> {
+    this.checkIngressClasses();
+    for (const { ingress, age } of rankByAge(this.resources.ingresses)) this.compileIngress(ingress, age);
+    this.reportDuplicates();
+    const table = this.buildTable();
+    if (this.resources.ingresses.length === 0) {
+      this.report('I_NO_INGRESS', 'info', 'No Ingress found in this folder', { file: '.', line: 1, col: 1 },
+        'ingress-dev reads every *.yaml and *.yml below the folder; add an Ingress (networking.k8s.io/v1) or point it at another folder.');
+    }
+    return { value: table, diagnostics: this.diagnostics };
+  }
+
+  private report(code: DiagnosticCode, severity: Severity, message: string, at: SourcePosition, hint: string): void {
+    this.diagnostics.push(createDiagnostic(code, severity, message, at, hint));
+  }
+
+  private checkIngressClasses(): void {
+    const classes = new Set(this.resources.ingressClasses.map((c) => c.metadata.name));
+    const defaults = this.resources.ingressClasses.filter((c) => c.isDefault);
+    for (const extra of defaults.slice(1)) {
+      this.report('W_MULTIPLE_DEFAULT_CLASSES', 'warning',
+        `IngressClass ${extra.metadata.name} is marked as the default, and so is ${defaults[0]?.metadata.name ?? ''}`,
+        extra.metadata.at,
+        'Keep ingressclass.kubernetes.io/is-default-class: "true" on one IngressClass only; the API server refuses new Ingresses without a class when several are default.');
+    }
+    for (const ing of this.resources.ingresses) {
+      const cls = ing.ingressClassName;
+      if (cls !== null && !classes.has(cls.value)) {
+        const known = [...classes];
+        this.report('W_INGRESS_CLASS_NOT_FOUND', 'warning',
+          `${describe(ing)} names IngressClass "${cls.value}", which is not in this folder; it is served anyway`,
+          cls.at,
+          known.length > 0
+            ? `IngressClasses in this folder: ${known.join(', ')}. In a cluster, an Ingress whose class no controller claims is not served.`
+            : `Add an IngressClass named "${cls.value}" to the folder, or ignore this if the cluster provides it (ingress-nginx installs "nginx").`);
+      }
+    }
+  }
+
+  private compileIngress(ing: Ingress, age: number): void {
+    const ns = ing.metadata.namespace;
+    const name = ing.metadata.name;
+    this.checkAnnotations(ing);
+    if (ing.defaultBackend !== null) {
+      this.defaultBackends.push({
+        id: `ingress:${ns}/${name}#default`,
+        ingress: { namespace: ns, name },
+        backend: this.resolveBackend(ing, ing.defaultBackend),
+        source: backendAt(ing.defaultBackend),
+        age,
+      });
+    }
+    const ruleHosts = new Set<string>();
+    ing.rules.forEach((rule, r) => {
+      const host = this.compileHost(ing, rule);
+      if (host === undefined) return; // invalid host: the rule is dropped, with a diagnostic
+      if (host !== null) ruleHosts.add(host);
+      rule.paths.forEach((p, i) => this.compilePath(ing, age, host, p, `ingress:${ns}/${name}#r${r}.p${i}`));
+    });
+    this.checkTls(ing, ruleHosts);
+  }
+
+  /** null: a rule without host. undefined: an invalid host (reported). */
+  private compileHost(ing: Ingress, rule: IngressRule): string | null | undefined {
+    if (rule.host === null || rule.host.value === '') return null;
+    const problem = checkHost(rule.host.value);
+    if (problem !== null) {
+      this.report('E_HOST_INVALID', 'error', `${describe(ing)}: host "${rule.host.value}" ${hostProblemText(problem)}; this rule is not served`,
+        rule.host.at, hostProblemHint(problem, rule.host.value));
+      return undefined;
+    }
+    return normalizeRuleHost(rule.host.value);
+  }
+
+  private compilePath(ing: Ingress, age: number, host: string | null, p: IngressPath, id: string): void {
+    const path = p.path.value;
+    const pathType = p.pathType.value;
+    const pathProblem = checkPath(path, pathType);
+    if (pathProblem !== null) {
+      this.report('E_PATH_INVALID', 'error', `${describe(ing)}: path "${path}" ${pathProblem.message}; this path is not served`,
+        p.path.at, pathProblem.hint);
+      return;
+    }
+    this.routes.push({
+      id,
+      ingress: { namespace: ing.metadata.namespace, name: ing.metadata.name },
+      host,
+      hostKind: host === null ? 'any' : isWildcardHost(host) ? 'wildcard' : 'exact',
+      path,
+      pathType,
+      ...compilePathMatch(path, pathType, this.profile),
+      backend: this.resolveBackend(ing, p.backend),
+      source: p.at,
+      age,
+    });
+  }
+
+  private resolveBackend(ing: Ingress, ref: BackendRef): Backend {
+    const ns = ing.metadata.namespace;
+    if (ref.type === 'resource') {
+      this.report('W_RESOURCE_BACKEND', 'warning',
+        `${describe(ing)}: resource backend ${ref.apiGroup ?? 'core'}/${ref.kind} "${ref.name}" cannot be served locally; requests to it get 503`,
+        ref.at, 'Resource backends (for example a storage bucket) exist only in a cluster. Use a Service backend to route locally.');
+      return { kind: 'resource', apiGroup: ref.apiGroup, resourceKind: ref.kind, name: ref.name, namespace: ns,
+        problem: `resource backend ${ref.kind} "${ref.name}" is not supported locally` };
+    }
+    const svcName = ref.name.value;
+    const written = ref.port.value;
+    const service = this.services.get(`${ns}/${svcName}`);
+    const base = { kind: 'service' as const, service: svcName, namespace: ns };
+    const writtenPort = { port: 'number' in written ? written.number : null, portName: 'name' in written ? written.name : null };
+    if (service === undefined) {
+      const inNs = this.resources.services.filter((s) => s.metadata.namespace === ns).map((s) => s.metadata.name);
+      const elsewhere = this.resources.services.filter((s) => s.metadata.name === svcName).map((s) => s.metadata.namespace);
+      const near = closest(svcName, inNs);
+      const hint = [
+        near !== null ? `Did you mean "${near}"?` : null,
+        elsewhere.length > 0 ? `A Service "${svcName}" exists in namespace ${elsewhere.join(', ')}; an Ingress can only use Services of its own namespace ("${ns}").` : null,
+        inNs.length > 0 ? `Services in namespace "${ns}": ${inNs.join(', ')}.` : `No Service is defined in namespace "${ns}"; add one with a port matching the backend.`,
+      ].filter((x) => x !== null).join(' ');
+      this.report('E_SERVICE_NOT_FOUND', 'error', `${describe(ing)}: Service "${svcName}" not found in namespace "${ns}"`, ref.name.at, hint);
+      return { ...base, ...writtenPort, problem: `Service ${ns}/${svcName} not found` };
+    }
+    const found = 'number' in written
+      ? service.ports.find((sp) => sp.port === written.number)
+      : service.ports.find((sp) => sp.name === written.name);
+    if (found !== undefined) return { ...base, port: found.port, portName: found.name, problem: null };
+    // An ExternalName Service without ports forwards to the external host on the port written.
+    if (service.type === 'ExternalName' && service.ports.length === 0 && 'number' in written) {
+      return { ...base, port: written.number, portName: null, problem: null };
+    }
+    const listed = service.ports.map((sp) => (sp.name !== null ? `${sp.port} (${sp.name})` : `${sp.port}`));
+    const wanted = 'number' in written ? `number ${written.number}` : `name "${written.name}"`;
+    const byTarget = 'number' in written ? service.ports.find((sp) => sp.targetPort === written.number) : undefined;
+    const hint = [
+      listed.length > 0 ? `Service ${svcName} has ports: ${listed.join(', ')}.` : `Service ${svcName} defines no ports.`,
+      byTarget !== undefined ? `${byTarget.targetPort} is the targetPort of port ${byTarget.port}: an Ingress names the Service port, not the container port.` : null,
+    ].filter((x) => x !== null && x !== '').join(' ');
+    this.report('E_SERVICE_PORT_NOT_FOUND', 'error', `${describe(ing)}: Service "${svcName}" has no port with ${wanted}`, ref.port.at, hint);
+    return { ...base, ...writtenPort, problem: `Service ${ns}/${svcName} has no port ${'number' in written ? written.number : written.name}` };
+  }
+
+  private checkAnnotations(ing: Ingress): void {
+    for (const [key, value] of ing.metadata.annotations) {
+      const severity = annotationSeverity(key);
+      if (severity === null) continue;
+      if (severity === 'warning') {
+        this.report('W_UNKNOWN_ANNOTATION', 'warning', `${describe(ing)}: annotation ${key} is not interpreted yet; local routing may differ from the cluster`,
+          value.at, 'ingress-dev applies the Kubernetes Ingress specification (profile spec); controller annotations such as rewrites are ignored for now.');
+      } else {
+        this.report('I_ANNOTATION_IGNORED', 'info', `${describe(ing)}: annotation ${key} is not read by ingress-dev`, value.at, 'It does not change local routing.');
+      }
+    }
+  }
+
+  private checkTls(ing: Ingress, ruleHosts: ReadonlySet<string>): void {
+    for (const tls of ing.tls) {
+      for (const h of tls.hosts) {
+        const host = normalizeRuleHost(h.value);
+        const used = ruleHosts.has(host) || (isWildcardHost(host) && [...ruleHosts].some((r) => r.endsWith(host.slice(1)) && !r.slice(0, -(host.length - 1)).includes('.')));
+        if (!used) {
+          const hosts = [...ruleHosts];
+          this.report('W_TLS_HOST_UNUSED', 'warning', `${describe(ing)}: TLS host "${h.value}" is not used by any rule of this Ingress`, h.at,
+            hosts.length > 0 ? `Rule hosts: ${hosts.join(', ')}. A TLS host must equal a rule host to secure it; check for a typo.` : 'This Ingress has no host rules; add a rule with this host or remove it from tls.');
+        }
+      }
+    }
+  }
+
+  private reportDuplicates(): void {
+    const seen = new Map<string, Route>();
+    // Oldest first, so the first definition seen is the one that wins.
+    for (const route of this.routes.toSorted((a, b) => a.age - b.age)) {
+      const key = `${route.host ?? ''}\u0000${route.path}\u0000${route.pathType}`;
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, route);
+        continue;
+      }
+      this.report('W_DUPLICATE_PATH', 'warning',
+        `${route.host ?? '(any host)'} ${route.pathType} ${route.path} is defined twice: ${route.id} loses to ${first.id}`,
+        route.source,
+        `${first.id} (${first.source.file}:${first.source.line}) wins because ${whyOlder(this.resources.ingresses, first, route)}, as ingress-nginx keeps the oldest Ingress. Remove one of them.`);
+    }
+  }
+
+  private buildTable(): RouteTable {
+    const byHost = new Map<string | null, Route[]>();
+    for (const route of this.routes) {
+      const list = byHost.get(route.host) ?? [];
+      list.push(route);
+      byHost.set(route.host, list);
+    }
+    const exactHosts = new Map<string, HostRoutes>();
+    const wildcardHosts = new Map<string, HostRoutes>();
+    let anyHost: HostRoutes | null = null;
+    const ordered: Route[] = [];
+    const hostOrder = [...byHost.keys()].toSorted(compareHosts);
+    for (const host of hostOrder) {
+      const routes = Object.freeze((byHost.get(host) ?? []).toSorted(compareRoutesForMatch));
+      ordered.push(...routes);
+      if (host === null) {
+        anyHost = Object.freeze({ host, kind: 'any', routes });
+      } else if (isWildcardHost(host)) {
+        wildcardHosts.set(host.slice(2), Object.freeze({ host, kind: 'wildcard', routes }));
+      } else {
+        exactHosts.set(host, Object.freeze({ host, kind: 'exact', routes }));
+      }
+    }
+    const defaults = this.defaultBackends.toSorted((a, b) => a.age - b.age);
+    const [winner, ...losers] = defaults;
+    for (const loser of losers) {
+      this.report('W_MULTIPLE_DEFAULT_BACKENDS', 'warning',
+        `${loser.id.replace('#default', '')} defines a defaultBackend, and so does ${winner?.id.replace('#default', '') ?? ''}; only one is used`,
+        loser.source,
+        `The defaultBackend of ${winner?.id ?? ''} (${winner?.source.file}:${winner?.source.line}) is used because it is older. Keep one defaultBackend for the whole table.`);
+    }
+    return Object.freeze({
+      profile: this.profile,
+      exactHosts,
+      wildcardHosts,
+      anyHost,
+      defaultBackend: winner ?? null,
+      routes: Object.freeze(ordered),
+      shadowedDefaultBackends: Object.freeze(losers),
+    });
+  }
+}
+
+function rankByAge(ingresses: readonly Ingress[]): Ranked[] {
+  // An Ingress without creationTimestamp has not been applied yet: in a cluster it would be the
+  // newest, so it sorts after every timestamped one; file order breaks the remaining ties.
+  const sorted = ingresses.toSorted((a, b) =>
+    (a.metadata.creationTimestamp ?? Infinity) - (b.metadata.creationTimestamp ?? Infinity) || a.metadata.order - b.metadata.order);
+  const age = new Map(sorted.map((ing, i) => [ing, i] as const));
+  // Compile in file order so that diagnostics come out in the order the user reads the files.
+  return ingresses.map((ingress) => ({ ingress, age: age.get(ingress) ?? 0 }));
+}
+
+function whyOlder(ingresses: readonly Ingress[], first: Route, second: Route): string {
+  const find = (r: Route) => ingresses.find((i) => i.metadata.namespace === r.ingress.namespace && i.metadata.name === r.ingress.name);
+  const a = find(first)?.metadata;
+  const b = find(second)?.metadata;
+  if (first.ingress.namespace === second.ingress.namespace && first.ingress.name === second.ingress.name) {
+    return 'it comes first in the same Ingress';
+  }
+  const ta = a?.creationTimestamp ?? null;
+  const tb = b?.creationTimestamp ?? null;
+  if (ta !== null && (tb === null || ta < tb)) {
+    return `its creationTimestamp ${new Date(ta).toISOString()} is older`;
+  }
+  return 'it comes first in file order (no older creationTimestamp decides)';
+}
+
+function compareHosts(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1; // host-less rules last
+  if (b === null) return -1;
+  // Sort by the name without the wildcard so *.example.com sits next to www.example.com.
+  const ka = a.replace(/^\*\./, '');
+  const kb = b.replace(/^\*\./, '');
+  return ka < kb ? -1 : ka > kb ? 1 : a < b ? 1 : -1;
+}
+
+function describe(ing: Ingress): string {
+  return `Ingress ${ing.metadata.namespace}/${ing.metadata.name}`;
+}
+
+function backendAt(ref: BackendRef): SourcePosition {
+  return ref.type === 'service' ? ref.name.at : ref.at;
+}
+
+/** Path validation of the API server (`validateIngressHTTPIngressPath`). */
+function checkPath(path: string, pathType: string): { message: string; hint: string } | null {
+  if (!path.startsWith('/')) {
+    return { message: 'does not start with "/"', hint: `Ingress paths are absolute: write "/${path.replace(/^\.?\/*/, '')}".` };
+  }
+  if (pathType === 'ImplementationSpecific') return null;
+  for (const bad of ['//', '/./', '/../', '%2f', '%2F']) {
+    if (path.includes(bad)) {
+      return { message: `contains "${bad}", which ${pathType} paths may not`, hint: 'Exact and Prefix paths must be plain, normalised paths. Use ImplementationSpecific for anything else.' };
+    }
+  }
+  if (path.endsWith('/..') || path.endsWith('/.')) {
+    return { message: `ends with "${path.endsWith('/..') ? '/..' : '/.'}"`, hint: 'Exact and Prefix paths must be normalised: remove the dot segments.' };
+  }
+  return null;
+}
+
+function hostProblemText(p: HostProblem): string {
+  switch (p.kind) {
+    case 'ip': return 'is an IP address, which Ingress hosts may not be';
+    case 'uppercase': return 'has upper-case letters';
+    case 'port': return 'includes a port';
+    case 'wildcard-position': return 'has a wildcard that is not the whole first label';
+    case 'invalid-label': return `has an invalid DNS label "${p.label}"`;
+    case 'too-long': return 'is longer than 253 characters';
+  }
+}
+
+function hostProblemHint(p: HostProblem, host: string): string {
+  switch (p.kind) {
+    case 'ip': return 'Leave host out to serve every host (including IP addresses), or use a DNS name.';
+    case 'uppercase': return `Host names are lower case in Kubernetes: write "${p.lower.replace(/\.$/, '')}".`;
+    case 'port': return `Write the host without the port ("${host.replace(/:\d*$/, '')}"); the port of the Host header is ignored when matching.`;
+    case 'wildcard-position': return 'A wildcard must be "*." followed by a domain, like "*.example.com"; it matches exactly one label.';
+    case 'invalid-label': return 'DNS labels are lower-case letters, digits and "-", start and end with a letter or digit, at most 63 characters.';
+    case 'too-long': return 'Shorten the host name.';
+  }
+}
+
+/** The candidate within edit distance 2, for "did you mean". */
+function closest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] ?? 0;
+}

@@ -1,0 +1,10 @@
+/**
+ * `npm run bench`: side-by-side measurements in one run, reported as ratios. Numbers from here,
+ * never from tests (machines are shared and noisy).
+ */
+import { benchCompile } from './compile.js';
+import { benchMatch } from './match.js';
+
+const only = process.argv[2];
+if (only === undefined || only === 'compile') benchCompile();
+if (only === undefined || only === 'match') benchMatch();

@@ -1,0 +1,67 @@
+import type { SourceFile } from '../../src/manifest/types.js';
+import type { MatchRequest } from '../../src/routing/types.js';
+
+export interface GeneratedProject {
+  readonly files: SourceFile[];
+  readonly requests: MatchRequest[];
+}
+
+/**
+ * A synthetic project: `paths` Ingress paths spread over `hosts` hosts (one Ingress per host),
+ * every tenth host a wildcard, plus a realistic request mix: 60 % exact-host hits, 20 %
+ * wildcard hits, 20 % misses (unknown host, or a known host with an unknown path).
+ */
+export function generateProject(paths: number, hosts: number, requestCount = 20_000, seed = 42): GeneratedProject {
+  const hostCount = Math.max(1, Math.min(paths, hosts));
+  const perHost = Math.ceil(paths / hostCount);
+  const docs: string[] = [];
+  const hostNames: { name: string; wildcard: boolean; paths: string[] }[] = [];
+  let made = 0;
+  for (let h = 0; h < hostCount && made < paths; h++) {
+    const wildcard = h % 10 === 9;
+    const name = wildcard ? `*.w${h}.example.com` : `app${h}.example.com`;
+    const hostPaths: string[] = [];
+    const items: string[] = [];
+    for (let p = 0; p < perHost && made < paths; p++, made++) {
+      const path = p === 0 ? '/' : `/api/v${p % 3}/res${p}`;
+      hostPaths.push(path);
+      items.push(`          - path: ${path}\n            pathType: ${p % 4 === 1 ? 'Exact' : 'Prefix'}\n            backend:\n              service:\n                name: svc${h % 50}\n                port:\n                  number: 80`);
+    }
+    hostNames.push({ name, wildcard, paths: hostPaths });
+    docs.push(`apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ing${h}\nspec:\n  rules:\n    - host: "${name}"\n      http:\n        paths:\n${items.join('\n')}`);
+  }
+  for (let s = 0; s < 50; s++) {
+    docs.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: svc${s}\nspec:\n  selector:\n    app: svc${s}\n  ports:\n    - port: 80\n      targetPort: 8080`);
+  }
+  const files: SourceFile[] = [{ file: 'generated.yaml', text: docs.join('\n---\n') }];
+
+  let state = seed;
+  const random = () => {
+    // xorshift: deterministic, so both tables see the same kind of mix run after run
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const exact = hostNames.filter((h) => !h.wildcard);
+  const wild = hostNames.filter((h) => h.wildcard);
+  const requests: MatchRequest[] = [];
+  for (let i = 0; i < requestCount; i++) {
+    const r = random();
+    if (r < 0.6 || wild.length === 0) {
+      const h = pick(exact.length > 0 ? exact : hostNames);
+      const path = pick(h.paths);
+      requests.push({ host: `${h.name}:8080`, path: path === '/' ? '/index.html?x=1' : `${path}/item/${i}?q=${i}` });
+    } else if (r < 0.8) {
+      const h = pick(wild);
+      requests.push({ host: `tenant${i % 7}.${h.name.slice(2)}`, path: `${pick(h.paths)}` });
+    } else if (r < 0.9) {
+      requests.push({ host: `unknown${i}.example.org`, path: '/api/v1/res1' });
+    } else {
+      const h = pick(hostNames);
+      requests.push({ host: h.wildcard ? `x.${h.name.slice(2)}` : h.name, path: '/api/v9/nothing-here' });
+    }
+  }
+  return { files, requests };
+}

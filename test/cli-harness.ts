@@ -1,0 +1,24 @@
+import path from 'node:path';
+import { runCli } from '../src/cli/main.js';
+
+export const repoRoot = path.join(import.meta.dirname, '..');
+export const fixtures = path.join(import.meta.dirname, 'fixtures');
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run the CLI in-process, as `bin.ts` does, with captured output. */
+export async function cli(argv: readonly string[], options: { cwd?: string; tty?: boolean; env?: Record<string, string> } = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: { write: (s: string) => (stdout += s), isTTY: options.tty ?? false },
+    stderr: { write: (s: string) => (stderr += s), isTTY: options.tty ?? false },
+    cwd: options.cwd ?? repoRoot,
+    env: options.env ?? {},
+  });
+  return { code, stdout, stderr };
+}
