@@ -42,6 +42,11 @@ export const diagnosticCodes = {
   I_ANNOTATION_IGNORED: 'An annotation that ingress-dev does not read',
   W_MULTIPLE_DEFAULT_CLASSES: 'More than one IngressClass is marked as the default',
   I_NO_INGRESS: 'No Ingress was found in the folder',
+  // the config file
+  E_CONFIG: 'The config file ingress-dev.yaml is invalid',
+  W_CONFIG_UNSUPPORTED: 'A config setting is not supported yet',
+  E_MAPPING: 'A Service mapping is invalid',
+  W_MAPPING_UNUSED: 'A mapping names a Service that is not in the folder',
   // route test files
   E_TEST_FILE: 'A route test file is invalid',
 } as const;

@@ -99,13 +99,16 @@ export function parseMetadata(ctx: DocContext, rules: MetadataRules, field: Fiel
   const namespaceValue = readString(bare, view?.fields.get('namespace'), 'metadata.namespace');
   const namespace = namespaceValue !== null && namespaceValue.value !== '' ? namespaceValue.value : 'default';
   const scope: Scope = { ctx, subject: subjectOf(rules, name?.value ?? null, namespace) };
-  let usable = name !== null || rules.nameRule === null;
-  if (rules.nameRule !== null && name !== null) usable = validateName(scope, name, rules.nameRule, 'metadata.name') && usable;
-  // A namespace is always a DNS-1123 label; cluster-scoped kinds ignore it, as the API server does.
-  if (!rules.clusterScoped && namespaceValue !== null && namespaceValue.value !== '' && rules.nameRule !== null) {
-    usable = validateName(scope, namespaceValue, 'dns1123-label', 'metadata.namespace') && usable;
+  let usable = !metadataBroken;
+  // Names are checked only for the kinds ingress-dev reads: other kinds have rules of their own.
+  if (rules.nameRule !== null) {
+    const nameValid = name !== null && validateName(scope, name, rules.nameRule, 'metadata.name');
+    // A namespace is always a DNS-1123 label; cluster-scoped kinds ignore it, as the API server does.
+    const namespaceValid =
+      rules.clusterScoped || namespaceValue === null || namespaceValue.value === '' || validateName(scope, namespaceValue, 'dns1123-label', 'metadata.namespace');
+    usable = usable && nameValid && namespaceValid;
+    if (view !== null) checkFields(scope, view, metadataFields, 'metadata');
   }
-  if (view !== null && rules.nameRule !== null) checkFields(scope, view, metadataFields, 'metadata');
   const labels = new Map<string, string>();
   for (const [key, value] of readStringMap(scope, view?.fields.get('labels'), 'metadata.labels')) labels.set(key, value.value);
   const annotations = readStringMap(scope, view?.fields.get('annotations'), 'metadata.annotations');
@@ -119,7 +122,7 @@ export function parseMetadata(ctx: DocContext, rules: MetadataRules, field: Fiel
     creationTimestamp,
     nameAt: name?.at ?? view?.at ?? kindAt,
     subject: scope.subject,
-    usable: usable && !metadataBroken,
+    usable,
   };
 }
 

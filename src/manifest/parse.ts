@@ -1,15 +1,15 @@
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
+import { isSeq } from 'yaml';
 import type { Diagnostic, SourcePosition } from '../diagnostics/diagnostic.js';
 import { sortDiagnostics } from '../diagnostics/diagnostic.js';
-import { defaultClassAnnotation, ingressClassApiVersions, parseIngressClassSpec } from './ingress-class.js';
-import { ingressApiVersions, parseIngressSpec } from './ingress.js';
+import { looksLikeObject, plainObject, readDocuments } from './documents.js';
+import { defaultClassAnnotation, parseIngressClassSpec } from './ingress-class.js';
+import { parseIngressSpec } from './ingress.js';
+import { classify, expectedApiVersion, expectedKind, groupOf, type Classified } from './kinds.js';
 import { parseMetadata, toObjectMeta, type MetadataRules, type ParsedMetadata } from './metadata.js';
 import { parseServiceSpec } from './service.js';
-import { editDistance } from './suggest.js';
 import type { Ingress, IngressClass, OtherResource, Resource, ResourceSet, Service, SourceFile } from './types.js';
 import {
   checkFields,
-  collectAliases,
   mapView,
   nodePosition,
   positionAt,
@@ -17,7 +17,6 @@ import {
   readString,
   report,
   reportAt,
-  resolveValue,
   spanPosition,
   type DocContext,
   type Field,
@@ -37,11 +36,6 @@ export interface ParseResult {
   readonly diagnostics: Diagnostic[];
 }
 
-/**
- * Aliases may expand to at most this many nodes per document (yaml's default), which stops a
- * "billion laughs" document long before it costs anything.
- */
-const maxAliasCount = 100;
 const maxListDepth = 3;
 
 interface Collector {
@@ -53,14 +47,6 @@ interface Collector {
   readonly seen: Map<string, SourcePosition>;
   readonly diagnostics: Diagnostic[];
   order: number;
-}
-
-/** A YAML document that parsed, ready to be read as an object. */
-interface ReadableDocument {
-  readonly ctx: DocContext;
-  readonly value: YamlValue;
-  /** The plain JavaScript value (aliases expanded), the `raw` of kinds ingress-dev does not read. */
-  readonly js: unknown;
 }
 
 export function parseManifests(files: readonly SourceFile[]): ParseResult {
@@ -91,213 +77,47 @@ function guarded(out: Collector, at: SourcePosition, work: () => void): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// files and documents
+// files and objects
 
 function parseFile(source: SourceFile, out: Collector): void {
-  const lines = new LineCounter();
-  const base = { file: source.file, lines };
-  const docs = parseAllDocuments(source.text, { lineCounter: lines, prettyErrors: false, merge: true, logLevel: 'silent' });
-  if ('empty' in docs) {
-    const first = docs.errors[0];
-    if (first !== undefined) reportYamlError(out, base, source.text, first);
-    return;
-  }
   const before = out.diagnostics.length;
-  const readable: ReadableDocument[] = [];
-  for (const doc of docs) {
-    const document = readDocument(source, lines, doc, out);
-    if (document !== null) readable.push(document);
-  }
+  const documents = readDocuments(source, out.diagnostics);
   // A file where no document has apiVersion, kind or metadata is some other tool's YAML
   // (docker-compose.yml, Helm values, CI config) that happens to live in the folder.
-  if (readable.length > 0 && !readable.some(looksLikeObject)) {
+  if (documents.length > 0 && !documents.some(looksLikeObject)) {
     if (out.diagnostics.length === before) {
       reportAt(
         out,
         'I_FILE_SKIPPED',
         `${source.file} holds no Kubernetes objects (no document has apiVersion and kind); it is skipped`,
-        positionAt(base, 0),
+        { file: source.file, line: 1, col: 1 },
         'If it should hold manifests, start each document with apiVersion: and kind:',
       );
     }
     return;
   }
-  for (const document of readable) {
-    const at = nodePosition(document.ctx, document.value, positionAt(base, 0));
+  for (const document of documents) {
+    const at = nodePosition(document.ctx, document.value, { file: source.file, line: 1, col: 1 });
     guarded(out, at, () => parseObject(document.ctx, document.value, document.js, 0, out));
   }
 }
 
-function readDocument(source: SourceFile, lines: LineCounter, doc: Document.Parsed, out: Collector): ReadableDocument | null {
-  const base = { file: source.file, lines };
-  // The first error of a document is the one to fix; the rest usually follow from it.
-  const firstError = doc.errors[0];
-  if (firstError !== undefined) {
-    reportYamlError(out, base, source.text, firstError);
-    return null;
-  }
-  for (const warning of doc.warnings.slice(0, 3)) {
-    reportAt(out, 'W_YAML_WARNING', `YAML: ${warning.message}`, positionAt(base, warning.pos[0], warning.pos[1]), yamlHint(warning, source.text));
-  }
-  const ctx: DocContext = { file: source.file, lines, doc, aliases: collectAliases(doc), diagnostics: out.diagnostics };
-  for (const [alias, target] of ctx.aliases) {
-    if (target !== null) continue;
-    const at = nodePosition(ctx, alias, positionAt(base, 0));
-    reportAt(out, 'E_YAML_SYNTAX', `YAML: *${alias.source} refers to no anchor &${alias.source}; the document is ignored`, at, aliasHint(alias.source));
-    return null;
-  }
-  const value = resolveValue(ctx, doc.contents);
-  if (value === null) return null; // an empty document, e.g. after a trailing ---
-  let js: unknown;
-  try {
-    js = doc.toJS({ maxAliasCount });
-  } catch (error) {
-    const bomb = error instanceof ReferenceError;
-    reportAt(
-      out,
-      'E_YAML_LIMIT',
-      bomb
-        ? `YAML: aliases expand to too many nodes (more than ${maxAliasCount}); the document is ignored`
-        : 'YAML: the document is nested too deeply to read; it is ignored',
-      nodePosition(ctx, value, positionAt(base, 0)),
-      bomb ? 'Write the repeated parts out instead of nesting aliases of aliases' : 'Kubernetes objects are a few levels deep: check for runaway brackets',
-    );
-    return null;
-  }
-  return { ctx, value, js };
-}
-
-function looksLikeObject(document: ReadableDocument): boolean {
-  if (!isMap(document.value)) return false;
-  return document.value.items.some((pair) => isScalar(pair.key) && ['apiVersion', 'kind', 'metadata'].includes(String(pair.key.value)));
-}
-
-function aliasHint(name: string): string {
-  const literal = `*${name}`;
-  return literal.startsWith('*.')
-    ? `A value that starts with * is a YAML alias: quote the wildcard host, host: "${literal}"`
-    : `Define &${name} on a value before this alias, or quote the value if * is meant literally: "${literal}"`;
-}
-
-function yamlHint(error: YAMLError, text: string): string {
-  switch (error.code) {
-    case 'TAB_AS_INDENT':
-      return 'Indent with spaces: YAML does not allow tabs for indentation';
-    case 'TAG_RESOLVE_FAILED':
-      return 'Remove the tag: Kubernetes reads plain YAML values, without !tags';
-    case 'BAD_DIRECTIVE':
-      return 'Remove the % directive line: Kubernetes manifests need none';
-    case 'DUPLICATE_KEY':
-      return 'A key may appear once per mapping: delete or rename one of them';
-    case 'BAD_ALIAS':
-    case 'ALIAS_PROPS':
-      return text.slice(error.pos[0]).startsWith('*')
-        ? 'A value that starts with * is a YAML alias: quote it, e.g. host: "*.example.com"'
-        : 'An alias (*name) stands alone: it takes no anchor, tag or other text';
-    case 'BAD_SCALAR_START':
-      return 'A plain value cannot start with this character: quote the value';
-    case 'BAD_DQ_ESCAPE':
-      return 'Inside double quotes a backslash starts an escape: write \\\\ for a backslash, or use single quotes';
-    case 'KEY_OVER_1024_CHARS':
-      return 'A key is at most 1024 characters: did a "key: value" lose its colon or a line its indentation?';
-    case 'BLOCK_AS_IMPLICIT_KEY':
-    case 'MULTILINE_IMPLICIT_KEY':
-    case 'BAD_INDENT':
-    case 'MISSING_CHAR':
-    case 'UNEXPECTED_TOKEN':
-      return 'Check the indentation of this line and the one before it: keys of one mapping line up, nested ones are indented further, and a "key: value" needs a space after the colon';
-    default:
-      return 'Fix the YAML at this position; `kubectl apply --dry-run=client -f FILE` reports the same problem';
-  }
-}
-
-function reportYamlError(out: Collector, base: { readonly file: string; readonly lines: LineCounter }, text: string, error: YAMLError): void {
-  const at = positionAt(base, error.pos[0], error.pos[1]);
-  if (error.code === 'RESOURCE_EXHAUSTION') {
-    reportAt(out, 'E_YAML_LIMIT', 'YAML: the document is nested too deeply to read; it is ignored', at, 'Kubernetes objects are a few levels deep: check for runaway brackets');
-    return;
-  }
-  reportAt(out, 'E_YAML_SYNTAX', `YAML syntax error: ${error.message.split('\n')[0] ?? ''}; the document is ignored`, at, yamlHint(error, text));
-}
-
-// ---------------------------------------------------------------------------------------------
-// objects
-
-type Classified =
-  | { readonly type: 'ingress'; readonly legacy: boolean }
-  | { readonly type: 'ingress-class'; readonly legacy: boolean }
-  | { readonly type: 'service' }
-  | { readonly type: 'other' }
-  | { readonly type: 'unknown'; readonly message: string; readonly hint: string; readonly onApiVersion: boolean };
-
-/** Kinds of the API groups where a near-miss of Ingress, IngressClass or Service is a typo. */
-const groupKinds: Readonly<Record<string, readonly string[]>> = {
-  '': ['Pod', 'Service', 'ServiceAccount', 'Secret', 'ConfigMap', 'Namespace', 'Endpoints', 'PersistentVolume', 'PersistentVolumeClaim', 'Node', 'Event', 'LimitRange', 'ResourceQuota', 'ReplicationController', 'PodTemplate', 'Binding', 'ComponentStatus'],
-  'networking.k8s.io': ['Ingress', 'IngressClass', 'NetworkPolicy', 'IPAddress', 'ServiceCIDR'],
-  extensions: ['Ingress', 'NetworkPolicy', 'Deployment', 'DaemonSet', 'ReplicaSet', 'PodSecurityPolicy'],
-};
-
-const typedKinds: Readonly<Record<string, { readonly apiVersions: readonly string[]; readonly group: readonly string[] }>> = {
-  Ingress: { apiVersions: ingressApiVersions, group: ['networking.k8s.io', 'extensions'] },
-  IngressClass: { apiVersions: ingressClassApiVersions, group: ['networking.k8s.io'] },
-  Service: { apiVersions: ['v1'], group: [''] },
-};
-
-function groupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash === -1 ? '' : apiVersion.slice(0, slash);
-}
-
-function classify(apiVersion: string, kind: string): Classified {
-  const typed = Object.hasOwn(typedKinds, kind) ? typedKinds[kind] : undefined;
-  if (typed !== undefined) {
-    if (!typed.apiVersions.includes(apiVersion)) {
-      return {
-        type: 'unknown',
-        message: `${kind} is not served in apiVersion ${apiVersion}; the object is ignored`,
-        hint: `Write apiVersion: ${typed.apiVersions[0] ?? 'v1'}`,
-        onApiVersion: true,
-      };
-    }
-    if (kind === 'Service') return { type: 'service' };
-    const legacy = apiVersion !== 'networking.k8s.io/v1';
-    return kind === 'Ingress' ? { type: 'ingress', legacy } : { type: 'ingress-class', legacy };
-  }
-  const group = groupOf(apiVersion);
-  const known = Object.hasOwn(groupKinds, group) ? groupKinds[group] : undefined;
-  if (known !== undefined && !known.includes(kind)) {
-    const meant = Object.entries(typedKinds).find(
-      ([name, info]) => info.group.includes(group) && (name.toLowerCase() === kind.toLowerCase() || editDistance(name.toLowerCase(), kind.toLowerCase(), 2) <= 2),
-    );
-    if (meant !== undefined) {
-      return {
-        type: 'unknown',
-        message: `kind ${kind} is not a resource type of ${apiVersion}; the object is ignored`,
-        hint: `Did you mean kind: ${meant[0]}? Kinds are case-sensitive`,
-        onApiVersion: false,
-      };
-    }
-  }
-  return { type: 'other' };
-}
-
-const kindForGroup: Readonly<Record<string, string>> = { 'networking.k8s.io': 'Ingress', extensions: 'Ingress', '': 'Service', apps: 'Deployment' };
-
 function reportMissingHeader(scope: Scope, view: MapView, at: SourcePosition, apiVersion: string | null, kind: string | null): void {
   if (apiVersion === null && !view.fields.has('apiVersion')) {
-    const expected = kind !== null && Object.hasOwn(typedKinds, kind) ? typedKinds[kind]?.apiVersions[0] : undefined;
+    const expected = expectedApiVersion(kind);
     report(scope, 'E_MISSING_FIELD', 'apiVersion is missing; the object is ignored', at, `Add apiVersion: ${expected ?? 'networking.k8s.io/v1 (Ingress) or v1 (Service)'}`);
   }
   if (kind === null && !view.fields.has('kind')) {
-    const expected = apiVersion !== null ? kindForGroup[groupOf(apiVersion)] : undefined;
-    report(scope, 'E_MISSING_FIELD', 'kind is missing; the object is ignored', at, `Add kind: ${expected ?? 'Ingress, Service, ...'}${expected === undefined ? '' : ' (or the kind this object is)'}`);
+    const expected = expectedKind(apiVersion);
+    report(scope, 'E_MISSING_FIELD', 'kind is missing; the object is ignored', at, `Add kind: ${expected === null ? 'Ingress, Service, ...' : `${expected} (or the kind this object is)`}`);
   }
 }
 
 /** `where` names the document, or the List item, in messages. */
 function parseObject(ctx: DocContext, value: YamlValue, js: unknown, depth: number, out: Collector, where = 'This YAML document'): void {
   const docAt = nodePosition(ctx, value, positionAt(ctx, 0));
-  const view = mapView({ ctx, subject: 'Object' }, value, '');
+  const header: Scope = { ctx, subject: headerSubject(js) };
+  const view = mapView(header, value, '');
   if (view === null) {
     const what = isSeq(value) ? 'a list' : 'a single value';
     reportAt(
@@ -311,7 +131,6 @@ function parseObject(ctx: DocContext, value: YamlValue, js: unknown, depth: numb
     );
     return;
   }
-  const header: Scope = { ctx, subject: headerSubject(view) };
   const apiVersion = readString(header, view.fields.get('apiVersion'), 'apiVersion');
   const kind = readString(header, view.fields.get('kind'), 'kind');
   if (apiVersion === null || kind === null || apiVersion.value === '' || kind.value === '') {
@@ -338,15 +157,13 @@ function parseObject(ctx: DocContext, value: YamlValue, js: unknown, depth: numb
   }
 }
 
-function headerSubject(view: MapView): string {
-  const text = (key: string): string | null => {
-    const value = view.fields.get(key)?.value ?? null;
-    return isScalar(value) && typeof value.value === 'string' ? value.value : null;
-  };
-  const metadata = view.fields.get('metadata')?.value ?? null;
-  const nameNode = isMap(metadata) ? metadata.items.find((pair) => isScalar(pair.key) && pair.key.value === 'name')?.value : undefined;
-  const name = isScalar(nameNode) && typeof nameNode.value === 'string' ? ` ${nameNode.value}` : '';
-  return `${text('kind') ?? 'Object'}${name}`;
+/** How messages name an object before its metadata is read: `Service web`, or `Object`. */
+function headerSubject(js: unknown): string {
+  const object = plainObject(js);
+  const metadata = plainObject(object?.['metadata']);
+  const kind = object?.['kind'];
+  const name = metadata?.['name'];
+  return `${typeof kind === 'string' && kind !== '' ? kind : 'Object'}${typeof name === 'string' && name !== '' ? ` ${name}` : ''}`;
 }
 
 function childJs(js: unknown, index: number): unknown {
@@ -447,9 +264,9 @@ function parseOther(ctx: DocContext, view: MapView, apiVersion: string, kind: st
 }
 
 /**
- * Keeps the first of two objects with the same kind, namespace and name, and reports the second
- * (`kubectl apply` would let the later one replace the earlier; keeping the first makes the result
- * independent of which file a reader looks at last, and the error points at the one to remove).
+ * Keeps the first of two objects with the same kind, namespace and name and reports the second,
+ * so the error points at the copy to remove. (`kubectl apply -f DIR` would let the later file
+ * replace the earlier one; either way one of them is not served as written.)
  */
 function add(out: Collector, scope: Scope, key: string | null, meta: ParsedMetadata, build: (order: number) => Resource): void {
   const first = key === null ? undefined : out.seen.get(key);

@@ -331,7 +331,7 @@ export function readStringMap(scope: Scope, field: Field | undefined, path: stri
     } else if (isScalar(entry.value) && typeof entry.value.value === 'string') {
       out.set(entry.key, { value: entry.value.value, at: entry.at });
     } else {
-      reportType(scope, { key: entry.key.includes(':') || entry.key.includes(' ') ? `"${entry.key}"` : entry.key, at: entry.at }, `${path}["${entry.key}"]`, 'string', entry.value);
+      reportType(scope, entry, `${path}["${entry.key}"]`, 'string', entry.value);
     }
   }
   return out;
