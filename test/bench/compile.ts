@@ -8,7 +8,7 @@ export function benchCompile(): void {
   const rows: string[][] = [];
   let base = 0;
   for (const paths of [1, 100, 10_000]) {
-    const project = generateProject(paths, 1_000, 10);
+    const project = generateProject(paths, 1_000, { requestCount: 10 });
     const parsed = parseManifests(project.files);
     const runs = paths >= 10_000 ? 15 : 200;
     const parseMs = medianMs(Math.min(runs, 15), () => parseManifests(project.files));

@@ -12,10 +12,13 @@ interface Subject {
   readonly requests: readonly MatchRequest[];
 }
 
-function build(paths: number, hosts: number): Subject {
-  const project = generateProject(paths, hosts);
+function build(paths: number, hosts: number, requestHosts?: number): Subject {
+  const project = generateProject(paths, hosts, requestHosts === undefined ? {} : { requestHosts });
   const table = compileRoutes(parseManifests(project.files).resources, { profile: 'spec' }).value;
-  return { name: `${formatNumber(paths)} paths / ${Math.min(paths, hosts)} hosts`, table, requests: project.requests };
+  const hostCount = Math.min(paths, hosts);
+  const spread = requestHosts === undefined ? 'requests to all hosts' : `requests to ${requestHosts} exact + ${requestHosts} wildcard host`;
+  const name = `${formatNumber(paths)} paths / ${formatNumber(hostCount)} hosts (${paths / hostCount} per host), ${spread}`;
+  return { name, table, requests: project.requests };
 }
 
 /** Matches per second over a fixed request list, for about `ms` milliseconds. */
@@ -42,8 +45,14 @@ function rate(subject: Subject, ms: number, fn: (t: RouteTable, r: MatchRequest)
  * several rounds so that both see the same machine; the ratio should be close to 1.
  */
 export function benchMatch(): void {
-  const small = build(10, 1_000);
+  // The 10-path table against the 10,000-path table. Then the same 10,000 paths at the small
+  // table's 5 paths per host (a request scans one host's paths), with requests spread over
+  // every host (many cache misses) and with requests to as many hosts as the small table has
+  // (the same working set): the last ratio is the algorithmic cost of a bigger table.
+  const small = build(10, 2);
   const large = build(10_000, 1_000);
+  const wide = build(10_000, 2_000);
+  const hot = build(10_000, 2_000, 1);
   const outcome = (s: Subject) => {
     const counts = { hit: 0, default: 0, miss: 0 };
     for (const r of s.requests) {
@@ -55,15 +64,18 @@ export function benchMatch(): void {
     return `${Math.round((100 * counts.hit) / s.requests.length)}% hit`;
   };
   const rounds = 5;
-  const results = new Map<string, number[]>([[small.name, []], [large.name, []]]);
-  rate(small, 200, matchRequest); // warm up the JIT on both shapes
-  rate(large, 200, matchRequest);
+  const subjects = [small, large, wide, hot];
+  const results = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
+  for (const s of subjects) rate(s, 200, matchRequest); // warm up the JIT on every shape
   for (let i = 0; i < rounds; i++) {
-    for (const s of i % 2 === 0 ? [small, large] : [large, small]) results.get(s.name)?.push(rate(s, 300, matchRequest));
+    const order = i % 2 === 0 ? subjects : subjects.toReversed();
+    for (const s of order) results.get(s.name)?.push(rate(s, 300, matchRequest));
   }
   const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const smallRate = median(results.get(small.name) ?? []);
   const largeRate = median(results.get(large.name) ?? []);
+  const wideRate = median(results.get(wide.name) ?? []);
+  const hotRate = median(results.get(hot.name) ?? []);
   const explainSmall = rate(small, 300, explainRequest);
   const explainLarge = rate(large, 300, explainRequest);
   printTable(`matchRequest, realistic mix (60% exact-host hits, 20% wildcard hits, 20% misses), median of ${rounds} interleaved rounds`,
@@ -71,6 +83,8 @@ export function benchMatch(): void {
     [
       [small.name, String(small.table.routes.length), outcome(small), formatNumber(smallRate), '1.00x'],
       [large.name, String(large.table.routes.length), outcome(large), formatNumber(largeRate), `${(largeRate / smallRate).toFixed(2)}x`],
+      [wide.name, String(wide.table.routes.length), outcome(wide), formatNumber(wideRate), `${(wideRate / smallRate).toFixed(2)}x`],
+      [hot.name, String(hot.table.routes.length), outcome(hot), formatNumber(hotRate), `${(hotRate / smallRate).toFixed(2)}x`],
     ]);
   printTable('explainRequest (every route is a candidate: used by explain/test/UI, not per proxied request)',
     ['table', 'explains/s', 'vs 10 paths'],

@@ -11,7 +11,7 @@ export function medianMs(runs: number, fn: () => void): number {
 }
 
 export function formatNumber(n: number): string {
-  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3);
+  return Number.isInteger(n) || n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3);
 }
 
 export function printTable(title: string, header: readonly string[], rows: readonly (readonly string[])[]): void {

@@ -7,18 +7,26 @@ export interface GeneratedProject {
 }
 
 /**
- * A synthetic project: `paths` Ingress paths spread over `hosts` hosts (one Ingress per host),
- * every tenth host a wildcard, plus a realistic request mix: 60 % exact-host hits, 20 %
+ * A synthetic project: `paths` Ingress paths spread evenly over `hosts` hosts (one Ingress per
+ * host), every tenth host a wildcard, plus a realistic request mix: 60 % exact-host hits, 20 %
  * wildcard hits, 20 % misses (unknown host, or a known host with an unknown path).
  */
-export function generateProject(paths: number, hosts: number, requestCount = 20_000, seed = 42): GeneratedProject {
+export function generateProject(
+  paths: number,
+  hosts: number,
+  options: { readonly requestCount?: number; readonly seed?: number; readonly requestHosts?: number } = {},
+): GeneratedProject {
+  const requestCount = options.requestCount ?? 20_000;
+  const seed = options.seed ?? 42;
   const hostCount = Math.max(1, Math.min(paths, hosts));
   const perHost = Math.ceil(paths / hostCount);
+  // One host in ten is a wildcard; a table of fewer than ten hosts still gets one.
+  const isWildcard = (h: number) => h % 10 === 9 || (hostCount > 1 && hostCount < 10 && h === hostCount - 1);
   const docs: string[] = [];
   const hostNames: { name: string; wildcard: boolean; paths: string[] }[] = [];
   let made = 0;
   for (let h = 0; h < hostCount && made < paths; h++) {
-    const wildcard = h % 10 === 9;
+    const wildcard = isWildcard(h);
     const name = wildcard ? `*.w${h}.example.com` : `app${h}.example.com`;
     const hostPaths: string[] = [];
     const items: string[] = [];
@@ -44,8 +52,11 @@ export function generateProject(paths: number, hosts: number, requestCount = 20_
     return (state >>> 0) / 4294967296;
   };
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
-  const exact = hostNames.filter((h) => !h.wildcard);
-  const wild = hostNames.filter((h) => h.wildcard);
+  // requestHosts limits the requests to the first N exact and N wildcard hosts: the same
+  // working set as a small table, to tell algorithmic cost from cache misses.
+  const limit = options.requestHosts ?? Infinity;
+  const exact = hostNames.filter((h) => !h.wildcard).slice(0, limit);
+  const wild = hostNames.filter((h) => h.wildcard).slice(0, limit);
   const requests: MatchRequest[] = [];
   for (let i = 0; i < requestCount; i++) {
     const r = random();
@@ -59,7 +70,7 @@ export function generateProject(paths: number, hosts: number, requestCount = 20_
     } else if (r < 0.9) {
       requests.push({ host: `unknown${i}.example.org`, path: '/api/v1/res1' });
     } else {
-      const h = pick(hostNames);
+      const h = pick([...exact, ...wild]);
       requests.push({ host: h.wildcard ? `x.${h.name.slice(2)}` : h.name, path: '/api/v9/nothing-here' });
     }
   }
