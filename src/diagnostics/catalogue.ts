@@ -36,7 +36,6 @@ export const diagnosticCodes = {
   W_DUPLICATE_PATH: 'The same host, path and pathType are defined more than once',
   W_MULTIPLE_DEFAULT_BACKENDS: 'More than one Ingress defines a defaultBackend',
   W_TLS_HOST_UNUSED: 'A TLS host is not used by any rule',
-  W_TLS_SECRET_NOT_FOUND: 'A TLS secret is not in the folder',
   W_INGRESS_CLASS_NOT_FOUND: 'ingressClassName names an IngressClass that is not in the folder',
   W_UNKNOWN_ANNOTATION: 'An ingress controller annotation is not interpreted by ingress-dev yet',
   I_ANNOTATION_IGNORED: 'An annotation that ingress-dev does not read',
@@ -46,7 +45,6 @@ export const diagnosticCodes = {
   E_CONFIG: 'The config file ingress-dev.yaml is invalid',
   W_CONFIG_UNSUPPORTED: 'A config setting is not supported yet',
   E_MAPPING: 'A Service mapping is invalid',
-  W_MAPPING_UNUSED: 'A mapping names a Service that is not in the folder',
   // route test files
   E_TEST_FILE: 'A route test file is invalid',
 } as const;
