@@ -10,6 +10,11 @@ export interface CliIO {
   readonly stderr: OutputStream;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Subscribe to SIGINT/SIGTERM; returns an unsubscribe function. Defaults to the process's
+   * signals; tests pass their own so that they can stop a running `up` in-process.
+   */
+  readonly onSignal?: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
 }
 
 export function useColor(io: CliIO, stream: OutputStream, flags: { color?: unknown; 'no-color'?: unknown }): boolean {

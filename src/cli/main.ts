@@ -4,6 +4,7 @@ import { checkCommand, runCheck } from './commands/check.js';
 import { explainCommand, runExplain } from './commands/explain.js';
 import { routesCommand, runRoutes } from './commands/routes.js';
 import { runTest, testCommand } from './commands/test.js';
+import { runUp, upCommand } from './commands/up.js';
 import { writeLine, type CliIO } from './io.js';
 
 interface Command {
@@ -19,6 +20,7 @@ const commonOptions = [
 ] as const;
 
 const commands: readonly Command[] = [
+  { spec: upCommand, run: runUp },
   { spec: checkCommand, run: runCheck },
   { spec: routesCommand, run: runRoutes },
   { spec: explainCommand, run: runExplain },

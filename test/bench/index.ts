@@ -4,7 +4,9 @@
  */
 import { benchCompile } from './compile.js';
 import { benchMatch } from './match.js';
+import { benchProxy } from './proxy.js';
 
 const only = process.argv[2];
 if (only === undefined || only === 'compile') benchCompile();
 if (only === undefined || only === 'match') benchMatch();
+if (only === undefined || only === 'proxy') await benchProxy();

@@ -1,0 +1,38 @@
+import type { ServiceBackend } from '../model/types.js';
+
+/** Where a request for a Service port goes: an upstream HTTP(S) server, or the built-in echo. */
+export type Target =
+  | {
+      readonly kind: 'http';
+      readonly protocol: 'http:' | 'https:';
+      readonly host: string;
+      readonly port: number;
+      /** `http://127.0.0.1:3000`: the key of the keep-alive pool. */
+      readonly origin: string;
+    }
+  | { readonly kind: 'echo' };
+
+/** How a Service port was resolved, at request time (container addresses change; the table does not). */
+export type Resolution =
+  | {
+      readonly kind: 'target';
+      readonly target: Target;
+      /** What mapped it, for logs and error pages: `--map web=3000`, `ingress-dev.yaml:7`, `ExternalName api.example.com`. */
+      readonly via: string;
+    }
+  | {
+      readonly kind: 'unavailable';
+      /** Why there is no endpoint: `Service default/web port 80 is not mapped to anything`. */
+      readonly reason: string;
+      /** What to do, with the exact flag or config line that would fix it. */
+      readonly hint: string;
+    };
+
+export interface BackendResolver {
+  resolve(backend: ServiceBackend): Resolution;
+}
+
+/** `http://127.0.0.1:3000`, `echo`: how a target is shown in logs and pages. */
+export function formatTarget(target: Target): string {
+  return target.kind === 'echo' ? 'echo' : target.origin;
+}

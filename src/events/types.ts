@@ -1,0 +1,67 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+
+/** One request the proxy finished (or gave up on). Emitted once per request, after the response ended. */
+export interface RequestCompleted {
+  readonly type: 'request-completed';
+  readonly id: string; // X-Request-ID
+  readonly startedAt: number; // epoch ms
+  readonly method: string;
+  readonly host: string; // as received, port included
+  readonly path: string; // request target: path and query
+  readonly status: number;
+  readonly durationMs: number;
+  /** Matched route id, `…#default`, or null for `no route`. */
+  readonly routeId: string | null;
+  /** `http://127.0.0.1:3000`, `echo`, or null when the request was not forwarded. */
+  readonly target: string | null;
+  readonly upstreamPath: string | null;
+  /** What went wrong, for 502/503/504: `connect ECONNREFUSED 127.0.0.1:3000`. */
+  readonly error: string | null;
+  readonly upgrade: boolean;
+  readonly requestHeaders: Readonly<Record<string, string | string[] | undefined>>;
+  readonly responseHeaders: Readonly<Record<string, string | string[] | undefined>>;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+/** What a reload changed, by route id. */
+export interface RouteChanges {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: readonly string[];
+}
+
+/** A reload built a new table (or mappings) and swapped it in. */
+export interface ConfigApplied {
+  readonly type: 'config-applied';
+  readonly at: number;
+  /** What triggered it: the first changed files, `manual` (the r key), or `start`. */
+  readonly trigger: string;
+  readonly routes: number;
+  readonly files: number;
+  readonly changes: RouteChanges;
+  /** Every diagnostic of the applied state (semantic errors drop only the broken routes). */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly durationMs: number;
+  /** Set when a setting changed that needs a restart (listen host or port). */
+  readonly restartNeeded: string | null;
+}
+
+/** A reload failed (a file does not parse, the config file is invalid): the last good state keeps serving. */
+export interface ConfigRejected {
+  readonly type: 'config-rejected';
+  readonly at: number;
+  readonly trigger: string;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly durationMs: number;
+}
+
+export interface BackendChanged {
+  readonly type: 'backend-changed';
+  readonly at: number;
+  readonly service: string;
+  readonly target: string | null;
+  readonly state: 'reachable' | 'refused' | 'unmapped';
+}
+
+export type IngressDevEvent = RequestCompleted | ConfigApplied | ConfigRejected | BackendChanged;

@@ -1,0 +1,162 @@
+import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
+import { createDiagnostic, type Diagnostic, type SourcePosition } from '../diagnostics/diagnostic.js';
+
+/**
+ * The optional project config file, `ingress-dev.yaml`:
+ *
+ *     listen: { host: 127.0.0.1, http: 8080 }
+ *     profile: auto                 # auto | spec
+ *     services:
+ *       httpbin: 3000               # every port of Service httpbin → 127.0.0.1:3000
+ *       api:
+ *         http: http://127.0.0.1:4000   # by service port name or number
+ *       stub: echo
+ *     unmapped: echo                # what Services without a mapping get: echo | error (503)
+ *     timeouts: { connect: 5s, read: 60s, send: 60s }
+ *
+ * Plain data with positions; targets are checked by backends/ (which knows what a target is).
+ */
+export interface ConfigMapping {
+  /** `[NAMESPACE/]SERVICE[:PORT]` as a selector string. */
+  readonly selector: string;
+  readonly target: string;
+  readonly at: SourcePosition;
+}
+
+export interface ProjectConfig {
+  readonly file: string;
+  readonly listen: { readonly host?: string; readonly http?: number };
+  readonly profile?: 'auto' | 'spec';
+  readonly mappings: readonly ConfigMapping[];
+  readonly unmapped?: 'echo' | 'error';
+  readonly timeouts: { readonly connectMs?: number; readonly readMs?: number; readonly sendMs?: number };
+}
+
+export const configFileNames = ['ingress-dev.yaml', 'ingress-dev.yml'] as const;
+
+const topKeys = ['listen', 'profile', 'services', 'unmapped', 'timeouts', 'docker', 'run'];
+
+export function parseConfig(text: string, file: string): { config: ProjectConfig; diagnostics: Diagnostic[] } {
+  const lineCounter = new LineCounter();
+  const diagnostics: Diagnostic[] = [];
+  const at = (node: YamlNode | null | undefined): SourcePosition => {
+    const [start, end] = node?.range ?? [0, 0];
+    const a = lineCounter.linePos(start);
+    const b = lineCounter.linePos(end);
+    return a.line === b.line && end > start ? { file, line: a.line, col: a.col, endLine: b.line, endCol: b.col } : { file, line: a.line, col: a.col };
+  };
+  const error = (message: string, node: YamlNode | null | undefined, hint: string) =>
+    diagnostics.push(createDiagnostic('E_CONFIG', 'error', message, at(node), hint));
+  const mappings: ConfigMapping[] = [];
+  const listen: { host?: string; http?: number } = {};
+  const timeouts: { connectMs?: number; readMs?: number; sendMs?: number } = {};
+  let profile: ProjectConfig['profile'];
+  let unmapped: ProjectConfig['unmapped'];
+  const result = () => ({ config: { file, listen, profile, mappings, unmapped, timeouts }, diagnostics });
+
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  for (const e of doc.errors) {
+    const pos = lineCounter.linePos(e.pos[0]);
+    diagnostics.push(createDiagnostic('E_YAML_SYNTAX', 'error', e.message.split('\n')[0] ?? 'YAML syntax error', { file, line: pos.line, col: pos.col },
+      'Fix the YAML syntax of the config file; nothing in it is applied until then.'));
+  }
+  if (doc.errors.length > 0) return result();
+  const root = doc.contents as YamlNode | null;
+  if (root === null || (isScalar(root) && root.value === null)) return result();
+  if (!isMap(root)) {
+    error('The config file must be a mapping', root, 'Start with keys such as "services:" or "listen:".');
+    return result();
+  }
+  for (const pair of root.items as Pair<YamlNode, YamlNode>[]) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const value = pair.value;
+    switch (key) {
+      case 'listen':
+        readMap(value, 'listen', ['host', 'http', 'https'], (k, v) => {
+          if (k === 'host') {
+            if (isScalar(v) && typeof v.value === 'string' && v.value !== '') listen.host = v.value;
+            else error('listen.host must be an address such as 127.0.0.1', v, 'Write listen: { host: 127.0.0.1 }.');
+          } else if (k === 'http') {
+            const port = isScalar(v) ? Number(v.value) : NaN;
+            if (Number.isInteger(port) && port >= 0 && port <= 65535) listen.http = port;
+            else error('listen.http must be a port number (0 picks a free port)', v, 'Write listen: { http: 8080 }.');
+          } else {
+            diagnostics.push(createDiagnostic('W_CONFIG_UNSUPPORTED', 'warning', 'listen.https is not supported yet; only the HTTP listener runs', at(v), 'Remove it for now.'));
+          }
+        });
+        break;
+      case 'profile':
+        if (isScalar(value) && (value.value === 'auto' || value.value === 'spec')) profile = value.value;
+        else error('profile must be auto or spec', value, 'The nginx and Gateway API profiles are not available yet; use auto.');
+        break;
+      case 'unmapped':
+        if (isScalar(value) && (value.value === 'echo' || value.value === 'error')) unmapped = value.value;
+        else error('unmapped must be echo or error', value, 'echo answers unmapped Services with the built-in echo; error answers 503 with how to map them.');
+        break;
+      case 'services':
+        readServices(value);
+        break;
+      case 'timeouts':
+        readMap(value, 'timeouts', ['connect', 'read', 'send'], (k, v) => {
+          const ms = isScalar(v) ? parseDuration(v.value) : null;
+          if (ms === null) error(`timeouts.${k} must be a duration such as 5s, 500ms or 1m`, v, 'Write timeouts: { read: 60s }.');
+          else timeouts[`${k}Ms` as 'connectMs' | 'readMs' | 'sendMs'] = ms;
+        });
+        break;
+      case 'docker':
+      case 'run':
+        diagnostics.push(createDiagnostic('W_CONFIG_UNSUPPORTED', 'warning', `${key} is not supported yet and is ignored`, at(pair.key), 'Docker support comes in a later release; map Services to published ports for now.'));
+        break;
+      default: {
+        const near = topKeys.find((k) => k.toLowerCase() === key.toLowerCase() || (k.length > 3 && key.startsWith(k.slice(0, 3))));
+        error(`Unknown key "${key}" in the config file`, pair.key, near !== undefined ? `Did you mean "${near}"? Keys: ${topKeys.join(', ')}.` : `Keys: ${topKeys.join(', ')}.`);
+      }
+    }
+  }
+  return result();
+
+  function readMap(node: YamlNode | null, name: string, keys: readonly string[], each: (key: string, value: YamlNode | null) => void): void {
+    if (!isMap(node)) {
+      error(`${name} must be a mapping`, node, `Keys: ${keys.join(', ')}.`);
+      return;
+    }
+    for (const p of node.items as Pair<YamlNode, YamlNode>[]) {
+      const k = isScalar(p.key) ? String(p.key.value) : '';
+      if (keys.includes(k)) each(k, p.value);
+      else error(`Unknown key "${k}" in ${name}`, p.key, `Keys: ${keys.join(', ')}.`);
+    }
+  }
+
+  function readServices(node: YamlNode | null): void {
+    if (!isMap(node)) {
+      error('services must be a mapping of Service names to targets', node, 'Write services: { web: 3000, api: echo }.');
+      return;
+    }
+    for (const p of node.items as Pair<YamlNode, YamlNode>[]) {
+      const service = isScalar(p.key) ? String(p.key.value) : '';
+      const v = p.value;
+      if (isScalar(v) && v.value !== null && typeof v.value !== 'boolean') {
+        mappings.push({ selector: service, target: String(v.value), at: at(v) });
+      } else if (isMap(v)) {
+        for (const pp of v.items as Pair<YamlNode, YamlNode>[]) {
+          const port = isScalar(pp.key) ? String(pp.key.value) : '';
+          if (isScalar(pp.value) && pp.value.value !== null) mappings.push({ selector: `${service}:${port}`, target: String(pp.value.value), at: at(pp.value) });
+          else error(`services.${service}.${port} must be a target`, pp.value ?? pp.key, 'A target is 3000, host:port, http://host:port, https://host:port or echo.');
+        }
+      } else {
+        error(`services.${service} must be a target or a mapping of ports to targets`, v ?? p.key, 'Write web: 3000, or web: { http: 3000, admin: 9000 }.');
+      }
+    }
+  }
+}
+
+/** `5s`, `500ms`, `1m`, or a plain number of seconds. */
+export function parseDuration(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value * 1000;
+  if (typeof value !== 'string') return null;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(value.trim());
+  if (m === null) return null;
+  const n = Number(m[1]);
+  const ms = m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+  return ms > 0 ? ms : null;
+}

@@ -1,0 +1,135 @@
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ProxyError } from './errors.js';
+
+/**
+ * Error responses a person can act on: plain text for curl, a small HTML page for browsers,
+ * JSON for API clients. Every one names the status, the route, the target, the error and a hint.
+ */
+
+export type PageFormat = 'json' | 'html' | 'text';
+
+export interface ErrorPage {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** JSON when the client accepts JSON, HTML when it accepts HTML (browsers), else plain text. */
+export function negotiateFormat(accept: string | undefined): PageFormat {
+  if (accept === undefined) return 'text';
+  const lower = accept.toLowerCase();
+  if (lower.includes('application/json')) return 'json';
+  if (lower.includes('text/html')) return 'html';
+  return 'text';
+}
+
+export function renderErrorPage(error: ProxyError, format: PageFormat): ErrorPage {
+  const body = format === 'json' ? renderJson(error) : format === 'html' ? renderHtml(error) : renderText(error);
+  const contentType = format === 'json' ? 'application/json' : format === 'html' ? 'text/html' : 'text/plain';
+  return {
+    status: error.status,
+    headers: {
+      'content-type': `${contentType}; charset=utf-8`,
+      'content-length': String(Buffer.byteLength(body)),
+      'cache-control': 'no-store',
+      'x-ingress-dev-error': error.kind,
+    },
+    body,
+  };
+}
+
+/**
+ * Answers with the error page, if the response has not started; otherwise the client socket is
+ * destroyed, which is the only way left to tell it the response is incomplete.
+ */
+export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error: ProxyError): ErrorPage | null {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return null;
+  }
+  const page = renderErrorPage(error, negotiateFormat(req.headers.accept));
+  const headers: Record<string, string> = { ...page.headers };
+  if (!req.complete) {
+    // The client may still be sending a body nobody will read: discard it, then close.
+    headers.connection = 'close';
+    req.resume();
+  }
+  res.writeHead(page.status, headers);
+  res.end(req.method === 'HEAD' ? undefined : page.body);
+  return page;
+}
+
+/** The page as a raw HTTP/1.1 response, for a socket an `Upgrade` request left behind. */
+export function formatRawErrorResponse(page: ErrorPage): string {
+  const head = Object.entries(page.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return `HTTP/1.1 ${page.status} ${STATUS_CODES[page.status] ?? ''}\r\n${head}connection: close\r\n\r\n${page.body}`;
+}
+
+function statusLine(error: ProxyError): string {
+  return `${error.status} ${STATUS_CODES[error.status] ?? ''}`;
+}
+
+/** The facts of the error as label/value pairs, in the order every format shows them. */
+function facts(error: ProxyError): [string, string][] {
+  const { method, host, path } = error.request;
+  const rows: [string, string][] = [['request', `${method} ${host}${path}`]];
+  if (error.route !== null) rows.push(['route', `${error.route.id} (${error.route.file}:${error.route.line})`]);
+  if (error.target !== null) rows.push(['target', error.via === null ? error.target : `${error.target} (${error.via})`]);
+  rows.push(['error', error.error]);
+  return rows;
+}
+
+function renderText(error: ProxyError): string {
+  const lines = [`${statusLine(error)}: ${error.title}`, ''];
+  for (const [label, value] of facts(error)) lines.push(`  ${label.padEnd(8)} ${value}`);
+  lines.push('', `hint: ${error.hint}`);
+  if (error.candidates !== undefined && error.candidates.length > 0) {
+    lines.push('', 'nearest routes:');
+    for (const c of error.candidates) lines.push(`  ${c.host ?? '*'} ${c.pathType ?? ''} ${c.path ?? ''}  ${c.id}`, `      ${c.detail}`);
+  }
+  if (error.routes !== undefined) {
+    lines.push('', error.routes.length === 0 ? 'routes: none' : 'routes:');
+    for (const r of error.routes) lines.push(`  ${r.host ?? '*'} ${r.pathType} ${r.path} → ${r.backend}  ${r.id}`);
+    const more = (error.routeCount ?? 0) - error.routes.length;
+    if (more > 0) lines.push(`  … and ${more} more (ingress-dev routes lists them all)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function renderJson(error: ProxyError): string {
+  const { kind, status, title, request, route, target, via, hint, routes, routeCount, candidates } = error;
+  const body = { error: { status, kind, title, request, route, target, via, error: error.error, hint, candidates, routes, routeCount } };
+  return `${JSON.stringify(body, null, 2)}\n`;
+}
+
+function renderHtml(error: ProxyError): string {
+  const rows = facts(error).map(([label, value]) => `<tr><th>${label}</th><td>${escapeHtml(value)}</td></tr>`).join('');
+  const sections: string[] = [];
+  if (error.candidates !== undefined && error.candidates.length > 0) {
+    const items = error.candidates
+      .map((c) => `<li><code>${escapeHtml(`${c.host ?? '*'} ${c.pathType ?? ''} ${c.path ?? ''}`)}</code> ${escapeHtml(c.detail)}</li>`)
+      .join('');
+    sections.push(`<h2>Nearest routes</h2><ul>${items}</ul>`);
+  }
+  if (error.routes !== undefined) {
+    const items = error.routes
+      .map((r) => `<tr><td>${escapeHtml(r.host ?? '*')}</td><td>${escapeHtml(`${r.pathType} ${r.path}`)}</td><td>${escapeHtml(r.backend)}</td><td><code>${escapeHtml(r.id)}</code></td></tr>`)
+      .join('');
+    const more = (error.routeCount ?? 0) - error.routes.length;
+    sections.push(`<h2>Routes</h2><table class="routes">${items}</table>${more > 0 ? `<p>… and ${more} more</p>` : ''}`);
+  }
+  const title = escapeHtml(`${statusLine(error)}: ${error.title}`);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.3rem}h2{font-size:1.05rem;margin-top:1.5rem}th{text-align:left;padding-right:1rem;vertical-align:top;color:#666;font-weight:normal}
+td,code{font-family:ui-monospace,monospace;font-size:.9rem}.hint{background:#f4f6fa;border-left:3px solid #4a6fa5;padding:.5rem .8rem}
+.routes td{padding:.1rem .8rem .1rem 0}footer{margin-top:2rem;color:#888;font-size:.8rem}</style></head>
+<body><h1>${title}</h1><table>${rows}</table><p class="hint">${escapeHtml(error.hint)}</p>${sections.join('')}
+<footer>ingress-dev</footer></body></html>
+`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}

@@ -1,0 +1,222 @@
+import type { Backend, DefaultBackendRoute, Route, RouteTable } from '../model/types.js';
+import { explainRequest } from '../routing/match.js';
+import type { Candidate } from '../routing/types.js';
+import type { ForwardError } from './forward.js';
+
+/**
+ * What went wrong with one request, as a value: the error pages render it (HTML, text, JSON),
+ * and the request event carries its one-line `error`. Every error says what happened, where the
+ * request was going, and what to do.
+ */
+
+export type ProxyErrorKind =
+  | 'no-route'
+  | 'no-endpoint'
+  | 'refused'
+  | 'reset'
+  | 'connect-timeout'
+  | 'read-timeout'
+  | 'send-timeout'
+  | 'bad-gateway'
+  | 'connect-not-supported'
+  | 'internal';
+
+export interface RequestLine {
+  readonly method: string;
+  /** The host the request was routed on, without the port. */
+  readonly host: string;
+  readonly path: string;
+  /** The port the client connected to, for URLs in hints. */
+  readonly port: number;
+}
+
+export interface RouteRef {
+  readonly id: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+export interface RouteListing {
+  readonly host: string | null;
+  readonly pathType: string;
+  readonly path: string;
+  readonly backend: string;
+  readonly id: string;
+}
+
+export interface ProxyError {
+  readonly kind: ProxyErrorKind;
+  readonly status: number;
+  /** One line: what happened. */
+  readonly title: string;
+  readonly request: RequestLine;
+  readonly route: RouteRef | null;
+  readonly target: string | null;
+  /** What mapped the Service to the target: `--map web=3000`. */
+  readonly via: string | null;
+  /** The error itself: `connect ECONNREFUSED 127.0.0.1:3000`. */
+  readonly error: string;
+  readonly hint: string;
+  /** For 404: the routes that exist (at most `maxListedRoutes`), and how many there are. */
+  readonly routes?: readonly RouteListing[];
+  readonly routeCount?: number;
+  /** For 404: the nearest routes and why each did not match. */
+  readonly candidates?: readonly Pick<Candidate, 'id' | 'host' | 'path' | 'pathType' | 'detail'>[];
+}
+
+export const maxListedRoutes = 50;
+const maxCandidates = 3;
+
+/**
+ * 404: nothing matched and there is no defaultBackend. Only here, on the error path, is the
+ * request explained (explaining costs a scan over every route).
+ */
+export function noRouteError(table: RouteTable, request: RequestLine): ProxyError {
+  const explanation = explainRequest(table, { host: request.host, path: request.path, method: request.method });
+  const candidates = explanation.candidates
+    .filter((c) => c.reason !== 'default-backend-shadowed')
+    .slice(0, maxCandidates)
+    .map(({ id, host, path, pathType, detail }) => ({ id, host, path, pathType, detail }));
+  const routes = table.routes.slice(0, maxListedRoutes).map(listRoute);
+  const where = `${request.host === '' ? '(no host)' : request.host}${request.path}`;
+  return {
+    kind: 'no-route',
+    status: 404,
+    title: `No Ingress rule matches ${where}`,
+    request,
+    route: null,
+    target: null,
+    via: null,
+    error: explanation.hostMatch.kind === 'none' ? `no rule serves host ${request.host || '(none)'}` : `no path of this host matches ${pathOnly(request.path)}`,
+    hint: noRouteHint(table, request, explanation.hostMatch.kind === 'none', candidates[0]?.detail),
+    routes,
+    routeCount: table.routes.length,
+    candidates,
+  };
+}
+
+function noRouteHint(table: RouteTable, request: RequestLine, hostUnknown: boolean, nearest: string | undefined): string {
+  if (table.routes.length === 0) {
+    return 'No Ingress rules are loaded: add an Ingress to the project folder (`ingress-dev check` shows why one was left out).';
+  }
+  if (hostUnknown) {
+    const example = table.routes.find((route) => route.hostKind === 'exact') ?? table.routes[0];
+    const host = example?.host ?? 'HOST';
+    const path = example?.path ?? '/';
+    return `Send a host that a rule names, e.g. curl -H 'Host: ${host}' http://127.0.0.1:${request.port}${path} or open http://${host}.localhost:${request.port}${path}`;
+  }
+  const nearestText = nearest === undefined ? '' : ` Nearest: ${nearest}.`;
+  return `Use one of the paths below, or add a path for ${pathOnly(request.path)} to the Ingress.${nearestText}`;
+}
+
+/** 503: the route's backend has no endpoint (unmapped Service, missing Service or port). */
+export function noEndpointError(request: RequestLine, route: RouteRef | null, backend: Backend, reason: string, hint: string): ProxyError {
+  return {
+    kind: 'no-endpoint',
+    status: 503,
+    title: `No endpoint for ${formatBackend(backend)}`,
+    request,
+    route,
+    target: null,
+    via: null,
+    error: reason,
+    hint,
+  };
+}
+
+/** A backend's `problem` (its Service or port is missing), found when the table was compiled. */
+export function brokenBackendError(request: RequestLine, route: RouteRef | null, backend: Backend): ProxyError {
+  const reason = backend.problem ?? `${formatBackend(backend)} cannot be reached`;
+  const hint =
+    backend.kind === 'resource'
+      ? 'Resource backends are not served by ingress-dev; route this path to a Service.'
+      : 'Fix the Service reference in the Ingress, or add the Service; `ingress-dev check` shows where.';
+  return noEndpointError(request, route, backend, reason, hint);
+}
+
+const upstreamTitles: Readonly<Record<Exclude<ForwardError['kind'], 'client-aborted'>, readonly [ProxyErrorKind, number, string]>> = {
+  refused: ['refused', 502, 'The backend refused the connection'],
+  reset: ['reset', 502, 'The backend closed the connection without a complete response'],
+  'connect-timeout': ['connect-timeout', 504, 'Connecting to the backend timed out'],
+  'read-timeout': ['read-timeout', 504, 'The backend did not answer in time'],
+  'send-timeout': ['send-timeout', 504, 'Sending the request body to the backend timed out'],
+  other: ['bad-gateway', 502, 'The request could not be forwarded to the backend'],
+};
+
+/** 502 or 504: the forwarder's error, with a hint for its kind. */
+export function upstreamError(request: RequestLine, route: RouteRef | null, target: string, via: string | null, error: ForwardError): ProxyError {
+  const kind = error.kind === 'client-aborted' ? 'other' : error.kind;
+  const [errorKind, status, title] = upstreamTitles[kind];
+  return { kind: errorKind, status, title, request, route, target, via, error: error.message, hint: upstreamHint(kind, target, via, error.message) };
+}
+
+function upstreamHint(kind: keyof typeof upstreamTitles, target: string, via: string | null, message: string): string {
+  const mapped = via === null ? '' : ` (mapped by ${via})`;
+  switch (kind) {
+    case 'refused':
+      return `Nothing listens at ${target}${mapped}: start the service there, or map the Service to where it runs.`;
+    case 'reset':
+      return `Check the backend's logs: it crashed, or speaks another protocol (an https backend needs an https:// target).`;
+    case 'connect-timeout':
+      return `${target}${mapped} did not accept the connection in time: check the host and port, and that the service is up.`;
+    case 'read-timeout':
+      return 'The backend accepted the request but was too slow; ingress-nginx waits 60 s (proxy-read-timeout), so it would time out in the cluster too.';
+    case 'send-timeout':
+      return 'The backend stopped reading the request body (or the client stopped sending it); ingress-nginx gives up after 60 s (proxy-send-timeout).';
+    case 'other':
+      if (message.includes('ENOTFOUND') || message.includes('EAI_AGAIN')) return `The host name of ${target} does not resolve: check the mapping${mapped}.`;
+      if (/SSL|TLS|EPROTO/i.test(message)) return `TLS failed: if the backend speaks plain HTTP, map it as http:// or a bare port; if it speaks HTTPS, as https://.`;
+      return `Check the target${mapped} and the backend's logs.`;
+  }
+}
+
+/** 501: `CONNECT` (https through the forward proxy) would need TLS termination for the host. */
+export function connectNotSupportedError(request: RequestLine): ProxyError {
+  return {
+    kind: 'connect-not-supported',
+    status: 501,
+    title: 'CONNECT is not supported: ingress-dev forwards plain HTTP only',
+    request,
+    route: null,
+    target: null,
+    via: null,
+    error: `CONNECT ${request.host}`,
+    hint: `Use http:// URLs through the proxy (curl -x http://127.0.0.1:${request.port} http://${request.host.replace(/:\d+$/, '')}/), or send the Host header directly.`,
+  };
+}
+
+/** 500: a bug in ingress-dev (or in a resolver); the request fails, the proxy keeps serving. */
+export function internalError(request: RequestLine, err: unknown): ProxyError {
+  return {
+    kind: 'internal',
+    status: 500,
+    title: 'ingress-dev failed to handle this request',
+    request,
+    route: null,
+    target: null,
+    via: null,
+    error: err instanceof Error ? err.message : String(err),
+    hint: 'This is a bug in ingress-dev: please report it with the request and the manifests that caused it.',
+  };
+}
+
+export function routeRefOf(winner: Route | DefaultBackendRoute | null): RouteRef | null {
+  return winner === null ? null : { id: winner.id, file: winner.source.file, line: winner.source.line };
+}
+
+/** `web:80`, `default/web:http`, `resource StorageBucket/static`. */
+export function formatBackend(backend: Backend): string {
+  if (backend.kind === 'resource') return `resource ${backend.resourceKind}/${backend.name}`;
+  const port = backend.port ?? backend.portName ?? '?';
+  const ns = backend.namespace === 'default' ? '' : `${backend.namespace}/`;
+  return `${ns}${backend.service}:${port}`;
+}
+
+function listRoute(route: Route): RouteListing {
+  return { host: route.host, pathType: route.pathType, path: route.path, backend: formatBackend(route.backend), id: route.id };
+}
+
+function pathOnly(path: string): string {
+  const query = path.indexOf('?');
+  return query === -1 ? path : path.slice(0, query);
+}

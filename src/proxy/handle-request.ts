@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { respondEcho } from '../backends/echo.js';
+import {
+  clientClosedStatus,
+  emitCompleted,
+  errorEnding,
+  requestInputOf,
+  requestLineOf,
+  startTiming,
+  upstreamErrorOf,
+  upstreamHeadersFor,
+  type Ending,
+  type HandlerContext,
+} from './context.js';
+import { writeErrorPage } from './error-pages.js';
+import { internalError } from './errors.js';
+import { headersToRecord } from './headers.js';
+import { routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
+
+/** A plain HTTP request: route it, then forward it, answer with the echo, or with an error page. */
+export function handleRequest(context: HandlerContext, req: IncomingMessage, res: ServerResponse): void {
+  const timing = startTiming(req, false);
+  // No 'error' listener on req: node emits a request's 'error' (a client gone mid-upload) only
+  // to listeners, and without one it cannot become an unhandled error.
+  if (context.state.closing) res.setHeader('connection', 'close');
+  let completed = false;
+  const complete = (ending: Ending): void => {
+    if (completed) return;
+    completed = true;
+    emitCompleted(context, req, timing, ending);
+    // While closing, a connection whose response just ended may now be idle.
+    if (context.state.closing) setImmediate(() => context.server?.closeIdleConnections());
+  };
+  // The last line of defence: an exception is a bug, answered with a 500, never a crash.
+  const fail = (err: unknown): void => {
+    const error = internalError(requestLineOf(req), err);
+    complete(errorEnding(null, error, writeErrorPage(req, res, error)?.headers ?? {}));
+  };
+  try {
+    const routing = routeRequest(context.options.getTable(), context.resolverOf(), requestInputOf(req));
+    if (routing.kind === 'error') {
+      complete(errorEnding(routing, routing.error, writeErrorPage(req, res, routing.error)?.headers ?? {}));
+    } else if (routing.kind === 'echo') {
+      serveEcho(req, res, routing, timing.requestId).then(complete, fail);
+    } else {
+      serveForward(context, req, res, routing, timing.requestId).then(complete, fail);
+    }
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function serveEcho(req: IncomingMessage, res: ServerResponse, routing: EchoRouting, requestId: string): Promise<Ending> {
+  const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, false);
+  const request = { method: req.method ?? 'GET', path: routing.upstreamPath, host: routing.upstreamHost, headers: headersToRecord(headers) };
+  const outcome = await respondEcho(req, res, request, routing.standIn);
+  return {
+    status: outcome.status ?? clientClosedStatus,
+    routing,
+    target: 'echo',
+    error: outcome.status === null ? 'the client closed the connection' : null,
+    responseHeaders: outcome.responseHeaders,
+    bytesIn: outcome.bytesIn,
+    bytesOut: outcome.bytesOut,
+  };
+}
+
+async function serveForward(context: HandlerContext, req: IncomingMessage, res: ServerResponse, routing: ForwardRouting, requestId: string): Promise<Ending> {
+  const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, false);
+  const outcome = await context.forwarder.forward(req, res, routing.target, routing.upstreamPath, headers);
+  const forwarded = {
+    routing,
+    target: routing.target.origin,
+    responseHeaders: outcome.responseHeaders === null ? {} : headersToRecord(outcome.responseHeaders),
+    bytesIn: outcome.bytesIn,
+    bytesOut: outcome.bytesOut,
+  };
+  if (outcome.error === null) return { ...forwarded, status: outcome.status ?? 502, error: null };
+  if (outcome.error.kind === 'client-aborted') return { ...forwarded, status: clientClosedStatus, error: outcome.error.message };
+  const error = upstreamErrorOf(routing, outcome.error);
+  const page = writeErrorPage(req, res, error);
+  // Headers were already sent: the connection was cut, and the backend's status stands.
+  if (page === null) return { ...forwarded, status: outcome.status ?? error.status, error: outcome.error.message };
+  return { ...forwarded, status: page.status, error: outcome.error.message, responseHeaders: page.headers };
+}

@@ -1,0 +1,91 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { formatEchoUpgradeResponse } from '../backends/echo.js';
+import {
+  clientClosedStatus,
+  emitCompleted,
+  errorEnding,
+  requestInputOf,
+  requestLineOf,
+  startTiming,
+  upstreamErrorOf,
+  upstreamHeadersFor,
+  type Ending,
+  type HandlerContext,
+} from './context.js';
+import { formatRawErrorResponse, negotiateFormat, renderErrorPage } from './error-pages.js';
+import { connectNotSupportedError, internalError, type ProxyError } from './errors.js';
+import { headersToRecord } from './headers.js';
+import { routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
+import { formatRequestHead, relayUpgrade } from './upgrade.js';
+
+/**
+ * Requests that leave HTTP behind: `Upgrade` (WebSockets), routed like any request and relayed
+ * on the raw socket, and `CONNECT`, which is answered 501. Errors are written on the socket.
+ */
+export function handleUpgrade(context: HandlerContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const timing = startTiming(req, true);
+  socket.on('error', noop);
+  if (context.state.closing) {
+    socket.destroy();
+    return;
+  }
+  context.tunnels.add(socket);
+  socket.once('close', () => context.tunnels.delete(socket));
+  try {
+    const routing = routeRequest(context.options.getTable(), context.resolverOf(), requestInputOf(req));
+    if (routing.kind === 'error') {
+      emitCompleted(context, req, timing, errorEnding(routing, routing.error, endWithError(req, socket, routing.error)));
+    } else if (routing.kind === 'echo') {
+      emitCompleted(context, req, timing, answerUpgradeWithEcho(req, socket, routing, timing.requestId));
+    } else {
+      void relayTo(context, req, socket, head, routing, timing.requestId).then((ending) => emitCompleted(context, req, timing, ending));
+    }
+  } catch (err) {
+    const error = internalError(requestLineOf(req), err);
+    emitCompleted(context, req, timing, errorEnding(null, error, endWithError(req, socket, error)));
+  }
+}
+
+function answerUpgradeWithEcho(req: IncomingMessage, socket: Duplex, routing: EchoRouting, requestId: string): Ending {
+  const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, true);
+  const request = { method: req.method ?? 'GET', path: routing.upstreamPath, host: routing.upstreamHost, headers: headersToRecord(headers) };
+  const response = formatEchoUpgradeResponse(request, routing.standIn);
+  socket.end(response);
+  const responseHeaders = { 'content-type': 'application/json' };
+  return { status: 200, routing, target: 'echo', error: null, responseHeaders, bytesIn: 0, bytesOut: Buffer.byteLength(response) };
+}
+
+async function relayTo(context: HandlerContext, req: IncomingMessage, socket: Duplex, head: Buffer, routing: ForwardRouting, requestId: string): Promise<Ending> {
+  const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, true);
+  const requestHead = formatRequestHead(req.method ?? 'GET', routing.upstreamPath, headers);
+  const outcome = await relayUpgrade(socket, head, routing.target, requestHead, context.timeouts);
+  const relayed = { routing, target: routing.target.origin, bytesIn: outcome.bytesIn, bytesOut: outcome.bytesOut };
+  const responseHeaders = outcome.responseHeaders === null ? {} : headersToRecord(outcome.responseHeaders);
+  if (outcome.error === null) return { ...relayed, status: outcome.status ?? 502, error: null, responseHeaders };
+  if (outcome.error.kind === 'client-aborted') return { ...relayed, status: clientClosedStatus, error: outcome.error.message, responseHeaders };
+  const error = upstreamErrorOf(routing, outcome.error);
+  return { ...relayed, status: error.status, error: outcome.error.message, responseHeaders: endWithError(req, socket, error) };
+}
+
+/** `CONNECT` (https through the proxy) needs TLS for hosts we have no certificate for: 501. */
+export function handleConnect(context: HandlerContext, req: IncomingMessage, socket: Duplex): void {
+  const timing = startTiming(req, false);
+  socket.on('error', noop);
+  context.tunnels.add(socket);
+  socket.once('close', () => context.tunnels.delete(socket));
+  const error = connectNotSupportedError({ method: 'CONNECT', host: req.url ?? '', path: '', port: (socket as Socket).localPort ?? 0 });
+  const responseHeaders = endWithError(req, socket, error);
+  emitCompleted(context, req, timing, { status: error.status, routing: null, target: null, error: error.error, responseHeaders, bytesIn: 0, bytesOut: 0 });
+}
+
+/** Writes the error page on a raw socket (after `upgrade` or `connect`) and closes it. */
+function endWithError(req: IncomingMessage, socket: Duplex, error: ProxyError): Readonly<Record<string, string>> {
+  const page = renderErrorPage(error, negotiateFormat(req.headers.accept));
+  if (socket.writable) socket.end(formatRawErrorResponse(page));
+  else socket.destroy();
+  return page.headers;
+}
+
+function noop(): void {}

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Headers as a flat list of names and values (`['Host', 'a', 'Set-Cookie', 'x', 'Set-Cookie', 'y']`),
+ * as node's `rawHeaders`: it keeps duplicates, their order and the case a client wrote.
+ */
+export type RawHeaders = string[];
+
+/** What the proxy knows about the client's connection, for the forwarding headers. */
+export interface ForwardingContext {
+  /** The Host header the backend receives (the client's, or the one the proxy routed on). */
+  readonly host: string;
+  readonly clientAddress: string;
+  /** The port the client connected to. */
+  readonly localPort: number;
+  readonly proto: 'http' | 'https';
+  /** An Upgrade request keeps `Connection: upgrade` and `Upgrade`. */
+  readonly upgrade: boolean;
+  /** From `requestIdOf`. */
+  readonly requestId: string;
+}
+
+/**
+ * Hop-by-hop headers (RFC 9110 section 7.6.1) and the proxy ones: they describe one connection,
+ * so they never travel further. `Host` and the forwarding headers are set by the proxy.
+ */
+const droppedRequestHeaders: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'host',
+  'content-length',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-scheme',
+  'x-real-ip',
+  'x-scheme',
+  'x-request-id',
+  // node answers `Expect: 100-continue` itself before the request reaches the proxy.
+  'expect',
+]);
+
+const droppedResponseHeaders: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
+
+/** A request id a client sent is kept when it is a plain token (ingress-nginx keeps it too). */
+const validRequestId = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * The headers a backend receives, as ingress-nginx sends them: the client's headers without the
+ * hop-by-hop ones (and without every header the client named in `Connection`), the client's Host,
+ * and `X-Forwarded-For` (appended), `X-Forwarded-Proto`/`-Host`/`-Port`/`-Scheme`, `X-Scheme`,
+ * `X-Real-IP` and `X-Request-ID` (kept when valid, else 32 hex characters). Forwarding headers
+ * a client sent are replaced, as ingress-nginx does with `use-forwarded-headers: false`.
+ */
+export function buildUpstreamHeaders(raw: readonly string[], context: ForwardingContext): RawHeaders {
+  const headers: RawHeaders = ['Host', context.host];
+  let forwardedFor: string | null = null;
+  let upgrade: string | null = null;
+  let connection: string | null = null;
+  let contentLength = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (!droppedRequestHeaders.has(lower)) {
+      headers.push(name, value);
+    } else if (lower === 'x-forwarded-for') {
+      forwardedFor = forwardedFor === null ? value : `${forwardedFor}, ${value}`;
+    } else if (lower === 'connection') {
+      connection = connection === null ? value : `${connection}, ${value}`;
+    } else if (lower === 'upgrade') {
+      upgrade ??= value;
+    } else if (lower === 'content-length') {
+      // node has already rejected conflicting lengths; send one.
+      if (!contentLength) headers.push(name, value);
+      contentLength = true;
+    }
+  }
+  // Headers the client named in `Connection` are hop-by-hop too; the ones the proxy sets stay.
+  const named = connection === null ? null : connectionTokens(connection);
+  const forwarded = named === null ? headers : withoutNamed(headers, named);
+  if (context.upgrade && upgrade !== null) forwarded.push('Connection', 'upgrade', 'Upgrade', upgrade);
+  const address = context.clientAddress;
+  const proto = context.proto;
+  forwarded.push(
+    'X-Request-ID', context.requestId,
+    'X-Real-IP', address,
+    'X-Forwarded-For', forwardedFor === null ? address : `${forwardedFor}, ${address}`,
+    'X-Forwarded-Host', context.host,
+    'X-Forwarded-Port', String(context.localPort),
+    'X-Forwarded-Proto', proto,
+    'X-Forwarded-Scheme', proto,
+    'X-Scheme', proto,
+  );
+  return forwarded;
+}
+
+/** The request's id: the client's `X-Request-ID` when it is a plain token, else a new one. */
+export function requestIdOf(incoming: string | string[] | undefined): string {
+  const first = Array.isArray(incoming) ? incoming[0] : incoming;
+  return first !== undefined && validRequestId.test(first) ? first : generateRequestId();
+}
+
+/**
+ * A backend's response headers without the hop-by-hop ones: a backend's `Connection: close`
+ * concerns the proxy's pooled connection, not the client's (node sets the client's framing).
+ */
+export function filterResponseHeaders(raw: readonly (string | Buffer)[]): RawHeaders {
+  const headers: RawHeaders = [];
+  let connection: string | null = null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = latin1(raw[i] as string | Buffer);
+    const value = latin1(raw[i + 1] as string | Buffer);
+    const lower = name.toLowerCase();
+    if (!droppedResponseHeaders.has(lower)) headers.push(name, value);
+    else if (lower === 'connection') connection = connection === null ? value : `${connection}, ${value}`;
+  }
+  const named = connection === null ? null : connectionTokens(connection);
+  return named === null ? headers : withoutNamed(headers, named);
+}
+
+function latin1(part: string | Buffer): string {
+  return typeof part === 'string' ? part : part.toString('latin1');
+}
+
+/** `['Set-Cookie', 'a', 'Set-Cookie', 'b']` → `{'set-cookie': ['a', 'b']}`, for events and the echo. */
+export function headersToRecord(raw: readonly string[]): Record<string, string | string[]> {
+  const record: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    const existing = record[name];
+    if (existing === undefined) record[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else record[name] = [existing, value];
+  }
+  return record;
+}
+
+/** The first value of a header in a raw list, or undefined. */
+export function rawHeader(raw: readonly string[], lowerName: string): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() === lowerName) return raw[i + 1];
+  }
+  return undefined;
+}
+
+/** The header names a `Connection` value lists (besides `close`, `keep-alive`, `upgrade`), lower case. */
+function connectionTokens(connection: string): Set<string> | null {
+  let named: Set<string> | null = null;
+  for (const token of connection.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name === '' || name === 'close' || name === 'keep-alive' || name === 'upgrade') continue;
+    named ??= new Set();
+    named.add(name);
+  }
+  return named;
+}
+
+/** Drops the headers a `Connection` value named; never the message's own Host or framing. */
+function withoutNamed(headers: RawHeaders, named: ReadonlySet<string>): RawHeaders {
+  const kept: RawHeaders = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i] as string;
+    const lower = name.toLowerCase();
+    if (!named.has(lower) || lower === 'host' || lower === 'content-length') kept.push(name, headers[i + 1] as string);
+  }
+  return kept;
+}
+
+/** 32 hex characters, like nginx's `$request_id`. */
+export function generateRequestId(): string {
+  return randomUUID().replaceAll('-', '');
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`: an IPv4 client on a dual-stack socket, as nginx shows it. */
+export function clientAddressOf(remoteAddress: string | undefined): string {
+  if (remoteAddress === undefined) return '';
+  return remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
+}

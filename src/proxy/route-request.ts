@@ -1,0 +1,132 @@
+import type { EchoStandIn } from '../backends/echo.js';
+import type { BackendResolver } from '../backends/types.js';
+import type { RouteTable } from '../model/types.js';
+import { matchRequest } from '../routing/match.js';
+import type { Match } from '../routing/types.js';
+import {
+  brokenBackendError,
+  noEndpointError,
+  noRouteError,
+  routeRefOf,
+  type ProxyError,
+  type RequestLine,
+  type RouteRef,
+} from './errors.js';
+import type { HttpTarget } from './forward.js';
+
+/**
+ * Where one request goes: the HTTP adapter around the pure matcher, shared by plain requests
+ * and `Upgrade` requests. Works out the host to route on (Host header, absolute-form URL, or
+ * the `.localhost` alias), matches, and resolves the Service to a target.
+ */
+
+export interface RequestInput {
+  readonly method: string;
+  /** The request target as received: `/path?q`, or `http://host/path?q` (absolute form). */
+  readonly url: string;
+  readonly hostHeader: string | undefined;
+  /** The port the client connected to. */
+  readonly localPort: number;
+}
+
+export interface RoutingBase {
+  /** The host as received (Host header or URL authority, port included), for events. */
+  readonly receivedHost: string | null;
+  readonly line: RequestLine;
+  /** The route id, or the defaultBackend's id; null for no route. */
+  readonly routeId: string | null;
+  readonly route: RouteRef | null;
+}
+
+export interface ForwardRouting extends RoutingBase {
+  readonly kind: 'forward';
+  readonly target: HttpTarget;
+  readonly via: string;
+  /** The Host header the backend receives. */
+  readonly upstreamHost: string;
+  readonly upstreamPath: string;
+}
+
+export interface EchoRouting extends RoutingBase {
+  readonly kind: 'echo';
+  readonly standIn: EchoStandIn;
+  readonly upstreamHost: string;
+  readonly upstreamPath: string;
+}
+
+export interface ErrorRouting extends RoutingBase {
+  readonly kind: 'error';
+  readonly error: ProxyError;
+  readonly upstreamPath: string | null;
+}
+
+export type Routing = ForwardRouting | EchoRouting | ErrorRouting;
+
+export function routeRequest(table: RouteTable, resolver: BackendResolver, input: RequestInput): Routing {
+  const { host: receivedHost, path } = parseRequestTarget(input.url, input.hostHeader);
+  const { match, alias } = matchWithAlias(table, receivedHost, path, input.method);
+  const line: RequestLine = { method: input.method, host: match.host, path, port: input.localPort };
+  const winner = match.route ?? match.defaultBackend;
+  const routeId = winner?.id ?? null;
+  const route = routeRefOf(winner);
+  const backend = match.backend;
+  const upstreamPath = match.upstreamPath;
+  if (match.status === 404 || backend === null || upstreamPath === null) {
+    return { kind: 'error', receivedHost, line, routeId, route, error: noRouteError(table, line), upstreamPath: null };
+  }
+  if (match.status === 503 || backend.kind === 'resource') {
+    return { kind: 'error', receivedHost, line, routeId, route, error: brokenBackendError(line, route, backend), upstreamPath };
+  }
+  const resolution = resolver.resolve(backend);
+  if (resolution.kind === 'unavailable') {
+    const error = noEndpointError(line, route, backend, resolution.reason, resolution.hint);
+    return { kind: 'error', receivedHost, line, routeId, route, error, upstreamPath };
+  }
+  // The backend sees the host it would see in the cluster: the alias without `.localhost`.
+  const upstreamHost = alias ?? receivedHost ?? '';
+  const target = resolution.target;
+  if (target.kind === 'echo') {
+    const { service, namespace, port, portName } = backend;
+    const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };
+    return { kind: 'echo', receivedHost, line, routeId, route, standIn, upstreamHost, upstreamPath };
+  }
+  return { kind: 'forward', receivedHost, line, routeId, route, target, via: resolution.via, upstreamHost, upstreamPath };
+}
+
+/**
+ * The host and path a request is routed on. An absolute-form target (the proxy used as an HTTP
+ * proxy: `GET http://app.example.com/get`) carries its host, which wins over the Host header
+ * (RFC 9112 section 3.2.2); its path and query are kept byte for byte.
+ */
+export function parseRequestTarget(url: string, hostHeader: string | undefined): { host: string | null; path: string } {
+  if (url.startsWith('/')) return { host: hostHeader ?? null, path: url };
+  const scheme = /^https?:\/\//i.exec(url);
+  if (scheme === null) return { host: hostHeader ?? null, path: url };
+  const rest = url.slice(scheme[0].length);
+  const end = rest.search(/[/?]/);
+  const authority = end === -1 ? rest : rest.slice(0, end);
+  const after = end === -1 ? '' : rest.slice(end);
+  const at = authority.lastIndexOf('@');
+  return {
+    host: at === -1 ? authority : authority.slice(at + 1),
+    path: after === '' ? '/' : after.startsWith('?') ? `/${after}` : after,
+  };
+}
+
+const localhostSuffix = '.localhost';
+
+/**
+ * `HOST.localhost` (which browsers resolve to loopback) is routed as `HOST` when no rule names
+ * `HOST.localhost` itself: the full host is tried first, and the alias only when the full host
+ * fell through to host-less rules or to nothing. `alias` is the host routed on, when it was used.
+ */
+export function matchWithAlias(table: RouteTable, host: string | null, path: string, method: string): { match: Match; alias: string | null } {
+  const match = matchRequest(table, { host, path, method });
+  const kind = match.hostMatch.kind;
+  if (kind === 'exact' || kind === 'wildcard' || !match.host.endsWith(localhostSuffix)) return { match, alias: null };
+  const stripped = match.host.slice(0, -localhostSuffix.length);
+  if (stripped === '') return { match, alias: null };
+  const aliased = matchRequest(table, { host: stripped, path, method });
+  const aliasedKind = aliased.hostMatch.kind;
+  return aliasedKind === 'exact' || aliasedKind === 'wildcard' ? { match: aliased, alias: stripped } : { match, alias: null };
+}

@@ -1,0 +1,40 @@
+/**
+ * ingress-dev's proxy in a process of its own, as `ingress-dev up` runs it, routing one host to
+ * the benchmark backend (port in argv[2]). Sends `{port}` once listening; answers 'memory' with its RSS, CPU time and request count.
+ */
+import { createEventBus } from '../../src/events/bus.js';
+import { parseManifests } from '../../src/manifest/parse.js';
+import { compileRoutes } from '../../src/model/compile.js';
+import { startProxy } from '../../src/proxy/server.js';
+
+const upstreamPort = Number(process.argv[2]);
+const yaml = `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: bench}
+spec:
+  rules:
+    - host: bench.example.com
+      http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}]}
+---
+{apiVersion: v1, kind: Service, metadata: {name: app}, spec: {ports: [{port: 80}]}}
+`;
+const table = compileRoutes(parseManifests([{ file: 'bench.yaml', text: yaml }]).resources, { profile: 'spec' }).value;
+const origin = `http://127.0.0.1:${upstreamPort}`;
+const events = createEventBus();
+// A subscriber, as the headless log or the UI would be.
+let completed = 0;
+events.on('request-completed', () => completed++);
+
+const proxy = await startProxy({
+  host: '127.0.0.1',
+  port: 0,
+  getTable: () => table,
+  resolver: { resolve: () => ({ kind: 'target', target: { kind: 'http', protocol: 'http:', host: '127.0.0.1', port: upstreamPort, origin }, via: 'bench' }) },
+  events,
+});
+process.send?.({ port: proxy.port });
+process.on('message', (message) => {
+  if (message === 'memory') process.send?.({ rss: process.memoryUsage().rss, cpu: process.cpuUsage(), completed });
+});
+process.on('disconnect', () => void proxy.close(0).then(() => process.exit(0)));

@@ -1,0 +1,213 @@
+/**
+ * The proxy benchmark: the same backend measured directly, through ingress-dev and through nginx
+ * (when installed), in one run with interleaved rounds. Every server and the load generator run
+ * in processes of their own. Numbers are reported as ratios.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { formatNumber, printTable } from './measure.js';
+import { nginxInstalled, startNginx, type RunningNginx } from './proxy-nginx.js';
+import type { DownloadJob, DownloadResult, LoadJob, LoadResult } from './proxy-load.js';
+
+const host = 'bench.example.com';
+const rounds = 3;
+const roundMs = 1000;
+const warmUpMs = 1000;
+const downloadBytes = 100 * 1024 * 1024;
+
+interface Subject {
+  readonly name: string;
+  readonly port: number;
+}
+
+interface Measured {
+  requests: number;
+  errors: number;
+  seconds: number;
+  latencies: number[];
+}
+
+export async function benchProxy(): Promise<void> {
+  const children: ChildProcess[] = [];
+  let nginx: RunningNginx | null = null;
+  try {
+    const upstream = await forkWithPort('proxy-upstream.js', [], children);
+    const proxy = await forkWithPort('proxy-server.js', [String(upstream.port)], children);
+    const loader = forkChild('proxy-load.js', [], children);
+    const subjects: Subject[] = [
+      { name: 'direct', port: upstream.port },
+      { name: 'ingress-dev', port: proxy.port },
+    ];
+    if (nginxInstalled()) {
+      nginx = startNginx(await freePort(), upstream.port);
+      await waitForPort(nginx.port);
+      subjects.push({ name: 'nginx', port: nginx.port });
+    }
+
+    const loadRows: string[][] = [];
+    let peakRss = 0;
+    /** The proxy process's CPU time (µs) per concurrency: robust where wall-clock numbers are noisy. */
+    const cpu = new Map<number, number>();
+    const proxyRequests = new Map<number, number>();
+    for (const connections of [1, 50]) {
+      const results = new Map<string, Measured>(subjects.map((s) => [s.name, { requests: 0, errors: 0, seconds: 0, latencies: [] }]));
+      // Warm-up: the JIT needs a few thousand requests before latencies settle.
+      for (const subject of subjects) await ask<LoadResult>(loader, loadJob(subject, connections, warmUpMs));
+      for (let round = 0; round < rounds; round++) {
+        for (const subject of subjects) {
+          const isProxy = subject.name === 'ingress-dev';
+          const cpuBefore = isProxy ? await cpuTime(proxy.child) : 0;
+          const stopSampling = isProxy ? sampleRss(proxy.child, (rss) => (peakRss = Math.max(peakRss, rss))) : null;
+          const result = await ask<LoadResult>(loader, loadJob(subject, connections, roundMs));
+          stopSampling?.();
+          if (isProxy) cpu.set(connections, (cpu.get(connections) ?? 0) + (await cpuTime(proxy.child)) - cpuBefore);
+          const total = results.get(subject.name) as Measured;
+          total.requests += result.requests;
+          total.errors += result.errors;
+          total.seconds += result.seconds;
+          for (const latency of result.latencies) total.latencies.push(latency);
+        }
+      }
+      proxyRequests.set(connections, results.get('ingress-dev')?.requests ?? 0);
+      loadRows.push(...formatLoadRows(connections, results));
+    }
+    printTable(
+      `proxy: GET with a 1 KB response, keep-alive, ${rounds} interleaved rounds of ${roundMs / 1000} s per target`,
+      ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '+p50 ms', 'errors', 'vs direct', 'vs nginx'],
+      loadRows,
+    );
+    process.stdout.write(`ingress-dev proxy peak RSS under load: ${(peakRss / 1024 / 1024).toFixed(1)} MB\n`);
+    for (const [connections, micros] of cpu) {
+      const perRequest = micros / Math.max(1, proxyRequests.get(connections) ?? 0);
+      process.stdout.write(`ingress-dev proxy CPU per request at ${connections} connection(s): ${perRequest.toFixed(1)} µs\n`);
+    }
+    if (nginx === null) process.stdout.write('nginx not installed; apt-get install nginx-light to compare\n');
+
+    const downloadRows: string[][] = [];
+    const speeds = new Map<string, number[]>(subjects.map((subject) => [subject.name, []]));
+    for (const subject of subjects) await ask<DownloadResult>(loader, downloadJob(subject, 10 * 1024 * 1024)); // warm-up
+    for (let round = 0; round < rounds; round++) {
+      for (const subject of subjects) {
+        const result = await ask<DownloadResult>(loader, downloadJob(subject, downloadBytes));
+        speeds.get(subject.name)?.push(result.bytes / 1024 / 1024 / result.seconds);
+      }
+    }
+    const medians = new Map([...speeds].map(([name, values]) => [name, median(values)]));
+    for (const subject of subjects) {
+      const speed = medians.get(subject.name) ?? 0;
+      downloadRows.push([subject.name, formatNumber(speed), ratio(speed, medians.get('direct')), ratio(speed, medians.get('nginx'))]);
+    }
+    printTable(`proxy: streamed download of 100 MB, median of ${rounds} interleaved rounds`, ['target', 'MB/s', 'vs direct', 'vs nginx'], downloadRows);
+  } finally {
+    await nginx?.stop();
+    for (const child of children) child.disconnect();
+  }
+}
+
+function loadJob(subject: Subject, connections: number, durationMs: number): LoadJob {
+  return { kind: 'load', origin: `http://127.0.0.1:${subject.port}`, host, connections, durationMs };
+}
+
+function downloadJob(subject: Subject, bytes: number): DownloadJob {
+  return { kind: 'download', url: `http://127.0.0.1:${subject.port}/big?bytes=${bytes}`, host };
+}
+
+function median(values: readonly number[]): number {
+  return values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+}
+
+function formatLoadRows(connections: number, results: ReadonlyMap<string, Measured>): string[][] {
+  const summary = new Map([...results].map(([name, m]) => [name, summarize(m)]));
+  const direct = summary.get('direct');
+  const nginx = summary.get('nginx');
+  return [...summary].map(([name, s]) => [
+    name,
+    String(connections),
+    formatNumber(s.rps),
+    s.p50.toFixed(3),
+    s.p99.toFixed(3),
+    name === 'direct' ? '' : (s.p50 - (direct?.p50 ?? 0)).toFixed(3),
+    String(s.errors),
+    ratio(s.rps, direct?.rps),
+    ratio(s.rps, nginx?.rps),
+  ]);
+}
+
+function summarize(m: Measured): { rps: number; p50: number; p99: number; errors: number } {
+  const sorted = m.latencies.toSorted((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { rps: m.requests / m.seconds, p50: at(0.5), p99: at(0.99), errors: m.errors };
+}
+
+function ratio(value: number, base: number | undefined): string {
+  return base === undefined || base === 0 ? '' : `${(value / base).toFixed(2)}x`;
+}
+
+function forkChild(script: string, args: string[], children: ChildProcess[]): ChildProcess {
+  const child = fork(fileURLToPath(new URL(`./${script}`, import.meta.url)), args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(child);
+  return child;
+}
+
+async function forkWithPort(script: string, args: string[], children: ChildProcess[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = forkChild(script, args, children);
+  const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as { port: number }));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+function ask<T>(child: ChildProcess, job: LoadJob | DownloadJob): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (message) => resolve(message as T));
+    child.send(job);
+  });
+}
+
+/** The proxy process's user + system CPU time so far, in µs. */
+function cpuTime(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (message) => {
+      const { cpu } = message as { cpu: NodeJS.CpuUsage };
+      resolve(cpu.user + cpu.system);
+    });
+    child.send('memory');
+  });
+}
+
+/** Asks the proxy process for its RSS every 100 ms until stopped. */
+function sampleRss(child: ChildProcess, onRss: (rss: number) => void): () => void {
+  const listener = (message: unknown) => {
+    if (typeof message === 'object' && message !== null && 'rss' in message) onRss((message as { rss: number }).rss);
+  };
+  child.on('message', listener);
+  const timer = setInterval(() => child.send('memory'), 100);
+  return () => {
+    clearInterval(timer);
+    child.off('message', listener);
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => resolve(socket.destroy() !== undefined));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

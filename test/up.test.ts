@@ -1,0 +1,219 @@
+/**
+ * `ingress-dev up` end to end: the real CLI, the real proxy, real sockets on 127.0.0.1.
+ * Every example's route tests are replayed through the proxy against the echo responder.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseRouteTests } from '../src/manifest/route-tests.js';
+import { parseRequestTarget } from '../src/cli/request.js';
+import { cli, repoRoot } from './cli-harness.js';
+import { spawnCli, startUp, poll } from './up-harness.js';
+
+const temp = mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-up-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
+
+function send(port: number, target: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: target, method, headers, setHost: false, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function project(name: string, files: Record<string, string>): string {
+  const dir = path.join(temp, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
+  return dir;
+}
+
+const webYaml = [
+  'apiVersion: v1', 'kind: Service', 'metadata: {name: web}', 'spec: {ports: [{name: http, port: 80, targetPort: 3000}]}', '---',
+  'apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: web}', 'spec:', '  rules:', '    - host: app.example.com', '      http:', '        paths:',
+  '          - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}',
+].join('\n');
+
+describe('every example routes through the proxy as its route tests say', () => {
+  const examples = readdirSync(path.join(repoRoot, 'examples'));
+  it.each(examples)('%s', async (name) => {
+    const dir = path.join('examples', name);
+    const text = readFileSync(path.join(repoRoot, dir, 'ingress-dev.test.yaml'), 'utf8');
+    const { tests } = parseRouteTests(text, 'ingress-dev.test.yaml');
+    expect(tests.length).toBeGreaterThan(0);
+    const up = await startUp([dir, '--port', '0', '--echo-unmapped']);
+    try {
+      for (const t of tests) {
+        const r = parseRequestTarget(t.url, Object.entries(t.headers).map(([k, v]) => `${k}: ${v}`), t.method);
+        // HTTP/1.1 requires a Host header (Node and nginx answer 400 without one); a test without
+        // a host is what `curl http://127.0.0.1:PORT/...` sends: a host no rule names.
+        const headers: Record<string, string> = { host: r.host ?? `127.0.0.1:${up.port}` };
+        const reply = await send(up.port, r.path, headers, r.method);
+        const label = `${t.name}: ${reply.status} ${reply.body.slice(0, 200)}`;
+        if (t.expect.status !== undefined) expect(reply.status, label).toBe(t.expect.status);
+        if (reply.status !== 200) continue;
+        const echo = JSON.parse(reply.body) as { path: string; standsInFor: { service: string; port: number; portName: string | null; route: string } };
+        if (t.expect.upstreamPath !== undefined) expect(echo.path, label).toBe(t.expect.upstreamPath);
+        if (t.expect.route !== undefined) expect(echo.standsInFor.route, label).toBe(t.expect.route);
+        const b = t.expect.backend;
+        if (b !== undefined && b !== 'none') {
+          expect(echo.standsInFor.service, label).toBe(b.service);
+          if (b.port !== null) expect([String(echo.standsInFor.port), echo.standsInFor.portName], label).toContain(b.port);
+        }
+      }
+      // One log line per request, with the route or `no route`.
+      await up.waitFor(new RegExp(`(?:.*\\n){${tests.length}}`));
+    } finally {
+      expect(await up.stop()).toBe(130);
+    }
+  });
+});
+
+describe('mapping Services to targets', () => {
+  it('--map sends a Service to a local port; the startup summary shows routes and curl lines', async () => {
+    const seen: string[] = [];
+    const upstream = http.createServer((req, res) => {
+      seen.push(`${req.headers.host} ${req.url}`);
+      res.end('from upstream');
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const port = (upstream.address() as net.AddressInfo).port;
+    const dir = project('mapped', { 'web.yaml': webYaml });
+    const up = await startUp([dir, '--port', '0', '--map', `web=${port}`]);
+    try {
+      expect(up.stdout()).toContain(`/                    Prefix                 → web:80 (http)`);
+      expect(up.stdout()).toContain(`http://127.0.0.1:${port}`);
+      expect(up.stdout()).toContain(`curl -H 'Host: app.example.com' ${up.url}/`);
+      expect(up.stdout()).toContain(`curl -x ${up.url} http://app.example.com/`);
+      const reply = await send(up.port, '/hello?a=1', { host: 'app.example.com' });
+      expect(reply).toMatchObject({ status: 200, body: 'from upstream' });
+      expect(seen).toEqual(['app.example.com /hello?a=1']);
+      await up.waitFor(/GET app\.example\.com\/hello\?a=1 200 \d+ms ingress:default\/web#r0\.p0 → http:\/\/127\.0\.0\.1:\d+/);
+    } finally {
+      await up.stop();
+      upstream.close();
+    }
+  });
+
+  it('an unmapped Service answers 503 naming it, with the flag that would map it', async () => {
+    const dir = project('unmapped', { 'web.yaml': webYaml });
+    const up = await startUp([dir, '--port', '0']);
+    try {
+      expect(up.stdout()).toContain('Unmapped Services');
+      expect(up.stdout()).toContain('--map web=PORT');
+      const reply = await send(up.port, '/', { host: 'app.example.com', accept: 'text/plain' });
+      expect(reply.status).toBe(503);
+      expect(reply.body).toContain('default/web');
+      expect(reply.body).toContain('--map web=3000');
+    } finally {
+      await up.stop();
+    }
+  });
+
+  it('the config file maps Services; flags override it', async () => {
+    const dir = project('configured', { 'web.yaml': webYaml, 'ingress-dev.yaml': 'services:\n  web: echo\n' });
+    const up = await startUp([dir, '--port', '0']);
+    try {
+      const reply = await send(up.port, '/x', { host: 'app.example.com' });
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.body)).toMatchObject({ path: '/x', standsInFor: { service: 'web' } });
+    } finally {
+      await up.stop();
+    }
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const overridden = await startUp([dir, '--port', '0', '--map', `web=${closed}`]);
+    try {
+      expect((await send(overridden.port, '/x', { host: 'app.example.com' })).status).toBe(502);
+    } finally {
+      await overridden.stop();
+    }
+  });
+
+  it('an invalid config file is reported with file:line:col and nothing starts', async () => {
+    const dir = project('bad-config', { 'web.yaml': webYaml, 'ingress-dev.yaml': 'services:\n  web: container:web\nlisten: {htpp: 1}\n' });
+    const r = await cli(['up', dir, '--port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('ingress-dev.yaml:2:8: error E_MAPPING');
+    expect(r.stderr).toContain('ingress-dev.yaml:3:10: error E_CONFIG');
+    expect(r.stderr).toContain('nothing was started');
+  });
+
+  it.each([
+    [['--map', 'web'], 'SERVICE[:PORT]=TARGET'],
+    [['--map', 'web=nowhere'], 'not a target'],
+    [['--port', 'http'], 'a port is a number'],
+    [['--read-timeout', 'soon'], 'a duration'],
+    [['--config', 'missing.yaml'], 'config file not found'],
+  ])('%j is a usage error', async (flags, message) => {
+    const r = await cli(['up', project('usage', { 'web.yaml': webYaml }), ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+});
+
+describe('listening', () => {
+  it('a port in use is a one-line error naming the port and the flag', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = await cli(['up', project('busy', { 'web.yaml': webYaml }), '--port', String(port)]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n').at(-1)).toBe(`ingress-dev up: port ${port} on 127.0.0.1 is in use; choose another with --port ${port + 1} (or --port 0 for any free port)`);
+      expect(r.stderr).not.toContain('    at ');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('--host 0.0.0.0 warns that the services become reachable from the network', async () => {
+    const up = await startUp([project('exposed', { 'web.yaml': webYaml }), '--port', '0', '--host', '0.0.0.0']);
+    try {
+      expect(up.stderr()).toContain('reachable from the network');
+      expect((await send(up.port, '/', { host: 'app.example.com' })).status).toBe(503);
+    } finally {
+      await up.stop();
+    }
+  });
+});
+
+describe('shutdown through the built binary', () => {
+  it.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s lets an in-flight request finish and exits %i', async (signal, code) => {
+    let release: () => void = () => {};
+    const upstream = http.createServer((_req, res) => {
+      release = () => res.end('finished');
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const port = (upstream.address() as net.AddressInfo).port;
+    const child = spawnCli(['up', project(`signal-${signal}`, { 'web.yaml': webYaml }), '--port', '0', '--map', `web=${port}`]);
+    try {
+      const url = await poll(() => /listening on (http:\/\/\S+)/.exec(child.output())?.[1] ?? null, 10_000, 'listening');
+      const inFlight = send(Number(new URL(url).port), '/slow', { host: 'app.example.com' });
+      await poll(() => (release.toString().includes('finished') ? true : null), 5_000, 'the request to reach the upstream');
+      const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      child.kill(signal);
+      await poll(() => (child.output().includes('stopping') ? true : null), 5_000, 'the stop message');
+      release();
+      expect(await inFlight).toMatchObject({ status: 200, body: 'finished' });
+      expect(await exited).toBe(code);
+    } finally {
+      child.kill('SIGKILL');
+      upstream.close();
+    }
+  });
+});
