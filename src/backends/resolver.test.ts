@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Service } from '../manifest/types.js';
 import type { ServiceBackend } from '../model/types.js';
+import { container, dockerService, fakeDockerIndex } from './docker/docker.test-util.js';
 import { createResolver, type Mapping } from './resolver.js';
 import { parseServiceSelector, parseTarget } from './target.js';
 
@@ -61,5 +62,92 @@ describe('createResolver', () => {
       expect(res.hint).toContain('--map web=3000'); // the targetPort: where the app listens
       expect(res.hint).toContain('services: { web: 3000 }');
     }
+  });
+});
+
+describe('createResolver with Docker', () => {
+  const web = dockerService('web', { app: 'web' });
+  const webBackend = backend('web');
+
+  it('explicit mappings come before Docker containers', () => {
+    const docker = fakeDockerIndex([container('web-1', { labelsOf: { app: 'web' } })]);
+    const r = createResolver({ mappings: [mapping('web', '4000', '--map web=4000')], services: [web], unmapped: 'unavailable', docker });
+    expect(r.resolve(webBackend)).toMatchObject({ via: '--map web=4000' });
+  });
+
+  it('Docker containers come before ExternalName, and the resolution says which rule selected which container', () => {
+    const c = container('ext', { networks: [{ name: 'bridge', ip: '172.17.0.9' }] });
+    const ext = dockerService('ext', {}, 8080, { type: 'ExternalName', externalName: 'api.example.org' });
+    const r = createResolver({ mappings: [], services: [ext], unmapped: 'unavailable', docker: fakeDockerIndex([c]) });
+    expect(r.resolve(backend('ext'))).toEqual({
+      kind: 'target',
+      target: { kind: 'http', protocol: 'http:', host: '172.17.0.9', port: 8080, origin: 'http://172.17.0.9:8080' },
+      via: `docker: container name ext → container ext (${c.id.slice(0, 12)})`,
+    });
+  });
+
+  it('takes several containers in turn; one that stops leaves the rotation; one that starts joins it', () => {
+    const a = container('web-1', { labelsOf: { app: 'web' } });
+    const b = container('web-2', { labelsOf: { app: 'web' } });
+    const docker = fakeDockerIndex([a, b]);
+    const r = createResolver({ mappings: [], services: [web], unmapped: 'unavailable', docker });
+    const names = (n: number) => Array.from({ length: n }, () => {
+      const res = r.resolve(webBackend);
+      return res.kind === 'target' ? /container (\S+)/.exec(res.via)?.[1] : res.reason;
+    });
+    expect(names(4)).toEqual(['web-1', 'web-2', 'web-1', 'web-2']);
+    expect(r.resolve(webBackend)).toMatchObject({ via: expect.stringContaining('replica 1 of 2') });
+    docker.set([a, { ...b, state: 'exited', exitCode: 0 }]);
+    expect(names(3)).toEqual(['web-1', 'web-1', 'web-1']);
+    docker.set([a, b]);
+    expect(new Set(names(2))).toEqual(new Set(['web-1', 'web-2']));
+  });
+
+  it('a Service whose only container exited answers 503 with the container and its exit code, even with echo for unmapped Services', () => {
+    const docker = fakeDockerIndex([container('web-1', { labelsOf: { app: 'web' }, state: 'exited', exitCode: 3 })]);
+    const r = createResolver({ mappings: [], services: [web], unmapped: 'echo', docker });
+    expect(r.resolve(webBackend)).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/container web-1 \(\w+\) which exited with code 3/) });
+  });
+
+  it('no container matches: the unmapped 503 says which Docker rules were tried; echo still answers when asked', () => {
+    const docker = fakeDockerIndex([]);
+    const res = createResolver({ mappings: [], services: [web], unmapped: 'unavailable', docker }).resolve(webBackend);
+    expect(res).toMatchObject({ kind: 'unavailable', reason: expect.stringContaining('no Docker container matches selector app=web, compose service web, container name web') });
+    expect(res.kind === 'unavailable' && res.hint).toContain('--map web=8080');
+    expect(createResolver({ mappings: [], services: [web], unmapped: 'echo', docker }).resolve(webBackend)).toMatchObject({ kind: 'target', target: { kind: 'echo' } });
+  });
+
+  it('engine lost: Services it served answer 503 "Docker engine not reachable", and come back with it', () => {
+    const a = container('web-1', { labelsOf: { app: 'web' } });
+    const docker = fakeDockerIndex([a]);
+    const r = createResolver({ mappings: [], services: [web, dockerService('other')], unmapped: 'echo', docker });
+    expect(r.resolve(webBackend).kind).toBe('target');
+    docker.setStatus({ state: 'unreachable', endpoint: 'unix:///var/run/docker.sock', error: 'connect ENOENT /var/run/docker.sock', hint: 'start Docker', since: 1, retrying: true });
+    expect(r.resolve(webBackend)).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/^Docker engine not reachable at unix:\/\/\/var\/run\/docker.sock \(connect ENOENT/) });
+    // a Service Docker never served keeps the unmapped policy
+    expect(r.resolve(backend('other'))).toMatchObject({ kind: 'target', target: { kind: 'echo' } });
+    docker.setStatus({ state: 'connected', endpoint: 'unix:///var/run/docker.sock', engine: 'Docker Engine', since: 2 });
+    docker.set([a]);
+    expect(r.resolve(webBackend).kind).toBe('target');
+  });
+
+  it('no engine at all: the unmapped 503 says the engine is not reachable; ExternalName still works', () => {
+    const docker = fakeDockerIndex([], { state: 'unreachable', endpoint: 'unix:///nope.sock', error: 'connect ENOENT /nope.sock', hint: 'start Docker', since: 0, retrying: true });
+    const ext = dockerService('ext', {}, 8080, { type: 'ExternalName', externalName: 'api.example.org' });
+    const r = createResolver({ mappings: [], services: [web, ext], unmapped: 'unavailable', docker });
+    expect(r.resolve(webBackend)).toMatchObject({ kind: 'unavailable', reason: expect.stringContaining('Docker engine not reachable at unix:///nope.sock (connect ENOENT /nope.sock)') });
+    expect(r.resolve(backend('ext'))).toMatchObject({ kind: 'target', via: 'ExternalName api.example.org' });
+  });
+
+  it('computes endpoints once per index version, not once per request', () => {
+    const docker = fakeDockerIndex([container('web-1', { labelsOf: { app: 'web' } })]);
+    const r = createResolver({ mappings: [], services: [web], unmapped: 'unavailable', docker });
+    const first = r.resolve(webBackend);
+    const second = r.resolve(webBackend);
+    if (first.kind !== 'target' || second.kind !== 'target') throw new Error('expected targets');
+    expect(second.target).toBe(first.target); // the same object: nothing was rebuilt for the second request
+    docker.set([...docker.snap.containers]);
+    const third = r.resolve(webBackend);
+    expect(third.kind === 'target' && third.target).not.toBe(first.target);
   });
 });

@@ -1,5 +1,7 @@
-import type { Service } from '../manifest/types.js';
+import type { Service, ServicePort } from '../manifest/types.js';
 import type { ServiceBackend } from '../model/types.js';
+import { formatDockerVia, resolveDockerEndpoints, type DockerResolution } from './docker/select.js';
+import type { DockerIndex } from './docker/types.js';
 import type { ServiceSelector } from './target.js';
 import type { BackendResolver, Resolution, Target } from './types.js';
 
@@ -17,19 +19,77 @@ export interface ResolverOptions {
   readonly services: readonly Service[];
   /** What an unmapped Service gets: the echo responder, or a 503 that says how to map it. */
   readonly unmapped: 'echo' | 'unavailable';
+  /** The Docker index (`createDockerDiscovery`); absent when Docker is off (`--no-docker`, `docker: off`). */
+  readonly docker?: DockerIndex;
+}
+
+/** What the resolver computed for one Service port from one Docker snapshot, and whose turn it is. */
+interface DockerEntry {
+  version: number;
+  result: DockerResolution;
+  turn: number;
 }
 
 /**
  * Resolve a Service port to a target, in the order of DESIGN.md: explicit mappings, then
- * ExternalName Services, then the `unmapped` policy. (Docker comes later.)
+ * Docker containers, then ExternalName Services, then the `unmapped` policy.
+ *
+ * Called once per request, so the Docker part reads the index synchronously and computes a
+ * Service port's endpoints once per index version; several containers are taken in turn.
  */
 export function createResolver(options: ResolverOptions): BackendResolver {
   const services = new Map(options.services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
+  const docker = options.docker;
+  const dockerEntries = new Map<string, DockerEntry>();
+  /** Service ports Docker answered for: when the engine goes away they answer 503, not echo. */
+  const servedByDocker = new Set<string>();
+
+  function fromDocker(backend: ServiceBackend, service: Service, servicePort: ServicePort): DockerResolution | Resolution {
+    if (docker === undefined) return { kind: 'none', reason: '', hint: '' };
+    const key = `${backend.namespace}/${backend.service}:${servicePort.port}`;
+    const status = docker.status();
+    if (status.state === 'unreachable' && status.endpoint !== null && servedByDocker.has(key)) {
+      return {
+        kind: 'unavailable',
+        reason: `Docker engine not reachable at ${status.endpoint} (${status.error}): Service ${backend.namespace}/${backend.service} port ${servicePort.name ?? servicePort.port} was served by its containers`,
+        hint: `${capitalize(status.hint)}; ingress-dev reconnects by itself and routes to the containers again`,
+      };
+    }
+    if (status.state !== 'connected') return { kind: 'none', reason: '', hint: '' };
+    const snapshot = docker.snapshot();
+    let entry = dockerEntries.get(key);
+    if (entry === undefined) {
+      entry = { version: snapshot.version, result: resolveDockerEndpoints(snapshot, service, servicePort), turn: 0 };
+      dockerEntries.set(key, entry);
+    } else if (entry.version !== snapshot.version) {
+      entry.version = snapshot.version;
+      entry.result = resolveDockerEndpoints(snapshot, service, servicePort);
+    }
+    const result = entry.result;
+    if (result.kind !== 'endpoints') {
+      if (result.kind === 'unavailable') servedByDocker.add(key);
+      return result;
+    }
+    servedByDocker.add(key);
+    const index = entry.turn++ % result.endpoints.length;
+    if (entry.turn >= Number.MAX_SAFE_INTEGER) entry.turn = 0;
+    const endpoint = result.endpoints[index]!;
+    return { kind: 'target', target: endpoint.target, via: formatDockerVia(result.selection, endpoint, index, result.endpoints.length) };
+  }
+
   return {
     resolve(backend: ServiceBackend): Resolution {
       const mapping = options.mappings.find((m) => selects(m.selector, backend));
       if (mapping !== undefined) return { kind: 'target', target: mapping.target, via: mapping.via };
       const service = services.get(`${backend.namespace}/${backend.service}`);
+      const servicePort = service?.ports.find((p) => p.port === backend.port) ?? service?.ports.find((p) => p.name !== null && p.name === backend.portName);
+      let dockerMiss: { reason: string; hint: string } | null = null;
+      if (service !== undefined && servicePort !== undefined && backend.problem === null) {
+        const found = fromDocker(backend, service, servicePort);
+        if (found.kind === 'target') return found;
+        if (found.kind === 'unavailable') return { kind: 'unavailable', reason: found.reason, hint: found.hint };
+        if (found.kind === 'none' && found.reason !== '') dockerMiss = found;
+      }
       if (service?.type === 'ExternalName' && service.externalName !== null && backend.port !== null) {
         const host = service.externalName;
         return {
@@ -39,9 +99,19 @@ export function createResolver(options: ResolverOptions): BackendResolver {
         };
       }
       if (options.unmapped === 'echo') return { kind: 'target', target: { kind: 'echo' }, via: 'unmapped: echo' };
+      const engine = docker?.status();
+      if (engine?.state === 'unreachable' && backend.problem === null) {
+        const at = engine.endpoint === null ? `(${engine.error})` : `at ${engine.endpoint} (${engine.error})`;
+        return { kind: 'unavailable', reason: `${unmappedReason(backend)}; Docker engine not reachable ${at}`, hint: `${mapHint(backend, service)}\nor start Docker: ${engine.hint}` };
+      }
+      if (dockerMiss !== null) return { kind: 'unavailable', reason: `${unmappedReason(backend)}; ${dockerMiss.reason}`, hint: `${mapHint(backend, service)}\n${dockerMiss.hint}` };
       return { kind: 'unavailable', reason: unmappedReason(backend), hint: mapHint(backend, service) };
     },
   };
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function selects(selector: ServiceSelector, backend: ServiceBackend): boolean {

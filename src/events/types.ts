@@ -62,6 +62,24 @@ export interface BackendChanged {
   readonly service: string;
   readonly target: string | null;
   readonly state: 'reachable' | 'refused' | 'unmapped';
+  /** How the target was chosen, when known: `--map web=3000`, `docker: selector app=web → container web-1 (3f2a1b2c3d4e)`. */
+  readonly via?: string;
 }
 
-export type IngressDevEvent = RequestCompleted | ConfigApplied | ConfigRejected | BackendChanged;
+/**
+ * The Docker engine was found or lost, or one of its containers changed (started, stopped,
+ * removed, renamed): endpoints of the Services it backs may have changed with it.
+ */
+export interface DockerChanged {
+  readonly type: 'docker-changed';
+  readonly at: number;
+  readonly change: 'engine' | 'container';
+  /** The connection after the change. */
+  readonly engine: 'connected' | 'unreachable';
+  /** `unix:///var/run/docker.sock`, or null when no engine was found. */
+  readonly endpoint: string | null;
+  /** One line for the user: `Docker: connected to …`, `container web-1 (3f2a1b2c3d4e) exited with code 1`. */
+  readonly message: string;
+}
+
+export type IngressDevEvent = RequestCompleted | ConfigApplied | ConfigRejected | BackendChanged | DockerChanged;

@@ -6,6 +6,11 @@ import { createEventBus } from '../../src/events/bus.js';
 import { parseManifests } from '../../src/manifest/parse.js';
 import { compileRoutes } from '../../src/model/compile.js';
 import { startProxy } from '../../src/proxy/server.js';
+import { boundYoungGeneration } from '../../src/proxy/young-generation.js';
+import { getHeapSpaceStatistics } from 'node:v8';
+
+// As the CLI entry (src/cli/bin.ts) does for `ingress-dev up`.
+if (process.env['BENCH_UNBOUNDED_YOUNG'] !== '1') boundYoungGeneration();
 
 const upstreamPort = Number(process.argv[2]);
 const yaml = `
@@ -37,4 +42,12 @@ process.send?.({ port: proxy.port });
 process.on('message', (message) => {
   if (message === 'memory') process.send?.({ rss: process.memoryUsage().rss, cpu: process.cpuUsage(), completed });
 });
-process.on('disconnect', () => void proxy.close(0).then(() => process.exit(0)));
+process.on('disconnect', () => {
+  if (process.env['BENCH_MEMORY_DETAIL'] === '1') {
+    const mb = (n: number): string => (n / 1048576).toFixed(1);
+    const usage = process.memoryUsage();
+    const spaces = getHeapSpaceStatistics().map((s) => `${s.space_name}=${mb(s.space_size)}`).join(' ');
+    process.stderr.write(`proxy memory at exit: rss=${mb(usage.rss)} heapTotal=${mb(usage.heapTotal)} heapUsed=${mb(usage.heapUsed)} external=${mb(usage.external)} arrayBuffers=${mb(usage.arrayBuffers)} ${spaces}\n`);
+  }
+  void proxy.close(0).then(() => process.exit(0));
+});

@@ -11,7 +11,10 @@ import { nginxInstalled, startNginx, type RunningNginx } from './proxy-nginx.js'
 import type { DownloadJob, DownloadResult, LoadJob, LoadResult } from './proxy-load.js';
 
 const host = 'bench.example.com';
-const rounds = 3;
+// Knobs for investigating (the defaults are the report): BENCH_ROUNDS, BENCH_CONNS=1,50,
+// BENCH_DOWNLOAD=0 to skip the download, BENCH_BARE=1 to add a bare undici relay (the floor).
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const connectionCounts = (process.env['BENCH_CONNS'] ?? '1,50').split(',').map(Number);
 const roundMs = 1000;
 const warmUpMs = 1000;
 const downloadBytes = 100 * 1024 * 1024;
@@ -33,12 +36,14 @@ export async function benchProxy(): Promise<void> {
   let nginx: RunningNginx | null = null;
   try {
     const upstream = await forkWithPort('proxy-upstream.js', [], children);
-    const proxy = await forkWithPort('proxy-server.js', [String(upstream.port)], children);
+    const proxyArgs = (process.env['BENCH_PROXY_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
+    const proxy = await forkWithPort('proxy-server.js', [String(upstream.port)], children, proxyArgs);
     const loader = forkChild('proxy-load.js', [], children);
     const subjects: Subject[] = [
       { name: 'direct', port: upstream.port },
       { name: 'ingress-dev', port: proxy.port },
     ];
+    if (process.env['BENCH_BARE'] === '1') subjects.push({ name: 'bare-undici', port: (await forkWithPort('proxy-bare.js', [String(upstream.port)], children)).port });
     if (nginxInstalled()) {
       nginx = startNginx(await freePort(), upstream.port);
       await waitForPort(nginx.port);
@@ -50,7 +55,7 @@ export async function benchProxy(): Promise<void> {
     /** The proxy process's CPU time (µs) per concurrency: robust where wall-clock numbers are noisy. */
     const cpu = new Map<number, number>();
     const proxyRequests = new Map<number, number>();
-    for (const connections of [1, 50]) {
+    for (const connections of connectionCounts) {
       const results = new Map<string, Measured>(subjects.map((s) => [s.name, { requests: 0, errors: 0, seconds: 0, latencies: [] }]));
       // Warm-up: the JIT needs a few thousand requests before latencies settle.
       for (const subject of subjects) await ask<LoadResult>(loader, loadJob(subject, connections, warmUpMs));
@@ -83,6 +88,7 @@ export async function benchProxy(): Promise<void> {
       process.stdout.write(`ingress-dev proxy CPU per request at ${connections} connection(s): ${perRequest.toFixed(1)} µs\n`);
     }
     if (nginx === null) process.stdout.write('nginx not installed; apt-get install nginx-light to compare\n');
+    if (process.env['BENCH_DOWNLOAD'] === '0') return;
 
     const downloadRows: string[][] = [];
     const speeds = new Map<string, number[]>(subjects.map((subject) => [subject.name, []]));
@@ -144,14 +150,14 @@ function ratio(value: number, base: number | undefined): string {
   return base === undefined || base === 0 ? '' : `${(value / base).toFixed(2)}x`;
 }
 
-function forkChild(script: string, args: string[], children: ChildProcess[]): ChildProcess {
-  const child = fork(fileURLToPath(new URL(`./${script}`, import.meta.url)), args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function forkChild(script: string, args: string[], children: ChildProcess[], execArgv: string[] = []): ChildProcess {
+  const child = fork(fileURLToPath(new URL(`./${script}`, import.meta.url)), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.push(child);
   return child;
 }
 
-async function forkWithPort(script: string, args: string[], children: ChildProcess[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = forkChild(script, args, children);
+async function forkWithPort(script: string, args: string[], children: ChildProcess[], execArgv: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = forkChild(script, args, children, execArgv);
   const { port } = await new Promise<{ port: number }>((resolve, reject) => {
     child.once('message', (message) => resolve(message as { port: number }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));

@@ -1,0 +1,98 @@
+/**
+ * Helpers for the tests against the real Docker engine: start it with the shared scripts,
+ * run containers from the offline test images with labels that identify this run, and remove
+ * them afterwards.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** `../shared/scripts` next to the repository, in CI and here. */
+export const scriptsDir = path.resolve(repoRoot, '../shared/scripts');
+
+/** Every container of this run carries `ingress-dev.test=1` and `ingress-dev.test.run=<runId>`. */
+export const runId = randomBytes(4).toString('hex');
+export const runLabel = `ingress-dev.test.run=${runId}`;
+
+export function exec(file: string, args: readonly string[], timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error !== null) reject(new Error(`${file} ${args.join(' ')} failed: ${error.message}\n${stderr}`));
+      else resolve(stdout.trim());
+    });
+  });
+}
+
+/** Start the engine and build the offline images (both scripts are idempotent and fast when done). */
+export async function startEngine(): Promise<void> {
+  for (const script of ['docker-up.sh', 'build-test-images.sh']) {
+    const file = path.join(scriptsDir, script);
+    if (!existsSync(file)) throw new Error(`${file} is missing: the Docker tests need the shared scripts next to the repository`);
+    await exec('bash', [file], 240_000);
+  }
+}
+
+export function docker(...args: string[]): Promise<string> {
+  return exec('docker', args);
+}
+
+export interface RunOptions {
+  readonly name: string;
+  readonly labels?: Record<string, string>;
+  readonly env?: Record<string, string>;
+  readonly publish?: string;
+  readonly image?: string;
+  /** Replaces the image's command: `/bin/sh -c SCRIPT`. */
+  readonly shell?: string;
+}
+
+/** `docker run -d` with this run's labels; resolves to the container id. */
+export function runContainer(o: RunOptions): Promise<string> {
+  const args = ['run', '-d', '--name', o.name, '--label', 'ingress-dev.test=1', '--label', runLabel];
+  for (const [k, v] of Object.entries(o.labels ?? {})) args.push('--label', `${k}=${v}`);
+  for (const [k, v] of Object.entries(o.env ?? {})) args.push('-e', `${k}=${v}`);
+  if (o.publish !== undefined) args.push('-p', o.publish);
+  if (o.shell !== undefined) args.push('--entrypoint', '/bin/sh');
+  args.push(o.image ?? 'ingress-dev-test/httpd');
+  if (o.shell !== undefined) args.push('-c', o.shell);
+  return docker(...args);
+}
+
+/** Remove every container of this run, whatever state it is in. Never throws. */
+export async function removeRunContainers(): Promise<void> {
+  try {
+    const ids = (await docker('ps', '-aq', '--filter', `label=${runLabel}`)).split('\n').filter((id) => id !== '');
+    if (ids.length > 0) await docker('rm', '-f', '-v', ...ids);
+  } catch {
+    /* the engine is gone: nothing left to remove */
+  }
+}
+
+/** Poll `check` until it returns a value (not undefined) or the time is up; no fixed sleeps. */
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** GET a URL on loopback or a container address; the body, or null when nothing answers. */
+export async function get(origin: string, timeoutMs = 2_000): Promise<string | null> {
+  try {
+    const res = await fetch(`${origin}/`, { signal: AbortSignal.timeout(timeoutMs) });
+    return res.ok ? (await res.text()).trim() : null;
+  } catch {
+    return null;
+  }
+}
