@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatDiagnostic } from '../diagnostics/format.js';
-import { loadProject } from '../manifest/load.js';
+import { loadProject, type ProjectLoader } from '../manifest/load.js';
 import type { LoadResult } from '../manifest/types.js';
 import { compileRoutes } from '../model/compile.js';
 import type { Profile, RouteTable } from '../model/types.js';
@@ -25,8 +25,9 @@ export async function resolveProjectDir(cwd: string, dir: string | undefined): P
   return abs;
 }
 
-export async function compileProject(dir: string, profile: Profile = 'spec'): Promise<CompiledProject> {
-  const load = await loadProject(dir);
+/** `loader` keeps parsed files between calls (hot reload); without it the folder is read afresh. */
+export async function compileProject(dir: string, profile: Profile = 'spec', loader?: ProjectLoader): Promise<CompiledProject> {
+  const load = loader === undefined ? await loadProject(dir) : await loader.load();
   const compiled = compileRoutes(load.resources, { profile });
   return {
     dir,

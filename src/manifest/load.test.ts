@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { loadFiles, loadProject } from './load.js';
+import { createProjectLoader, loadFiles, loadProject } from './load.js';
 
 const service = (name: string): string => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec: {ports: [{port: 80}]}\n`;
 
@@ -74,6 +74,14 @@ describe('loadProject', () => {
     expect(result.diagnostics[0]?.hint).toMatch(/link to nothing/);
   });
 
+  test('an Emacs lock link (.#NAME.yaml, a link to nothing) is not a manifest', async () => {
+    await write('web.yaml', service('web'));
+    await symlink('user@host.1234:1700000000', path.join(dir, '.#web.yaml'));
+    const result = await loadProject(dir);
+    expect(result.files).toEqual(['web.yaml']);
+    expect(result.diagnostics).toEqual([]);
+  });
+
   test('a folder that does not exist is one E_FILE_READ diagnostic, not an exception', async () => {
     const result = await loadProject(path.join(dir, 'nope'));
     expect(result.files).toEqual([]);
@@ -94,5 +102,43 @@ describe('loadFiles', () => {
     expect(result.files).toEqual(['a.yaml']);
     expect(result.resources.services.map((s) => s.metadata.name)).toEqual(['a']);
     expect(result.diagnostics).toMatchObject([{ code: 'E_FILE_READ', file: 'gone.yaml' }]);
+  });
+});
+
+describe('createProjectLoader', () => {
+  const duplicate = (name: string): string => `${service(name)}---\n${service(name)}`;
+
+  test('each load equals loadProject of the folder as it is then', async () => {
+    await write('a.yaml', service('a'));
+    await write('sub/b.yaml', duplicate('b'));
+    const loader = createProjectLoader(dir);
+    expect(await loader.load()).toEqual(await loadProject(dir));
+    await write('0.yaml', service('b'));
+    await write('sub/c.yml', 'kind: [\n');
+    expect(await loader.load()).toEqual(await loadProject(dir));
+    await rm(path.join(dir, 'sub'), { recursive: true });
+    expect(await loader.load()).toEqual(await loadProject(dir));
+  });
+
+  test('a file whose text did not change is not parsed again; an edited one is', async () => {
+    await write('a.yaml', service('a'));
+    await write('b.yaml', service('b'));
+    const loader = createProjectLoader(dir);
+    const first = await loader.load();
+    await write('b.yaml', service('b2'));
+    const second = await loader.load();
+    // The same objects: a.yaml was taken from the cache, not parsed into new ones.
+    expect(second.resources.services[0]).toBe(first.resources.services[0]);
+    expect(second.resources.services.map((s) => s.metadata.name)).toEqual(['a', 'b2']);
+  });
+
+  test('order and duplicates are worked out across files on every load, cached or not', async () => {
+    await write('b.yaml', service('web'));
+    const loader = createProjectLoader(dir);
+    expect((await loader.load()).diagnostics).toEqual([]);
+    await write('a.yaml', service('web'));
+    const result = await loader.load();
+    expect(result.resources.services.map((s) => [s.metadata.at.file, s.metadata.order])).toEqual([['a.yaml', 0]]);
+    expect(result.diagnostics).toMatchObject([{ code: 'E_DUPLICATE_RESOURCE', file: 'b.yaml' }]);
   });
 });

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createDiagnostic, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { parseManifests } from './parse.js';
+import { mergeParsedFiles, parseSourceFile, type ParsedFile } from './parse.js';
 import type { LoadResult, SourceFile } from './types.js';
 
 /** The tool's own files: its config and route tests are not manifests. */
@@ -12,12 +12,13 @@ export interface LoadOptions {
   readonly ignore?: (relPath: string) => boolean;
 }
 
-function isManifestName(name: string): boolean {
-  return (name.endsWith('.yaml') || name.endsWith('.yml')) && !ownFiles.has(name);
+/** Emacs keeps `.#NAME` lock links (to nothing) beside a file while it is being edited. */
+export function isManifestName(name: string): boolean {
+  return (name.endsWith('.yaml') || name.endsWith('.yml')) && !ownFiles.has(name) && !name.startsWith('.#');
 }
 
 /** node_modules, .git and every other dot-folder hold other tools' YAML, never the project's manifests. */
-function isSkippedFolder(name: string): boolean {
+export function isSkippedFolder(name: string): boolean {
   return name === 'node_modules' || name.startsWith('.');
 }
 
@@ -76,8 +77,7 @@ async function isLinkToFile(dir: string, rel: string, relPath: string, diagnosti
   }
 }
 
-/** Reads the given files (relative to `dir`) and parses them; a file that cannot be read is a diagnostic. */
-export async function loadFiles(dir: string, relPaths: readonly string[]): Promise<LoadResult> {
+async function readSources(dir: string, relPaths: readonly string[]): Promise<{ sources: SourceFile[]; errors: Diagnostic[] }> {
   const reads = await Promise.all(
     relPaths.map(async (file): Promise<SourceFile | Diagnostic> => {
       try {
@@ -87,20 +87,60 @@ export async function loadFiles(dir: string, relPaths: readonly string[]): Promi
       }
     }),
   );
-  const sources = reads.filter((r): r is SourceFile => 'text' in r);
-  const parsed = parseManifests(sources);
+  return { sources: reads.filter((r): r is SourceFile => 'text' in r), errors: reads.filter((r): r is Diagnostic => 'code' in r) };
+}
+
+function loadResult(sources: readonly SourceFile[], parsed: readonly ParsedFile[], problems: readonly Diagnostic[]): LoadResult {
+  const merged = mergeParsedFiles(parsed);
   return {
-    resources: parsed.resources,
-    diagnostics: sortDiagnostics([...reads.filter((r): r is Diagnostic => 'code' in r), ...parsed.diagnostics]),
+    resources: merged.resources,
+    diagnostics: problems.length === 0 ? merged.diagnostics : sortDiagnostics([...problems, ...merged.diagnostics]),
     sources: new Map(sources.map((s) => [s.file, s.text])),
     files: sources.map((s) => s.file),
   };
 }
 
+/** Reads the given files (relative to `dir`) and parses them; a file that cannot be read is a diagnostic. */
+export async function loadFiles(dir: string, relPaths: readonly string[]): Promise<LoadResult> {
+  const { sources, errors } = await readSources(dir, relPaths);
+  return loadResult(sources, sources.map(parseSourceFile), errors);
+}
+
 /** Reads every manifest below `dir`. Never throws for what is in the folder: problems are diagnostics. */
 export async function loadProject(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
-  const found = await findManifestFiles(dir, options);
-  const loaded = await loadFiles(dir, found.files);
-  if (found.diagnostics.length === 0) return loaded;
-  return { ...loaded, diagnostics: sortDiagnostics([...found.diagnostics, ...loaded.diagnostics]) };
+  return createProjectLoader(dir, options).load();
+}
+
+export interface ProjectLoader {
+  /**
+   * Reads the folder again, as `loadProject` does, with the same result; a file whose text is
+   * the same as at the previous load is not parsed again.
+   */
+  load(): Promise<LoadResult>;
+}
+
+/**
+ * A loader for repeated loads of one folder (hot reload). YAML parsing is most of the cost of a
+ * load, and an edit touches one file, so each file's parse is kept with its text. Every file is
+ * still listed and read on each load: comparing texts is cheap and, unlike modification times,
+ * exact on every file system.
+ */
+export function createProjectLoader(dir: string, options: LoadOptions = {}): ProjectLoader {
+  let cache = new Map<string, { readonly text: string; readonly parsed: ParsedFile }>();
+  return {
+    async load() {
+      const found = await findManifestFiles(dir, options);
+      const { sources, errors } = await readSources(dir, found.files);
+      const next = new Map<string, { readonly text: string; readonly parsed: ParsedFile }>();
+      const parsed = sources.map((source) => {
+        const hit = cache.get(source.file);
+        const entry = hit !== undefined && hit.text === source.text ? hit : { text: source.text, parsed: parseSourceFile(source) };
+        next.set(source.file, entry);
+        return entry.parsed;
+      });
+      // Only the files of this load stay: a removed file's parse is not kept.
+      cache = next;
+      return loadResult(sources, parsed, [...found.diagnostics, ...errors]);
+    },
+  };
 }

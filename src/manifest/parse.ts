@@ -36,28 +36,98 @@ export interface ParseResult {
   readonly diagnostics: Diagnostic[];
 }
 
+/**
+ * One file read on its own: its resources before they are numbered across the project, and its
+ * own diagnostics. Depends only on the file's name and text, so a loader may keep it while the
+ * file does not change (hot reload re-parses only the files that did).
+ */
+export interface ParsedFile {
+  readonly file: string;
+  readonly entries: readonly ParsedEntry[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** A resource of one file, with what the merge needs to number it and find duplicates. */
+export interface ParsedEntry {
+  /** kind/namespace/name (group-qualified for other kinds); null when it cannot clash. */
+  readonly key: string | null;
+  /** How messages name it: `Ingress default/web`. */
+  readonly subject: string;
+  readonly nameAt: SourcePosition;
+  /** `metadata.order` is set by the merge. */
+  readonly resource: Resource;
+}
+
 const maxListDepth = 3;
 
 interface Collector {
-  readonly ingresses: Ingress[];
-  readonly ingressClasses: IngressClass[];
-  readonly services: Service[];
-  readonly others: OtherResource[];
-  /** First position of each kind/namespace/name, for E_DUPLICATE_RESOURCE. */
-  readonly seen: Map<string, SourcePosition>;
+  readonly entries: ParsedEntry[];
   readonly diagnostics: Diagnostic[];
-  order: number;
 }
 
 export function parseManifests(files: readonly SourceFile[]): ParseResult {
-  const out: Collector = { ingresses: [], ingressClasses: [], services: [], others: [], seen: new Map(), diagnostics: [], order: 0 };
+  return mergeParsedFiles(files.map(parseSourceFile));
+}
+
+/** Text of one file → its resources and diagnostics. Nothing a user writes makes it throw. */
+export function parseSourceFile(source: SourceFile): ParsedFile {
+  const out: Collector = { entries: [], diagnostics: [] };
+  guarded(out, { file: source.file, line: 1, col: 1 }, () => parseFile(source, out));
+  return { file: source.file, entries: out.entries, diagnostics: out.diagnostics };
+}
+
+/**
+ * The part of parsing that spans files, cheap enough to run on every reload: numbers resources
+ * in file order (files as given, documents in file order) and keeps the first of two objects
+ * with the same kind, namespace and name, reporting the second, so the error points at the copy
+ * to remove. (`kubectl apply -f DIR` would let the later file replace the earlier one; either
+ * way one of them is not served as written.)
+ */
+export function mergeParsedFiles(files: readonly ParsedFile[]): ParseResult {
+  const ingresses: Ingress[] = [];
+  const ingressClasses: IngressClass[] = [];
+  const services: Service[] = [];
+  const others: OtherResource[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Map<string, SourcePosition>();
+  let order = 0;
   for (const file of files) {
-    guarded(out, { file: file.file, line: 1, col: 1 }, () => parseFile(file, out));
+    diagnostics.push(...file.diagnostics);
+    for (const entry of file.entries) {
+      const first = entry.key === null ? undefined : seen.get(entry.key);
+      if (first !== undefined) {
+        reportAt(
+          { diagnostics },
+          'E_DUPLICATE_RESOURCE',
+          `${entry.subject}: defined twice; this one is ignored (the first is at ${first.file}:${first.line}:${first.col})`,
+          entry.nameAt,
+          'Rename one of them (metadata.name) or delete the duplicate',
+        );
+        continue;
+      }
+      if (entry.key !== null) seen.set(entry.key, entry.nameAt);
+      const resource = numbered(entry.resource, order++);
+      switch (resource.kind) {
+        case 'Ingress':
+          ingresses.push(resource);
+          break;
+        case 'IngressClass':
+          ingressClasses.push(resource);
+          break;
+        case 'Service':
+          services.push(resource);
+          break;
+        case 'Other':
+          others.push(resource);
+      }
+    }
   }
-  return {
-    resources: { ingresses: out.ingresses, ingressClasses: out.ingressClasses, services: out.services, others: out.others },
-    diagnostics: sortDiagnostics(out.diagnostics),
-  };
+  return { resources: { ingresses, ingressClasses, services, others }, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** The same resource with its project-wide order; unchanged objects are reused as they are. */
+function numbered<R extends Resource>(resource: R, order: number): R {
+  return resource.metadata.order === order ? resource : { ...resource, metadata: { ...resource.metadata, order } };
 }
 
 /** The last line of defence: an exception is a bug, reported against the document, never a crash. */
@@ -263,36 +333,7 @@ function parseOther(ctx: DocContext, view: MapView, apiVersion: string, kind: st
   add(out, scope, key, meta, (order) => ({ kind: 'Other', apiVersion, resourceKind: kind, metadata: toObjectMeta(meta, kindAt, order), raw: js }));
 }
 
-/**
- * Keeps the first of two objects with the same kind, namespace and name and reports the second,
- * so the error points at the copy to remove. (`kubectl apply -f DIR` would let the later file
- * replace the earlier one; either way one of them is not served as written.)
- */
+/** Collects a resource of this file; duplicates across the project are found by the merge. */
 function add(out: Collector, scope: Scope, key: string | null, meta: ParsedMetadata, build: (order: number) => Resource): void {
-  const first = key === null ? undefined : out.seen.get(key);
-  if (first !== undefined) {
-    report(
-      scope,
-      'E_DUPLICATE_RESOURCE',
-      `defined twice; this one is ignored (the first is at ${first.file}:${first.line}:${first.col})`,
-      meta.nameAt,
-      'Rename one of them (metadata.name) or delete the duplicate',
-    );
-    return;
-  }
-  if (key !== null) out.seen.set(key, meta.nameAt);
-  const resource = build(out.order++);
-  switch (resource.kind) {
-    case 'Ingress':
-      out.ingresses.push(resource);
-      break;
-    case 'IngressClass':
-      out.ingressClasses.push(resource);
-      break;
-    case 'Service':
-      out.services.push(resource);
-      break;
-    case 'Other':
-      out.others.push(resource);
-  }
+  out.entries.push({ key, subject: scope.subject, nameAt: meta.nameAt, resource: build(0) });
 }

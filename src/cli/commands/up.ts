@@ -1,27 +1,33 @@
-import { createResolver, type Mapping } from '../../backends/resolver.js';
+import { resolve as resolvePath } from 'node:path';
+import type { Mapping } from '../../backends/resolver.js';
 import { formatTarget, type BackendResolver } from '../../backends/types.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { formatDiagnostic, formatSummary } from '../../diagnostics/format.js';
-import { createEventBus } from '../../events/bus.js';
-import type { RequestCompleted } from '../../events/types.js';
+import { createEventBus, type EventBus } from '../../events/bus.js';
+import type { ConfigApplied, ConfigRejected, RequestCompleted } from '../../events/types.js';
+import { createProjectLoader } from '../../manifest/load.js';
 import { parseDuration } from '../../manifest/config.js';
 import type { Route, RouteTable, ServiceBackend } from '../../model/types.js';
 import { startProxy, type RunningProxy } from '../../proxy/server.js';
+import { createReloader, type ReloadOutcome } from '../../watch/reload.js';
+import { startWatcher } from '../../watch/watcher.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { buildMappings, loadConfig } from '../config.js';
 import { formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
-import { compileProject, displayPath, formatProjectDiagnostic, resolveProjectDir } from '../project.js';
+import { compileProject, displayPath, formatProjectDiagnostic, resolveProjectDir, type CompiledProject } from '../project.js';
+import { buildServingState, describeServingState, listenDefaults, servingStateOf, type ServingSources, type ServingState } from '../serving.js';
 
 export const upCommand: CommandSpec = {
   name: 'up',
   summary: 'Route real HTTP traffic by the Ingress rules to Services mapped to local ports.',
-  usage: 'ingress-dev up [dir] [--port 8080] [--host 127.0.0.1] [--map SERVICE[:PORT]=TARGET]... [--config F] [--no-ui]',
+  usage: 'ingress-dev up [dir] [--port 8080] [--host 127.0.0.1] [--map SERVICE[:PORT]=TARGET]... [--config F] [--no-watch] [--no-ui]',
   positionals: { min: 0, max: 1 },
   details: [
     'TARGET is 3000, host:port, http://host:port, https://host:port (self-signed allowed) or echo.',
     'Requests reach a host three ways: curl -H "Host: app.example.com" http://127.0.0.1:8080/,',
     'http://app.example.com.localhost:8080/ in a browser, or curl -x http://127.0.0.1:8080 http://app.example.com/.',
+    'Edits to the manifests and the config file apply at once; a file that does not parse keeps the last good routes serving.',
     'Stop with Ctrl-C (exit 130) or SIGTERM (exit 143); in-flight requests get up to 10 s to finish.',
   ].join('\n'),
   options: [
@@ -33,18 +39,49 @@ export const upCommand: CommandSpec = {
     { name: 'connect-timeout', type: 'string', value: 'DURATION', description: 'upstream connect timeout (default 5s)' },
     { name: 'read-timeout', type: 'string', value: 'DURATION', description: 'upstream read timeout between two reads (default 60s)' },
     { name: 'send-timeout', type: 'string', value: 'DURATION', description: 'upstream send timeout between two writes (default 60s)' },
+    { name: 'no-watch', type: 'boolean', description: 'do not watch the folder: edits apply only after a restart' },
     { name: 'no-ui', type: 'boolean', description: 'plain log lines instead of the terminal UI (accepted now; the UI is not built yet, so every run logs lines)' },
   ],
 };
 
 type Signal = 'SIGINT' | 'SIGTERM';
 
+/**
+ * What the terminal UI (and tests) hold of a running `up`. The UI reads `current()` after each
+ * `config-applied` / `config-rejected` event, and calls `reloadNow()` for its `r` key.
+ */
+export interface UpController {
+  readonly events: EventBus;
+  /** The state serving now: the route table, the resolver and their diagnostics. */
+  current(): ServingState;
+  /**
+   * Reload the manifests and the config file now, as an edit would (the UI's `r` key). Resolves
+   * after the reload, with its outcome (also emitted as an event); a reload already running
+   * finishes first. Never rejects.
+   */
+  reloadNow(): Promise<ReloadOutcome>;
+}
+
 export async function runUp(args: ParsedArgs, io: CliIO): Promise<number> {
   const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
+  const configFlag = args.flags.config as string | undefined;
+  // Watch before the first read of the folder and the config file, so that an edit made while
+  // they are read is not missed.
+  const changes = args.flags['no-watch'] === true ? null : await watchProject(io, dir, configFlag === undefined ? [] : [resolvePath(io.cwd, configFlag)]);
+  try {
+    return await serve(args, io, dir, changes);
+  } finally {
+    await changes?.close();
+  }
+}
+
+async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectChanges | null): Promise<number> {
   const color = useColor(io, io.stdout, args.flags);
-  const loaded = await loadConfig(dir, io.cwd, args.flags.config as string | undefined);
+  const configFlag = args.flags.config as string | undefined;
+  const mapFlags = (args.flags.map as string[] | undefined) ?? [];
+  const loaded = await loadConfig(dir, io.cwd, configFlag);
   const config = loaded.config;
-  const { mappings, diagnostics: mappingDiagnostics } = buildMappings((args.flags.map as string[] | undefined) ?? [], config);
+  const { mappings, diagnostics: mappingDiagnostics } = buildMappings(mapFlags, config);
   const configProblems: Diagnostic[] = [...loaded.diagnostics, ...mappingDiagnostics];
   for (const d of configProblems) writeLine(io.stderr, formatDiagnostic(d, { source: loaded.text ?? undefined, color }));
   if (hasErrors(configProblems)) {
@@ -52,25 +89,47 @@ export async function runUp(args: ParsedArgs, io: CliIO): Promise<number> {
     return 1;
   }
   const port = parsePort(args.flags.port as string | undefined, config?.listen.http);
-  const host = (args.flags.host as string | undefined) ?? config?.listen.host ?? '127.0.0.1';
+  const host = (args.flags.host as string | undefined) ?? config?.listen.host ?? listenDefaults.host;
+  const timeoutFlags = { connect: duration(args.flags['connect-timeout'], '--connect-timeout'), read: duration(args.flags['read-timeout'], '--read-timeout'), send: duration(args.flags['send-timeout'], '--send-timeout') };
   const timeouts = {
-    connectTimeoutMs: duration(args.flags['connect-timeout'], '--connect-timeout') ?? config?.timeouts.connectMs ?? 5_000,
-    readTimeoutMs: duration(args.flags['read-timeout'], '--read-timeout') ?? config?.timeouts.readMs ?? 60_000,
-    sendTimeoutMs: duration(args.flags['send-timeout'], '--send-timeout') ?? config?.timeouts.sendMs ?? 60_000,
+    connectTimeoutMs: timeoutFlags.connect ?? config?.timeouts.connectMs ?? listenDefaults.connectTimeoutMs,
+    readTimeoutMs: timeoutFlags.read ?? config?.timeouts.readMs ?? listenDefaults.readTimeoutMs,
+    sendTimeoutMs: timeoutFlags.send ?? config?.timeouts.sendMs ?? listenDefaults.sendTimeoutMs,
   };
-  const unmapped = args.flags['echo-unmapped'] === true || config?.unmapped === 'echo' ? 'echo' : 'unavailable';
+  const loader = createProjectLoader(dir);
+  const sources: ServingSources = {
+    dir,
+    cwd: io.cwd,
+    configFlag,
+    mapFlags,
+    echoUnmapped: args.flags['echo-unmapped'] === true,
+    listenFlags: { host: args.flags.host !== undefined, port: args.flags.port !== undefined, connect: timeoutFlags.connect !== undefined, read: timeoutFlags.read !== undefined, send: timeoutFlags.send !== undefined },
+    listen: { host, port, timeouts },
+    loader,
+  };
 
-  const project = await compileProject(dir);
+  const project = await compileProject(dir, 'spec', loader);
   printDiagnostics(io, project, color);
-  const resolver = createResolver({ mappings, services: project.load.resources.services, unmapped });
+  const initial = servingStateOf(sources, loaded, mappings, configProblems, project);
   warnUnusedMappings(io, mappings, project.load.resources.services.map((s) => s.metadata.name));
-  const table = project.table;
 
   const events = createEventBus();
+  const reloader = createReloader<ServingState>({
+    initial: { state: initial, diagnostics: initial.diagnostics },
+    build: () => buildServingState(sources),
+    describe: describeServingState,
+    events,
+  });
+  // What the terminal UI attaches to: getState = controller.current, `r` = controller.reloadNow().
+  const controller: UpController = { events, current: () => reloader.current, reloadNow: () => reloader.reload({ kind: 'manual' }) };
+  changes?.deliverTo((files) => void reloader.reload({ kind: 'files', files }));
   events.on('request-completed', (e) => writeLine(io.stdout, formatRequestLine(e, color)));
+  logReloads(io, controller, project, color);
+
   let proxy: RunningProxy;
   try {
-    proxy = await startProxy({ host, port, getTable: () => table, resolver, events, timeouts });
+    // One reference, read once per request: a request keeps the table and the resolver it started with.
+    proxy = await startProxy({ host, port, getTable: () => reloader.current.table, resolver: () => reloader.current.resolver, events, timeouts });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') {
@@ -86,16 +145,86 @@ export async function runUp(args: ParsedArgs, io: CliIO): Promise<number> {
   if (host === '0.0.0.0' || host === '::') {
     writeLine(io.stderr, `warning: listening on ${host}: the mapped services are now reachable from the network, not only from this machine`);
   }
-  writeLine(io.stdout, formatStartup(proxy, table, resolver, color));
+  writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null));
 
   const signal = await waitForSignal(io);
   writeLine(io.stdout, `\n${signal === 'SIGINT' ? 'Interrupted' : 'Terminated'}: stopping (in-flight requests get up to 10 s)…`);
+  // No reload starts after this; one in progress finishes before the proxy closes.
+  await changes?.close();
+  await reloader.idle();
   await proxy.close(10_000);
   return signal === 'SIGINT' ? 130 : 143;
 }
 
+interface ProjectChanges {
+  /** Batches seen before this call are delivered at once. */
+  deliverTo(handler: (files: readonly string[]) => void): void;
+  close(): Promise<void>;
+}
+
+/** Starts the watcher; batches wait until the reloader exists. Null (with a warning) if watching fails. */
+async function watchProject(io: CliIO, dir: string, extraFiles: readonly string[]): Promise<ProjectChanges | null> {
+  let early: string[] = [];
+  let handler: ((files: readonly string[]) => void) | null = null;
+  let closed: Promise<void> | null = null;
+  try {
+    const watcher = await startWatcher({
+      dir,
+      files: extraFiles,
+      onChange: (files) => (handler === null ? early.push(...files) : handler(files)),
+      onError: (error) => writeLine(io.stderr, `warning: watching ${dir}: ${error.message}`),
+    });
+    return {
+      deliverTo(h) {
+        handler = h;
+        if (early.length > 0) h(early);
+        early = [];
+      },
+      close: () => (closed ??= watcher.close()),
+    };
+  } catch (error) {
+    writeLine(io.stderr, `warning: cannot watch ${dir} for changes (${(error as Error).message}); restart ingress-dev up to apply edits`);
+    return null;
+  }
+}
+
+/** One line per reload in the plain log; errors that are new in the applied state under it. */
+function logReloads(io: CliIO, controller: UpController, project: CompiledProject, color: boolean): void {
+  const where = (file: string) => displayPath(project, io.cwd, file);
+  let shown = new Set(controller.current().diagnostics.map(diagnosticKey));
+  controller.events.on('config-applied', (e) => {
+    writeLine(io.stdout, formatReloadLine(e));
+    if (e.restartNeeded !== null) writeLine(io.stderr, `warning: ${e.restartNeeded}`);
+    for (const d of e.diagnostics) {
+      if (d.severity === 'error' && !shown.has(diagnosticKey(d))) writeLine(io.stderr, formatDiagnostic({ ...d, file: where(d.file) }, { color }));
+    }
+    shown = new Set(e.diagnostics.map(diagnosticKey));
+  });
+  controller.events.on('config-rejected', (e) => writeLine(io.stderr, formatRejectedLine(e, where)));
+}
+
+function diagnosticKey(d: Diagnostic): string {
+  return `${d.code} ${d.file}:${d.line}:${d.col} ${d.message}`;
+}
+
+/** `reloaded in 23ms: +2 −1 ~1 routes (k8s/ingress.yaml)` */
+export function formatReloadLine(e: ConfigApplied): string {
+  const { added, removed, changed } = e.changes;
+  const what = added.length + removed.length + changed.length === 0 ? 'no route changes' : `+${added.length} \u2212${removed.length} ~${changed.length} routes`;
+  const errors = e.diagnostics.filter((d) => d.severity === 'error').length;
+  return `reloaded in ${Math.round(e.durationMs)}ms: ${what} (${e.trigger})${errors > 0 ? `; ${errors} ${errors === 1 ? 'error' : 'errors'} in the manifests` : ''}`;
+}
+
+/** `reload rejected: k8s/ingress.yaml:12:5 E_YAML_SYNTAX …; still serving the last good routes` */
+export function formatRejectedLine(e: ConfigRejected, where: (file: string) => string = (f) => f): string {
+  const first = e.diagnostics[0];
+  const more = e.diagnostics.length > 1 ? ` (+${e.diagnostics.length - 1} more)` : '';
+  const problem = first === undefined ? e.trigger : `${where(first.file)}:${first.line}:${first.col} ${first.code} ${first.message}${more}`;
+  return `reload rejected: ${problem}; still serving the last good routes`;
+}
+
 function parsePort(flag: string | undefined, fromConfig: number | undefined): number {
-  if (flag === undefined) return fromConfig ?? 8080;
+  if (flag === undefined) return fromConfig ?? listenDefaults.port;
   const port = Number(flag);
   if (!/^\d+$/.test(flag) || port > 65535) throw new UsageError(`--port ${flag}: a port is a number from 0 to 65535`);
   return port;
@@ -149,7 +278,7 @@ function warnUnusedMappings(io: CliIO, mappings: readonly Mapping[], services: r
 }
 
 /** The listening URL, each host's routes with a request to try, and the Services with no endpoint. */
-export function formatStartup(proxy: { url: string; port: number; host: string }, table: RouteTable, resolver: BackendResolver, color: boolean): string {
+export function formatStartup(proxy: { url: string; port: number; host: string }, table: RouteTable, resolver: BackendResolver, color: boolean, watching = false): string {
   const bold = (s: string) => (color ? `\u001b[1m${s}\u001b[0m` : s);
   const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[0m` : s);
   const loopback = proxy.host === '0.0.0.0' || proxy.host === '::' ? '127.0.0.1' : proxy.host;
@@ -188,7 +317,7 @@ export function formatStartup(proxy: { url: string; port: number; host: string }
     lines.push(dim('  or --echo-unmapped to answer them with the built-in echo'), '');
   }
   if (table.routes.length === 0 && d === null) lines.push('No routes: every request gets 404. Add an Ingress to the folder.', '');
-  lines.push(dim('Logging one line per request. Ctrl-C to stop.'));
+  lines.push(dim(watching ? 'Watching the folder: edits apply at once. Logging one line per request. Ctrl-C to stop.' : 'Logging one line per request. Ctrl-C to stop.'));
   return lines.join('\n');
 }
 
