@@ -46,9 +46,9 @@ export async function startUp(argv: readonly string[], cwd = repoRoot): Promise<
   const match = await poll(() => {
     if (failure !== null) throw failure;
     if (exit !== null) throw new Error(`up exited ${exit}:\n${out}\n${err}`);
-    return /listening on (http:\/\/[^\s]+)/.exec(out);
+    return /listening on (http:\/\/[^\s]+)|"type":"proxy-started".*?"url":"(http:\/\/[^"]+)"/.exec(out);
   }, 10_000, 'up to listen');
-  const url = match[1] ?? '';
+  const url = match[1] ?? match[2] ?? '';
   return {
     url,
     port: Number(new URL(url).port),

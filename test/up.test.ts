@@ -166,6 +166,44 @@ describe('mapping Services to targets', () => {
   });
 });
 
+describe('logging', () => {
+  it('--log json prints one JSON object per event, and nothing else on stdout', async () => {
+    const up = await startUp([project('json-log', { 'web.yaml': webYaml }), '--port', '0', '--echo-unmapped', '--log', 'json', '--no-watch']).catch((e: unknown) => {
+      throw e;
+    });
+    try {
+      await send(up.port, '/a?b=1', { host: 'app.example.com' });
+      await send(up.port, '/', { host: 'nowhere.example.com' });
+      await up.waitFor(/"status":404/);
+    } finally {
+      await up.stop();
+    }
+    const lines = up.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ type: 'proxy-started', url: up.url, routes: 1 });
+    expect(lines.filter((l) => l.type === 'request-completed')).toEqual([
+      expect.objectContaining({ method: 'GET', host: 'app.example.com', path: '/a?b=1', status: 200, routeId: 'ingress:default/web#r0.p0', target: 'echo' }),
+      expect.objectContaining({ host: 'nowhere.example.com', status: 404, routeId: null }),
+    ]);
+    expect(lines.at(-1)).toMatchObject({ type: 'proxy-stopping', signal: 'SIGINT' });
+  });
+
+  it('a forward-proxy request is logged with its URL', async () => {
+    const up = await startUp([project('forward-log', { 'web.yaml': webYaml }), '--port', '0', '--echo-unmapped', '--no-watch']);
+    try {
+      await send(up.port, 'http://app.example.com/x?y=1', { host: 'app.example.com' });
+      await up.waitFor(/ GET http:\/\/app\.example\.com\/x\?y=1 200 \d+ms ingress:default\/web#r0\.p0 → echo/);
+    } finally {
+      await up.stop();
+    }
+  });
+
+  it('--log takes plain or json', async () => {
+    const r = await cli(['up', project('log-usage', { 'web.yaml': webYaml }), '--log', 'xml', '--no-watch']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--log xml: use plain or json');
+  });
+});
+
 describe('listening', () => {
   it('a port in use is a one-line error naming the port and the flag', async () => {
     const blocker = net.createServer();

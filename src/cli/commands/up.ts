@@ -40,7 +40,8 @@ export const upCommand: CommandSpec = {
     { name: 'read-timeout', type: 'string', value: 'DURATION', description: 'upstream read timeout between two reads (default 60s)' },
     { name: 'send-timeout', type: 'string', value: 'DURATION', description: 'upstream send timeout between two writes (default 60s)' },
     { name: 'no-watch', type: 'boolean', description: 'do not watch the folder: edits apply only after a restart' },
-    { name: 'no-ui', type: 'boolean', description: 'plain log lines instead of the terminal UI (accepted now; the UI is not built yet, so every run logs lines)' },
+    { name: 'no-ui', type: 'boolean', description: 'plain log lines instead of the terminal UI (the default when stdout is not a terminal)' },
+    { name: 'log', type: 'string', value: 'plain|json', description: 'without the UI: plain lines (default), or one JSON object per event for scripts' },
   ],
 };
 
@@ -114,6 +115,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
   warnUnusedMappings(io, mappings, project.load.resources.services.map((s) => s.metadata.name));
 
   const events = createEventBus();
+  const logMode = parseLogMode(args.flags.log);
   const reloader = createReloader<ServingState>({
     initial: { state: initial, diagnostics: initial.diagnostics },
     build: () => buildServingState(sources),
@@ -123,8 +125,12 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
   // What the terminal UI attaches to: getState = controller.current, `r` = controller.reloadNow().
   const controller: UpController = { events, current: () => reloader.current, reloadNow: () => reloader.reload({ kind: 'manual' }) };
   changes?.deliverTo((files) => void reloader.reload({ kind: 'files', files }));
-  events.on('request-completed', (e) => writeLine(io.stdout, formatRequestLine(e, color)));
-  logReloads(io, controller, project, color);
+  if (logMode === 'json') {
+    events.onAny((e) => writeLine(io.stdout, JSON.stringify(e)));
+  } else {
+    events.on('request-completed', (e) => writeLine(io.stdout, formatRequestLine(e, color)));
+    logReloads(io, controller, project, color);
+  }
 
   let proxy: RunningProxy;
   try {
@@ -145,10 +151,16 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
   if (host === '0.0.0.0' || host === '::') {
     writeLine(io.stderr, `warning: listening on ${host}: the mapped services are now reachable from the network, not only from this machine`);
   }
-  writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null));
+  if (logMode === 'json') {
+    writeLine(io.stdout, JSON.stringify({ type: 'proxy-started', at: Date.now(), url: proxy.url, host: proxy.host, port: proxy.port, routes: initial.table.routes.length, watching: changes !== null }));
+  } else {
+    writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null));
+  }
 
   const signal = await waitForSignal(io);
-  writeLine(io.stdout, `\n${signal === 'SIGINT' ? 'Interrupted' : 'Terminated'}: stopping (in-flight requests get up to 10 s)…`);
+  const stopping = `${signal === 'SIGINT' ? 'Interrupted' : 'Terminated'}: stopping (in-flight requests get up to 10 s)…`;
+  if (logMode === 'json') writeLine(io.stdout, JSON.stringify({ type: 'proxy-stopping', at: Date.now(), signal }));
+  else writeLine(io.stdout, `\n${stopping}`);
   // No reload starts after this; one in progress finishes before the proxy closes.
   await changes?.close();
   await reloader.idle();
@@ -221,6 +233,12 @@ export function formatRejectedLine(e: ConfigRejected, where: (file: string) => s
   const more = e.diagnostics.length > 1 ? ` (+${e.diagnostics.length - 1} more)` : '';
   const problem = first === undefined ? e.trigger : `${where(first.file)}:${first.line}:${first.col} ${first.code} ${first.message}${more}`;
   return `reload rejected: ${problem}; still serving the last good routes`;
+}
+
+function parseLogMode(flag: unknown): 'plain' | 'json' {
+  if (flag === undefined || flag === 'plain') return 'plain';
+  if (flag === 'json') return 'json';
+  throw new UsageError(`--log ${String(flag)}: use plain or json`);
 }
 
 function parsePort(flag: string | undefined, fromConfig: number | undefined): number {
@@ -337,7 +355,8 @@ export function formatRequestLine(e: RequestCompleted, color: boolean): string {
   const time = new Date(e.startedAt).toISOString().slice(11, 23);
   const statusColor = e.status >= 500 ? '31' : e.status >= 400 ? '33' : e.status >= 300 ? '36' : '32';
   const status = color ? `\u001b[${statusColor}m${e.status}\u001b[0m` : String(e.status);
-  const where = `${e.host}${e.path}`;
+  // An absolute-form request (the proxy used as an HTTP proxy) carries the whole URL as its target.
+  const where = e.path.startsWith('/') ? `${e.host}${e.path}` : e.path;
   const route = e.routeId ?? 'no route';
   const target = e.target === null ? '' : ` → ${e.target}`;
   const error = e.error === null ? '' : `  (${e.error})`;
