@@ -1,7 +1,7 @@
 import type { Service, ServicePort } from '../manifest/types.js';
 import type { ServiceBackend } from '../model/types.js';
 import { formatDockerVia, resolveDockerEndpoints, type DockerResolution } from './docker/select.js';
-import type { DockerIndex } from './docker/types.js';
+import type { DockerIndex, ReadinessIndex } from './docker/types.js';
 import type { ServiceSelector } from './target.js';
 import type { BackendResolver, Resolution, Target } from './types.js';
 
@@ -21,11 +21,17 @@ export interface ResolverOptions {
   readonly unmapped: 'echo' | 'unavailable';
   /** The Docker index (`createDockerDiscovery`); absent when Docker is off (`--no-docker`, `docker: off`). */
   readonly docker?: DockerIndex;
+  /**
+   * Readiness of the containers `up --run` started (`WorkloadRunner.readiness`): only ready ones
+   * receive requests. Containers the user started are not gated.
+   */
+  readonly readiness?: ReadinessIndex;
 }
 
 /** What the resolver computed for one Service port from one Docker snapshot, and whose turn it is. */
 interface DockerEntry {
   version: number;
+  readinessVersion: number;
   result: DockerResolution;
   turn: number;
 }
@@ -40,6 +46,7 @@ interface DockerEntry {
 export function createResolver(options: ResolverOptions): BackendResolver {
   const services = new Map(options.services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
   const docker = options.docker;
+  const readiness = options.readiness;
   const dockerEntries = new Map<string, DockerEntry>();
   /** Service ports Docker answered for: when the engine goes away they answer 503, not echo. */
   const servedByDocker = new Set<string>();
@@ -57,13 +64,15 @@ export function createResolver(options: ResolverOptions): BackendResolver {
     }
     if (status.state !== 'connected') return { kind: 'none', reason: '', hint: '' };
     const snapshot = docker.snapshot();
+    const readinessVersion = readiness?.version() ?? 0;
     let entry = dockerEntries.get(key);
     if (entry === undefined) {
-      entry = { version: snapshot.version, result: resolveDockerEndpoints(snapshot, service, servicePort), turn: 0 };
+      entry = { version: snapshot.version, readinessVersion, result: resolveDockerEndpoints(snapshot, service, servicePort, readiness), turn: 0 };
       dockerEntries.set(key, entry);
-    } else if (entry.version !== snapshot.version) {
+    } else if (entry.version !== snapshot.version || entry.readinessVersion !== readinessVersion) {
       entry.version = snapshot.version;
-      entry.result = resolveDockerEndpoints(snapshot, service, servicePort);
+      entry.readinessVersion = readinessVersion;
+      entry.result = resolveDockerEndpoints(snapshot, service, servicePort, readiness);
     }
     const result = entry.result;
     if (result.kind !== 'endpoints') {

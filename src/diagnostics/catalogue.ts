@@ -47,6 +47,17 @@ export const diagnosticCodes = {
   E_MAPPING: 'A Service mapping is invalid',
   // route test files
   E_TEST_FILE: 'A route test file is invalid',
+  // workloads run as containers (`up --run`)
+  E_WORKLOAD_INVALID: 'A Deployment, StatefulSet or Pod cannot be run as a container as written',
+  E_WORKLOAD_REF_NOT_FOUND: 'A workload reads a ConfigMap or Secret (or a key of one) that is not in the folder',
+  E_IMAGE_PULL: 'The image of a workload is not on this machine and could not be pulled',
+  W_IMAGE_PULL: 'The image of a workload could not be pulled again; the local copy is used',
+  E_WORKLOAD_START: 'The engine refused to create or start the container of a workload',
+  W_SIDECARS_NOT_RUN: 'Only the first container of a pod is run; sidecars and init containers are not',
+  W_VOLUMES_NOT_MOUNTED: 'Volumes of a pod are not mounted into its container',
+  W_ENV_NOT_SET: 'An environment variable of a workload cannot be set locally and is left out',
+  W_READINESS_PROBE: 'A readinessProbe cannot be run as written',
+  W_SERVICE_PORT_REMAPPED: 'Containers reach a Service on its targetPort, not its port (there is no Service IP locally)',
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

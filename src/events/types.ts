@@ -82,4 +82,22 @@ export interface DockerChanged {
   readonly message: string;
 }
 
-export type IngressDevEvent = RequestCompleted | ConfigApplied | ConfigRejected | BackendChanged | DockerChanged;
+/**
+ * A workload started from the folder (`up --run`) changed: its image is being pulled, a
+ * container was created, became ready, exited and was restarted, or was removed.
+ */
+export interface WorkloadChanged {
+  readonly type: 'workload-changed';
+  readonly at: number;
+  /** `Deployment default/web`; null for what concerns the run as a whole (the network, leftovers). */
+  readonly workload: string | null;
+  readonly change: 'pulling' | 'pulled' | 'pull-failed' | 'created' | 'removed' | 'ready' | 'not-ready' | 'exited' | 'restarted' | 'failed' | 'leftovers';
+  /** The container concerned, by name, when there is one. */
+  readonly container: string | null;
+  /** How far an image pull is, from 0 to 1, when the registry says; null otherwise. */
+  readonly progress: number | null;
+  /** One line for the user: `pulling nginx:1.27-alpine: 12.1 of 19.8 MB`, `container shop-web-1 is ready`. */
+  readonly message: string;
+}
+
+export type IngressDevEvent = RequestCompleted | ConfigApplied | ConfigRejected | BackendChanged | DockerChanged | WorkloadChanged;

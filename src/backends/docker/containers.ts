@@ -1,3 +1,5 @@
+import { parsePortNames, runLabels } from './labels.js';
+
 /** The states the engine reports; only `running` containers receive traffic. */
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -25,6 +27,11 @@ export interface DockerContainer {
   readonly state: ContainerState;
   /** The last exit code, when the container has exited at least once. */
   readonly exitCode: number | null;
+  /**
+   * When the container last started (the engine's timestamp, as written), null when it never
+   * did. A new value means a restart: readiness is checked again from scratch.
+   */
+  readonly startedAt: string | null;
   /** `bridge`, `host`, `none`, `container:…` or a network name. */
   readonly networkMode: string;
   readonly networks: readonly ContainerNetwork[];
@@ -60,6 +67,7 @@ export function parseContainer(info: InspectLike): DockerContainer | null {
   const exitCode = info.State?.ExitCode;
   // A container that never ran reports ExitCode 0 and FinishedAt 0001-01-01: that is not an exit.
   const hasExited = state !== 'created' && !(info.State?.FinishedAt ?? '').startsWith('0001-');
+  const startedAt = info.State?.StartedAt ?? '';
   const networks: ContainerNetwork[] = Object.entries(info.NetworkSettings?.Networks ?? {}).map(([name, n]) => ({ name, ip: n?.IPAddress ?? '' }));
   const ports: PublishedPort[] = [];
   for (const [key, bindings] of Object.entries(info.NetworkSettings?.Ports ?? {})) {
@@ -77,10 +85,12 @@ export function parseContainer(info: InspectLike): DockerContainer | null {
     labels,
     state,
     exitCode: typeof exitCode === 'number' && hasExited ? exitCode : null,
+    startedAt: startedAt === '' || startedAt.startsWith('0001-') ? null : startedAt,
     networkMode: info.HostConfig?.NetworkMode ?? '',
     networks,
     ports,
-    namedPorts: new Map(),
+    // Containers ingress-dev started from a manifest carry their port names in a label.
+    namedPorts: parsePortNames(labels.get(runLabels.portNames)),
   };
 }
 

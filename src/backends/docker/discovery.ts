@@ -28,6 +28,8 @@ export interface DockerDiscoveryOptions {
 export interface DockerDiscovery extends DockerIndex {
   /** Settles when the first connection attempt has finished, connected or not. Never rejects. */
   ready(): Promise<DockerStatus>;
+  /** The endpoint of the engine while connected (the workload runner talks to the same one); null otherwise. */
+  engine(): EngineEndpoint | null;
   /** Stop following the engine and stop retrying. Idempotent. */
   stop(): void;
 }
@@ -56,6 +58,7 @@ export function createDockerDiscovery(options: DockerDiscoveryOptions = {}): Doc
   /** Grows with every connection, so callbacks of a lost one are ignored. */
   let session = 0;
   let stream: NodeJS.ReadableStream | null = null;
+  let connectedTo: EngineEndpoint | null = null;
   let resolveReady: (s: DockerStatus) => void = () => undefined;
   const readyPromise = new Promise<DockerStatus>((resolve) => (resolveReady = resolve));
 
@@ -68,7 +71,10 @@ export function createDockerDiscovery(options: DockerDiscoveryOptions = {}): Doc
   function setStatus(next: DockerStatus): void {
     const previous = status;
     status = next;
-    if (next.state !== 'connected') snapshot = emptySnapshot(snapshot.version + 1);
+    if (next.state !== 'connected') {
+      snapshot = emptySnapshot(snapshot.version + 1);
+      connectedTo = null;
+    }
     // Announce transitions only: a retry that fails the same way again is not news.
     const same = previous.state === next.state && (next.state !== 'unreachable' || (previous.state === 'unreachable' && previous.error === next.error));
     if (!same) emit('engine', formatDockerStatus(next));
@@ -229,6 +235,7 @@ export function createDockerDiscovery(options: DockerDiscoveryOptions = {}): Doc
       if (!live()) return;
       synced = true;
       publish();
+      connectedTo = endpoint;
       setStatus({ state: 'connected', endpoint: endpoint.display, engine: engineName(info), since: now() });
     } catch (error) {
       lose(error);
@@ -250,6 +257,7 @@ export function createDockerDiscovery(options: DockerDiscoveryOptions = {}): Doc
     status: () => status,
     snapshot: () => snapshot,
     ready: () => readyPromise,
+    engine: () => (status.state === 'connected' ? connectedTo : null),
     stop() {
       if (stopped) return;
       stopped = true;
@@ -299,7 +307,8 @@ interface EngineEvent {
   readonly Actor?: { readonly ID?: string; readonly Attributes?: Record<string, string> };
 }
 
-function createClient(endpoint: EngineEndpoint, timeoutMs: number): Docker {
+/** A client of one engine endpoint; `timeoutMs` 0 for calls that may take long (events, pulls). */
+export function createClient(endpoint: EngineEndpoint, timeoutMs: number): Docker {
   // Every connection option is passed explicitly: dockerode otherwise fills the gaps from
   // process.env (DOCKER_HOST), which would override the endpoint chosen here.
   const common = { timeout: timeoutMs > 0 ? timeoutMs : undefined, version: undefined };

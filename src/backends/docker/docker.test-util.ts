@@ -33,6 +33,7 @@ export function container(name: string, extra: Partial<DockerContainer> & { labe
     labels: new Map(Object.entries(labelsOf ?? {})),
     state: 'running',
     exitCode: null,
+    startedAt: '2026-01-01T00:00:00.000000000Z',
     networkMode: 'bridge',
     networks: [{ name: 'bridge', ip: `172.17.0.${(counter % 250) + 2}` }],
     ports: [],

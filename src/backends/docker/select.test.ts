@@ -126,6 +126,17 @@ describe('parseContainer', () => {
     expect(c?.labels.get('app')).toBe('web');
   });
 
+  it('reads the start time (null when it never started) and the port names of containers started from a manifest', () => {
+    const c = parseContainer({
+      Id: 'e'.repeat(64),
+      Config: { Labels: { 'ingress-dev.port-names': 'http=8080,metrics=9090,bad' } },
+      State: { Status: 'running', StartedAt: '2026-01-01T10:00:00.5Z', FinishedAt: '0001-01-01T00:00:00Z' },
+    });
+    expect(c?.startedAt).toBe('2026-01-01T10:00:00.5Z');
+    expect([...(c?.namedPorts ?? [])]).toEqual([['http', 8080], ['metrics', 9090]]);
+    expect(parseContainer({ Id: 'a'.repeat(64), State: { Status: 'created', StartedAt: '0001-01-01T00:00:00Z' } })?.startedAt).toBeNull();
+  });
+
   it('a container that never ran has no exit code; an answer without an id is not a container', () => {
     expect(parseContainer({ Id: 'a'.repeat(64), State: { Status: 'created', ExitCode: 0, FinishedAt: '0001-01-01T00:00:00Z' } })?.exitCode).toBeNull();
     expect(parseContainer({})).toBeNull();

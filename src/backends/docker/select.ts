@@ -1,7 +1,7 @@
 import type { Service, ServicePort } from '../../manifest/types.js';
 import type { Target } from '../types.js';
 import { formatContainer, type DockerContainer } from './containers.js';
-import type { DockerSnapshot } from './types.js';
+import type { ContainerReadiness, DockerSnapshot, ReadinessIndex } from './types.js';
 
 /** The label docker compose puts on every container of a compose service. */
 export const composeServiceLabel = 'com.docker.compose.service';
@@ -68,8 +68,12 @@ export function formatSelector(selector: ReadonlyMap<string, string>): string {
   return [...selector].map(([k, v]) => `${k}=${v}`).join(',');
 }
 
-/** Where the containers selected for one Service port answer, or why none can. Pure. */
-export function resolveDockerEndpoints(snapshot: DockerSnapshot, service: Service, servicePort: ServicePort): DockerResolution {
+/**
+ * Where the containers selected for one Service port answer, or why none can. Pure. With a
+ * readiness index, running containers that are not ready are left out, as a Service leaves out
+ * pods whose readinessProbe fails; when that leaves none, the 503 says which check is pending.
+ */
+export function resolveDockerEndpoints(snapshot: DockerSnapshot, service: Service, servicePort: ServicePort, readiness?: Pick<ReadinessIndex, 'readinessOf'>): DockerResolution {
   const selection = selectContainers(snapshot.containers, service);
   const svc = `Service ${service.metadata.namespace}/${service.metadata.name} port ${servicePort.name ?? servicePort.port}`;
   if (selection === null) {
@@ -87,7 +91,13 @@ export function resolveDockerEndpoints(snapshot: DockerSnapshot, service: Servic
 
   const endpoints: DockerEndpoint[] = [];
   const problems: string[] = [];
+  const notReady: Extract<ContainerReadiness, { ready: false }>[] = [];
   for (const container of running) {
+    const state = readiness?.readinessOf(container);
+    if (state !== undefined && !state.ready) {
+      notReady.push(state);
+      continue;
+    }
     const port = containerPort(servicePort, container);
     if (!port.ok) {
       problems.push(port.reason);
@@ -98,6 +108,11 @@ export function resolveDockerEndpoints(snapshot: DockerSnapshot, service: Servic
     else problems.push(address.reason);
   }
   if (endpoints.length > 0) return { kind: 'endpoints', selection, endpoints };
+  const waiting = notReady[0];
+  if (waiting !== undefined && problems.length === 0) {
+    const more = notReady.length > 1 ? ` (and ${notReady.length - 1} more replicas not ready)` : '';
+    return { kind: 'unavailable', selection, reason: `${svc}: ${waiting.reason}${more}`, hint: waiting.hint };
+  }
   const first = problems[0] ?? 'no container can be reached';
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more like it)` : '';
   const named = typeof servicePort.targetPort === 'string';

@@ -46,3 +46,26 @@ export interface DockerIndex {
   status(): DockerStatus;
   snapshot(): DockerSnapshot;
 }
+
+/** Whether a container may receive requests, by its readiness check. */
+export type ContainerReadiness =
+  | { readonly ready: true }
+  | {
+      readonly ready: false;
+      /** `container shop-web-1 is not ready yet (readinessProbe httpGet /healthz)`. */
+      readonly reason: string;
+      /** What the last check saw, and what to look at. */
+      readonly hint: string;
+    };
+
+/**
+ * The readiness of the containers `up --run` started (the workload runner keeps it). The
+ * resolver routes only to ready ones; containers it does not know (those the user started)
+ * are not gated. Read synchronously on every request.
+ */
+export interface ReadinessIndex {
+  /** Grows with every change, so a reader can cache what it computed. */
+  version(): number;
+  /** undefined for a container this index does not gate. */
+  readinessOf(container: DockerContainer): ContainerReadiness | undefined;
+}

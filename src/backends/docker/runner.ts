@@ -1,0 +1,679 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import type { EventBus } from '../../events/bus.js';
+import type { WorkloadChanged } from '../../events/types.js';
+import type { ResourceSet } from '../../manifest/types.js';
+import { createClient, formatDockerStatus, type DockerDiscovery } from './discovery.js';
+import { projectIdOf, projectSlugOf, runLabels } from './labels.js';
+import type { ProbeResult } from './probe.js';
+import { createReadinessTracker, type ReadinessChange } from './readiness.js';
+import type { ReadinessIndex } from './types.js';
+import { planWorkloads, type ReplicaPlan, type WorkloadPlan } from './workload-spec.js';
+
+export interface WorkloadRunnerOptions {
+  /** The discovery `up` already runs: the runner uses the same engine, and its index for readiness. */
+  readonly docker: DockerDiscovery;
+  /** The project folder: its path gives the project id that labels everything the runner creates. */
+  readonly projectDir: string;
+  /** Where progress is announced (`workload-changed`); a reconnecting engine re-applies through it. */
+  readonly events?: EventBus;
+  readonly now?: () => number;
+  /** More labels for every container and network (tests mark theirs with `ingress-dev.test=1`). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Publish container ports on 127.0.0.1. Default: only when container addresses are not
+   * reachable from this process (Docker Desktop, colima, rootless engines).
+   */
+  readonly publishPorts?: boolean;
+  /** The longest wait between two readiness checks of a container (default 1 s). */
+  readonly maxProbeIntervalMs?: number;
+  /** Seconds a container gets to stop on SIGTERM before it is killed, when removed (default 2). */
+  readonly stopTimeoutSeconds?: number;
+}
+
+/** What one `apply` did, for the CLI to print and the UI to show. */
+export interface ApplyReport {
+  /** Every workload of the folder, in file order. */
+  readonly workloads: readonly WorkloadOutcome[];
+  /** Workloads no longer in the folder, whose containers were removed: `Deployment default/old (2 containers)`. */
+  readonly removed: readonly string[];
+  /** Problems by file position: sidecars not run, a missing ConfigMap, an image that cannot be pulled. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** What earlier runs of this project left and this apply removed (the first apply only). */
+  readonly leftovers: readonly string[];
+  /** The project network, once there is one. */
+  readonly network: string | null;
+}
+
+export interface WorkloadOutcome {
+  /** `Deployment default/web`. */
+  readonly workload: string;
+  /**
+   * `created`: it had no containers; `updated`: its pod spec changed and its containers were
+   * recreated; `scaled`: replicas were added or removed; `unchanged`; `failed`: see `error`
+   * (containers of an earlier version, if any, keep running).
+   */
+  readonly action: 'created' | 'updated' | 'scaled' | 'unchanged' | 'failed';
+  /** Its containers after the apply. */
+  readonly containers: readonly { readonly id: string; readonly name: string }[];
+  readonly error: string | null;
+}
+
+export interface WorkloadRunner {
+  /** `projectIdOf(projectDir)`: the value of the `ingress-dev.project` label. */
+  readonly projectId: string;
+  /** The value of the `ingress-dev.run` label on everything this runner creates. */
+  readonly runId: string;
+  /** `ingress-dev-shop-1a2b3c4d`: the network every container joins. */
+  readonly network: string;
+  /** Pass to `createResolver({ readiness })`: requests go only to ready containers. */
+  readonly readiness: ReadinessIndex;
+  /**
+   * Make the containers match the workloads of `resources`: create what is missing, recreate
+   * what changed, remove what is gone. Called at start and after every reload; calls are queued,
+   * never run at the same time. Never rejects: engine errors are reported per workload.
+   */
+  apply(resources: ResourceSet): Promise<ApplyReport>;
+  /**
+   * Remove containers and networks that earlier runs of this project left (a run that was
+   * killed), never those of a run that is still alive, never anything without the project's
+   * label. One line per thing removed. The first `apply` does it too, when not done yet.
+   */
+  cleanupLeftovers(): Promise<readonly string[]>;
+  /** Stop checking, then remove every container and the network of this run. One line per thing removed. */
+  stop(): Promise<readonly string[]>;
+}
+
+interface Clients {
+  readonly endpoint: string;
+  /** Calls that answer quickly. */
+  readonly api: Docker;
+  /** Pulls and the like, which may take minutes. */
+  readonly slow: Docker;
+}
+
+/** What the engine lists of a container (the fields read here). */
+interface Listed {
+  readonly Id: string;
+  readonly Names?: readonly string[];
+  readonly Labels?: Readonly<Record<string, string>>;
+  readonly State?: string;
+}
+
+type ImageResult = { readonly ok: true } | { readonly ok: false; readonly error: string; readonly hint: string };
+
+/**
+ * Runs the Deployments, StatefulSets and Pods of the folder as containers (`up --run`): one
+ * network per project where every container is reachable by the cluster DNS names of the
+ * Services that select it, readiness checks that gate routing, restarts with backoff (the
+ * engine's restart policy), and labels on everything so that `stop()` and the next run remove
+ * exactly what a run created.
+ */
+export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRunner {
+  const now = options.now ?? Date.now;
+  const projectDir = path.resolve(options.projectDir);
+  const projectId = projectIdOf(projectDir);
+  const projectSlug = projectSlugOf(projectDir);
+  const runId = randomBytes(4).toString('hex');
+  const networkName = `ingress-dev-${projectSlug}-${runId}`;
+  const stopTimeout = options.stopTimeoutSeconds ?? 2;
+  const extraLabels = options.labels ?? {};
+  const runLabelValues: Record<string, string> = {
+    [runLabels.project]: projectId,
+    [runLabels.projectDir]: projectDir,
+    [runLabels.run]: runId,
+    [runLabels.runPid]: String(process.pid),
+    [runLabels.runHost]: os.hostname(),
+  };
+
+  let clients: Clients | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+  let lastResources: ResourceSet | null = null;
+  let leftoversDone = false;
+  let networkReady = false;
+  let stopped = false;
+  let stopping: Promise<readonly string[]> | null = null;
+  let reconcileTimer: NodeJS.Timeout | null = null;
+  /** The aliases each container of this run joined the network with. */
+  const aliasesById = new Map<string, readonly string[]>();
+  /** Pulls in progress: stop() aborts them rather than wait minutes for an image nobody needs any more. */
+  const pulls = new Set<NodeJS.ReadableStream>();
+
+  const emit = (change: WorkloadChanged['change'], workload: string | null, container: string | null, message: string, progress: number | null = null): void => {
+    options.events?.emit({ type: 'workload-changed', at: now(), workload, change, container, progress, message });
+  };
+
+  const tracker = createReadinessTracker({
+    index: options.docker,
+    now,
+    maxIntervalMs: options.maxProbeIntervalMs,
+    exec: (id, command, timeoutMs) => execProbe(id, command, timeoutMs),
+    onChange: (c: ReadinessChange) => emit(c.change, c.container.workload, c.container.name, c.message),
+    // Someone removed a container of this run: make another, as a ReplicaSet would.
+    onGone: (c) => {
+      aliasesById.delete(c.id);
+      emit('removed', c.workload, c.name, `container ${c.name} was removed by someone else; it is created again`);
+      scheduleReconcile();
+    },
+  });
+
+  const offEngine = options.events?.on('docker-changed', (e) => {
+    if (e.change === 'engine' && e.engine === 'connected') scheduleReconcile();
+  });
+
+  function scheduleReconcile(): void {
+    if (stopped || lastResources === null || reconcileTimer !== null) return;
+    reconcileTimer = setTimeout(() => {
+      reconcileTimer = null;
+      if (!stopped && lastResources !== null) void apply(lastResources);
+    }, 300);
+    reconcileTimer.unref();
+  }
+
+  function getClients(): Clients | null {
+    const endpoint = options.docker.engine();
+    if (endpoint === null) return null;
+    if (clients?.endpoint !== endpoint.display) {
+      clients = { endpoint: endpoint.display, api: createClient(endpoint, 30_000), slow: createClient(endpoint, 0) };
+      networkReady = false;
+    }
+    return clients;
+  }
+
+  function apply(resources: ResourceSet): Promise<ApplyReport> {
+    const run = queue.then(() => reconcile(resources));
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async function reconcile(resources: ResourceSet): Promise<ApplyReport> {
+    const status = options.docker.status();
+    const publishPorts = options.publishPorts ?? (status.state === 'connected' && !options.docker.snapshot().addresses.reachable);
+    const plans = planWorkloads(resources, { projectId, projectSlug, projectDir, publishPorts, labels: extraLabels });
+    const diagnostics: Diagnostic[] = [...plans.diagnostics];
+    const failedAll = (error: string): ApplyReport => ({
+      workloads: sortByPosition([...plans.workloads, ...plans.failed]).map((w) => ({ workload: w.title, action: 'failed', containers: [], error: 'error' in w ? w.error : error })),
+      removed: [],
+      diagnostics,
+      leftovers: [],
+      network: null,
+    });
+    if (stopped) return failedAll('ingress-dev is stopping');
+    lastResources = resources;
+    const c = getClients();
+    if (c === null) {
+      const why = status.state === 'disabled' ? `Docker is off (${status.reason})` : formatDockerStatus(status);
+      const error = status.state === 'disabled' ? `${why}; workloads cannot run` : `${why}; the workloads start when the engine answers`;
+      for (const w of plans.workloads) emit('failed', w.title, null, `${w.title}: ${error}`);
+      return failedAll(error);
+    }
+    try {
+      const leftovers = leftoversDone ? [] : await cleanupLeftovers();
+      const own = (await c.api.listContainers({ all: true, filters: { label: [`${runLabels.run}=${runId}`] } })) as Listed[];
+      const byWorkload = new Map<string, Listed[]>();
+      for (const info of own) {
+        const key = info.Labels?.[runLabels.workload] ?? '';
+        byWorkload.set(key, [...(byWorkload.get(key) ?? []), info]);
+      }
+      const inFolder = new Set([...plans.workloads.map((w) => w.key), ...plans.failed.map((f) => f.key)]);
+      const removed: string[] = [];
+      for (const [key, list] of byWorkload) {
+        if (inFolder.has(key)) continue;
+        const title = titleOfKey(key);
+        await removeContainers(c, list, title);
+        removed.push(`${title} (${list.length} container${list.length === 1 ? '' : 's'})`);
+      }
+      if (plans.workloads.some((w) => w.replicas.length > 0)) await ensureNetwork(c);
+      const images = new Map<string, Promise<ImageResult>>();
+      const outcomes = new Map<string, WorkloadOutcome>();
+      await mapLimit(plans.workloads, 3, async (w) => {
+        outcomes.set(w.key, await applyWorkload(c, w, byWorkload.get(w.key) ?? [], images, diagnostics));
+      });
+      for (const f of plans.failed) {
+        const kept = (byWorkload.get(f.key) ?? []).map(listedRef);
+        emit('failed', f.title, null, `${f.title}: ${f.error}${kept.length > 0 ? '; its running containers are kept' : ''}`);
+        outcomes.set(f.key, { workload: f.title, action: 'failed', containers: kept, error: f.error });
+      }
+      const workloads = sortByPosition([...plans.workloads, ...plans.failed]).map((w) => outcomes.get(w.key)).filter((o): o is WorkloadOutcome => o !== undefined);
+      return { workloads, removed, diagnostics, leftovers, network: networkReady ? networkName : null };
+    } catch (error) {
+      return failedAll(`Docker: ${errorText(error)}`);
+    }
+  }
+
+  async function applyWorkload(c: Clients, w: WorkloadPlan, existing: readonly Listed[], images: Map<string, Promise<ImageResult>>, diagnostics: Diagnostic[]): Promise<WorkloadOutcome> {
+    const wanted = new Map(w.replicas.map((r) => [r.index, r]));
+    const kept = new Map<number, Listed>();
+    const outdated: Listed[] = [];
+    const surplus: Listed[] = [];
+    for (const info of existing) {
+      const replica = wanted.get(Number(info.Labels?.[runLabels.replica]));
+      if (replica === undefined || kept.has(replica.index)) surplus.push(info);
+      else if (info.Labels?.[runLabels.specHash] !== replica.hash) outdated.push(info);
+      else kept.set(replica.index, info);
+    }
+    const missing = w.replicas.filter((r) => !kept.has(r.index));
+    if (missing.length > 0) {
+      let pending = images.get(w.image);
+      if (pending === undefined) {
+        pending = ensureImage(c, w, diagnostics);
+        images.set(w.image, pending);
+      }
+      const image = await pending;
+      if (!image.ok) {
+        // As a rollout that cannot pull its image: the containers of the last version keep running.
+        diagnostics.push(createDiagnostic('E_IMAGE_PULL', 'error', `${w.title}: ${image.error}`, w.at, image.hint));
+        emit('failed', w.title, null, `${w.title}: ${image.error}`);
+        return { workload: w.title, action: 'failed', containers: existing.map(listedRef), error: image.error };
+      }
+    }
+    await removeContainers(c, [...outdated, ...surplus], w.title);
+
+    for (const [index, info] of kept) {
+      const replica = wanted.get(index);
+      if (replica === undefined) continue;
+      if (tracker.has(info.Id)) tracker.update(info.Id, w.readiness);
+      else tracker.track({ id: info.Id, name: listedName(info), workload: w.title }, w.readiness);
+      await updateAliases(c, info.Id, replica.aliases);
+    }
+    const created: { id: string; name: string }[] = [];
+    let failure: string | null = null;
+    await Promise.all(
+      missing.map(async (replica) => {
+        try {
+          created.push(await createReplica(c, w, replica));
+        } catch (error) {
+          failure ??= errorText(error);
+        }
+      }),
+    );
+    if (failure !== null) {
+      const error = `the engine could not create or start its container: ${failure}`;
+      diagnostics.push(createDiagnostic('E_WORKLOAD_START', 'error', `${w.title}: ${error}`, w.at, startHint(failure, w)));
+      emit('failed', w.title, null, `${w.title}: ${error}`);
+    }
+    const containers = [...[...kept.values()].map(listedRef), ...created].toSorted((a, b) => a.name.localeCompare(b.name));
+    const action: WorkloadOutcome['action'] =
+      failure !== null && created.length === 0 ? 'failed'
+      : existing.length === 0 && created.length > 0 ? 'created'
+      : outdated.length > 0 ? 'updated'
+      : surplus.length > 0 || created.length > 0 ? 'scaled'
+      : 'unchanged';
+    return { workload: w.title, action, containers, error: failure === null ? null : `the engine could not create or start its container: ${failure}` };
+  }
+
+  async function createReplica(c: Clients, w: WorkloadPlan, replica: ReplicaPlan): Promise<{ id: string; name: string }> {
+    const spec = replica.spec;
+    const body: Docker.ContainerCreateOptions = {
+      name: replica.containerName,
+      Image: spec.Image,
+      Hostname: spec.Hostname,
+      Entrypoint: spec.Entrypoint === undefined ? undefined : [...spec.Entrypoint],
+      Cmd: spec.Cmd === undefined ? undefined : [...spec.Cmd],
+      Env: [...spec.Env],
+      WorkingDir: spec.WorkingDir,
+      User: spec.User,
+      Tty: spec.Tty,
+      OpenStdin: spec.OpenStdin,
+      Labels: { ...spec.Labels, ...runLabelValues },
+      ExposedPorts: { ...spec.ExposedPorts },
+      StopTimeout: spec.StopTimeout,
+      HostConfig: {
+        RestartPolicy: { ...spec.HostConfig.RestartPolicy },
+        PortBindings: Object.fromEntries(Object.entries(spec.HostConfig.PortBindings).map(([k, v]) => [k, v.map((b) => ({ ...b }))])),
+        NetworkMode: networkName,
+      },
+      NetworkingConfig: { EndpointsConfig: { [networkName]: { Aliases: [...replica.aliases] } } },
+    };
+    let name = replica.containerName;
+    let container: Docker.Container;
+    try {
+      container = await c.api.createContainer(body);
+    } catch (error) {
+      if (statusCode(error) !== 409) throw error;
+      // The name is taken by a container that is not this run's (another project with a folder
+      // of the same name, or one the user made): never touch it, take another name.
+      name = `${replica.containerName}-${runId.slice(0, 4)}`;
+      container = await c.api.createContainer({ ...body, name });
+    }
+    aliasesById.set(container.id, replica.aliases);
+    tracker.track({ id: container.id, name, workload: w.title }, w.readiness);
+    try {
+      await container.start();
+    } catch (error) {
+      tracker.untrack(container.id);
+      aliasesById.delete(container.id);
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      throw error;
+    }
+    emit('created', w.title, name, `started container ${name} (${container.id.slice(0, 12)}) for ${w.title}`);
+    return { id: container.id, name };
+  }
+
+  async function updateAliases(c: Clients, id: string, aliases: readonly string[]): Promise<void> {
+    const current = aliasesById.get(id);
+    if (current !== undefined && sameList(current, aliases)) return;
+    // A Service that selects the container was added or removed: rejoin the network with the
+    // new names, without restarting it.
+    const network = c.api.getNetwork(networkName);
+    await network.disconnect({ Container: id, Force: true }).catch(() => undefined);
+    await network.connect({ Container: id, EndpointConfig: { Aliases: [...aliases] } });
+    aliasesById.set(id, aliases);
+  }
+
+  async function ensureImage(c: Clients, w: WorkloadPlan, diagnostics: Diagnostic[]): Promise<ImageResult> {
+    const image = w.image;
+    let present: boolean;
+    try {
+      await c.api.getImage(image).inspect();
+      present = true;
+    } catch (error) {
+      if (statusCode(error) !== 404) throw error;
+      present = false;
+    }
+    if (present && w.pullPolicy !== 'Always') return { ok: true };
+    const hint = `Pull or build it yourself (docker pull ${image}, or docker build -t ${image} .), then save a manifest to try again`;
+    if (!present && w.pullPolicy === 'Never') return { ok: false, error: `image ${image} is not on this machine, and imagePullPolicy is Never`, hint };
+    emit('pulling', w.title, null, `pulling ${image}`, 0);
+    try {
+      await pullImage(c.slow, image, pulls, (progress, message) => emit('pulling', w.title, null, message, progress));
+      emit('pulled', w.title, null, `pulled ${image}`, 1);
+      return { ok: true };
+    } catch (error) {
+      const why = errorText(error);
+      emit('pull-failed', w.title, null, `could not pull ${image}: ${why}`);
+      if (present) {
+        diagnostics.push(createDiagnostic('W_IMAGE_PULL', 'warning', `${w.title}: could not pull ${image} (imagePullPolicy Always): ${why}; the local copy is used`, w.at, 'Set imagePullPolicy: IfNotPresent to use the local image without trying'));
+        return { ok: true };
+      }
+      return { ok: false, error: `image ${image} is not on this machine and could not be pulled: ${why}`, hint: `${hint}; docker login first if the registry needs it` };
+    }
+  }
+
+  async function ensureNetwork(c: Clients): Promise<void> {
+    if (networkReady) {
+      try {
+        await c.api.getNetwork(networkName).inspect();
+        return;
+      } catch (error) {
+        if (statusCode(error) !== 404) throw error;
+        networkReady = false; // removed behind our back: make it again
+      }
+    }
+    try {
+      await c.api.createNetwork({ Name: networkName, Driver: 'bridge', CheckDuplicate: true, Labels: { ...extraLabels, ...runLabelValues } });
+    } catch (error) {
+      if (statusCode(error) !== 409) throw error;
+      const info = (await c.api.getNetwork(networkName).inspect()) as { Labels?: Record<string, string> };
+      if (info.Labels?.[runLabels.run] !== runId) throw new Error(`a network named ${networkName} exists and was not made by this run`, { cause: error });
+    }
+    networkReady = true;
+  }
+
+  async function removeContainers(c: Clients, list: readonly Listed[], title: string): Promise<void> {
+    await Promise.all(
+      list.map(async (info) => {
+        const name = listedName(info);
+        tracker.untrack(info.Id);
+        aliasesById.delete(info.Id);
+        await stopAndRemove(c.api, info.Id);
+        emit('removed', title, name, `removed container ${name} (${info.Id.slice(0, 12)})`);
+      }),
+    );
+  }
+
+  async function stopAndRemove(api: Docker, id: string): Promise<void> {
+    const container = api.getContainer(id);
+    await container.stop({ t: stopTimeout }).catch(() => undefined); // 304 already stopped, 404 gone
+    await container.remove({ force: true, v: true }).catch((error: unknown) => {
+      if (statusCode(error) !== 404) throw error;
+    });
+  }
+
+  async function execProbe(id: string, command: readonly string[], timeoutMs: number): Promise<ProbeResult> {
+    const c = getClients();
+    if (c === null) return { ok: false, detail: 'the engine is not reachable' };
+    const exec = await c.api.getContainer(id).exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const finished = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      stream.on('end', () => (clearTimeout(timer), resolve(true)));
+      stream.on('close', () => (clearTimeout(timer), resolve(true)));
+      stream.on('error', () => (clearTimeout(timer), resolve(true)));
+      stream.resume();
+    });
+    (stream as { destroy?: () => void }).destroy?.();
+    if (!finished) return { ok: false, detail: `${command.join(' ')} did not finish within ${timeoutMs} ms` };
+    const info = await exec.inspect();
+    return { ok: info.ExitCode === 0, detail: `${command.join(' ')} exited with code ${info.ExitCode ?? '?'}` };
+  }
+
+  async function cleanupLeftovers(): Promise<readonly string[]> {
+    const c = getClients();
+    if (c === null) return [];
+    leftoversDone = true;
+    const messages: string[] = [];
+    const isLeftover = (labels: Readonly<Record<string, string>> | undefined): boolean => {
+      const run = labels?.[runLabels.run];
+      return labels?.[runLabels.project] === projectId && run !== runId && !runIsAlive(labels);
+    };
+    const containers = ((await c.api.listContainers({ all: true, filters: { label: [`${runLabels.project}=${projectId}`] } })) as Listed[]).filter((info) => isLeftover(info.Labels));
+    await Promise.all(
+      containers.map(async (info) => {
+        const name = listedName(info);
+        try {
+          await c.api.getContainer(info.Id).remove({ force: true, v: true });
+          messages.push(`removed container ${name} (${info.Id.slice(0, 12)}) left by an earlier run of this project (run ${info.Labels?.[runLabels.run] ?? '?'})`);
+        } catch (error) {
+          if (statusCode(error) !== 404) messages.push(`could not remove container ${name} (${info.Id.slice(0, 12)}) left by an earlier run: ${errorText(error)}`);
+        }
+      }),
+    );
+    const networks = ((await c.api.listNetworks({ filters: { label: [`${runLabels.project}=${projectId}`] } })) as { Id: string; Name: string; Labels?: Record<string, string> }[]).filter((n) => isLeftover(n.Labels));
+    for (const n of networks) {
+      try {
+        await c.api.getNetwork(n.Id).remove();
+        messages.push(`removed network ${n.Name} left by an earlier run of this project (run ${n.Labels?.[runLabels.run] ?? '?'})`);
+      } catch (error) {
+        if (statusCode(error) !== 404) messages.push(`could not remove network ${n.Name} left by an earlier run: ${errorText(error)}`);
+      }
+    }
+    messages.sort();
+    if (messages.length > 0) emit('leftovers', null, null, `removed what an earlier run of this project left: ${messages.length} item${messages.length === 1 ? '' : 's'}`);
+    return messages;
+  }
+
+  async function stopAll(): Promise<readonly string[]> {
+    stopped = true;
+    offEngine?.();
+    if (reconcileTimer !== null) clearTimeout(reconcileTimer);
+    reconcileTimer = null;
+    for (const pull of pulls) (pull as { destroy?: (error: Error) => void }).destroy?.(new Error('ingress-dev is stopping'));
+    await queue; // an apply in progress finishes first, so nothing it creates is missed
+    tracker.stop();
+    const c = getClients();
+    if (c === null) {
+      return aliasesById.size > 0 ? [`Docker engine not reachable: the containers of this run are left; the next start in ${projectDir} removes them`] : [];
+    }
+    const messages: string[] = [];
+    try {
+      const own = (await c.api.listContainers({ all: true, filters: { label: [`${runLabels.run}=${runId}`] } })) as Listed[];
+      await Promise.all(
+        own.map(async (info) => {
+          const name = listedName(info);
+          try {
+            await stopAndRemove(c.api, info.Id);
+            messages.push(`removed container ${name} (${info.Id.slice(0, 12)})`);
+          } catch (error) {
+            messages.push(`could not remove container ${name} (${info.Id.slice(0, 12)}): ${errorText(error)}`);
+          }
+        }),
+      );
+      const networks = (await c.api.listNetworks({ filters: { label: [`${runLabels.run}=${runId}`] } })) as { Id: string; Name: string }[];
+      for (const n of networks) {
+        try {
+          await c.api.getNetwork(n.Id).remove();
+          messages.push(`removed network ${n.Name}`);
+        } catch (error) {
+          if (statusCode(error) !== 404) messages.push(`could not remove network ${n.Name}: ${errorText(error)}`);
+        }
+      }
+    } catch (error) {
+      messages.push(`could not list the containers of this run: ${errorText(error)}; the next start in ${projectDir} removes them`);
+    }
+    aliasesById.clear();
+    networkReady = false;
+    return messages.toSorted();
+  }
+
+  return {
+    projectId,
+    runId,
+    network: networkName,
+    readiness: tracker,
+    apply,
+    cleanupLeftovers: () => {
+      const run = queue.then(() => cleanupLeftovers());
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    stop() {
+      stopping ??= stopAll();
+      return stopping;
+    },
+  };
+}
+
+/** One line per workload, for the CLI: `Deployment default/web: created shop-web-1, shop-web-2`. */
+export function formatApplyReport(report: ApplyReport): string[] {
+  const lines = report.leftovers.map((l) => `cleanup: ${l}`);
+  for (const w of report.workloads) {
+    const names = w.containers.map((c) => c.name).join(', ');
+    switch (w.action) {
+      case 'failed':
+        lines.push(`${w.workload}: not running: ${w.error ?? 'failed'}${names === '' ? '' : ` (still running: ${names})`}`);
+        break;
+      case 'unchanged':
+        break;
+      default:
+        lines.push(`${w.workload}: ${w.action} ${names === '' ? '(0 replicas)' : names}`);
+    }
+  }
+  for (const r of report.removed) lines.push(`${r}: removed`);
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function pullImage(api: Docker, image: string, pulls: Set<NodeJS.ReadableStream>, onProgress: (progress: number | null, message: string) => void): Promise<void> {
+  const stream = await api.pull(image);
+  pulls.add(stream);
+  try {
+    await followPull(api, image, stream, onProgress);
+  } finally {
+    pulls.delete(stream);
+  }
+}
+
+function followPull(api: Docker, image: string, stream: NodeJS.ReadableStream, onProgress: (progress: number | null, message: string) => void): Promise<void> {
+  const layers = new Map<string, { current: number; total: number }>();
+  let lastReport = 0;
+  return new Promise<void>((resolve, reject) => {
+    (api.modem as { followProgress: (s: NodeJS.ReadableStream, done: (e: Error | null) => void, each: (o: PullEvent) => void) => void }).followProgress(
+      stream,
+      (error) => (error === null || error === undefined ? resolve() : reject(error)),
+      (event) => {
+        const detail = event.progressDetail;
+        if (event.id !== undefined && typeof detail?.total === 'number' && typeof detail.current === 'number' && event.status === 'Downloading') {
+          layers.set(event.id, { current: detail.current, total: detail.total });
+        }
+        const at = Date.now();
+        if (at - lastReport < 500 || layers.size === 0) return;
+        lastReport = at;
+        let current = 0;
+        let total = 0;
+        for (const l of layers.values()) {
+          current += l.current;
+          total += l.total;
+        }
+        onProgress(total > 0 ? current / total : null, `pulling ${image}: ${megabytes(current)} of ${megabytes(total)} MB`);
+      },
+    );
+  });
+}
+
+interface PullEvent {
+  readonly id?: string;
+  readonly status?: string;
+  readonly progressDetail?: { readonly current?: number; readonly total?: number };
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
+
+function runIsAlive(labels: Readonly<Record<string, string>> | undefined): boolean {
+  const pid = Number(labels?.[runLabels.runPid]);
+  if (labels?.[runLabels.runHost] !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function startHint(failure: string, w: WorkloadPlan): string {
+  if (/executable file not found|no such file or directory/i.test(failure)) return `The command of ${w.title} does not exist in image ${w.image}: check command and args`;
+  if (/port is already allocated|address already in use/i.test(failure)) return 'A hostPort of the pod is taken on this machine: free it, or remove hostPort';
+  return `docker run ${w.image} shows the same error when the image itself is at fault`;
+}
+
+function listedName(info: Listed): string {
+  return (info.Names?.[0] ?? '').replace(/^\//, '') || info.Id.slice(0, 12);
+}
+
+function listedRef(info: Listed): { id: string; name: string } {
+  return { id: info.Id, name: listedName(info) };
+}
+
+/** `Deployment/default/web` → `Deployment default/web`. */
+function titleOfKey(key: string): string {
+  const [kind, ...rest] = key.split('/');
+  return `${kind ?? '?'} ${rest.join('/')}`;
+}
+
+function sortByPosition<T extends { readonly at: { readonly file: string; readonly line: number; readonly col: number } }>(items: readonly T[]): T[] {
+  return items.toSorted((a, b) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : 0) || a.at.line - b.at.line || a.at.col - b.at.col);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function statusCode(error: unknown): number | undefined {
+  const code = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** The engine's own message (`pull access denied for …`), without dockerode's HTTP prefix. */
+function errorText(error: unknown): string {
+  const json = (error as { json?: { message?: unknown } } | null)?.json;
+  if (typeof json?.message === 'string') return json.message.trim();
+  if (error instanceof Error) return error.message.replace(/^\(HTTP code \d+\)\s*\S+\s*-\s*/, '').replace(/\s+/g, ' ').trim();
+  return String(error);
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
