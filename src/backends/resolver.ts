@@ -58,6 +58,7 @@ export function createResolver(options: ResolverOptions): BackendResolver {
     if (status.state === 'unreachable' && status.endpoint !== null && servedByDocker.has(key)) {
       return {
         kind: 'unavailable',
+        cause: 'docker',
         reason: `Docker engine not reachable at ${status.endpoint} (${status.error}): Service ${backend.namespace}/${backend.service} port ${servicePort.name ?? servicePort.port} was served by its containers`,
         hint: `${capitalize(status.hint)}; ingress-dev reconnects by itself and routes to the containers again`,
       };
@@ -96,7 +97,7 @@ export function createResolver(options: ResolverOptions): BackendResolver {
       if (service !== undefined && servicePort !== undefined && backend.problem === null) {
         const found = fromDocker(backend, service, servicePort);
         if (found.kind === 'target') return found;
-        if (found.kind === 'unavailable') return { kind: 'unavailable', reason: found.reason, hint: found.hint };
+        if (found.kind === 'unavailable') return { kind: 'unavailable', cause: 'docker', reason: found.reason, hint: found.hint };
         if (found.kind === 'none' && found.reason !== '') dockerMiss = found;
       }
       if (service?.type === 'ExternalName' && service.externalName !== null && backend.port !== null) {
@@ -111,10 +112,10 @@ export function createResolver(options: ResolverOptions): BackendResolver {
       const engine = docker?.status();
       if (engine?.state === 'unreachable' && backend.problem === null) {
         const at = engine.endpoint === null ? `(${engine.error})` : `at ${engine.endpoint} (${engine.error})`;
-        return { kind: 'unavailable', reason: `${unmappedReason(backend)}; Docker engine not reachable ${at}`, hint: `${mapHint(backend, service)}\nor start Docker: ${engine.hint}` };
+        return { kind: 'unavailable', cause: 'unmapped', reason: `${unmappedReason(backend)}; Docker engine not reachable ${at}`, hint: `${mapHint(backend, service)}\nor start Docker: ${engine.hint}` };
       }
-      if (dockerMiss !== null) return { kind: 'unavailable', reason: `${unmappedReason(backend)}; ${dockerMiss.reason}`, hint: `${mapHint(backend, service)}\n${dockerMiss.hint}` };
-      return { kind: 'unavailable', reason: unmappedReason(backend), hint: mapHint(backend, service) };
+      if (dockerMiss !== null) return { kind: 'unavailable', cause: 'unmapped', reason: `${unmappedReason(backend)}; ${dockerMiss.reason}`, hint: `${mapHint(backend, service)}\n${dockerMiss.hint}` };
+      return { kind: 'unavailable', cause: 'unmapped', reason: unmappedReason(backend), hint: mapHint(backend, service) };
     },
   };
 }

@@ -22,6 +22,11 @@ export type Resolution =
     }
   | {
       readonly kind: 'unavailable';
+      /**
+       * `unmapped`: nothing maps the Service (a flag or config line would fix it); `docker`: its
+       * containers exist but cannot take the request now (not ready, exited, engine gone).
+       */
+      readonly cause: 'unmapped' | 'docker';
       /** Why there is no endpoint: `Service default/web port 80 is not mapped to anything`. */
       readonly reason: string;
       /** What to do, with the exact flag or config line that would fix it. */

@@ -1,6 +1,7 @@
 import type { Mapping } from '../backends/resolver.js';
 import { createResolver } from '../backends/resolver.js';
 import type { BackendResolver } from '../backends/types.js';
+import type { DockerIndex, ReadinessIndex } from '../backends/docker/index.js';
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/catalogue.js';
 import type { ProjectLoader } from '../manifest/load.js';
@@ -51,6 +52,9 @@ export interface ServingSources {
   /** What the listener runs with. */
   readonly listen: ListenSettings;
   readonly loader: ProjectLoader;
+  /** Docker discovery, unless Docker is off; the readiness of the containers `--run` started. */
+  readonly docker?: DockerIndex;
+  readonly readiness?: ReadinessIndex;
 }
 
 /**
@@ -64,7 +68,13 @@ export function servingStateOf(sources: ServingSources, config: LoadedConfig, ma
   const unmapped = sources.echoUnmapped || config.config?.unmapped === 'echo' ? 'echo' : 'unavailable';
   return {
     table: project.table,
-    resolver: createResolver({ mappings, services: project.load.resources.services, unmapped }),
+    resolver: createResolver({
+      mappings,
+      services: project.load.resources.services,
+      unmapped,
+      ...(sources.docker === undefined ? {} : { docker: sources.docker }),
+      ...(sources.readiness === undefined ? {} : { readiness: sources.readiness }),
+    }),
     diagnostics: [...configProblems, ...project.diagnostics],
     files: project.load.files.length,
     project,
@@ -95,10 +105,17 @@ export async function buildServingState(sources: ServingSources): Promise<BuildR
   return { ok: true, state: servingStateOf(sources, config, mappings, configProblems, project), diagnostics: [...configProblems, ...project.diagnostics], restartNeeded: restartNeeded(sources, config) };
 }
 
+const workloadKinds: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'Pod', 'ConfigMap', 'Secret']);
+
 /** What the reload loop compares: the routes, and the mappings that decide where they go. */
 export function describeServingState(state: ServingState): StateSummary {
   const mappings = state.mappings.map((m) => `${JSON.stringify(m.selector)}=${JSON.stringify(m.target)} ${m.via}`);
-  return { routes: state.table.routes, defaultBackend: state.table.defaultBackend, files: state.files, settings: [...mappings, `unmapped=${state.unmapped}`].join('\n') };
+  // Workloads and what they read: an edit of a Deployment or a ConfigMap changes no route, but
+  // `up --run` must see it (the runner diffs them; without --run it costs one string compare).
+  const workloads = state.project.load.resources.others
+    .filter((o) => workloadKinds.has(o.resourceKind))
+    .map((o) => JSON.stringify(o.raw));
+  return { routes: state.table.routes, defaultBackend: state.table.defaultBackend, files: state.files, settings: [...mappings, `unmapped=${state.unmapped}`, ...workloads].join('\n') };
 }
 
 /** A listen address or timeout in the config file that differs from what the listener runs with. */

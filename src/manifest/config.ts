@@ -13,6 +13,8 @@ import { createDiagnostic, type Diagnostic, type SourcePosition } from '../diagn
  *       stub: echo
  *     unmapped: echo                # what Services without a mapping get: echo | error (503)
  *     timeouts: { connect: 5s, read: 60s, send: 60s }
+ *     docker: auto                  # auto | off
+ *     run: false                    # start Deployments/StatefulSets/Pods as containers
  *
  * Plain data with positions; targets are checked by backends/ (which knows what a target is).
  */
@@ -30,6 +32,10 @@ export interface ProjectConfig {
   readonly mappings: readonly ConfigMapping[];
   readonly unmapped?: 'echo' | 'error';
   readonly timeouts: { readonly connectMs?: number; readonly readMs?: number; readonly sendMs?: number };
+  /** `docker: off` disables Docker discovery; `auto` (the default) uses an engine when there is one. */
+  readonly docker?: 'auto' | 'off';
+  /** `run: true` starts the folder's Deployments, StatefulSets and Pods as containers (`up --run`). */
+  readonly run?: boolean;
 }
 
 export const configFileNames = ['ingress-dev.yaml', 'ingress-dev.yml'] as const;
@@ -52,7 +58,9 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
   const timeouts: { connectMs?: number; readMs?: number; sendMs?: number } = {};
   let profile: ProjectConfig['profile'];
   let unmapped: ProjectConfig['unmapped'];
-  const result = () => ({ config: { file, listen, profile, mappings, unmapped, timeouts }, diagnostics });
+  let docker: ProjectConfig['docker'];
+  let run: ProjectConfig['run'];
+  const result = () => ({ config: { file, listen, profile, mappings, unmapped, timeouts, docker, run }, diagnostics });
 
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
@@ -104,8 +112,12 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
         });
         break;
       case 'docker':
+        if (isScalar(value) && (value.value === 'auto' || value.value === 'off')) docker = value.value;
+        else error('docker must be auto or off', value, 'auto routes Services to matching containers when an engine runs; off never asks Docker.');
+        break;
       case 'run':
-        diagnostics.push(createDiagnostic('W_CONFIG_UNSUPPORTED', 'warning', `${key} is not supported yet and is ignored`, at(pair.key), 'Docker support comes in a later release; map Services to published ports for now.'));
+        if (isScalar(value) && typeof value.value === 'boolean') run = value.value;
+        else error('run must be true or false', value, 'run: true starts the Deployments, StatefulSets and Pods of the folder as containers, like --run.');
         break;
       default: {
         const near = topKeys.find((k) => k.toLowerCase() === key.toLowerCase() || (k.length > 3 && key.startsWith(k.slice(0, 3))));

@@ -71,6 +71,7 @@ export function testResolver(map: Readonly<Record<string, number | string>>): Ba
       if (mapped === undefined) {
         return {
           kind: 'unavailable',
+          cause: 'unmapped',
           reason: `Service ${backend.namespace}/${backend.service} port ${backend.port ?? backend.portName} is not mapped to anything`,
           hint: `--map ${backend.service}:${backend.port ?? backend.portName}=PORT`,
         };

@@ -118,6 +118,7 @@ describe('the resolver routes only to ready containers', () => {
 
     expect(resolver.resolve(backend)).toEqual({
       kind: 'unavailable',
+      cause: 'docker',
       reason: 'Service default/web port http: container web-1 is not ready yet (readinessProbe httpGet /healthz) (and 1 more replicas not ready)',
       hint: 'It receives requests as soon as its check passes; docker logs web-1 shows what it is doing',
     });

@@ -4,6 +4,7 @@ import { formatTarget, type BackendResolver } from '../../backends/types.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { formatDiagnostic, formatSummary } from '../../diagnostics/format.js';
 import { createEventBus, type EventBus } from '../../events/bus.js';
+import { createDockerDiscovery, createWorkloadRunner, formatApplyReport, formatDockerStatus, type ApplyReport, type WorkloadRunner } from '../../backends/docker/index.js';
 import type { ConfigApplied, ConfigRejected, RequestCompleted } from '../../events/types.js';
 import { createProjectLoader } from '../../manifest/load.js';
 import { parseDuration } from '../../manifest/config.js';
@@ -40,6 +41,8 @@ export const upCommand: CommandSpec = {
     { name: 'read-timeout', type: 'string', value: 'DURATION', description: 'upstream read timeout between two reads (default 60s)' },
     { name: 'send-timeout', type: 'string', value: 'DURATION', description: 'upstream send timeout between two writes (default 60s)' },
     { name: 'no-watch', type: 'boolean', description: 'do not watch the folder: edits apply only after a restart' },
+    { name: 'no-docker', type: 'boolean', description: 'never ask Docker for containers (also docker: off in the config file)' },
+    { name: 'run', type: 'boolean', description: 'start the Deployments, StatefulSets and Pods of the folder as containers (also run: true)' },
     { name: 'no-ui', type: 'boolean', description: 'plain log lines instead of the terminal UI (the default when stdout is not a terminal)' },
     { name: 'log', type: 'string', value: 'plain|json', description: 'without the UI: plain lines (default), or one JSON object per event for scripts' },
   ],
@@ -97,6 +100,53 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
     readTimeoutMs: timeoutFlags.read ?? config?.timeouts.readMs ?? listenDefaults.readTimeoutMs,
     sendTimeoutMs: timeoutFlags.send ?? config?.timeouts.sendMs ?? listenDefaults.sendTimeoutMs,
   };
+  const events = createEventBus();
+  const logMode = parseLogMode(args.flags.log);
+  const dockerOff = args.flags['no-docker'] === true ? '--no-docker' : config?.docker === 'off' ? `docker: off in ${loaded.file ?? 'the config file'}` : undefined;
+  const runWorkloads = args.flags.run === true || config?.run === true;
+  if (runWorkloads && dockerOff !== undefined) throw new UsageError(`--run starts containers, but Docker is off (${dockerOff})`);
+  const discovery = createDockerDiscovery({ events, ...(dockerOff === undefined ? {} : { disabled: dockerOff }) });
+  try {
+    // The notice is one line; without an engine everything else works and it keeps looking.
+    const status = await discovery.ready();
+    if (dockerOff === undefined) writeLine(io.stderr, formatDockerStatus(status));
+    const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events }) : null;
+    try {
+      return await serveWith(args, io, dir, changes, { loaded, mappings, configProblems, port, host, timeouts, timeoutFlags, events, logMode, color },
+        dockerOff === undefined ? discovery : undefined, runner);
+    } finally {
+      if (runner !== null) for (const line of await runner.stop()) writeLine(io.stderr, line);
+    }
+  } finally {
+    discovery.stop();
+  }
+}
+
+interface Prepared {
+  readonly loaded: Awaited<ReturnType<typeof loadConfig>>;
+  readonly mappings: Mapping[];
+  readonly configProblems: Diagnostic[];
+  readonly port: number;
+  readonly host: string;
+  readonly timeouts: { connectTimeoutMs: number; readTimeoutMs: number; sendTimeoutMs: number };
+  readonly timeoutFlags: { connect: number | undefined; read: number | undefined; send: number | undefined };
+  readonly events: EventBus;
+  readonly logMode: 'plain' | 'json';
+  readonly color: boolean;
+}
+
+async function serveWith(
+  args: ParsedArgs,
+  io: CliIO,
+  dir: string,
+  changes: ProjectChanges | null,
+  prepared: Prepared,
+  docker: ReturnType<typeof createDockerDiscovery> | undefined,
+  runner: WorkloadRunner | null,
+): Promise<number> {
+  const { loaded, mappings, configProblems, port, host, timeouts, timeoutFlags, events, logMode, color } = prepared;
+  const configFlag = args.flags.config as string | undefined;
+  const mapFlags = (args.flags.map as string[] | undefined) ?? [];
   const loader = createProjectLoader(dir);
   const sources: ServingSources = {
     dir,
@@ -107,6 +157,8 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
     listenFlags: { host: args.flags.host !== undefined, port: args.flags.port !== undefined, connect: timeoutFlags.connect !== undefined, read: timeoutFlags.read !== undefined, send: timeoutFlags.send !== undefined },
     listen: { host, port, timeouts },
     loader,
+    ...(docker === undefined ? {} : { docker }),
+    ...(runner === null ? {} : { readiness: runner.readiness }),
   };
 
   const project = await compileProject(dir, 'spec', loader);
@@ -114,8 +166,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
   const initial = servingStateOf(sources, loaded, mappings, configProblems, project);
   warnUnusedMappings(io, mappings, project.load.resources.services.map((s) => s.metadata.name));
 
-  const events = createEventBus();
-  const logMode = parseLogMode(args.flags.log);
+  if (runner !== null) printApplyReport(io, await runner.apply(project.load.resources), project, color);
   const reloader = createReloader<ServingState>({
     initial: { state: initial, diagnostics: initial.diagnostics },
     build: () => buildServingState(sources),
@@ -125,6 +176,8 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
   // What the terminal UI attaches to: getState = controller.current, `r` = controller.reloadNow().
   const controller: UpController = { events, current: () => reloader.current, reloadNow: () => reloader.reload({ kind: 'manual' }) };
   changes?.deliverTo((files) => void reloader.reload({ kind: 'files', files }));
+  // Edited workloads restart, removed ones go: the runner diffs the folder's resources each time.
+  if (runner !== null) events.on('config-applied', () => void runner.apply(reloader.current.project.load.resources).then((r) => printApplyReport(io, r, project, color)));
   if (logMode === 'json') {
     events.onAny((e) => writeLine(io.stdout, JSON.stringify(e)));
   } else {
@@ -235,6 +288,11 @@ export function formatRejectedLine(e: ConfigRejected, where: (file: string) => s
   return `reload rejected: ${problem}; still serving the last good routes`;
 }
 
+function printApplyReport(io: CliIO, report: ApplyReport, project: CompiledProject, color: boolean): void {
+  for (const line of formatApplyReport(report)) writeLine(io.stderr, line);
+  for (const d of report.diagnostics) writeLine(io.stderr, formatDiagnostic({ ...d, file: displayPath(project, io.cwd, d.file) }, { color }));
+}
+
 function parseLogMode(flag: unknown): 'plain' | 'json' {
   if (flag === undefined || flag === 'plain') return 'plain';
   if (flag === 'json') return 'json';
@@ -308,7 +366,7 @@ export function formatStartup(proxy: { url: string; port: number; host: string }
     lines.push(bold(host ?? '* (any other host)'));
     for (const r of routes) {
       const res = r.backend.kind === 'service' ? resolver.resolve(r.backend) : null;
-      const target = res === null ? 'resource backend: 503' : res.kind === 'target' ? formatTarget(res.target) : 'unmapped: 503';
+      const target = res === null ? 'resource backend: 503' : res.kind === 'target' ? formatTarget(res.target) : res.cause === 'docker' ? 'docker: 503 for now' : 'unmapped: 503';
       lines.push(`  ${r.path.padEnd(20)} ${r.pathType.padEnd(22)} → ${formatBackend(r.backend).padEnd(24)} ${target}`);
     }
     const sample = routes.find((r) => r.path !== '/') ?? routes[0];
@@ -345,7 +403,8 @@ function unmappedBackends(table: RouteTable, resolver: BackendResolver): Service
   for (const b of all) {
     if (b.kind !== 'service') continue;
     const key = `${b.namespace}/${b.service}:${b.port ?? b.portName}`;
-    if (!seen.has(key) && resolver.resolve(b).kind === 'unavailable') seen.set(key, b);
+    const res = seen.has(key) ? null : resolver.resolve(b);
+    if (res?.kind === 'unavailable' && res.cause === 'unmapped') seen.set(key, b);
   }
   return [...seen.values()];
 }
