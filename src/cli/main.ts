@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { formatHelp, parseArgs, UsageError, type CommandSpec, type ParsedArgs } from './args.js';
 import { checkCommand, runCheck } from './commands/check.js';
 import { explainCommand, runExplain } from './commands/explain.js';
@@ -6,6 +5,7 @@ import { routesCommand, runRoutes } from './commands/routes.js';
 import { runTest, testCommand } from './commands/test.js';
 import { runUp, upCommand } from './commands/up.js';
 import { writeLine, type CliIO } from './io.js';
+import { readVersion } from './version.js';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -27,14 +27,6 @@ const commands: readonly Command[] = [
   { spec: testCommand, run: runTest },
 ];
 
-export function readVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.spec.name.length));

@@ -153,6 +153,7 @@ describe.sequential('Docker containers as Service endpoints (real engine)', () =
     });
     expect(res).toEqual({
       kind: 'unavailable',
+      cause: 'docker',
       reason: `Service default/exit-${runId} port http: docker: selector app=exit,ingress-dev.test.run=${runId} selects container ${name('exit')} (${id.slice(0, 12)}) which exited with code 3`,
       hint: `Start it again: docker start ${name('exit')} (docker logs ${name('exit')} says why it stopped)`,
     });

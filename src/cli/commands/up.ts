@@ -4,6 +4,8 @@ import { formatTarget, type BackendResolver } from '../../backends/types.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { formatDiagnostic, formatSummary } from '../../diagnostics/format.js';
 import { createEventBus, type EventBus } from '../../events/bus.js';
+import { createHealthChecker } from '../../backends/health.js';
+import type { QuitKey } from '../../ui/start-ui.js';
 import { createDockerDiscovery, createWorkloadRunner, formatApplyReport, formatDockerStatus, type ApplyReport, type WorkloadRunner } from '../../backends/docker/index.js';
 import type { ConfigApplied, ConfigRejected, RequestCompleted } from '../../events/types.js';
 import { createProjectLoader } from '../../manifest/load.js';
@@ -16,6 +18,7 @@ import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { buildMappings, loadConfig } from '../config.js';
 import { formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
+import { readVersion } from '../version.js';
 import { compileProject, displayPath, formatProjectDiagnostic, resolveProjectDir, type CompiledProject } from '../project.js';
 import { buildServingState, describeServingState, listenDefaults, servingStateOf, type ServingSources, type ServingState } from '../serving.js';
 
@@ -43,7 +46,7 @@ export const upCommand: CommandSpec = {
     { name: 'no-watch', type: 'boolean', description: 'do not watch the folder: edits apply only after a restart' },
     { name: 'no-docker', type: 'boolean', description: 'never ask Docker for containers (also docker: off in the config file)' },
     { name: 'run', type: 'boolean', description: 'start the Deployments, StatefulSets and Pods of the folder as containers (also run: true)' },
-    { name: 'no-ui', type: 'boolean', description: 'plain log lines instead of the terminal UI (the default when stdout is not a terminal)' },
+    { name: 'no-ui', type: 'boolean', description: 'plain log lines instead of the terminal UI (also when stdout is not a terminal, or CI is set)' },
     { name: 'log', type: 'string', value: 'plain|json', description: 'without the UI: plain lines (default), or one JSON object per event for scripts' },
   ],
 };
@@ -137,7 +140,7 @@ interface Prepared {
 
 async function serveWith(
   args: ParsedArgs,
-  io: CliIO,
+  io: CliIO, // replaced by a wrapper that holds stderr while the UI runs
   dir: string,
   changes: ProjectChanges | null,
   prepared: Prepared,
@@ -145,6 +148,13 @@ async function serveWith(
   runner: WorkloadRunner | null,
 ): Promise<number> {
   const { loaded, mappings, configProblems, port, host, timeouts, timeoutFlags, events, logMode, color } = prepared;
+  const useUi = wantsUi(args, io, logMode);
+  // While the terminal UI owns the screen, stray stderr lines (warnings, workload reports) wait
+  // and are printed after it exits: nothing may write over the UI.
+  let holding = false;
+  const held: string[] = [];
+  const outer = io;
+  io = { ...outer, stderr: { write: (text: string) => (holding ? held.push(text) : outer.stderr.write(text)), isTTY: outer.stderr.isTTY } };
   const configFlag = args.flags.config as string | undefined;
   const mapFlags = (args.flags.map as string[] | undefined) ?? [];
   const loader = createProjectLoader(dir);
@@ -180,7 +190,7 @@ async function serveWith(
   if (runner !== null) events.on('config-applied', () => void runner.apply(reloader.current.project.load.resources).then((r) => printApplyReport(io, r, project, color)));
   if (logMode === 'json') {
     events.onAny((e) => writeLine(io.stdout, JSON.stringify(e)));
-  } else {
+  } else if (!useUi) {
     events.on('request-completed', (e) => writeLine(io.stdout, formatRequestLine(e, color)));
     logReloads(io, controller, project, color);
   }
@@ -206,19 +216,47 @@ async function serveWith(
   }
   if (logMode === 'json') {
     writeLine(io.stdout, JSON.stringify({ type: 'proxy-started', at: Date.now(), url: proxy.url, host: proxy.host, port: proxy.port, routes: initial.table.routes.length, watching: changes !== null }));
-  } else {
+  } else if (!useUi) {
     writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null));
   }
+  // Health marks for the UI, and backend-changed events for scripts reading --log json.
+  const health = useUi || logMode === 'json' ? createHealthChecker({ getState: () => controller.current(), events }) : null;
 
-  const signal = await waitForSignal(io);
-  const stopping = `${signal === 'SIGINT' ? 'Interrupted' : 'Terminated'}: stopping (in-flight requests get up to 10 s)…`;
-  if (logMode === 'json') writeLine(io.stdout, JSON.stringify({ type: 'proxy-stopping', at: Date.now(), signal }));
-  else writeLine(io.stdout, `\n${stopping}`);
+  let stop: StopReason;
+  if (useUi) {
+    holding = true;
+    // Loaded only here, so that the plain and JSON paths never load Ink and React.
+    const { startUi } = await import('../../ui/start-ui.js');
+    let quit: (key: QuitKey) => void = () => {};
+    const quitKey = new Promise<QuitKey>((resolve) => (quit = resolve));
+    const ui = await startUi({ version: readVersion(), urls: [proxy.url], events, getState: () => controller.current(), onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
+    stop = await Promise.race([quitKey.then((key): StopReason => ({ kind: 'key', key })), waitForSignal(io).then((signal): StopReason => ({ kind: 'signal', signal }))]);
+    ui.unmount();
+    holding = false;
+    for (const text of held.splice(0)) outer.stderr.write(text);
+  } else {
+    stop = { kind: 'signal', signal: await waitForSignal(io) };
+  }
+  health?.stop();
+  const why = stop.kind === 'key' ? (stop.key === 'q' ? 'Quit' : 'Interrupted') : stop.signal === 'SIGINT' ? 'Interrupted' : 'Terminated';
+  if (logMode === 'json') writeLine(io.stdout, JSON.stringify({ type: 'proxy-stopping', at: Date.now(), signal: stop.kind === 'signal' ? stop.signal : stop.key }));
+  else writeLine(io.stdout, `${useUi ? '' : '\n'}${why}: stopping (in-flight requests get up to 10 s)…`);
   // No reload starts after this; one in progress finishes before the proxy closes.
   await changes?.close();
   await reloader.idle();
   await proxy.close(10_000);
-  return signal === 'SIGINT' ? 130 : 143;
+  if (stop.kind === 'key') return stop.key === 'q' ? 0 : 130;
+  return stop.signal === 'SIGINT' ? 130 : 143;
+}
+
+type StopReason = { readonly kind: 'key'; readonly key: QuitKey } | { readonly kind: 'signal'; readonly signal: Signal };
+
+/** The terminal UI runs on a real terminal, unless --no-ui, --log json, or a CI environment. */
+function wantsUi(args: ParsedArgs, io: CliIO, logMode: 'plain' | 'json'): boolean {
+  if (args.flags['no-ui'] === true || logMode !== 'plain') return false;
+  const ci = io.env.CI ?? io.env.CONTINUOUS_INTEGRATION;
+  if (ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false') return false;
+  return io.stdout === process.stdout && process.stdout.isTTY === true && io.env.TERM !== 'dumb';
 }
 
 interface ProjectChanges {

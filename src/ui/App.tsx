@@ -1,0 +1,213 @@
+import { Box, useInput, useStdin } from 'ink';
+import { useMemo, useRef, useState } from 'react';
+import { DetailPane } from './DetailPane.js';
+import { detailLines } from './detail-view.js';
+import { Footer } from './Footer.js';
+import { Header } from './Header.js';
+import { HelpOverlay, helpLines } from './HelpOverlay.js';
+import type { Line } from './lines.js';
+import { scrollRange } from './LineList.js';
+import { problemLines } from './problems-view.js';
+import { ProblemsPane } from './ProblemsPane.js';
+import type { RequestEntry, RequestStore } from './request-store.js';
+import { indexOfSeq, RequestsPane } from './RequestsPane.js';
+import { countBackends, routeLines, routeRows } from './routes-view.js';
+import { RoutesPane } from './RoutesPane.js';
+import type { StatusStore } from './status-store.js';
+import { panes, TabBar, type Pane } from './TabBar.js';
+import { useRequests } from './use-requests.js';
+import { useStatus } from './use-status.js';
+import { useTerminalSize, type TerminalSize } from './use-terminal-size.js';
+
+export type QuitKey = 'q' | 'ctrl-c';
+
+export interface AppProps {
+  readonly version: string;
+  readonly urls: readonly string[];
+  readonly requests: RequestStore;
+  readonly status: StatusStore;
+  readonly onReload: () => void;
+  readonly onQuit: (key: QuitKey) => void;
+  /** When the UI started, shown until the first reload. */
+  readonly startedAt?: number;
+  /** A fixed size instead of the terminal's (tests). */
+  readonly size?: TerminalSize;
+}
+
+type Scrollable = 'routes' | 'problems' | 'detail' | 'help';
+
+interface ViewState {
+  readonly pane: Pane;
+  /** The selected request; null follows the newest. */
+  readonly selectedSeq: number | null;
+  /** The request whose detail is open (kept even when the list drops it). */
+  readonly detail: RequestEntry | null;
+  readonly help: boolean;
+  /** The filter is being typed. */
+  readonly editing: boolean;
+  readonly scroll: Readonly<Record<Scrollable, number>>;
+}
+
+const initialView: ViewState = {
+  pane: 'requests',
+  selectedSeq: null,
+  detail: null,
+  help: false,
+  editing: false,
+  scroll: { routes: 0, problems: 0, detail: 0, help: 0 },
+};
+
+// Header (2 rows), tab bar and footer; the body gets the rest.
+const chromeRows = 4;
+
+/** The whole screen: header, tabs, the current pane (or the detail, or the help), and the footer. */
+export function App(props: AppProps) {
+  const size = useTerminalSize(props.size);
+  const requests = useRequests(props.requests);
+  const status = useStatus(props.status);
+  const [startedAt] = useState(() => props.startedAt ?? Date.now());
+  // Keys can arrive faster than renders (a paste, a fast typist, tmux send-keys): the handler
+  // reads and writes the latest view state through a ref, never a stale render's copy.
+  const [view, setView] = useState<ViewState>(initialView);
+  const viewRef = useRef(view);
+  const update = (change: Partial<ViewState>): void => {
+    viewRef.current = { ...viewRef.current, ...change };
+    setView(viewRef.current);
+  };
+  const { pane, selectedSeq, detail, help, editing, scroll } = view;
+
+  const { table, resolver, diagnostics, files } = status.state;
+  const rows = useMemo(() => routeRows(table, resolver, status.backends), [table, resolver, status.backends]);
+  const counts = useMemo(() => countBackends(rows), [rows]);
+  const problems = diagnostics.length + (status.lastReload?.ok === false ? status.lastReload.rejection.length : 0);
+  const errors = [...diagnostics, ...(status.lastReload?.rejection ?? [])].some((d) => d.severity === 'error');
+
+  // One row is left free: a frame as tall as the terminal makes Ink clear the screen on every update.
+  const width = Math.max(20, size.columns);
+  const height = Math.max(chromeRows + 2, size.rows - 1);
+  const bodyHeight = height - chromeRows;
+  const visible = requests.visible;
+  const shown: Scrollable | 'requests' = help ? 'help' : detail !== null ? 'detail' : pane;
+
+  const linesOf = (v: Scrollable, at: ViewState): Line[] => {
+    if (v === 'help') return helpLines();
+    if (v === 'detail') return at.detail === null ? [] : detailLines(at.detail, table);
+    if (v === 'problems') return problemLines(diagnostics, status.lastReload);
+    return routeLines(rows, width).rows;
+  };
+  const scrollBy = (v: Scrollable, delta: number): void => {
+    const at = viewRef.current;
+    // The routes pane has a heading and a legend around its list.
+    const viewHeight = v === 'routes' ? bodyHeight - 2 : bodyHeight;
+    const { first, maxScroll } = scrollRange(linesOf(v, at), width, viewHeight, at.scroll[v]);
+    update({ scroll: { ...at.scroll, [v]: Math.min(Math.max(0, first + delta), maxScroll) } });
+  };
+  const moveSelection = (delta: number): void => {
+    const list = props.requests.getSnapshot().visible;
+    if (list.length === 0) return;
+    const last = list.length - 1;
+    const seq = viewRef.current.selectedSeq;
+    const index = seq === null ? null : indexOfSeq(list, seq);
+    const next = index === null ? last : Math.min(Math.max(0, index + delta), last);
+    update({ selectedSeq: list[next]?.seq ?? null });
+  };
+  const quit = (key: QuitKey): void => props.onQuit(key);
+
+  // Without a terminal on stdin (`up < /dev/null`) there are no keys: the UI only shows, and
+  // Ctrl-C reaches the CLI as SIGINT.
+  const { isRawModeSupported } = useStdin();
+  useInput((input, key) => {
+    const at = viewRef.current;
+    if (key.ctrl && input === 'c') return quit('ctrl-c');
+    if (at.editing) {
+      const filter = props.requests.getSnapshot().filter;
+      if (key.return) update({ editing: false });
+      else if (key.escape) {
+        props.requests.setFilter('');
+        update({ editing: false });
+      } else if (key.backspace || key.delete) {
+        if (filter === '') update({ editing: false });
+        else props.requests.setFilter([...filter].slice(0, -1).join(''));
+      } else if (!key.ctrl && !key.meta && input !== '') {
+        props.requests.setFilter(filter + [...input].filter((ch) => ch >= ' ' && ch !== '\u007f').join(''));
+      }
+      return;
+    }
+    const up = key.upArrow || input === 'k';
+    const down = key.downArrow || input === 'j';
+    const page = Math.max(1, bodyHeight - 2);
+    const delta = up ? -1 : down ? 1 : key.pageUp ? -page : key.pageDown ? page : 0;
+    if (input === 'q') return quit('q');
+    if (at.help) {
+      if (key.escape || input === '?') update({ help: false });
+      else if (delta !== 0) scrollBy('help', delta);
+      return;
+    }
+    if (input === '?') return update({ help: true, scroll: { ...at.scroll, help: 0 } });
+    if (key.tab) {
+      const step = key.shift ? panes.length - 1 : 1;
+      return update({ detail: null, pane: panes[(panes.indexOf(at.pane) + step) % panes.length] ?? 'requests' });
+    }
+    if (input === '/') return update({ detail: null, pane: 'requests', editing: true });
+    if (input === 'p') return props.requests.setPaused(!props.requests.getSnapshot().paused);
+    if (input === 'c') {
+      props.requests.clear();
+      return update({ selectedSeq: null, detail: null });
+    }
+    if (input === 'r') return props.onReload();
+    if (at.detail !== null) {
+      if (key.escape) update({ detail: null });
+      else if (delta !== 0) scrollBy('detail', delta);
+      return;
+    }
+    if (at.pane !== 'requests') {
+      if (delta !== 0) scrollBy(at.pane, delta);
+      return;
+    }
+    const list = props.requests.getSnapshot().visible;
+    if (delta !== 0) moveSelection(delta);
+    else if (key.return) {
+      const index = at.selectedSeq === null ? null : indexOfSeq(list, at.selectedSeq);
+      const entry = (index === null ? null : list[index]) ?? list.at(-1) ?? null;
+      if (entry !== null) update({ selectedSeq: entry.seq, detail: entry, scroll: { ...at.scroll, detail: 0 } });
+    } else if (key.escape || input === 'G' || key.end) update({ selectedSeq: null });
+    else if (input === 'g' || key.home) update({ selectedSeq: list[0]?.seq ?? null });
+  }, { isActive: isRawModeSupported === true });
+
+  const firstHost = rows.find((r) => r.host !== '*' && !r.host.startsWith('*.'))?.host;
+  const url = props.urls[0] ?? '';
+  const emptyHint = requests.paused
+    ? 'Paused: p resumes.'
+    : requests.filter !== ''
+      ? `No request matches "${requests.filter}".`
+      : `Waiting for requests: curl ${firstHost === undefined ? '' : `-H 'Host: ${firstHost}' `}${url}/`;
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Header
+        version={props.version}
+        urls={props.urls}
+        profile={table.profile}
+        files={files}
+        routes={table.routes.length}
+        startedAt={startedAt}
+        lastReload={status.lastReload}
+        backends={counts}
+        width={width}
+      />
+      <TabBar pane={pane} requests={visible.length} routes={rows.length} problems={problems} errors={errors} detail={detail !== null} width={width} />
+      {shown === 'help' ? (
+        <HelpOverlay width={width} height={bodyHeight} scroll={scroll.help} />
+      ) : shown === 'detail' && detail !== null ? (
+        <DetailPane entry={detail} table={table} width={width} height={bodyHeight} scroll={scroll.detail} />
+      ) : shown === 'routes' ? (
+        <RoutesPane rows={rows} width={width} height={bodyHeight} scroll={scroll.routes} />
+      ) : shown === 'problems' ? (
+        <ProblemsPane diagnostics={diagnostics} lastReload={status.lastReload} width={width} height={bodyHeight} scroll={scroll.problems} />
+      ) : (
+        <RequestsPane entries={visible} selectedSeq={selectedSeq} width={width} height={bodyHeight} emptyHint={emptyHint} />
+      )}
+      <Footer width={width} paused={requests.paused} newWhilePaused={requests.newWhilePaused} filter={requests.filter} editing={editing} detail={detail !== null} />
+    </Box>
+  );
+}

@@ -1,0 +1,70 @@
+import { Box } from 'ink';
+import { formatDiagnostic } from '../diagnostics/format.js';
+import type { Line, Segment } from './lines.js';
+import { LineView } from './LineList.js';
+import type { BackendCounts } from './routes-view.js';
+import type { ReloadOutcome } from './status-store.js';
+import { formatClock, formatDuration, plural } from './text.js';
+
+export interface HeaderProps {
+  readonly version: string;
+  readonly urls: readonly string[];
+  readonly profile: string;
+  readonly files: number;
+  readonly routes: number;
+  /** When the UI started, shown until the first reload. */
+  readonly startedAt: number;
+  readonly lastReload: ReloadOutcome | null;
+  readonly backends: BackendCounts;
+  readonly width: number;
+}
+
+/** Two rows: where it listens and what it serves; the last reload and the backends' health. */
+export function Header(props: HeaderProps) {
+  const first: Line = {
+    segments: [
+      { text: 'ingress-dev', bold: true },
+      { text: ` ${props.version}  ` },
+      { text: props.urls.join('  '), bold: true, color: 'cyan' },
+      { text: `  profile ${props.profile} · ${plural(props.files, 'manifest')} · ${plural(props.routes, 'route')}` },
+    ],
+  };
+  // What is cut at the right edge on a narrow terminal matters least: a failed reload comes
+  // first, an ok one after the backends.
+  const reload = reloadSegments(props.lastReload, props.startedAt);
+  const backends = backendSegments(props.backends);
+  const second: Line = {
+    segments: props.lastReload?.ok === false ? [...reload, { text: ' │ ' }, ...backends] : [...backends, { text: ' │ ' }, ...reload],
+  };
+  return (
+    <Box flexDirection="column" width={props.width}>
+      <LineView line={first} width={props.width} />
+      <LineView line={second} width={props.width} />
+    </Box>
+  );
+}
+
+export function reloadSegments(reload: ReloadOutcome | null, startedAt: number): Segment[] {
+  if (reload === null) return [{ text: `loaded ${formatClock(startedAt)}`, dim: true }];
+  const when = `reload ${formatClock(reload.at)} `;
+  if (!reload.ok) {
+    const first = reload.rejection[0];
+    const why = first === undefined ? '' : `: ${formatDiagnostic(first).split('\n')[0] ?? ''}`;
+    return [{ text: when }, { text: `failed in ${formatDuration(reload.durationMs)}${why} (the last good routes keep serving)`, color: 'red', bold: true }];
+  }
+  const out: Segment[] = [{ text: when }, { text: 'ok', color: 'green', bold: true }, { text: ` ${formatDuration(reload.durationMs)} (${reload.trigger})` }];
+  if (reload.restartNeeded !== null) out.push({ text: ` restart needed: ${reload.restartNeeded}`, color: 'yellow' });
+  return out;
+}
+
+export function backendSegments(c: BackendCounts): Segment[] {
+  const out: Segment[] = [{ text: 'backends ' }];
+  const parts: Segment[] = [];
+  if (c.reachable > 0) parts.push({ text: `${c.reachable} reachable`, color: 'green' });
+  if (c.refused > 0) parts.push({ text: `${c.refused} refused`, color: 'red' });
+  if (c.unmapped > 0) parts.push({ text: `${c.unmapped} unmapped`, color: 'yellow' });
+  if (c.unknown > 0) parts.push({ text: `${c.unknown} checking`, dim: true });
+  if (parts.length === 0) return [{ text: 'no backends', dim: true }];
+  parts.forEach((p, i) => out.push(...(i === 0 ? [p] : [{ text: ' · ' }, p])));
+  return out;
+}

@@ -1,0 +1,182 @@
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DetailPane } from './DetailPane.js';
+import { Footer } from './Footer.js';
+import { Header } from './Header.js';
+import { ProblemsPane } from './ProblemsPane.js';
+import type { RequestEntry } from './request-store.js';
+import { RequestsPane } from './RequestsPane.js';
+import { routeRows } from './routes-view.js';
+import { RoutesPane } from './RoutesPane.js';
+import { fakeRequest, plain, sampleDiagnostics, sampleResolver, sampleTable, waitFor } from './ui.test-util.js';
+
+const unmounts: (() => void)[] = [];
+afterEach(() => {
+  for (const u of unmounts.splice(0)) u();
+});
+
+/** Render plain props and wait for the first frame. */
+async function frameOf(node: React.ReactElement): Promise<string> {
+  const ui = render(node);
+  unmounts.push(ui.unmount);
+  return waitFor(() => plain(ui.lastFrame()) || null, () => 'no frame');
+}
+
+const entry = (seq: number, overrides: Parameters<typeof fakeRequest>[0] = {}): RequestEntry => ({ seq, event: fakeRequest(overrides) });
+
+describe('Header', () => {
+  const base = {
+    version: '1.2.3',
+    urls: ['http://127.0.0.1:8080'],
+    profile: 'spec',
+    files: 1,
+    routes: 2,
+    startedAt: Date.now(),
+    lastReload: null,
+    backends: { reachable: 3, refused: 1, unmapped: 2, unknown: 0 },
+    width: 100,
+  };
+
+  it('counts manifests, routes and backends', async () => {
+    const f = await frameOf(<Header {...base} />);
+    expect(f).toContain('ingress-dev 1.2.3  http://127.0.0.1:8080  profile spec · 1 manifest · 2 routes');
+    expect(f).toContain('backends 3 reachable · 1 refused · 2 unmapped │ loaded ');
+  });
+
+  it('shows a failed reload first, with where it failed', async () => {
+    const lastReload = {
+      ok: false,
+      at: Date.now(),
+      trigger: 'web.yaml',
+      durationMs: 3,
+      changes: null,
+      rejection: [{ code: 'E_YAML_SYNTAX' as const, severity: 'error' as const, message: 'bad', file: 'web.yaml', line: 3, col: 5, hint: '' }],
+      restartNeeded: null,
+    };
+    const f = await frameOf(<Header {...base} width={200} lastReload={lastReload} />);
+    expect(f).toMatch(/reload \d\d:\d\d:\d\d failed in 3ms: web\.yaml:3:5: error E_YAML_SYNTAX: bad \(the last good routes keep serving\) │ backends/);
+  });
+
+  it('says when a change needs a restart', async () => {
+    const lastReload = { ok: true, at: Date.now(), trigger: 'ingress-dev.yaml', durationMs: 2, changes: null, rejection: [], restartNeeded: 'listen port 8080 → 9090' };
+    const f = await frameOf(<Header {...base} width={160} lastReload={lastReload} />);
+    expect(f).toContain('ok 2ms (ingress-dev.yaml) restart needed: listen port 8080 → 9090');
+  });
+});
+
+describe('RequestsPane', () => {
+  it('shows the newest at the bottom when nothing is selected, and how to send a first request when empty', async () => {
+    const entries = Array.from({ length: 30 }, (_, i) => entry(i + 1, { path: `/r${i + 1}` }));
+    const f = await frameOf(<RequestsPane entries={entries} selectedSeq={null} width={100} height={6} emptyHint="hint" />);
+    const rows = f.split('\n');
+    expect(rows).toHaveLength(6);
+    expect(rows[0]).toMatch(/TIME\s+METHOD\s+HOST\+PATH\s+ST\s+TOOK\s+ROUTE\s+TARGET/);
+    expect(rows.at(-1)).toContain('/r30');
+    expect(rows[1]).toContain('/r26');
+    expect(await frameOf(<RequestsPane entries={[]} selectedSeq={null} width={100} height={6} emptyHint="curl it" />)).toContain('curl it');
+  });
+
+  it('keeps the selected request in view and marks it', async () => {
+    const entries = Array.from({ length: 30 }, (_, i) => entry(i + 1, { path: `/r${i + 1}` }));
+    const f = await frameOf(<RequestsPane entries={entries} selectedSeq={3} width={100} height={6} emptyHint="" />);
+    expect(f.split('\n').find((l) => l.startsWith('›'))).toContain('/r3 ');
+  });
+
+  it('drops the target column below 96 columns and cuts long values', async () => {
+    const long = entry(1, { path: `/${'a'.repeat(200)}`, routeId: 'ingress:a-very-long-namespace/a-very-long-name#r3.p4' });
+    const f = await frameOf(<RequestsPane entries={[long]} selectedSeq={null} width={80} height={3} emptyHint="" />);
+    for (const row of f.split('\n')) expect([...row].length).toBeLessThanOrEqual(80);
+    expect(f).not.toContain('TARGET');
+    expect(f).toContain('…#r3.p4');
+  });
+});
+
+describe('RoutesPane', () => {
+  it('lists host, path, pathType, Service:port, target and a health mark', async () => {
+    const backends = new Map([
+      ['default/web:80', { type: 'backend-changed' as const, at: 0, service: 'default/web:80', target: 'http://127.0.0.1:3000', state: 'reachable' as const }],
+      ['default/api:8080', { type: 'backend-changed' as const, at: 0, service: 'default/api:8080', target: 'http://127.0.0.1:4000', state: 'refused' as const }],
+    ]);
+    const rows = routeRows(sampleTable(), sampleResolver(), backends);
+    const f = await frameOf(<RoutesPane rows={rows} width={100} height={12} scroll={0} />);
+    expect(f).toMatch(/● app\.example\.com\s+\/\s+Prefix\s+web:80\s+127\.0\.0\.1:3000/);
+    expect(f).toMatch(/✗ app\.example\.com\s+\/api\s+Prefix\s+api:8080\s+127\.0\.0\.1:4000/);
+    expect(f).toMatch(/○ shop\.example\.com\s+\/\s+Prefix\s+shop\/store:80\s+unmapped/);
+    expect(f).toContain('● reachable  ✗ refused  ○ unmapped');
+  });
+
+  it('ignores a health result for another target (the mapping changed since)', () => {
+    const backends = new Map([['default/web:80', { type: 'backend-changed' as const, at: 0, service: 'default/web:80', target: 'http://127.0.0.1:9999', state: 'refused' as const }]]);
+    const web = routeRows(sampleTable(), sampleResolver(), backends).find((r) => r.id === 'ingress:default/web#r0.p0');
+    expect(web?.health).toBe('unknown');
+  });
+
+  it('marks a Service whose containers cannot take requests as refused, not unmapped', () => {
+    const resolver = { resolve: () => ({ kind: 'unavailable' as const, cause: 'docker' as const, reason: 'container web-1 exited', hint: '' }) };
+    const rows = routeRows(sampleTable(), resolver, new Map());
+    expect(rows[0]).toMatchObject({ target: 'docker: down', health: 'refused' });
+  });
+
+  it('scrolls a long table, saying where it is', async () => {
+    const rows = routeRows(sampleTable(), sampleResolver(), new Map());
+    const f = await frameOf(<RoutesPane rows={rows} width={100} height={6} scroll={2} />);
+    expect(f).toContain('── 3–5 of 6 · ↑↓ scroll ──');
+  });
+});
+
+describe('DetailPane', () => {
+  it('explains a request that matched no rule', async () => {
+    const e = entry(1, { host: 'nowhere.test', path: '/x', status: 404, routeId: null, target: null, upstreamPath: null });
+    const table = { ...sampleTable(), defaultBackend: null };
+    const f = await frameOf(<DetailPane entry={e} table={table} width={120} height={30} scroll={0} />);
+    expect(f).toContain('no route: no rule matched nowhere.test/x and there is no defaultBackend');
+    expect(f).toContain('host app.example.com ≠ request host nowhere.test');
+  });
+
+  it('says when the routes changed since the request was served', async () => {
+    const e = entry(1, { path: '/api/x', routeId: 'ingress:default/gone#r0.p0' });
+    const f = await frameOf(<DetailPane entry={e} table={sampleTable()} width={120} height={30} scroll={0} />);
+    expect(f).toContain('ingress:default/gone#r0.p0 (no longer in the routes: the manifests changed since)');
+    expect(f).toContain('the routes changed since: now this request would go to ingress:default/web#r0.p1');
+  });
+
+  it('routes HOST.localhost as HOST, as the proxy does', async () => {
+    const e = entry(1, { host: 'app.example.com.localhost:8080', path: '/api/x' });
+    const f = await frameOf(<DetailPane entry={e} table={sampleTable()} width={120} height={30} scroll={0} />);
+    expect(f).not.toContain('the routes changed since');
+  });
+});
+
+describe('ProblemsPane', () => {
+  it('lists every diagnostic with file:line:col and its hint', async () => {
+    const f = await frameOf(<ProblemsPane diagnostics={sampleDiagnostics} lastReload={null} width={100} height={10} scroll={0} />);
+    expect(f).toContain('broken.yaml:12:15: error E_SERVICE_NOT_FOUND: Service "ghost" not found in namespace "default"');
+    expect(f).toContain('  hint: Services in namespace "default": web, api, stub.');
+    expect(f).toContain('web.yaml:9:7: warning W_PORT_SHORTHAND: port: 80 is a shorthand');
+  });
+
+  it('wraps long messages to the width', async () => {
+    const long = [{ ...sampleDiagnostics[0]!, message: 'word '.repeat(40).trim() }];
+    const f = await frameOf(<ProblemsPane diagnostics={long} lastReload={null} width={60} height={10} scroll={0} />);
+    for (const row of f.split('\n')) expect([...row].length).toBeLessThanOrEqual(60);
+    expect(f.split('\n').filter((l) => l.includes('word')).length).toBeGreaterThan(2);
+  });
+
+  it('says so when there are none', async () => {
+    expect(await frameOf(<ProblemsPane diagnostics={[]} lastReload={null} width={100} height={10} scroll={0} />)).toContain('No problems in the manifests.');
+  });
+});
+
+describe('Footer', () => {
+  it('always keeps the quit and help keys, even at 80 columns with a filter and a pause', async () => {
+    const f = await frameOf(<Footer width={80} paused newWhilePaused={12} filter="app.example.com" editing={false} detail={false} />);
+    expect(f).toContain('PAUSED +12');
+    expect(f).toContain('filter: app.example.com');
+    expect(f).toContain('? keys  q quit');
+    expect([...f].length).toBeLessThanOrEqual(80);
+  });
+
+  it('shows the filter being typed', async () => {
+    expect(await frameOf(<Footer width={80} paused={false} newWhilePaused={0} filter="api" editing detail={false} />)).toContain('/api');
+  });
+});

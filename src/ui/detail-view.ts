@@ -1,0 +1,100 @@
+import type { SourcePosition } from '../diagnostics/diagnostic.js';
+import type { RouteTable } from '../model/types.js';
+import { explainRequest } from '../routing/match.js';
+import type { Explanation } from '../routing/types.js';
+import { line, type Line } from './lines.js';
+import type { RequestEntry } from './request-store.js';
+import { compactTarget, formatServicePort } from './routes-view.js';
+import { formatBytes, formatClockMs, formatDuration, pathOf, plural, statusClass, statusColor } from './text.js';
+
+const label = (name: string): string => name.padEnd(10);
+
+/**
+ * The detail of one request: the rule that won (with its file:line), the candidates that lost
+ * and why, the path sent upstream, headers, timings and the error. The explanation is computed
+ * here, for the selected request only, never on the proxy's path.
+ */
+export function detailLines(entry: RequestEntry, table: RouteTable): Line[] {
+  const e = entry.event;
+  const path = pathOf(e.path);
+  const explanation = explain(table, e.host, path, e.method);
+  const out: Line[] = [];
+
+  out.push({
+    segments: [
+      { text: `${e.method} ${e.host}${path}  `, bold: true },
+      { text: String(e.status), bold: true, color: statusColor[statusClass(e.status)] },
+      { text: `  ${formatDuration(e.durationMs)}${e.upgrade ? '  upgrade' : ''}` },
+    ],
+  });
+
+  const winner = e.routeId === null ? null : findRule(table, e.routeId);
+  if (e.routeId === null) {
+    out.push(line(`${label('Route')}no route: no rule matched ${explanation.host || '(no host)'}${path} and there is no defaultBackend`, {}, true, 10));
+  } else if (winner === null) {
+    out.push(line(`${label('Route')}${e.routeId} (no longer in the routes: the manifests changed since)`, {}, true, 10));
+  } else {
+    out.push({
+      segments: [{ text: label('Route') }, { text: e.routeId, bold: true, color: 'green' }, { text: `  ${winner.rule}  ` }, { text: `${winner.source.file}:${winner.source.line}`, color: 'cyan' }],
+    });
+  }
+  const nowWins = explanation.route?.id ?? explanation.defaultBackend?.id ?? null;
+  if (nowWins !== e.routeId) {
+    out.push(line(`${label('')}the routes changed since: now this request would go to ${nowWins ?? 'no route'}`, { color: 'yellow' }, true, 10));
+  }
+  if (explanation.backend !== null && explanation.backend.kind === 'service') {
+    out.push(line(`${label('Backend')}${formatServicePort(explanation.backend)} → ${e.target === null ? 'not forwarded' : compactTarget(e.target)}`, {}, true, 10));
+  } else if (e.target !== null) {
+    out.push(line(`${label('Target')}${compactTarget(e.target)}`, {}, true, 10));
+  }
+  out.push(line(`${label('Upstream')}${e.upstreamPath ?? '(not forwarded)'}`, {}, true, 10));
+  if (e.error !== null) out.push(line(`${label('Error')}${e.error}`, { color: 'red' }, true, 10));
+  out.push(
+    line(
+      `${label('Timing')}started ${formatClockMs(e.startedAt)} · ${formatDuration(e.durationMs)} · ${formatBytes(e.bytesIn)} in · ${formatBytes(e.bytesOut)} out · id ${e.id}`,
+      {},
+      true,
+      10,
+    ),
+  );
+  for (const note of explanation.notes) out.push(line(`${label('Note')}${note}`, { dim: true }, true, 10));
+
+  out.push(line(''), line(`Candidates that lost (${explanation.candidates.length})`, { bold: true }));
+  if (explanation.candidates.length === 0) out.push(line('  none: no other rule in the table', { dim: true }));
+  for (const c of explanation.candidates) {
+    const rule = c.path === null ? 'defaultBackend' : `${c.pathType ?? ''} ${c.path} on ${c.host ?? 'any host'}`;
+    out.push({ segments: [{ text: '  ✗ ', color: 'red' }, { text: c.id }, { text: `  ${rule}`, dim: true }] });
+    out.push(line(`      ${c.detail}`, {}, true, 6));
+  }
+
+  out.push(line(''), ...headerLines('Request headers', e.requestHeaders), line(''), ...headerLines('Response headers', e.responseHeaders));
+  return out;
+}
+
+function explain(table: RouteTable, host: string, path: string, method: string): Explanation {
+  const direct = explainRequest(table, { host, path, method });
+  // As the proxy does: `HOST.localhost` routes as HOST when no rule names the full host.
+  const kind = direct.hostMatch.kind;
+  if (kind === 'exact' || kind === 'wildcard' || !direct.host.endsWith('.localhost')) return direct;
+  const stripped = direct.host.slice(0, -'.localhost'.length);
+  if (stripped === '') return direct;
+  const aliased = explainRequest(table, { host: stripped, path, method });
+  return aliased.hostMatch.kind === 'exact' || aliased.hostMatch.kind === 'wildcard' ? aliased : direct;
+}
+
+function findRule(table: RouteTable, id: string): { readonly rule: string; readonly source: SourcePosition } | null {
+  if (table.defaultBackend?.id === id) return { rule: 'defaultBackend', source: table.defaultBackend.source };
+  const route = table.routes.find((r) => r.id === id);
+  return route === undefined ? null : { rule: `${route.pathType} ${route.path} on ${route.host ?? 'any host'}`, source: route.source };
+}
+
+function headerLines(title: string, headers: Readonly<Record<string, string | string[] | undefined>>): Line[] {
+  const names = Object.keys(headers);
+  const out = [line(`${title} (${plural(names.length, 'header')})`, { bold: true })];
+  for (const name of names) {
+    const value = headers[name];
+    const values = value === undefined ? [] : Array.isArray(value) ? value : [value];
+    for (const v of values) out.push(line(`  ${name}: ${v}`, {}, true, 6));
+  }
+  return out;
+}

@@ -1,0 +1,115 @@
+import { backendKey, type BackendState } from '../backends/health.js';
+import { formatTarget, type BackendResolver } from '../backends/types.js';
+import type { BackendChanged } from '../events/types.js';
+import type { Backend, RouteTable } from '../model/types.js';
+import { line, type Line, type Segment } from './lines.js';
+import { fit } from './text.js';
+
+export type Health = BackendState | 'unknown';
+
+/** One row of the routes pane. */
+export interface RouteRow {
+  readonly id: string;
+  /** `app.example.com`, `*.example.com`, or `*` for any host. */
+  readonly host: string;
+  /** The path, or `(default)` for the defaultBackend. */
+  readonly path: string;
+  readonly pathType: string;
+  /** `web:80`, `shop/api:http (8080)`. */
+  readonly backend: string;
+  /** The backend key (`default/web:80`), or null for a resource backend. */
+  readonly backendKey: string | null;
+  /** `127.0.0.1:3000`, `echo`, `unmapped`, `missing`, `docker: down`. */
+  readonly target: string;
+  readonly health: Health;
+}
+
+export interface BackendCounts {
+  readonly reachable: number;
+  readonly refused: number;
+  readonly unmapped: number;
+  readonly unknown: number;
+}
+
+/** Every route and the defaultBackend, with where it goes now and the last health of that target. */
+export function routeRows(table: RouteTable, resolver: BackendResolver, backends: ReadonlyMap<string, BackendChanged>): RouteRow[] {
+  const rows: RouteRow[] = table.routes.map((r) => ({
+    id: r.id,
+    host: r.host ?? '*',
+    path: r.path,
+    pathType: r.pathType,
+    ...where(r.backend, resolver, backends),
+  }));
+  const d = table.defaultBackend;
+  if (d !== null) rows.push({ id: d.id, host: '*', path: '(default)', pathType: '', ...where(d.backend, resolver, backends) });
+  return rows;
+}
+
+function where(backend: Backend, resolver: BackendResolver, backends: ReadonlyMap<string, BackendChanged>) {
+  if (backend.kind === 'resource') {
+    return { backend: `${backend.resourceKind}/${backend.name}`, backendKey: null, target: 'resource: 503', health: 'unmapped' as const };
+  }
+  const key = backendKey(backend);
+  const label = formatServicePort(backend);
+  if (backend.problem !== null) return { backend: label, backendKey: key, target: 'missing', health: 'unmapped' as const };
+  const resolution = resolver.resolve(backend);
+  if (resolution.kind === 'unavailable') {
+    return resolution.cause === 'docker'
+      ? { backend: label, backendKey: key, target: 'docker: down', health: 'refused' as const }
+      : { backend: label, backendKey: key, target: 'unmapped', health: 'unmapped' as const };
+  }
+  const target = compactTarget(formatTarget(resolution.target));
+  const known = backends.get(key);
+  const health: Health = resolution.target.kind === 'echo' ? 'reachable' : known !== undefined && compactTarget(known.target ?? '') === target ? known.state : 'unknown';
+  return { backend: label, backendKey: key, target, health };
+}
+
+/** `web:80`, `shop/api:8080 (http)`: the namespace only when it is not `default`. */
+export function formatServicePort(b: { namespace: string; service: string; port: number | null; portName: string | null }): string {
+  const ns = b.namespace === 'default' ? '' : `${b.namespace}/`;
+  const port = b.port !== null && b.portName !== null ? `${b.port} (${b.portName})` : String(b.port ?? b.portName ?? '?');
+  return `${ns}${b.service}:${port}`;
+}
+
+/** `http://127.0.0.1:3000` → `127.0.0.1:3000`; https and echo stay as they are. */
+export function compactTarget(target: string): string {
+  return target.startsWith('http://') ? target.slice('http://'.length) : target;
+}
+
+/** Backends counted once each (several routes often share one), by health. */
+export function countBackends(rows: readonly RouteRow[]): BackendCounts {
+  const byKey = new Map<string, Health>();
+  for (const r of rows) byKey.set(r.backendKey ?? r.id, r.health);
+  const counts = { reachable: 0, refused: 0, unmapped: 0, unknown: 0 };
+  for (const h of byKey.values()) counts[h]++;
+  return counts;
+}
+
+export const healthMark: Readonly<Record<Health, Segment>> = {
+  reachable: { text: '●', color: 'green' },
+  refused: { text: '✗', color: 'red' },
+  unmapped: { text: '○', dim: true },
+  unknown: { text: '·', dim: true },
+};
+
+/** The routes pane as rows of columns: a heading, then one row per route. */
+export function routeLines(rows: readonly RouteRow[], width: number): { heading: Line; rows: Line[] } {
+  const fixed = 2 + 1 + 8 + 1; // mark, space, pathType, spaces
+  const flex = Math.max(20, width - fixed - 4);
+  const hostW = Math.max(8, Math.floor(flex * 0.26));
+  const pathW = Math.max(6, Math.floor(flex * 0.22));
+  const backendW = Math.max(8, Math.floor(flex * 0.26));
+  const targetW = Math.max(6, flex - hostW - pathW - backendW);
+  const cells = (host: string, path: string, type: string, backend: string, target: string): string =>
+    `${fit(host, hostW)} ${fit(path, pathW)} ${fit(type, 8)} ${fit(backend, backendW)} ${fit(target, targetW)}`;
+  return {
+    heading: line(`  ${cells('HOST', 'PATH', 'TYPE', 'BACKEND', 'TARGET')}`, { dim: true }),
+    rows: rows.map((r) => ({
+      segments: [healthMark[r.health], { text: ` ${cells(r.host, r.path, shortPathType(r.pathType), r.backend, r.target)}` }],
+    })),
+  };
+}
+
+function shortPathType(pathType: string): string {
+  return pathType === 'ImplementationSpecific' ? 'ImplSpec' : pathType;
+}

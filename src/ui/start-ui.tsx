@@ -1,0 +1,115 @@
+import { render } from 'ink';
+import { useLayoutEffect, type ReactNode } from 'react';
+import type { EventBus } from '../events/bus.js';
+import { App, type QuitKey } from './App.js';
+import { createRequestStore } from './request-store.js';
+import { createStatusStore, type UiState } from './status-store.js';
+
+export type { QuitKey } from './App.js';
+export type { UiState } from './status-store.js';
+
+export interface UiOptions {
+  /** The tool's version, for the header. */
+  readonly version: string;
+  /** Where the proxy listens: `http://127.0.0.1:8080`. */
+  readonly urls: readonly string[];
+  /** The bus the proxy, the reloader and the health checker emit on. */
+  readonly events: EventBus;
+  /** The state serving now; read at start and after every `config-applied` / `config-rejected`. */
+  readonly getState: () => UiState;
+  /** `r`: reload the manifests now (the result arrives as a config event). */
+  readonly onReload: () => void;
+  /** `q` or Ctrl-C, after the UI is gone and the terminal restored: stop and exit. */
+  readonly onQuit: (key: QuitKey) => void;
+  readonly stdin?: NodeJS.ReadStream;
+  readonly stdout?: NodeJS.WriteStream;
+  readonly stderr?: NodeJS.WriteStream;
+  /** Requests kept for the list (default 1,000). */
+  readonly capacity?: number;
+}
+
+export interface UiHandle {
+  /** Resolves once the UI is unmounted and the terminal restored. */
+  waitUntilExit(): Promise<void>;
+  /** Remove the UI and restore the terminal (idempotent): before printing anything else. */
+  unmount(): void;
+}
+
+/**
+ * Runs `run` when Ink unmounts the tree, right after its last frame and the cursor are restored:
+ * Ink unmounts on process exit and on signals too, where no promise callback would run.
+ */
+function OnUnmount({ run, children }: { readonly run: () => void; readonly children: ReactNode }) {
+  useLayoutEffect(() => run, [run]);
+  return children;
+}
+
+const enterAltScreen = '\u001b[?1049h\u001b[H';
+const leaveAltScreen = '\u001b[?1049l';
+
+/**
+ * Show the terminal UI on a TTY until `unmount()` or a quit key. Loaded lazily by the CLI
+ * (`await import('../ui/start-ui.js')`), so the plain log path never loads Ink or React.
+ * Runs on the alternate screen, so quitting gives the terminal back as it was.
+ */
+export async function startUi(options: UiOptions): Promise<UiHandle> {
+  const stdout = options.stdout ?? process.stdout;
+  const requests = createRequestStore({ capacity: options.capacity });
+  const disconnect = requests.connect(options.events);
+  const status = createStatusStore(options.events, options.getState);
+
+  let onScreen = true;
+  // Idempotent; also run by Ink's own exit hook (a signal with no handler) through OnUnmount.
+  const leaveScreen = (): void => {
+    if (!onScreen) return;
+    onScreen = false;
+    stdout.write(leaveAltScreen);
+    process.off('exit', leaveScreen);
+  };
+  process.once('exit', leaveScreen);
+  stdout.write(enterAltScreen);
+
+  let mounted = true;
+  const unmount = (): void => {
+    if (!mounted) return;
+    mounted = false;
+    instance.unmount();
+    disconnect();
+    requests.dispose();
+    status.dispose();
+    leaveScreen();
+  };
+  const onQuit = (key: QuitKey): void => {
+    unmount();
+    options.onQuit(key);
+  };
+
+  const instance = render(
+    <OnUnmount run={leaveScreen}>
+      <App version={options.version} urls={options.urls} requests={requests} status={status} onReload={options.onReload} onQuit={onQuit} />
+    </OnUnmount>,
+    {
+      stdout,
+      stdin: options.stdin ?? process.stdin,
+      stderr: options.stderr ?? process.stderr,
+      exitOnCtrlC: false,
+      // A stray console.log must not tear the screen: Ink prints it above the frame and redraws.
+      patchConsole: true,
+      // Not incrementalRendering: in ink 6.8 it rewrites one row too low when the frame is
+      // shorter than the terminal (as ours is). Ink wraps each frame in synchronized-output
+      // escapes instead, and the store batches updates, so the full redraw does not flicker.
+    },
+  );
+  const exited = instance.waitUntilExit().then(
+    () => undefined,
+    () => undefined,
+  );
+
+  return {
+    waitUntilExit: async () => {
+      await exited;
+      unmount();
+    },
+    unmount,
+  };
+}

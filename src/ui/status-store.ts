@@ -1,0 +1,92 @@
+import type { BackendResolver } from '../backends/types.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { EventBus } from '../events/bus.js';
+import type { BackendChanged, RouteChanges } from '../events/types.js';
+import type { RouteTable } from '../model/types.js';
+
+/** What the CLI serves right now. Read again after every reload event. */
+export interface UiState {
+  readonly table: RouteTable;
+  readonly resolver: BackendResolver;
+  /** Diagnostics of the state in use (loader and compiler). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** How many manifest files were read. */
+  readonly files: number;
+}
+
+/** The last reload, applied or rejected. */
+export interface ReloadOutcome {
+  readonly ok: boolean;
+  readonly at: number;
+  readonly trigger: string;
+  readonly durationMs: number;
+  readonly changes: RouteChanges | null;
+  /** For a rejected reload: why (the last good state keeps serving). */
+  readonly rejection: readonly Diagnostic[];
+  readonly restartNeeded: string | null;
+}
+
+export interface StatusSnapshot {
+  readonly state: UiState;
+  readonly lastReload: ReloadOutcome | null;
+  /** The last `backend-changed` of each backend, by `backendKey` (`default/web:80`). */
+  readonly backends: ReadonlyMap<string, BackendChanged>;
+}
+
+export interface StatusStore {
+  subscribe(listener: () => void): () => void;
+  getSnapshot(): StatusSnapshot;
+  /** Stop listening to the bus. */
+  dispose(): void;
+}
+
+/**
+ * Everything but the requests: the state in use, the last reload and the backends' health.
+ * These events are rare, but health rounds come in bursts (one event per backend), so
+ * notifications are batched like the requests'.
+ */
+export function createStatusStore(events: EventBus, getState: () => UiState, batchMs = 50): StatusStore {
+  const listeners = new Set<() => void>();
+  let snapshot: StatusSnapshot = { state: getState(), lastReload: null, backends: new Map() };
+  let next = snapshot;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  function update(change: Partial<StatusSnapshot>): void {
+    next = { ...next, ...change };
+    if (timer !== null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      snapshot = next;
+      for (const listener of listeners) listener();
+    }, batchMs);
+    timer.unref?.();
+  }
+
+  const offs = [
+    events.on('config-applied', (e) =>
+      update({
+        state: getState(),
+        lastReload: { ok: true, at: e.at, trigger: e.trigger, durationMs: e.durationMs, changes: e.changes, rejection: [], restartNeeded: e.restartNeeded },
+      }),
+    ),
+    events.on('config-rejected', (e) =>
+      update({
+        state: getState(),
+        lastReload: { ok: false, at: e.at, trigger: e.trigger, durationMs: e.durationMs, changes: null, rejection: e.diagnostics, restartNeeded: null },
+      }),
+    ),
+    events.on('backend-changed', (e) => update({ backends: new Map(next.backends).set(e.service, e) })),
+  ];
+
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    getSnapshot: () => snapshot,
+    dispose() {
+      for (const off of offs) off();
+      if (timer !== null) clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,216 @@
+import { execFileSync, execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../cli-harness.js';
+
+/**
+ * The terminal UI in a real terminal: the built CLI (`node bin/ingress-dev.js up`) runs in a
+ * detached tmux session; the test reads the screen with `capture-pane`, types with `send-keys`,
+ * and sends requests through the proxy with node:http. `.ci/run` installs tmux and builds dist/.
+ */
+
+const hasTmux = (() => {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!hasTmux && process.env.CI !== undefined) throw new Error('tmux is required for the terminal UI test in CI (.ci/run installs it)');
+
+const socket = `ingress-dev-test-${process.pid}`;
+// Ink shows only a final frame when it believes it runs in CI, so the CLI runs without CI set.
+const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
+delete env.CI;
+delete env.CONTINUOUS_INTEGRATION;
+
+const manifests = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  rules:
+    - host: app.test
+      http:
+        paths:
+          - path: /api
+            pathType: Prefix
+            backend:
+              service:
+                name: api
+                port:
+                  number: 80
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+spec:
+  ports:
+    - port: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  ports:
+    - port: 80
+`;
+
+let dir = '';
+let sessions = 0;
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env });
+}
+
+interface Terminal {
+  screen(): string;
+  keys(...keys: string[]): void;
+  /** Poll the screen until `test` holds; fail with the screen after the timeout. */
+  waitFor(test: (screen: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
+  /** A tmux format variable of the pane: `alternate_on`, `cursor_flag`. */
+  pane(variable: string): string;
+  resize(columns: number, rows: number): void;
+}
+
+/** `ingress-dev up` in a new tmux session; the shell reports the exit code and the tty mode after it. */
+function startUp(columns: number, rows: number): Terminal {
+  const session = `tui${++sessions}`;
+  const script = path.join(dir, 'run.sh');
+  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), 'sh', script, path.join(dir, 'project'));
+  const target = `${session}:0.0`;
+  const screen = (): string => tmux('capture-pane', '-p', '-t', target);
+  return {
+    screen,
+    keys: (...keys) => void tmux('send-keys', '-t', target, ...keys),
+    async waitFor(test, what, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const s = screen();
+        if (test(s)) return s;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen:\n${s}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    pane: (variable) => tmux('display-message', '-p', '-t', target, `#{${variable}}`).trim(),
+    resize: (c, r) => void tmux('resize-window', '-t', session, '-x', String(c), '-y', String(r)),
+  };
+}
+
+function get(port: number, host: string, pathname: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: pathname, headers: { host } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function portOn(screen: string): number {
+  const match = /http:\/\/127\.0\.0\.1:(\d+)/.exec(screen);
+  if (match === null) throw new Error(`no listening URL on the screen:\n${screen}`);
+  return Number(match[1]);
+}
+
+const rowOf = (screen: string, text: string): string => screen.split('\n').find((l) => l.includes(text)) ?? '';
+
+describe.skipIf(!hasTmux)('terminal UI in a real terminal (tmux)', () => {
+  beforeAll(async () => {
+    if (!existsSync(path.join(repoRoot, 'dist', 'cli', 'bin.js'))) execSync('npm run build', { cwd: repoRoot, stdio: 'ignore' });
+    dir = await mkdtemp(path.join(tmpdir(), 'ingress-dev-tui-'));
+    await mkdir(path.join(dir, 'project'));
+    await writeFile(path.join(dir, 'project', 'ingress.yaml'), manifests);
+    await writeFile(
+      path.join(dir, 'run.sh'),
+      [
+        `cd '${repoRoot}'`,
+        'node bin/ingress-dev.js up "$1" --port 0 --echo-unmapped',
+        'code=$?',
+        // After the UI: is the terminal back in its normal (cooked) mode?
+        `if stty -a | grep -q -- '-icanon'; then echo TTY=raw; else echo TTY=cooked; fi`,
+        'echo EXIT=$code',
+        'exec sleep 60',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  afterAll(async () => {
+    try {
+      tmux('kill-server');
+    } catch {
+      /* no server left */
+    }
+    // tmux leaves its socket file behind.
+    await rm(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows a request with its route, its detail on Enter, follows a resize, and quits cleanly on q (100x30)', async () => {
+    const term = startUp(100, 30);
+    let screen = await term.waitFor((s) => /ingress-dev \S+ +http:\/\/127\.0\.0\.1:\d+/.test(s), 'the header');
+    expect(screen).toContain('1 manifest · 2 routes');
+    expect(term.pane('alternate_on')).toBe('1');
+    await term.waitFor((s) => s.includes('backends 2 reachable'), 'the echo backends');
+
+    expect(await get(portOn(screen), 'app.test', '/api/hello')).toBe(200);
+    screen = await term.waitFor((s) => s.includes('app.test/api/hello'), 'the request');
+    expect(rowOf(screen, 'app.test/api/hello')).toMatch(/GET\s+app\.test\/api\/hello\s+200\s+\S+ ingress:default\/web#r0\.p0\s+echo/);
+
+    term.keys('Down');
+    await term.waitFor((s) => rowOf(s, 'app.test/api/hello').startsWith('›'), 'the selection');
+    term.keys('Enter');
+    screen = await term.waitFor((s) => s.includes('Candidates that lost'), 'the detail');
+    expect(screen).toMatch(/Route\s+ingress:default\/web#r0\.p0\s+Prefix \/api on app\.test\s+ingress\.yaml:\d+/);
+    expect(screen).toMatch(/Upstream\s+\/api\/hello/);
+    expect(screen).toContain('✗ ingress:default/web#r0.p1');
+    term.keys('Escape');
+    await term.waitFor((s) => !s.includes('Candidates that lost'), 'the list again');
+
+    term.resize(80, 24);
+    screen = await term.waitFor((s) => rowOf(s, 'app.test/api/hello').length <= 80 && s.includes('q quit'), 'the UI at 80x24');
+    expect(term.pane('window_width')).toBe('80');
+    expect(rowOf(screen, 'app.test/api/hello')).toContain('ingress:default/web#r0.p0');
+    expect(screen).toContain('[Requests 1]');
+
+    term.keys('q');
+    screen = await term.waitFor((s) => s.includes('EXIT='), 'the exit');
+    expect(screen).toContain('EXIT=0');
+    expect(screen).toContain('TTY=cooked');
+    expect(screen).not.toContain('ingress-dev ');
+    expect(screen).not.toContain('[Requests');
+    expect(term.pane('alternate_on')).toBe('0');
+    expect(term.pane('cursor_flag')).toBe('1');
+  }, 40_000);
+
+  it('fits 80x24, switches panes with Tab, and quits on Ctrl-C like an interrupt (130)', async () => {
+    const term = startUp(80, 24);
+    const screen = await term.waitFor((s) => s.includes('[Requests 0]'), 'the header');
+    for (const row of screen.split('\n')) expect([...row].length).toBeLessThanOrEqual(80);
+    expect(screen).toContain('q quit');
+    term.keys('Tab');
+    const routes = await term.waitFor((s) => s.includes('[Routes 2]'), 'the routes pane');
+    expect(routes).toMatch(/● app\.test\s+\/api\s+Prefix\s+api:80\s+echo/);
+    term.keys('C-c');
+    const after = await term.waitFor((s) => s.includes('EXIT='), 'the exit');
+    expect(after).toContain('EXIT=130');
+    expect(after).toContain('TTY=cooked');
+    expect(term.pane('alternate_on')).toBe('0');
+  }, 40_000);
+});
