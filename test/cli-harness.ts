@@ -18,7 +18,8 @@ export async function cli(argv: readonly string[], options: { cwd?: string; tty?
     stdout: { write: (s: string) => (stdout += s), isTTY: options.tty ?? false },
     stderr: { write: (s: string) => (stderr += s), isTTY: options.tty ?? false },
     cwd: options.cwd ?? repoRoot,
-    env: options.env ?? {},
+    // No Docker unless a test asks for it: a container started elsewhere must not change output.
+    env: options.env ?? { DOCKER_HOST: 'unix:///nonexistent/ingress-dev-test.sock' },
   });
   return { code, stdout, stderr };
 }

@@ -6,6 +6,8 @@ import path from 'node:path';
 
 export interface RunningNginx {
   readonly port: number;
+  /** The master process; its worker is its child. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ http {
   const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'inherit'] });
   return {
     port,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => {

@@ -4,6 +4,7 @@
  * in processes of their own. Numbers are reported as ratios.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { formatNumber, printTable } from './measure.js';
@@ -12,7 +13,8 @@ import type { DownloadJob, DownloadResult, LoadJob, LoadResult } from './proxy-l
 
 const host = 'bench.example.com';
 // Knobs for investigating (the defaults are the report): BENCH_ROUNDS, BENCH_CONNS=1,50,
-// BENCH_DOWNLOAD=0 to skip the download, BENCH_BARE=1 to add a bare undici relay (the floor).
+// BENCH_DOWNLOAD=0 to skip the download, BENCH_BARE=1 to add bare relays (the floors): one on
+// undici, one on node:http's client.
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const connectionCounts = (process.env['BENCH_CONNS'] ?? '1,50').split(',').map(Number);
 const roundMs = 1000;
@@ -22,6 +24,8 @@ const downloadBytes = 100 * 1024 * 1024;
 interface Subject {
   readonly name: string;
   readonly port: number;
+  /** The serving process (with its children, for nginx's worker), for RSS from /proc. */
+  readonly pid: number | undefined;
 }
 
 interface Measured {
@@ -29,6 +33,8 @@ interface Measured {
   errors: number;
   seconds: number;
   latencies: number[];
+  /** Peak RSS in bytes while this subject was measured (0 when /proc is unavailable). */
+  peakRss: number;
 }
 
 export async function benchProxy(): Promise<void> {
@@ -40,14 +46,19 @@ export async function benchProxy(): Promise<void> {
     const proxy = await forkWithPort('proxy-server.js', [String(upstream.port)], children, proxyArgs);
     const loader = forkChild('proxy-load.js', [], children);
     const subjects: Subject[] = [
-      { name: 'direct', port: upstream.port },
-      { name: 'ingress-dev', port: proxy.port },
+      { name: 'direct', port: upstream.port, pid: upstream.child.pid },
+      { name: 'ingress-dev', port: proxy.port, pid: proxy.child.pid },
     ];
-    if (process.env['BENCH_BARE'] === '1') subjects.push({ name: 'bare-undici', port: (await forkWithPort('proxy-bare.js', [String(upstream.port)], children)).port });
+    if (process.env['BENCH_BARE'] === '1') {
+      for (const [name, script] of [['bare-undici', 'proxy-bare.js'], ['bare-http', 'proxy-bare-http.js']] as const) {
+        const bare = await forkWithPort(script, [String(upstream.port)], children);
+        subjects.push({ name, port: bare.port, pid: bare.child.pid });
+      }
+    }
     if (nginxInstalled()) {
       nginx = startNginx(await freePort(), upstream.port);
       await waitForPort(nginx.port);
-      subjects.push({ name: 'nginx', port: nginx.port });
+      subjects.push({ name: 'nginx', port: nginx.port, pid: nginx.pid });
     }
 
     const loadRows: string[][] = [];
@@ -56,18 +67,20 @@ export async function benchProxy(): Promise<void> {
     const cpu = new Map<number, number>();
     const proxyRequests = new Map<number, number>();
     for (const connections of connectionCounts) {
-      const results = new Map<string, Measured>(subjects.map((s) => [s.name, { requests: 0, errors: 0, seconds: 0, latencies: [] }]));
+      const results = new Map<string, Measured>(subjects.map((s) => [s.name, { requests: 0, errors: 0, seconds: 0, latencies: [], peakRss: 0 }]));
       // Warm-up: the JIT needs a few thousand requests before latencies settle.
       for (const subject of subjects) await ask<LoadResult>(loader, loadJob(subject, connections, warmUpMs));
       for (let round = 0; round < rounds; round++) {
         for (const subject of subjects) {
           const isProxy = subject.name === 'ingress-dev';
           const cpuBefore = isProxy ? await cpuTime(proxy.child) : 0;
+          const total = results.get(subject.name) as Measured;
           const stopSampling = isProxy ? sampleRss(proxy.child, (rss) => (peakRss = Math.max(peakRss, rss))) : null;
+          const stopProcSampling = sampleProcRss(subject.pid, (rss) => (total.peakRss = Math.max(total.peakRss, rss)));
           const result = await ask<LoadResult>(loader, loadJob(subject, connections, roundMs));
           stopSampling?.();
+          stopProcSampling();
           if (isProxy) cpu.set(connections, (cpu.get(connections) ?? 0) + (await cpuTime(proxy.child)) - cpuBefore);
-          const total = results.get(subject.name) as Measured;
           total.requests += result.requests;
           total.errors += result.errors;
           total.seconds += result.seconds;
@@ -79,7 +92,7 @@ export async function benchProxy(): Promise<void> {
     }
     printTable(
       `proxy: GET with a 1 KB response, keep-alive, ${rounds} interleaved rounds of ${roundMs / 1000} s per target`,
-      ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '+p50 ms', 'errors', 'vs direct', 'vs nginx'],
+      ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '+p50 ms', 'errors', 'vs direct', 'vs nginx', 'peak RSS MB'],
       loadRows,
     );
     process.stdout.write(`ingress-dev proxy peak RSS under load: ${(peakRss / 1024 / 1024).toFixed(1)} MB\n`);
@@ -137,13 +150,14 @@ function formatLoadRows(connections: number, results: ReadonlyMap<string, Measur
     String(s.errors),
     ratio(s.rps, direct?.rps),
     ratio(s.rps, nginx?.rps),
+    s.peakRss === 0 ? '' : (s.peakRss / 1024 / 1024).toFixed(1),
   ]);
 }
 
-function summarize(m: Measured): { rps: number; p50: number; p99: number; errors: number } {
+function summarize(m: Measured): { rps: number; p50: number; p99: number; errors: number; peakRss: number } {
   const sorted = m.latencies.toSorted((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { rps: m.requests / m.seconds, p50: at(0.5), p99: at(0.99), errors: m.errors };
+  return { rps: m.requests / m.seconds, p50: at(0.5), p99: at(0.99), errors: m.errors, peakRss: m.peakRss };
 }
 
 function ratio(value: number, base: number | undefined): string {
@@ -194,6 +208,37 @@ function sampleRss(child: ChildProcess, onRss: (rss: number) => void): () => voi
     clearInterval(timer);
     child.off('message', listener);
   };
+}
+
+/** Reads a process's RSS (with its children's: nginx's worker) from /proc every 100 ms until stopped. */
+function sampleProcRss(pid: number | undefined, onRss: (rss: number) => void): () => void {
+  if (pid === undefined) return () => {};
+  const sample = (): void => {
+    const rss = procRss(pid);
+    if (rss > 0) onRss(rss);
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return () => {
+    clearInterval(timer);
+    sample();
+  };
+}
+
+/** VmRSS of `pid` and its descendants in bytes; 0 where /proc is not there (not Linux). */
+function procRss(pid: number): number {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    let children: number[] = [];
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter((c) => c !== '').map(Number);
+    } catch {
+      // No children file: count the process alone.
+    }
+    return kb * 1024 + children.reduce((sum, child) => sum + procRss(child), 0);
+  } catch {
+    return 0;
+  }
 }
 
 async function freePort(): Promise<number> {

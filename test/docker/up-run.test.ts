@@ -27,6 +27,16 @@ afterAll(async () => {
 function manifests(replicas: number, greeting: string): string {
   return `apiVersion: apps/v1
 kind: Deployment
+metadata: {name: missing}
+spec:
+  selector: {matchLabels: {app: missing}}
+  template:
+    metadata: {labels: {app: missing}}
+    spec:
+      containers: [{name: missing, image: "ingress-dev-test/no-such-image:1"}]
+---
+apiVersion: apps/v1
+kind: Deployment
 metadata: {name: api}
 spec:
   replicas: ${replicas}
@@ -77,6 +87,8 @@ describe.sequential('up --run', () => {
     try {
       expect(up.stderr()).toContain('Docker: connected');
       await up.waitFor(/Deployment default\/api: created \S+-api-1, \S+-api-2/, 30_000);
+      // An image that cannot be pulled fails that workload alone, and says so.
+      await up.waitFor(/Deployment default\/missing: .*ingress-dev-test\/no-such-image:1/, 30_000);
       // Both replicas answer once ready (round-robin), with the env of the pod template.
       const hostnames = new Set<string>();
       await waitFor('both replicas to answer', async () => {

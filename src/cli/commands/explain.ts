@@ -5,6 +5,7 @@ import { backendJson, formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
 import { compileProject, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
 import { parseRequestTarget } from '../request.js';
+import { lookupDocker } from '../docker-view.js';
 
 export const explainCommand: CommandSpec = {
   name: 'explain',
@@ -20,6 +21,7 @@ export const explainCommand: CommandSpec = {
     { name: 'request', short: 'X', type: 'string', value: 'METHOD', description: 'request method (default GET)' },
     { name: 'header', short: 'H', type: 'list', value: "'Name: value'", description: 'request header, repeatable' },
     { name: 'json', type: 'boolean', description: 'print the explanation as JSON' },
+    { name: 'no-docker', type: 'boolean', description: 'do not ask a running Docker engine which containers the Service selects' },
   ],
 };
 
@@ -29,10 +31,12 @@ export async function runExplain(args: ParsedArgs, io: CliIO): Promise<number> {
   const dir = await resolveProjectDir(io.cwd, args.positionals[1]);
   const project = await compileProject(dir);
   const result = explainRequest(project.table, request);
+  const docker = result.backend === null ? null : ((await lookupDocker(project, io.env, args.flags['no-docker'] === true))?.describe(result.backend) ?? null);
   if (args.flags.json === true) {
-    writeLine(io.stdout, JSON.stringify(explanationJson(request.url, request.method ?? 'GET', result), null, 2));
+    const json = explanationJson(request.url, request.method ?? 'GET', result) as Record<string, unknown>;
+    writeLine(io.stdout, JSON.stringify({ ...json, docker }, null, 2));
   } else {
-    writeLine(io.stdout, formatExplanation(project, io, request.url, request.method ?? 'GET', result, useColor(io, io.stdout, args.flags)));
+    writeLine(io.stdout, formatExplanation(project, io, request.url, request.method ?? 'GET', result, useColor(io, io.stdout, args.flags), docker));
   }
   return 0;
 }
@@ -56,7 +60,7 @@ export function explanationJson(url: string, method: string, e: Explanation): un
   };
 }
 
-function formatExplanation(project: CompiledProject, io: CliIO, url: string, method: string, e: Explanation, color: boolean): string {
+function formatExplanation(project: CompiledProject, io: CliIO, url: string, method: string, e: Explanation, color: boolean, docker: string | null): string {
   const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
   const where = (s: { file: string; line: number; col: number }) => `${displayPath(project, io.cwd, s.file)}:${s.line}:${s.col}`;
   const statusText = paint(e.status === 200 ? '32' : e.status === 404 ? '33' : '31', String(e.status));
@@ -77,6 +81,7 @@ function formatExplanation(project: CompiledProject, io: CliIO, url: string, met
   if (e.backend !== null) {
     lines.push(`  backend   ${formatBackend(e.backend)}${e.backend.kind === 'service' ? ` in namespace ${e.backend.namespace}` : ''}`);
     if (e.backend.problem !== null) lines.push(`  problem   ${paint('31', e.backend.problem)}: the request would get 503`);
+    if (docker !== null) lines.push(`  docker    ${docker}`);
   }
   if (e.upstreamPath !== null) lines.push(`  upstream  ${e.upstreamPath}`);
   for (const note of e.notes) lines.push(`  note      ${note}`);

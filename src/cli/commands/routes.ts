@@ -4,23 +4,28 @@ import { backendJson, formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
 import { compileProject, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
 import { formatTable } from '../table.js';
+import { lookupDocker, type DockerView } from '../docker-view.js';
 
 export const routesCommand: CommandSpec = {
   name: 'routes',
   summary: 'Print the compiled route table, grouped by host, in the order routes are matched.',
   usage: 'ingress-dev routes [dir] [--json]',
   positionals: { min: 0, max: 1 },
-  options: [{ name: 'json', type: 'boolean', description: 'print the table as JSON' }],
+  options: [
+    { name: 'json', type: 'boolean', description: 'print the table as JSON' },
+    { name: 'no-docker', type: 'boolean', description: 'do not ask a running Docker engine which containers each Service selects' },
+  ],
 };
 
 export async function runRoutes(args: ParsedArgs, io: CliIO): Promise<number> {
   const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
   const project = await compileProject(dir);
+  const docker = await lookupDocker(project, io.env, args.flags['no-docker'] === true);
   const errors = project.diagnostics.filter((d) => d.severity === 'error').length;
   if (args.flags.json === true) {
-    writeLine(io.stdout, JSON.stringify(routesJson(project), null, 2));
+    writeLine(io.stdout, JSON.stringify(routesJson(project, docker), null, 2));
   } else {
-    writeLine(io.stdout, formatRoutes(project, io, useColor(io, io.stdout, args.flags)));
+    writeLine(io.stdout, formatRoutes(project, io, useColor(io, io.stdout, args.flags), docker));
   }
   if (errors > 0) {
     io.stderr.write(`${errors} error${errors === 1 ? '' : 's'} in the manifests: invalid paths and hosts are left out, routes to missing Services answer 503; run "ingress-dev check" for details\n`);
@@ -38,7 +43,7 @@ function groups(project: CompiledProject): { host: string | null; routes: Route[
   return out;
 }
 
-function routesJson(project: CompiledProject): unknown {
+function routesJson(project: CompiledProject, docker: DockerView | null): unknown {
   const route = (r: Route) => ({
     id: r.id,
     path: r.path,
@@ -47,6 +52,7 @@ function routesJson(project: CompiledProject): unknown {
     backend: backendJson(r.backend),
     ingress: r.ingress,
     source: { file: r.source.file, line: r.source.line, col: r.source.col },
+    ...(docker === null ? {} : { docker: docker.describe(r.backend) }),
   });
   const d = project.table.defaultBackend;
   return {
@@ -60,7 +66,7 @@ function routesJson(project: CompiledProject): unknown {
   };
 }
 
-function formatRoutes(project: CompiledProject, io: CliIO, color: boolean): string {
+function formatRoutes(project: CompiledProject, io: CliIO, color: boolean, docker: DockerView | null): string {
   const bold = (s: string) => (color ? `\u001b[1m${s}\u001b[0m` : s);
   const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[0m` : s);
   const lines: string[] = [];
@@ -75,6 +81,14 @@ function formatRoutes(project: CompiledProject, io: CliIO, color: boolean): stri
       where(r.source.file, r.source.line),
     ]);
     lines.push(formatTable(['PATH', 'TYPE', 'BACKEND', 'ROUTE', 'SOURCE'], rows, { indent: 2, dim: color }));
+    // Which containers a running Docker engine would serve each backend with (DESIGN.md, backends/).
+    const seen = new Set<string>();
+    for (const r of g.routes) {
+      const text = docker?.describe(r.backend) ?? null;
+      const key = `${formatBackend(r.backend)} ${text}`;
+      if (text !== null && !seen.has(key)) lines.push(`  ${dim(`${formatBackend(r.backend)}: docker ${text}`)}`);
+      seen.add(key);
+    }
     lines.push('');
   }
   const d = project.table.defaultBackend;

@@ -193,6 +193,7 @@ async function serveWith(
   } else if (!useUi) {
     events.on('request-completed', (e) => writeLine(io.stdout, formatRequestLine(e, color)));
     logReloads(io, controller, project, color);
+    if (runner !== null) logWorkloads(io, events);
   }
 
   let proxy: RunningProxy;
@@ -324,6 +325,21 @@ export function formatRejectedLine(e: ConfigRejected, where: (file: string) => s
   const more = e.diagnostics.length > 1 ? ` (+${e.diagnostics.length - 1} more)` : '';
   const problem = first === undefined ? e.trigger : `${where(first.file)}:${first.line}:${first.col} ${first.code} ${first.message}${more}`;
   return `reload rejected: ${problem}; still serving the last good routes`;
+}
+
+/** Image pulls (with progress, a line per quarter), readiness, exits and restarts of `--run` containers. */
+function logWorkloads(io: CliIO, events: EventBus): void {
+  const shownQuarter = new Map<string, number>();
+  events.on('workload-changed', (e) => {
+    if (e.change === 'pulling') {
+      const key = e.workload ?? e.message;
+      const quarter = e.progress === null ? -1 : Math.floor(e.progress * 4);
+      if (shownQuarter.get(key) === quarter) return;
+      shownQuarter.set(key, quarter);
+    }
+    if (e.change === 'created' || e.change === 'removed' || e.change === 'leftovers') return; // the apply report says these
+    writeLine(io.stderr, `${e.workload === null ? '' : `${e.workload}: `}${e.message}`);
+  });
 }
 
 function printApplyReport(io: CliIO, report: ApplyReport, project: CompiledProject, color: boolean): void {
