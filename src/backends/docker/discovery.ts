@@ -7,6 +7,7 @@ import type { DockerChanged } from '../../events/types.js';
 import { formatContainer, parseContainer, type DockerContainer, type InspectLike } from './containers.js';
 import { findEngineCandidates, type EngineEndpoint, type EngineEnv } from './engine.js';
 import type { DockerIndex, DockerSnapshot, DockerStatus } from './types.js';
+import { mapLimit } from './map-limit.js';
 
 export interface DockerDiscoveryOptions {
   /** Where engine changes and container changes are announced (`docker-changed`). */
@@ -427,13 +428,3 @@ function lineReader(onLine: (line: string) => void): { push(chunk: Buffer | stri
   };
 }
 
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}

@@ -12,6 +12,7 @@ import type { ProbeResult } from './probe.js';
 import { createReadinessTracker, type ReadinessChange } from './readiness.js';
 import type { ReadinessIndex } from './types.js';
 import { planWorkloads, type ReplicaPlan, type WorkloadPlan } from './workload-spec.js';
+import { mapLimit } from './map-limit.js';
 
 export interface WorkloadRunnerOptions {
   /** The discovery `up` already runs: the runner uses the same engine, and its index for readiness. */
@@ -667,13 +668,3 @@ function errorText(error: unknown): string {
   return String(error);
 }
 
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
