@@ -22,6 +22,8 @@ export interface RouteRow {
   /** `127.0.0.1:3000`, `echo`, `unmapped`, `missing`, `docker: down`. */
   readonly target: string;
   readonly health: Health;
+  /** Which Docker rule selected which container, when Docker serves the backend. */
+  readonly via: string | null;
 }
 
 export interface BackendCounts {
@@ -47,21 +49,23 @@ export function routeRows(table: RouteTable, resolver: BackendResolver, backends
 
 function where(backend: Backend, resolver: BackendResolver, backends: ReadonlyMap<string, BackendChanged>) {
   if (backend.kind === 'resource') {
-    return { backend: `${backend.resourceKind}/${backend.name}`, backendKey: null, target: 'resource: 503', health: 'unmapped' as const };
+    return { backend: `${backend.resourceKind}/${backend.name}`, backendKey: null, target: 'resource: 503', health: 'unmapped' as const, via: null };
   }
   const key = backendKey(backend);
   const label = formatServicePort(backend);
-  if (backend.problem !== null) return { backend: label, backendKey: key, target: 'missing', health: 'unmapped' as const };
+  if (backend.problem !== null) return { backend: label, backendKey: key, target: 'missing', health: 'unmapped' as const, via: null };
   const resolution = resolver.resolve(backend);
   if (resolution.kind === 'unavailable') {
     return resolution.cause === 'docker'
-      ? { backend: label, backendKey: key, target: 'docker: down', health: 'refused' as const }
-      : { backend: label, backendKey: key, target: 'unmapped', health: 'unmapped' as const };
+      ? { backend: label, backendKey: key, target: 'docker: down', health: 'refused' as const, via: resolution.reason.replace(/^Service \S+ port \S+: /, '') }
+      : { backend: label, backendKey: key, target: 'unmapped', health: 'unmapped' as const, via: null };
   }
   const target = compactTarget(formatTarget(resolution.target));
   const known = backends.get(key);
   const health: Health = resolution.target.kind === 'echo' ? 'reachable' : known !== undefined && compactTarget(known.target ?? '') === target ? known.state : 'unknown';
-  return { backend: label, backendKey: key, target, health };
+  // The replica named in `via` changes with every request (round-robin); the rule and the set do not.
+  const via = resolution.via.startsWith('docker: ') ? resolution.via.replace(/, replica \d+ of \d+$/, '') : null;
+  return { backend: label, backendKey: key, target, health, via };
 }
 
 /** `web:80`, `shop/api:8080 (http)`: the namespace only when it is not `default`. */
@@ -104,9 +108,10 @@ export function routeLines(rows: readonly RouteRow[], width: number): { heading:
     `${fit(host, hostW)} ${fit(path, pathW)} ${fit(type, 8)} ${fit(backend, backendW)} ${fit(target, targetW)}`;
   return {
     heading: line(`  ${cells('HOST', 'PATH', 'TYPE', 'BACKEND', 'TARGET')}`, { dim: true }),
-    rows: rows.map((r) => ({
-      segments: [healthMark[r.health], { text: ` ${cells(r.host, r.path, shortPathType(r.pathType), r.backend, r.target)}` }],
-    })),
+    rows: rows.flatMap((r) => [
+      { segments: [healthMark[r.health], { text: ` ${cells(r.host, r.path, shortPathType(r.pathType), r.backend, r.target)}` }] },
+      ...(r.via === null ? [] : [line(`    ↳ ${fit(r.via, Math.max(10, width - 6))}`, { dim: true })]),
+    ]),
   };
 }
 
