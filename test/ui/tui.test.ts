@@ -170,13 +170,15 @@ describe.skipIf(!hasTmux)('terminal UI in a real terminal (tmux)', () => {
     await term.waitFor((s) => s.includes('backends 2 reachable'), 'the echo backends');
 
     expect(await get(portOn(screen), 'app.test', '/api/hello')).toBe(200);
-    screen = await term.waitFor((s) => s.includes('app.test/api/hello'), 'the request');
-    expect(rowOf(screen, 'app.test/api/hello')).toMatch(/GET\s+app\.test\/api\/hello\s+200\s+\S+ ingress:default\/web#r0\.p0\s+echo/);
+    // Wait for the whole row: a capture can catch Ink half-way through a redraw.
+    const requestRow = /GET\s+app\.test\/api\/hello\s+200\s+\S+ ingress:default\/web#r0\.p0\s+echo/;
+    screen = await term.waitFor((s) => requestRow.test(rowOf(s, 'app.test/api/hello')), 'the request');
+    expect(rowOf(screen, 'app.test/api/hello')).toMatch(requestRow);
 
     term.keys('Down');
     await term.waitFor((s) => rowOf(s, 'app.test/api/hello').startsWith('›'), 'the selection');
     term.keys('Enter');
-    screen = await term.waitFor((s) => s.includes('Candidates that lost'), 'the detail');
+    screen = await term.waitFor((s) => s.includes('Candidates that lost') && s.includes('✗ ingress:default/web#r0.p1') && /Upstream\s+\/api\/hello/.test(s), 'the detail');
     expect(screen).toMatch(/Route\s+ingress:default\/web#r0\.p0\s+Prefix \/api on app\.test\s+ingress\.yaml:\d+/);
     expect(screen).toMatch(/Upstream\s+\/api\/hello/);
     expect(screen).toContain('✗ ingress:default/web#r0.p1');
@@ -184,7 +186,11 @@ describe.skipIf(!hasTmux)('terminal UI in a real terminal (tmux)', () => {
     await term.waitFor((s) => !s.includes('Candidates that lost'), 'the list again');
 
     term.resize(80, 24);
-    screen = await term.waitFor((s) => rowOf(s, 'app.test/api/hello').length <= 80 && s.includes('q quit'), 'the UI at 80x24');
+    // The redraw after a resize may be caught half-way: wait for the row itself, not only its absence of width.
+    screen = await term.waitFor((s) => {
+      const row = rowOf(s, 'app.test/api/hello');
+      return row !== '' && row.length <= 80 && row.includes('ingress:default/web#r0.p0') && s.includes('q quit');
+    }, 'the UI at 80x24');
     expect(term.pane('window_width')).toBe('80');
     expect(rowOf(screen, 'app.test/api/hello')).toContain('ingress:default/web#r0.p0');
     expect(screen).toContain('[Requests 1]');
@@ -201,12 +207,13 @@ describe.skipIf(!hasTmux)('terminal UI in a real terminal (tmux)', () => {
 
   it('fits 80x24, switches panes with Tab, and quits on Ctrl-C like an interrupt (130)', async () => {
     const term = startUp(80, 24);
-    const screen = await term.waitFor((s) => s.includes('[Requests 0]'), 'the header');
+    const screen = await term.waitFor((s) => s.includes('[Requests 0]') && s.includes('q quit'), 'the header and the key line');
     for (const row of screen.split('\n')) expect([...row].length).toBeLessThanOrEqual(80);
     expect(screen).toContain('q quit');
     term.keys('Tab');
-    const routes = await term.waitFor((s) => s.includes('[Routes 2]'), 'the routes pane');
-    expect(routes).toMatch(/● app\.test\s+\/api\s+Prefix\s+api:80\s+echo/);
+    const routeRow = /● app\.test\s+\/api\s+Prefix\s+api:80\s+echo/;
+    const routes = await term.waitFor((s) => s.includes('[Routes 2]') && routeRow.test(s), 'the routes pane with its health marks');
+    expect(routes).toMatch(routeRow);
     term.keys('C-c');
     const after = await term.waitFor((s) => s.includes('EXIT='), 'the exit');
     expect(after).toContain('EXIT=130');
