@@ -1,7 +1,7 @@
 import { LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
 import type { Diagnostic, SourcePosition } from '../diagnostics/diagnostic.js';
 import type { SourceFile } from './types.js';
-import { collectAliases, nodePosition, positionAt, reportAt, resolveValue, type DocContext, type YamlValue } from './yaml-node.js';
+import { collectAliases, nodePosition, positionAt, reportAt, resolveValue, type DocContext, type LinePositions, type YamlValue } from './yaml-node.js';
 
 /**
  * YAML text → documents ready to be read as objects. YAML problems are reported here, with hints
@@ -27,17 +27,36 @@ interface Sink {
 const maxAliasCount = 100;
 
 export function readDocuments(source: SourceFile, diagnostics: Diagnostic[]): ReadableDocument[] {
+  return read(source, diagnostics, 1, false) ?? [];
+}
+
+/**
+ * One part of a file, cut at a `---` line, read as the whole file would read it: `source.text`
+ * is the part, which starts on line `firstLine` of the file, and every position is given in the
+ * file's lines. Returns null when YAML reports any error or warning in the part, so that the
+ * caller reads the whole file instead (a part may end inside an unclosed quote or bracket, and
+ * YAML's own messages are then only right for the whole file).
+ */
+export function readDocumentsOfPart(source: SourceFile, firstLine: number, diagnostics: Diagnostic[]): ReadableDocument[] | null {
+  return read(source, diagnostics, firstLine, true);
+}
+
+function read(source: SourceFile, diagnostics: Diagnostic[], firstLine: number, strict: boolean): ReadableDocument[] | null {
   const out: Sink = { diagnostics };
-  const lines = new LineCounter();
+  const counter = new LineCounter();
   // The YAML 1.2 core schema, so `on`/`yes` stay strings where Kubernetes' YAML 1.1 reader would
   // make booleans: a string field given one is accepted here, which only errs on the lenient side.
   // `<<` merge keys are on, as in Kubernetes. Positions come from `lines`; messages stay one line.
-  const docs = parseAllDocuments(source.text, { lineCounter: lines, prettyErrors: false, merge: true, logLevel: 'silent' });
+  const docs = parseAllDocuments(source.text, { lineCounter: counter, prettyErrors: false, merge: true, logLevel: 'silent' });
+  const lines = shiftedLines(counter, firstLine - 1);
   if ('empty' in docs) {
     const first = docs.errors[0];
-    if (first !== undefined) reportYamlError(out, { file: source.file, lines }, source.text, first);
+    if (first === undefined) return [];
+    if (strict) return null;
+    reportYamlError(out, { file: source.file, lines }, source.text, first);
     return [];
   }
+  if (strict && docs.some((doc) => doc.errors.length > 0 || doc.warnings.length > 0)) return null;
   const readable: ReadableDocument[] = [];
   for (const doc of docs) {
     const document = readDocument(source, lines, doc, out);
@@ -46,7 +65,23 @@ export function readDocuments(source: SourceFile, diagnostics: Diagnostic[]): Re
   return readable;
 }
 
-function readDocument(source: SourceFile, lines: LineCounter, doc: Document.Parsed, out: Sink): ReadableDocument | null {
+/**
+ * Positions of a part that starts `shift` lines into its file. A part after the first starts
+ * with its `---` line, where no node or message can be; its offset 0 is only ever asked for as
+ * "the start of the file" (a fallback position), so it stays line 1, column 1, as in the file.
+ */
+function shiftedLines(lines: LineCounter, shift: number): LinePositions {
+  if (shift === 0) return lines;
+  return {
+    linePos(offset) {
+      if (offset === 0) return { line: 1, col: 1 };
+      const at = lines.linePos(offset);
+      return { line: at.line + shift, col: at.col };
+    },
+  };
+}
+
+function readDocument(source: SourceFile, lines: LinePositions, doc: Document.Parsed, out: Sink): ReadableDocument | null {
   const base = { file: source.file, lines };
   // The first error of a document is the one to fix; the rest usually follow from it.
   const firstError = doc.errors[0];
@@ -143,7 +178,7 @@ function yamlHint(error: YAMLError, text: string): string {
   }
 }
 
-function reportYamlError(out: Sink, base: { readonly file: string; readonly lines: LineCounter }, text: string, error: YAMLError): void {
+function reportYamlError(out: Sink, base: { readonly file: string; readonly lines: LinePositions }, text: string, error: YAMLError): void {
   const at = positionAt(base, error.pos[0], error.pos[1]);
   if (error.code === 'RESOURCE_EXHAUSTION') {
     reportAt(out, 'E_YAML_LIMIT', 'YAML: the document is nested too deeply to read; it is ignored', at, 'Kubernetes objects are a few levels deep: check for runaway brackets');

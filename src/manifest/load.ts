@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createDiagnostic, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { mergeParsedFiles, parseSourceFile, type ParsedFile } from './parse.js';
+import { mergeParsedFiles, parseSourceFile, parseSourceFileReusing, type ParsedFile, type PartCache } from './parse.js';
 import type { LoadResult, SourceFile } from './types.js';
 
 /** The tool's own files: its config and route tests are not manifests. */
@@ -126,15 +126,21 @@ export interface ProjectLoader {
  * exact on every file system.
  */
 export function createProjectLoader(dir: string, options: LoadOptions = {}): ProjectLoader {
-  let cache = new Map<string, { readonly text: string; readonly parsed: ParsedFile }>();
+  type Entry = { readonly text: string; readonly parsed: ParsedFile; readonly parts: PartCache };
+  let cache = new Map<string, Entry>();
   return {
     async load() {
       const found = await findManifestFiles(dir, options);
       const { sources, errors } = await readSources(dir, found.files);
-      const next = new Map<string, { readonly text: string; readonly parsed: ParsedFile }>();
+      const next = new Map<string, Entry>();
       const parsed = sources.map((source) => {
         const hit = cache.get(source.file);
-        const entry = hit !== undefined && hit.text === source.text ? hit : { text: source.text, parsed: parseSourceFile(source) };
+        let entry = hit;
+        if (entry === undefined || entry.text !== source.text) {
+          // A changed file of many documents re-reads only the documents that changed.
+          const { parsed: fresh, cache: parts } = parseSourceFileReusing(source, hit?.parts);
+          entry = { text: source.text, parsed: fresh, parts };
+        }
         next.set(source.file, entry);
         return entry.parsed;
       });

@@ -1,11 +1,12 @@
 import { isSeq } from 'yaml';
 import type { Diagnostic, SourcePosition } from '../diagnostics/diagnostic.js';
 import { sortDiagnostics } from '../diagnostics/diagnostic.js';
-import { looksLikeObject, plainObject, readDocuments } from './documents.js';
+import { looksLikeObject, plainObject, readDocuments, readDocumentsOfPart, type ReadableDocument } from './documents.js';
 import { defaultClassAnnotation, parseIngressClassSpec } from './ingress-class.js';
 import { parseIngressSpec } from './ingress.js';
 import { classify, expectedApiVersion, expectedKind, groupOf, type Classified } from './kinds.js';
 import { parseMetadata, toObjectMeta, type MetadataRules, type ParsedMetadata } from './metadata.js';
+import { splitAtDocumentMarkers, type FilePart } from './parts.js';
 import { parseServiceSpec } from './service.js';
 import type { Ingress, IngressClass, OtherResource, Resource, ResourceSet, Service, SourceFile } from './types.js';
 import {
@@ -152,24 +153,104 @@ function guarded(out: Collector, at: SourcePosition, work: () => void): void {
 function parseFile(source: SourceFile, out: Collector): void {
   const before = out.diagnostics.length;
   const documents = readDocuments(source, out.diagnostics);
-  // A file where no document has apiVersion, kind or metadata is some other tool's YAML
-  // (docker-compose.yml, Helm values, CI config) that happens to live in the folder.
-  if (documents.length > 0 && !documents.some(looksLikeObject)) {
-    if (out.diagnostics.length === before) {
-      reportAt(
-        out,
-        'I_FILE_SKIPPED',
-        `${source.file} holds no Kubernetes objects (no document has apiVersion and kind); it is skipped`,
-        { file: source.file, line: 1, col: 1 },
-        'If it should hold manifests, start each document with apiVersion: and kind:',
-      );
+  if (isOtherToolsFile(documents.length, documents.some(looksLikeObject), out.diagnostics.length === before, source.file, out)) return;
+  for (const document of documents) parseDocument(source.file, document, out);
+}
+
+/**
+ * A file where no document has apiVersion, kind or metadata is some other tool's YAML
+ * (docker-compose.yml, Helm values, CI config) that happens to live in the folder.
+ */
+function isOtherToolsFile(documents: number, anyObject: boolean, yamlClean: boolean, file: string, out: Collector): boolean {
+  if (documents === 0 || anyObject) return false;
+  if (yamlClean) {
+    reportAt(
+      out,
+      'I_FILE_SKIPPED',
+      `${file} holds no Kubernetes objects (no document has apiVersion and kind); it is skipped`,
+      { file, line: 1, col: 1 },
+      'If it should hold manifests, start each document with apiVersion: and kind:',
+    );
+  }
+  return true;
+}
+
+function parseDocument(file: string, document: ReadableDocument, out: Collector): void {
+  const at = nodePosition(document.ctx, document.value, { file, line: 1, col: 1 });
+  guarded(out, at, () => parseObject(document.ctx, document.value, document.js, 0, out));
+}
+
+// ---------------------------------------------------------------------------------------------
+// files read part by part (hot reload)
+
+/** What one part of a file (see parts.ts) gives; depends only on its text and first line. */
+interface ParsedPart {
+  readonly documents: number;
+  readonly anyObject: boolean;
+  /** What reading the YAML reported (unresolved aliases, alias limits). */
+  readonly yamlDiagnostics: readonly Diagnostic[];
+  /** What reading the objects reported, and their resources, as if no other part existed. */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly entries: readonly ParsedEntry[];
+}
+
+/** The parts of a file's last parse, by first line and text, for `parseSourceFileReusing`. */
+export interface PartCache {
+  readonly parts: ReadonlyMap<string, ParsedPart>;
+}
+
+const noParts: PartCache = { parts: new Map() };
+
+/**
+ * The same result as `parseSourceFile`, reusing the parts of `previous` (the cache of an earlier
+ * text of the same file) that are unchanged and start on the same line: an edit of one document
+ * of a big file re-reads that document only. Files that cannot be cut safely, and parts YAML
+ * reports a problem in, are read whole, as `parseSourceFile` does.
+ */
+export function parseSourceFileReusing(source: SourceFile, previous: PartCache = noParts): { readonly parsed: ParsedFile; readonly cache: PartCache } {
+  const split = splitAtDocumentMarkers(source.text);
+  if (split === null || split.length < 2) return { parsed: parseSourceFile(source), cache: noParts };
+  const parts = new Map<string, ParsedPart>();
+  const read: ParsedPart[] = [];
+  try {
+    for (const part of split) {
+      const key = `${part.firstLine}:${part.text}`;
+      const parsed = previous.parts.get(key) ?? parts.get(key) ?? parsePart(source.file, part);
+      if (parsed === null) return { parsed: parseSourceFile(source), cache: noParts };
+      parts.set(key, parsed);
+      read.push(parsed);
     }
-    return;
+  } catch {
+    // A bug: the whole-file parse reports it where it always has.
+    return { parsed: parseSourceFile(source), cache: noParts };
   }
-  for (const document of documents) {
-    const at = nodePosition(document.ctx, document.value, { file: source.file, line: 1, col: 1 });
-    guarded(out, at, () => parseObject(document.ctx, document.value, document.js, 0, out));
+  const yamlDiagnostics = read.flatMap((p) => p.yamlDiagnostics);
+  const out: Collector = { entries: [], diagnostics: [...yamlDiagnostics] };
+  const documents = read.reduce((n, p) => n + p.documents, 0);
+  if (!isOtherToolsFile(documents, read.some((p) => p.anyObject), yamlDiagnostics.length === 0, source.file, out)) {
+    for (const part of read) {
+      out.diagnostics.push(...part.diagnostics);
+      out.entries.push(...part.entries);
+    }
   }
+  return { parsed: { file: source.file, entries: out.entries, diagnostics: out.diagnostics }, cache: { parts } };
+}
+
+function parsePart(file: string, part: FilePart): ParsedPart | null {
+  const diagnostics: Diagnostic[] = [];
+  const documents = readDocumentsOfPart({ file, text: part.text }, part.firstLine, diagnostics);
+  if (documents === null) return null;
+  const yamlDiagnostics = diagnostics.slice();
+  // Documents report through their context, into `diagnostics`: the part's own messages follow.
+  const out: Collector = { entries: [], diagnostics };
+  for (const document of documents) parseDocument(file, document, out);
+  return {
+    documents: documents.length,
+    anyObject: documents.some(looksLikeObject),
+    yamlDiagnostics,
+    diagnostics: diagnostics.slice(yamlDiagnostics.length),
+    entries: out.entries,
+  };
 }
 
 function reportMissingHeader(scope: Scope, view: MapView, at: SourcePosition, apiVersion: string | null, kind: string | null): void {

@@ -25,9 +25,12 @@ import type { Located } from './types.js';
 /** A value with aliases followed. */
 export type YamlValue = Scalar | YAMLMap | YAMLSeq;
 
+/** Offset → 1-based line and column: a LineCounter, or one shifted for a document read on its own. */
+export type LinePositions = Pick<LineCounter, 'linePos'>;
+
 export interface DocContext {
   readonly file: string;
-  readonly lines: LineCounter;
+  readonly lines: LinePositions;
   readonly doc: Document.Parsed;
   /** Every alias of the document and its anchored node (null when the anchor is not defined). */
   readonly aliases: ReadonlyMap<Alias, YamlValue | null>;
@@ -63,7 +66,7 @@ export interface ListItem {
 // ---------------------------------------------------------------------------------------------
 // positions
 
-export function positionAt(ctx: { readonly file: string; readonly lines: LineCounter }, start: number, end?: number): SourcePosition {
+export function positionAt(ctx: { readonly file: string; readonly lines: LinePositions }, start: number, end?: number): SourcePosition {
   const a = ctx.lines.linePos(start);
   const pos: SourcePosition = { file: ctx.file, line: Math.max(1, a.line), col: Math.max(1, a.col) };
   if (end === undefined || end <= start) return pos;
