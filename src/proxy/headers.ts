@@ -22,9 +22,9 @@ export interface ForwardingContext {
 
 /**
  * Hop-by-hop headers (RFC 9110 section 7.6.1) and the proxy ones: they describe one connection,
- * so they never travel further. `Host` and the forwarding headers are set by the proxy.
+ * so they never travel further, in either direction.
  */
-const droppedRequestHeaders: ReadonlySet<string> = new Set([
+const hopByHopHeaders = [
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -34,6 +34,11 @@ const droppedRequestHeaders: ReadonlySet<string> = new Set([
   'upgrade',
   'proxy-authorization',
   'proxy-authenticate',
+] as const;
+
+/** Request headers the proxy drops: hop-by-hop ones, and those it sets itself (Host, forwarding). */
+const droppedRequestHeaders: ReadonlySet<string> = new Set([
+  ...hopByHopHeaders,
   'host',
   'content-length',
   'x-forwarded-for',
@@ -48,17 +53,7 @@ const droppedRequestHeaders: ReadonlySet<string> = new Set([
   'expect',
 ]);
 
-const droppedResponseHeaders: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-authenticate',
-  'proxy-authorization',
-]);
+const droppedResponseHeaders: ReadonlySet<string> = new Set(hopByHopHeaders);
 
 /** A request id a client sent is kept when it is a plain token (ingress-nginx keeps it too). */
 const validRequestId = /^[\x21-\x7e]{1,200}$/;
