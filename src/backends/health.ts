@@ -58,7 +58,7 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
       backendsOf(table).map(async (backend) => {
         const key = backendKey(backend);
         // The proxy answers a backend with a problem (missing Service or port) with 503, mapped or not.
-        const resolution = backend.problem === null ? resolver.resolve(backend) : null;
+        const resolution = backend.problem === null ? resolver.resolve(backend, { peek: true }) : null;
         if (resolution === null || resolution.kind === 'unavailable') {
           // Containers that exist but cannot take a request (not ready, exited) are down, not unmapped.
           const state: BackendState = resolution?.kind === 'unavailable' && resolution.cause === 'docker' ? 'refused' : 'unmapped';

@@ -103,6 +103,16 @@ describe('createResolver with Docker', () => {
     expect(new Set(names(2))).toEqual(new Set(['web-1', 'web-2']));
   });
 
+  it('peeking (the UI, health checks, summaries) never takes a replica\'s turn', () => {
+    const docker = fakeDockerIndex([container('web-1', { labelsOf: { app: 'web' } }), container('web-2', { labelsOf: { app: 'web' } })]);
+    const r = createResolver({ mappings: [], services: [web], unmapped: 'unavailable', docker });
+    const name = (peek: boolean) => {
+      const res = r.resolve(webBackend, { peek });
+      return res.kind === 'target' ? /container (\S+)/.exec(res.via)?.[1] : res.reason;
+    };
+    expect([name(true), name(true), name(false), name(true), name(false), name(false)]).toEqual(['web-1', 'web-1', 'web-1', 'web-2', 'web-2', 'web-1']);
+  });
+
   it('a Service whose only container exited answers 503 with the container and its exit code, even with echo for unmapped Services', () => {
     const docker = fakeDockerIndex([container('web-1', { labelsOf: { app: 'web' }, state: 'exited', exitCode: 3 })]);
     const r = createResolver({ mappings: [], services: [web], unmapped: 'echo', docker });

@@ -51,7 +51,7 @@ export function createResolver(options: ResolverOptions): BackendResolver {
   /** Service ports Docker answered for: when the engine goes away they answer 503, not echo. */
   const servedByDocker = new Set<string>();
 
-  function fromDocker(backend: ServiceBackend, service: Service, servicePort: ServicePort): DockerResolution | Resolution {
+  function fromDocker(backend: ServiceBackend, service: Service, servicePort: ServicePort, peek: boolean): DockerResolution | Resolution {
     if (docker === undefined) return { kind: 'none', reason: '', hint: '' };
     const key = `${backend.namespace}/${backend.service}:${servicePort.port}`;
     const status = docker.status();
@@ -81,21 +81,21 @@ export function createResolver(options: ResolverOptions): BackendResolver {
       return result;
     }
     servedByDocker.add(key);
-    const index = entry.turn++ % result.endpoints.length;
-    if (entry.turn >= Number.MAX_SAFE_INTEGER) entry.turn = 0;
+    const index = entry.turn % result.endpoints.length;
+    if (!peek) entry.turn = (entry.turn + 1) % Number.MAX_SAFE_INTEGER;
     const endpoint = result.endpoints[index]!;
     return { kind: 'target', target: endpoint.target, via: formatDockerVia(result.selection, endpoint, index, result.endpoints.length) };
   }
 
   return {
-    resolve(backend: ServiceBackend): Resolution {
+    resolve(backend: ServiceBackend, resolveOptions?: { readonly peek?: boolean }): Resolution {
       const mapping = options.mappings.find((m) => selects(m.selector, backend));
       if (mapping !== undefined) return { kind: 'target', target: mapping.target, via: mapping.via };
       const service = services.get(`${backend.namespace}/${backend.service}`);
       const servicePort = service?.ports.find((p) => p.port === backend.port) ?? service?.ports.find((p) => p.name !== null && p.name === backend.portName);
       let dockerMiss: { reason: string; hint: string } | null = null;
       if (service !== undefined && servicePort !== undefined && backend.problem === null) {
-        const found = fromDocker(backend, service, servicePort);
+        const found = fromDocker(backend, service, servicePort, resolveOptions?.peek === true);
         if (found.kind === 'target') return found;
         if (found.kind === 'unavailable') return { kind: 'unavailable', cause: 'docker', reason: found.reason, hint: found.hint };
         if (found.kind === 'none' && found.reason !== '') dockerMiss = found;

@@ -34,7 +34,12 @@ export type Resolution =
     };
 
 export interface BackendResolver {
-  resolve(backend: ServiceBackend): Resolution;
+  /**
+   * Where a request for this Service port goes now. Each call takes the next of several
+   * replicas in turn; with `peek` (for displays: the UI, health checks, summaries) the turn
+   * is not taken, so looking never changes which replica the next request gets.
+   */
+  resolve(backend: ServiceBackend, options?: { readonly peek?: boolean }): Resolution;
 }
 
 /** `http://127.0.0.1:3000`, `echo`: how a target is shown in logs and pages. */

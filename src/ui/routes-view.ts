@@ -54,7 +54,7 @@ function where(backend: Backend, resolver: BackendResolver, backends: ReadonlyMa
   const key = backendKey(backend);
   const label = formatServicePort(backend);
   if (backend.problem !== null) return { backend: label, backendKey: key, target: 'missing', health: 'unmapped' as const, via: null };
-  const resolution = resolver.resolve(backend);
+  const resolution = resolver.resolve(backend, { peek: true });
   if (resolution.kind === 'unavailable') {
     return resolution.cause === 'docker'
       ? { backend: label, backendKey: key, target: 'docker: down', health: 'refused' as const, via: resolution.reason.replace(/^Service \S+ port \S+: /, '') }

@@ -419,7 +419,7 @@ export function formatStartup(proxy: { url: string; port: number; host: string }
   for (const [host, routes] of byHost) {
     lines.push(bold(host ?? '* (any other host)'));
     for (const r of routes) {
-      const res = r.backend.kind === 'service' ? resolver.resolve(r.backend) : null;
+      const res = r.backend.kind === 'service' ? resolver.resolve(r.backend, { peek: true }) : null;
       const target = res === null ? 'resource backend: 503' : res.kind === 'target' ? formatTarget(res.target) : res.cause === 'docker' ? 'docker: 503 for now' : 'unmapped: 503';
       lines.push(`  ${r.path.padEnd(20)} ${r.pathType.padEnd(22)} → ${formatBackend(r.backend).padEnd(24)} ${target}`);
     }
@@ -437,7 +437,7 @@ export function formatStartup(proxy: { url: string; port: number; host: string }
   }
   const d = table.defaultBackend;
   if (d !== null) {
-    const res = d.backend.kind === 'service' ? resolver.resolve(d.backend) : null;
+    const res = d.backend.kind === 'service' ? resolver.resolve(d.backend, { peek: true }) : null;
     lines.push(`${bold('default backend')} → ${formatBackend(d.backend)} ${res?.kind === 'target' ? formatTarget(res.target) : 'unmapped: 503'}`, '');
   }
   const unmapped = unmappedBackends(table, resolver);
@@ -457,7 +457,7 @@ function unmappedBackends(table: RouteTable, resolver: BackendResolver): Service
   for (const b of all) {
     if (b.kind !== 'service') continue;
     const key = `${b.namespace}/${b.service}:${b.port ?? b.portName}`;
-    const res = seen.has(key) ? null : resolver.resolve(b);
+    const res = seen.has(key) ? null : resolver.resolve(b, { peek: true });
     if (res?.kind === 'unavailable' && res.cause === 'unmapped') seen.set(key, b);
   }
   return [...seen.values()];
