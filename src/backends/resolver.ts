@@ -43,6 +43,11 @@ interface DockerEntry {
  * Called once per request, so the Docker part reads the index synchronously and computes a
  * Service port's endpoints once per index version; several containers are taken in turn.
  */
+/** The Service port a backend names: by number, else by name. */
+export function servicePortOf(service: Service, backend: ServiceBackend): ServicePort | undefined {
+  return service.ports.find((p) => p.port === backend.port) ?? service.ports.find((p) => p.name !== null && p.name === backend.portName);
+}
+
 export function createResolver(options: ResolverOptions): BackendResolver {
   const services = new Map(options.services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
   const docker = options.docker;
@@ -92,7 +97,7 @@ export function createResolver(options: ResolverOptions): BackendResolver {
       const mapping = options.mappings.find((m) => selects(m.selector, backend));
       if (mapping !== undefined) return { kind: 'target', target: mapping.target, via: mapping.via };
       const service = services.get(`${backend.namespace}/${backend.service}`);
-      const servicePort = service?.ports.find((p) => p.port === backend.port) ?? service?.ports.find((p) => p.name !== null && p.name === backend.portName);
+      const servicePort = service === undefined ? undefined : servicePortOf(service, backend);
       let dockerMiss: { reason: string; hint: string } | null = null;
       if (service !== undefined && servicePort !== undefined && backend.problem === null) {
         const found = fromDocker(backend, service, servicePort, resolveOptions?.peek === true);

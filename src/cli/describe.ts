@@ -1,15 +1,6 @@
 import type { Backend } from '../model/types.js';
 
-/** `httpbin:80`, `shop/api:http (8080)`, with the namespace when it is not `default`. */
-export function formatBackend(backend: Backend | null): string {
-  if (backend === null) return '-';
-  if (backend.kind === 'resource') return `resource ${backend.resourceKind}/${backend.name}`;
-  const ns = backend.namespace === 'default' ? '' : `${backend.namespace}/`;
-  const port = backend.portName !== null && backend.port !== null
-    ? `${backend.port} (${backend.portName})`
-    : String(backend.port ?? backend.portName ?? '?');
-  return `${ns}${backend.service}:${port}`;
-}
+export { formatBackend } from '../model/format.js';
 
 export function backendJson(backend: Backend | null): Record<string, unknown> | null {
   if (backend === null) return null;

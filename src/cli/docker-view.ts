@@ -1,4 +1,5 @@
 import { createDockerDiscovery, formatContainer, resolveDockerEndpoints } from '../backends/docker/index.js';
+import { servicePortOf } from '../backends/resolver.js';
 import type { Backend } from '../model/types.js';
 import type { CompiledProject } from './project.js';
 
@@ -24,7 +25,7 @@ export async function lookupDocker(project: CompiledProject, env: Readonly<Recor
       describe(backend) {
         if (backend.kind !== 'service') return null;
         const service = services.get(`${backend.namespace}/${backend.service}`);
-        const port = service?.ports.find((p) => p.port === backend.port) ?? service?.ports.find((p) => p.name !== null && p.name === backend.portName);
+        const port = service === undefined ? undefined : servicePortOf(service, backend);
         if (service === undefined || port === undefined) return null;
         const r = resolveDockerEndpoints(snapshot, service, port);
         if (r.kind === 'none') return null;

@@ -1,3 +1,4 @@
+import { formatBackend } from '../model/format.js';
 import type { Backend, DefaultBackendRoute, Route, RouteTable } from '../model/types.js';
 import { explainRequest } from '../routing/match.js';
 import type { Candidate } from '../routing/types.js';
@@ -114,7 +115,7 @@ export function noEndpointError(request: RequestLine, route: RouteRef | null, ba
   return {
     kind: 'no-endpoint',
     status: 503,
-    title: `No endpoint for ${formatBackend(backend)}`,
+    title: `No endpoint for ${formatBackend(backend, false)}`,
     request,
     route,
     target: null,
@@ -126,7 +127,7 @@ export function noEndpointError(request: RequestLine, route: RouteRef | null, ba
 
 /** A backend's `problem` (its Service or port is missing), found when the table was compiled. */
 export function brokenBackendError(request: RequestLine, route: RouteRef | null, backend: Backend): ProxyError {
-  const reason = backend.problem ?? `${formatBackend(backend)} cannot be reached`;
+  const reason = backend.problem ?? `${formatBackend(backend, false)} cannot be reached`;
   const hint =
     backend.kind === 'resource'
       ? 'Resource backends are not served by ingress-dev; route this path to a Service.'
@@ -204,16 +205,8 @@ export function routeRefOf(winner: Route | DefaultBackendRoute | null): RouteRef
   return winner === null ? null : { id: winner.id, file: winner.source.file, line: winner.source.line };
 }
 
-/** `web:80`, `default/web:http`, `resource StorageBucket/static`. */
-export function formatBackend(backend: Backend): string {
-  if (backend.kind === 'resource') return `resource ${backend.resourceKind}/${backend.name}`;
-  const port = backend.port ?? backend.portName ?? '?';
-  const ns = backend.namespace === 'default' ? '' : `${backend.namespace}/`;
-  return `${ns}${backend.service}:${port}`;
-}
-
 function listRoute(route: Route): RouteListing {
-  return { host: route.host, pathType: route.pathType, path: route.path, backend: formatBackend(route.backend), id: route.id };
+  return { host: route.host, pathType: route.pathType, path: route.path, backend: formatBackend(route.backend, false), id: route.id };
 }
 
 function pathOnly(path: string): string {

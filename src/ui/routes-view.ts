@@ -1,3 +1,4 @@
+import { formatBackend } from '../model/format.js';
 import { backendKey, type BackendState } from '../backends/health.js';
 import { formatTarget, type BackendResolver } from '../backends/types.js';
 import type { BackendChanged } from '../events/types.js';
@@ -70,9 +71,7 @@ function where(backend: Backend, resolver: BackendResolver, backends: ReadonlyMa
 
 /** `web:80`, `shop/api:8080 (http)`: the namespace only when it is not `default`. */
 export function formatServicePort(b: { namespace: string; service: string; port: number | null; portName: string | null }): string {
-  const ns = b.namespace === 'default' ? '' : `${b.namespace}/`;
-  const port = b.port !== null && b.portName !== null ? `${b.port} (${b.portName})` : String(b.port ?? b.portName ?? '?');
-  return `${ns}${b.service}:${port}`;
+  return formatBackend({ kind: 'service', ...b, problem: null });
 }
 
 /** `http://127.0.0.1:3000` → `127.0.0.1:3000`; https and echo stay as they are. */
