@@ -114,9 +114,20 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
     const status = await discovery.ready();
     if (dockerOff === undefined) writeLine(io.stderr, formatDockerStatus(status));
     const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events }) : null;
+    const sources: ServingSources = {
+      dir,
+      cwd: io.cwd,
+      configFlag,
+      mapFlags,
+      echoUnmapped: args.flags['echo-unmapped'] === true,
+      listenFlags: { host: args.flags.host !== undefined, port: args.flags.port !== undefined, connect: timeoutFlags.connect !== undefined, read: timeoutFlags.read !== undefined, send: timeoutFlags.send !== undefined },
+      listen: { host, port, timeouts },
+      loader: createProjectLoader(dir),
+      ...(dockerOff === undefined ? { docker: discovery } : {}),
+      ...(runner === null ? {} : { readiness: runner.readiness }),
+    };
     try {
-      return await serveWith(args, io, dir, changes, { loaded, mappings, configProblems, port, host, timeouts, timeoutFlags, events, logMode, color },
-        dockerOff === undefined ? discovery : undefined, runner);
+      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color }, runner);
     } finally {
       if (runner !== null) for (const line of await runner.stop()) writeLine(io.stderr, line);
     }
@@ -125,14 +136,11 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
   }
 }
 
+/** What `serve` read and decided before anything listens. */
 interface Prepared {
   readonly loaded: Awaited<ReturnType<typeof loadConfig>>;
   readonly mappings: Mapping[];
   readonly configProblems: Diagnostic[];
-  readonly port: number;
-  readonly host: string;
-  readonly timeouts: { connectTimeoutMs: number; readTimeoutMs: number; sendTimeoutMs: number };
-  readonly timeoutFlags: { connect: number | undefined; read: number | undefined; send: number | undefined };
   readonly events: EventBus;
   readonly logMode: 'plain' | 'json';
   readonly color: boolean;
@@ -141,13 +149,14 @@ interface Prepared {
 async function serveWith(
   args: ParsedArgs,
   io: CliIO, // replaced by a wrapper that holds stderr while the UI runs
-  dir: string,
   changes: ProjectChanges | null,
+  sources: ServingSources,
   prepared: Prepared,
-  docker: ReturnType<typeof createDockerDiscovery> | undefined,
   runner: WorkloadRunner | null,
 ): Promise<number> {
-  const { loaded, mappings, configProblems, port, host, timeouts, timeoutFlags, events, logMode, color } = prepared;
+  const { loaded, mappings, configProblems, events, logMode, color } = prepared;
+  const { dir, loader } = sources;
+  const { host, port, timeouts } = sources.listen;
   const useUi = wantsUi(args, io, logMode);
   // While the terminal UI owns the screen, stray stderr lines (warnings, workload reports) wait
   // and are printed after it exits: nothing may write over the UI.
@@ -155,22 +164,6 @@ async function serveWith(
   const held: string[] = [];
   const outer = io;
   io = { ...outer, stderr: { write: (text: string) => (holding ? held.push(text) : outer.stderr.write(text)), isTTY: outer.stderr.isTTY } };
-  const configFlag = args.flags.config as string | undefined;
-  const mapFlags = (args.flags.map as string[] | undefined) ?? [];
-  const loader = createProjectLoader(dir);
-  const sources: ServingSources = {
-    dir,
-    cwd: io.cwd,
-    configFlag,
-    mapFlags,
-    echoUnmapped: args.flags['echo-unmapped'] === true,
-    listenFlags: { host: args.flags.host !== undefined, port: args.flags.port !== undefined, connect: timeoutFlags.connect !== undefined, read: timeoutFlags.read !== undefined, send: timeoutFlags.send !== undefined },
-    listen: { host, port, timeouts },
-    loader,
-    ...(docker === undefined ? {} : { docker }),
-    ...(runner === null ? {} : { readiness: runner.readiness }),
-  };
-
   const project = await compileProject(dir, 'spec', loader);
   printDiagnostics(io, project, color);
   const initial = servingStateOf(sources, loaded, mappings, configProblems, project);
