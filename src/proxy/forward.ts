@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Transform, type TransformCallback } from 'node:stream';
-import { Pool, type Dispatcher } from 'undici';
 import type { Target } from '../backends/types.js';
 import { filterResponseHeaders, type RawHeaders } from './headers.js';
+import { UpstreamError, UpstreamPool, type ResponseHandler, type UpstreamExchange } from './upstream-client.js';
 
 /**
- * Forwarding one request to an HTTP(S) backend over a keep-alive pool. The only file that
- * imports the proxy library (undici), so it can be swapped for another one.
+ * Forwarding one request to an HTTP(S) backend over a keep-alive pool. The one file that knows
+ * which HTTP client the proxy uses (its own, in upstream-client.ts: undici and node:http's client
+ * were measured and cost more per request, see the README's benchmark), so it can be swapped.
  */
 
 export type HttpTarget = Extract<Target, { kind: 'http' }>;
@@ -62,22 +62,11 @@ export interface Forwarder {
 }
 
 export function createForwarder(timeouts: ForwardTimeouts = defaultTimeouts): Forwarder {
-  const pools = new Map<string, Pool>();
-  const poolFor = (target: HttpTarget): Pool => {
+  const pools = new Map<string, UpstreamPool>();
+  const poolFor = (target: HttpTarget): UpstreamPool => {
     let pool = pools.get(target.origin);
     if (pool === undefined) {
-      pool = new Pool(target.origin, {
-        // A stuck request must not hold up the next one on the same connection.
-        pipelining: 1,
-        connect: target.protocol === 'https:'
-          // Local backends use self-signed certificates; ingress-nginx does not verify upstreams either.
-          ? { timeout: timeouts.connectTimeoutMs, rejectUnauthorized: false }
-          : { timeout: timeouts.connectTimeoutMs },
-        headersTimeout: timeouts.readTimeoutMs,
-        bodyTimeout: timeouts.readTimeoutMs,
-      });
-      // A failing upstream connection is reported through the request it served.
-      pool.on('connectionError', noop);
+      pool = new UpstreamPool({ protocol: target.protocol, host: target.host, port: target.port }, timeouts);
       pools.set(target.origin, pool);
     }
     return pool;
@@ -91,16 +80,12 @@ export function createForwarder(timeouts: ForwardTimeouts = defaultTimeouts): Fo
           exchange.clientClosed();
           return;
         }
-        poolFor(target).dispatch(
-          { origin: target.origin, method: req.method ?? 'GET', path: upstreamPath, headers, body: exchange.body },
-          exchange,
-        );
+        exchange.start(poolFor(target), upstreamPath, headers);
       });
     },
     async close() {
-      const all = [...pools.values()];
+      for (const pool of pools.values()) pool.close();
       pools.clear();
-      await Promise.all(all.map((pool) => pool.destroy().catch(noop)));
     },
   };
 }
@@ -108,16 +93,17 @@ export function createForwarder(timeouts: ForwardTimeouts = defaultTimeouts): Fo
 const clientGoneMessage = 'the client closed the connection';
 const clientAborted: ForwardError = { kind: 'client-aborted', message: clientGoneMessage };
 
-/** One request on its way through the proxy: undici's handler for it, and its bookkeeping. */
-class Exchange implements Dispatcher.DispatchHandler {
-  readonly body: BodyMeter | null;
-  private controller: Dispatcher.DispatchController | null = null;
+/** One request on its way through the proxy: the upstream client's handler for it, and its bookkeeping. */
+class Exchange implements ResponseHandler {
+  private upstream: UpstreamExchange | null = null;
   private status: number | null = null;
   private responseHeaders: RawHeaders | null = null;
+  private bytesIn = 0;
   private bytesOut = 0;
   private clientGone = false;
   private settled = false;
-  private sendTimer: NodeJS.Timeout | null = null;
+  private readonly onClientClose = (): void => this.clientClosed();
+  private readonly onDrain = (): void => this.upstream?.resume();
 
   constructor(
     private readonly req: IncomingMessage,
@@ -126,62 +112,49 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly timeouts: ForwardTimeouts,
     private readonly resolve: (outcome: ForwardOutcome) => void,
   ) {
-    this.body = hasBody(req) ? new BodyMeter(() => this.sendTimer?.refresh()) : null;
-    // The meter, not `req`, is undici's body: if undici destroys it, the client socket survives
-    // for an error page.
-    if (this.body !== null) req.pipe(this.body);
-    res.on('close', () => this.clientClosed());
+    res.on('close', this.onClientClose);
+  }
+
+  start(pool: UpstreamPool, path: string, headers: RawHeaders): void {
+    const req = this.req;
+    this.upstream = pool.request({ method: req.method ?? 'GET', path, headers, body: hasBody(req) ? req : null }, this);
   }
 
   /** The client went away (or the response finished, which settled already). */
   clientClosed(): void {
     if (this.settled) return;
     this.clientGone = true;
-    // Aborting releases the upstream connection; a request still waiting for one aborts itself
-    // when it gets it (onRequestStart).
-    if (this.controller !== null) this.controller.abort(new Error(clientGoneMessage));
+    // Aborting closes the upstream connection, so a half-sent response never goes back to the pool.
+    if (this.upstream !== null) this.upstream.abort(new UpstreamError('UPSTREAM_ABORTED', clientGoneMessage));
     else this.settle(null);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.clientGone) {
-      controller.abort(new Error(clientGoneMessage));
-      return;
-    }
-    if (this.body !== null && !this.body.writableFinished) {
-      this.sendTimer = setTimeout(() => controller.abort(new SendTimeoutError()), this.timeouts.sendTimeoutMs);
-      this.body.once('finish', () => this.clearSendTimer());
-    }
-  }
-
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, statusMessage?: string): void {
-    // 1xx informational responses are not relayed; node answers `Expect: 100-continue` itself.
-    if (statusCode < 200) return;
-    this.clearSendTimer();
-    const headers = filterResponseHeaders((controller.rawHeaders ?? []) as (string | Buffer)[]);
+  onHead(statusCode: number, statusMessage: string, rawHeaders: string[]): void {
+    const headers = filterResponseHeaders(rawHeaders);
     this.status = statusCode;
     this.responseHeaders = headers;
-    // A header node refuses to send throws here; undici then aborts and reports it as an error.
-    this.res.writeHead(statusCode, statusMessage ?? '', headers);
+    // A header node refuses to send throws here; the client reports it as an error.
+    this.res.writeHead(statusCode, statusMessage, headers);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     this.bytesOut += chunk.length;
     // Backpressure: a slow client pauses the backend's response instead of filling memory.
-    if (!this.res.write(chunk)) {
-      controller.pause();
-      this.res.once('drain', () => controller.resume());
-    }
+    if (this.res.write(chunk)) return true;
+    this.res.once('drain', this.onDrain);
+    return false;
   }
 
-  onResponseEnd(): void {
+  onBodyProgress(bytes: number): void {
+    this.bytesIn = bytes;
+  }
+
+  onEnd(): void {
     this.res.end();
     this.settle(null);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
-    this.clearSendTimer();
+  onError(err: UpstreamError): void {
     // Too late for an error page: cut the connection, so the client sees the response is incomplete.
     if (this.res.headersSent) this.res.destroy();
     this.settle(this.clientGone ? clientAborted : classifyForwardError(err, this.target, this.timeouts));
@@ -190,50 +163,23 @@ class Exchange implements Dispatcher.DispatchHandler {
   private settle(error: ForwardError | null): void {
     if (this.settled) return;
     this.settled = true;
-    this.clearSendTimer();
-    if (this.body !== null) {
-      this.req.unpipe(this.body);
-      // A body the backend did not take is discarded, so the client can finish sending it and
-      // read the response.
-      if (!this.req.complete) this.req.resume();
-    }
+    this.res.off('close', this.onClientClose);
+    // A body the backend did not take is discarded, so the client can finish sending it and
+    // read the response.
+    if (!this.req.complete) this.req.resume();
     this.resolve({
       status: this.status,
       responseHeaders: this.responseHeaders,
-      bytesIn: this.body?.bytes ?? 0,
+      bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       error: error ?? (this.clientGone ? clientAborted : null),
     });
-  }
-
-  private clearSendTimer(): void {
-    if (this.sendTimer !== null) clearTimeout(this.sendTimer);
-    this.sendTimer = null;
-  }
-}
-
-/** Counts request body bytes on their way to the backend, and reports progress for the send timeout. */
-class BodyMeter extends Transform {
-  bytes = 0;
-
-  constructor(private readonly onProgress: () => void) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    this.onProgress();
-    callback(null, chunk);
   }
 }
 
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-class SendTimeoutError extends Error {
-  readonly code = 'INGRESS_DEV_SEND_TIMEOUT';
 }
 
 /**
@@ -250,16 +196,16 @@ export function classifyForwardError(err: unknown, target: HttpTarget, timeouts:
       return { kind: 'refused', message: `connect ECONNREFUSED ${target.host}:${target.port}` };
     case 'ECONNRESET':
     case 'EPIPE':
-    case 'UND_ERR_SOCKET':
+    case 'UPSTREAM_CLOSED':
       return { kind: 'reset', message: `${origin} closed the connection before the response was complete (${message})` };
-    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UPSTREAM_CONNECT_TIMEOUT':
     case 'ETIMEDOUT':
       return { kind: 'connect-timeout', message: `connecting to ${origin} took longer than ${timeouts.connectTimeoutMs} ms` };
-    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UPSTREAM_HEADERS_TIMEOUT':
       return { kind: 'read-timeout', message: `${origin} sent no response within ${timeouts.readTimeoutMs} ms` };
-    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UPSTREAM_BODY_TIMEOUT':
       return { kind: 'read-timeout', message: `${origin} sent nothing for ${timeouts.readTimeoutMs} ms while sending the response body` };
-    case 'INGRESS_DEV_SEND_TIMEOUT':
+    case 'UPSTREAM_SEND_TIMEOUT':
       return { kind: 'send-timeout', message: `sending the request body to ${origin} made no progress for ${timeouts.sendTimeoutMs} ms` };
     default:
       return { kind: 'other', message: code === undefined || message.includes(code) ? message : `${code}: ${message}` };
@@ -272,5 +218,3 @@ function errorCode(err: unknown): string | undefined {
   if (typeof code === 'string') return code;
   return cause === undefined ? undefined : errorCode(cause);
 }
-
-function noop(): void {}

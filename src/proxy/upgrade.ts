@@ -54,11 +54,11 @@ export function relayUpgrade(client: Duplex, head: Buffer, target: HttpTarget, r
       settle(error);
     };
     const failWith = (err: unknown): void => fail(classifyForwardError(err, target, timeouts));
-    let timer = setTimeout(() => failWith(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })), timeouts.connectTimeoutMs);
+    let timer = setTimeout(() => failWith(Object.assign(new Error('connect timeout'), { code: 'UPSTREAM_CONNECT_TIMEOUT' })), timeouts.connectTimeoutMs);
 
     upstream.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
-      timer = setTimeout(() => failWith(Object.assign(new Error('headers timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' })), timeouts.readTimeoutMs);
+      timer = setTimeout(() => failWith(Object.assign(new Error('headers timeout'), { code: 'UPSTREAM_HEADERS_TIMEOUT' })), timeouts.readTimeoutMs);
       upstream.write(requestHead);
       if (head.length > 0) upstream.write(head);
       client.pipe(upstream, { end: false });

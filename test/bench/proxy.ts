@@ -50,8 +50,8 @@ export async function benchProxy(): Promise<void> {
       { name: 'ingress-dev', port: proxy.port, pid: proxy.child.pid },
     ];
     if (process.env['BENCH_BARE'] === '1') {
-      for (const [name, script] of [['bare-undici', 'proxy-bare.js'], ['bare-http', 'proxy-bare-http.js']] as const) {
-        const bare = await forkWithPort(script, [String(upstream.port)], children);
+      for (const [name, script, extra] of [['bare-undici', 'proxy-bare.js', ''], ['bare-http', 'proxy-bare-http.js', ''], ['bare-tcp', 'proxy-bare-tcp.js', ''], ['proto-httpraw', 'proxy-bare-raw.js', 'http'], ['proto-raw', 'proxy-bare-raw.js', 'raw']] as const) {
+        const bare = await forkWithPort(script, [String(upstream.port), extra], children);
         subjects.push({ name, port: bare.port, pid: bare.child.pid });
       }
     }

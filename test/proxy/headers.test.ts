@@ -102,6 +102,30 @@ describe('forwarding headers', () => {
   );
 });
 
+describe('non-ASCII bytes in headers (obs-text)', () => {
+  it('reach the backend and come back to the client byte for byte', async () => {
+    const upstream = await startUpstream((req, res) => {
+      res.setHeader('x-back', req.headers['x-name'] ?? 'missing');
+      // A Buffer body: with a string body node encodes the whole head as UTF-8.
+      res.end(Buffer.from('ok'));
+    });
+    const proxy = await startTestProxy({ table, resolver: testResolver({ app: upstream.port }) });
+    try {
+      const socket = net.connect(proxy.port, '127.0.0.1');
+      // `café` with é as the single byte 0xE9, as a Latin-1 client would send it.
+      socket.write(Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\nX-Name: caf'), Buffer.from([0xe9]), Buffer.from('\r\n\r\n')]));
+      const chunks: Buffer[] = [];
+      for await (const chunk of socket) chunks.push(chunk as Buffer);
+      const response = Buffer.concat(chunks);
+      const expected = Buffer.concat([Buffer.from('x-back: caf'), Buffer.from([0xe9]), Buffer.from('\r\n')]);
+      expect(response.includes(expected)).toBe(true);
+    } finally {
+      await proxy.close();
+      await upstream.close();
+    }
+  });
+});
+
 describe('header helpers', () => {
   const context = { host: 'h', clientAddress: '10.1.2.3', localPort: 80, proto: 'http' as const, upgrade: false, requestId: 'id' };
 
