@@ -13,8 +13,9 @@ import type { DownloadJob, DownloadResult, LoadJob, LoadResult } from './proxy-l
 
 const host = 'bench.example.com';
 // Knobs for investigating (the defaults are the report): BENCH_ROUNDS, BENCH_CONNS=1,50,
-// BENCH_DOWNLOAD=0 to skip the download, BENCH_BARE=1 to add bare relays (the floors): one on
-// undici, one on node:http's client.
+// BENCH_DOWNLOAD=0 to skip the download, BENCH_BARE=1 to add bare relays with no routing: one on
+// undici, one on node:http's client (the alternatives to ingress-dev's own client), and a TCP pipe
+// with no HTTP at all (the floor for any Node relay).
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const connectionCounts = (process.env['BENCH_CONNS'] ?? '1,50').split(',').map(Number);
 const roundMs = 1000;
@@ -50,8 +51,8 @@ export async function benchProxy(): Promise<void> {
       { name: 'ingress-dev', port: proxy.port, pid: proxy.child.pid },
     ];
     if (process.env['BENCH_BARE'] === '1') {
-      for (const [name, script, extra] of [['bare-undici', 'proxy-bare.js', ''], ['bare-http', 'proxy-bare-http.js', ''], ['bare-tcp', 'proxy-bare-tcp.js', ''], ['proto-httpraw', 'proxy-bare-raw.js', 'http'], ['proto-raw', 'proxy-bare-raw.js', 'raw']] as const) {
-        const bare = await forkWithPort(script, [String(upstream.port), extra], children);
+      for (const [name, script] of [['bare-undici', 'proxy-bare.js'], ['bare-http', 'proxy-bare-http.js'], ['bare-tcp', 'proxy-bare-tcp.js']] as const) {
+        const bare = await forkWithPort(script, [String(upstream.port)], children);
         subjects.push({ name, port: bare.port, pid: bare.child.pid });
       }
     }
