@@ -12,13 +12,16 @@ import { nginxInstalled, startNginx, type RunningNginx } from './proxy-nginx.js'
 import type { DownloadJob, DownloadResult, LoadJob, LoadResult } from './proxy-load.js';
 
 const host = 'bench.example.com';
-// Knobs for investigating (the defaults are the report): BENCH_ROUNDS, BENCH_CONNS=1,50,
+// Knobs for investigating (the defaults are the report): BENCH_ROUNDS, BENCH_ROUND_MS, BENCH_CONNS=1,50,
 // BENCH_DOWNLOAD=0 to skip the download, BENCH_BARE=1 to add bare relays with no routing: one on
 // undici, one on node:http's client (the alternatives to ingress-dev's own client), and a TCP pipe
 // with no HTTP at all (the floor for any Node relay).
-const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+// Many short rounds: this machine's speed drifts over seconds (shared cores), and short rounds
+// spread the drift evenly over the targets instead of giving it to one of them.
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 15);
+const downloadRounds = 3;
 const connectionCounts = (process.env['BENCH_CONNS'] ?? '1,50').split(',').map(Number);
-const roundMs = 1000;
+const roundMs = Number(process.env['BENCH_ROUND_MS'] ?? 200);
 const warmUpMs = 1000;
 const downloadBytes = 100 * 1024 * 1024;
 
@@ -56,6 +59,14 @@ export async function benchProxy(): Promise<void> {
         subjects.push({ name, port: bare.port, pid: bare.child.pid });
       }
     }
+    // A/B against another build: BENCH_OTHER_PROXY=/path/to/its/bench/proxy-server.js
+    const other = process.env['BENCH_OTHER_PROXY'];
+    if (other !== undefined && other !== '') {
+      const child = fork(other, [String(upstream.port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.push(child);
+      const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (message) => resolve(message as { port: number })));
+      subjects.push({ name: 'other-build', port, pid: child.pid });
+    }
     if (nginxInstalled()) {
       nginx = startNginx(await freePort(), upstream.port);
       await waitForPort(nginx.port);
@@ -92,7 +103,7 @@ export async function benchProxy(): Promise<void> {
       loadRows.push(...formatLoadRows(connections, results));
     }
     printTable(
-      `proxy: GET with a 1 KB response, keep-alive, ${rounds} interleaved rounds of ${roundMs / 1000} s per target`,
+      `proxy: GET with a 1 KB response, keep-alive, ${rounds} interleaved rounds of ${roundMs} ms per target`,
       ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '+p50 ms', 'errors', 'vs direct', 'vs nginx', 'peak RSS MB'],
       loadRows,
     );
@@ -107,7 +118,7 @@ export async function benchProxy(): Promise<void> {
     const downloadRows: string[][] = [];
     const speeds = new Map<string, number[]>(subjects.map((subject) => [subject.name, []]));
     for (const subject of subjects) await ask<DownloadResult>(loader, downloadJob(subject, 10 * 1024 * 1024)); // warm-up
-    for (let round = 0; round < rounds; round++) {
+    for (let round = 0; round < downloadRounds; round++) {
       for (const subject of subjects) {
         const result = await ask<DownloadResult>(loader, downloadJob(subject, downloadBytes));
         speeds.get(subject.name)?.push(result.bytes / 1024 / 1024 / result.seconds);
@@ -118,7 +129,7 @@ export async function benchProxy(): Promise<void> {
       const speed = medians.get(subject.name) ?? 0;
       downloadRows.push([subject.name, formatNumber(speed), ratio(speed, medians.get('direct')), ratio(speed, medians.get('nginx'))]);
     }
-    printTable(`proxy: streamed download of 100 MB, median of ${rounds} interleaved rounds`, ['target', 'MB/s', 'vs direct', 'vs nginx'], downloadRows);
+    printTable(`proxy: streamed download of 100 MB, median of ${downloadRounds} interleaved rounds`, ['target', 'MB/s', 'vs direct', 'vs nginx'], downloadRows);
   } finally {
     await nginx?.stop();
     for (const child of children) child.disconnect();
