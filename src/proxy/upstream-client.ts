@@ -85,11 +85,17 @@ const maxIdleConnections = 128;
 const defaultKeepAliveMs = 4_000;
 /** Taken off a backend's `Keep-Alive: timeout=N`, so the proxy closes first. */
 const keepAliveMarginMs = 1_000;
+/**
+ * How often idle connections past their keep-alive time are closed. One timer per pool, not one
+ * per request; within the margin above, so a backend's own timeout never closes first.
+ */
+const sweepIntervalMs = 500;
 
 export class UpstreamPool {
   private readonly idle: Connection[] = [];
   private readonly all = new Set<Connection>();
   private closed = false;
+  private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly origin: UpstreamOrigin,
@@ -110,6 +116,7 @@ export class UpstreamPool {
   /** Closes every connection, idle or busy. */
   close(): void {
     this.closed = true;
+    if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
     for (const connection of this.all) connection.destroy(new UpstreamError('UPSTREAM_ABORTED', 'the proxy is shutting down'));
     this.all.clear();
     this.idle.length = 0;
@@ -122,8 +129,12 @@ export class UpstreamPool {
 
   /** An idle connection (the most recently used, whose socket is warm) or a new one. */
   take(): Connection {
-    const reused = this.idle.pop();
-    if (reused !== undefined) return reused;
+    const now = Date.now();
+    for (let reused = this.idle.pop(); reused !== undefined; reused = this.idle.pop()) {
+      // One past its keep-alive time may be closing at the backend's end right now.
+      if (!reused.expired(now)) return reused;
+      reused.destroy(null);
+    }
     const connection = new Connection(this);
     this.all.add(connection);
     return connection;
@@ -136,6 +147,15 @@ export class UpstreamPool {
       return;
     }
     this.idle.push(connection);
+    if (this.sweepTimer === null) this.sweepTimer = setTimeout(() => this.sweep(), sweepIntervalMs).unref();
+  }
+
+  /** Closes idle connections past their keep-alive time, while there are idle ones. */
+  private sweep(): void {
+    this.sweepTimer = null;
+    const now = Date.now();
+    for (const connection of this.idle.filter((c) => c.expired(now))) connection.destroy(null);
+    if (this.idle.length > 0 && !this.closed) this.sweepTimer = setTimeout(() => this.sweep(), sweepIntervalMs).unref();
   }
 
   forget(connection: Connection): void {
@@ -164,6 +184,10 @@ class Connection {
   /** Whether this connection has carried a response before (a stale pooled connection can fail). */
   used = false;
   private keepAliveMs = defaultKeepAliveMs;
+  /** When it last went back to the pool (Date.now()). */
+  private idleSince = 0;
+  /** The socket's current idle timeout: set only when it changes, as each call allocates a timer. */
+  private timeoutMs = 0;
   private destroyed = false;
 
   // Parser state for the response in progress.
@@ -184,6 +208,7 @@ class Connection {
         : net.connect({ host, port });
     socket.setNoDelay(true);
     socket.setTimeout(pool.timeouts.connectTimeoutMs);
+    this.timeoutMs = pool.timeouts.connectTimeoutMs;
     socket.once(protocol === 'https:' ? 'secureConnect' : 'connect', () => this.onConnect());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('timeout', () => this.onTimeout());
@@ -208,12 +233,12 @@ class Connection {
 
   /** Sending a body: the send timeout runs until it is done. */
   sendingBody(): void {
-    this.socket.setTimeout(this.pool.timeouts.sendTimeoutMs);
+    this.setTimeoutMs(this.pool.timeouts.sendTimeoutMs);
   }
 
   /** Sending is done: from now on the read timeout runs. */
   requestSent(): void {
-    if (this.exchange !== null && !this.paused) this.socket.setTimeout(this.pool.timeouts.readTimeoutMs);
+    if (this.exchange !== null && !this.paused) this.setTimeoutMs(this.pool.timeouts.readTimeoutMs);
   }
 
   pause(): void {
@@ -221,17 +246,27 @@ class Connection {
     this.paused = true;
     this.socket.pause();
     // A slow client is not a slow backend: no read timeout while the client catches up.
-    this.socket.setTimeout(0);
+    this.setTimeoutMs(0);
   }
 
   resume(): void {
     if (!this.paused || this.destroyed) return;
     this.paused = false;
-    this.socket.setTimeout(this.pool.timeouts.readTimeoutMs);
+    this.setTimeoutMs(this.pool.timeouts.readTimeoutMs);
     const pending = this.pending;
     this.pending = null;
     if (pending !== null) this.onData(pending);
     if (!this.paused && !this.destroyed) this.socket.resume();
+  }
+
+  expired(now: number): boolean {
+    return now - this.idleSince >= this.keepAliveMs;
+  }
+
+  private setTimeoutMs(ms: number): void {
+    if (ms === this.timeoutMs) return;
+    this.timeoutMs = ms;
+    this.socket.setTimeout(ms);
   }
 
   destroy(err: UpstreamError | null): void {
@@ -254,7 +289,7 @@ class Connection {
   private onTimeout(): void {
     const exchange = this.exchange;
     if (exchange === null) {
-      // Idle for its keep-alive time.
+      // Idle for the whole read timeout: a backstop, the sweep closes it sooner.
       this.destroy(null);
       return;
     }
@@ -525,7 +560,9 @@ class Connection {
         this.paused = false;
         this.socket.resume();
       }
-      this.socket.setTimeout(this.keepAliveMs);
+      // Idle, the socket keeps its read timeout as a backstop; the pool's sweep closes it once
+      // its keep-alive time is up.
+      this.idleSince = Date.now();
       this.pool.release(this);
     } else {
       this.destroy(null);
