@@ -135,6 +135,11 @@ export class UpstreamPool {
       if (!reused.expired(now)) return reused;
       reused.destroy(null);
     }
+    return this.connect();
+  }
+
+  /** A new connection, for a retry: when one pooled connection was stale, the others may be too. */
+  connect(): Connection {
     const connection = new Connection(this);
     this.all.add(connection);
     return connection;
@@ -689,7 +694,7 @@ class Exchange implements UpstreamExchange {
     if (stale) {
       this.connection = null;
       this.sent = false;
-      this.start(this.pool.take());
+      this.start(this.pool.connect());
       return;
     }
     this.settled = true;

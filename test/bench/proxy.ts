@@ -59,10 +59,12 @@ export async function benchProxy(): Promise<void> {
         subjects.push({ name, port: bare.port, pid: bare.child.pid });
       }
     }
-    // A/B against another build: BENCH_OTHER_PROXY=/path/to/its/bench/proxy-server.js
-    const other = process.env['BENCH_OTHER_PROXY'];
-    if (other !== undefined && other !== '') {
-      const child = fork(other, [String(upstream.port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // A/B against another build (BENCH_OTHER_PROXY=/path/to/its/bench/proxy-server.js) or other
+    // node flags (BENCH_OTHER_PROXY_ARGS, with this build when BENCH_OTHER_PROXY is not set).
+    const otherArgs = (process.env['BENCH_OTHER_PROXY_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
+    const other = process.env['BENCH_OTHER_PROXY'] ?? (otherArgs.length > 0 ? fileURLToPath(new URL('./proxy-server.js', import.meta.url)) : '');
+    if (other !== '') {
+      const child = fork(other, [String(upstream.port)], { execArgv: otherArgs, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.push(child);
       const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (message) => resolve(message as { port: number })));
       subjects.push({ name: 'other-build', port, pid: child.pid });

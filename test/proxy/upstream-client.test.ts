@@ -960,6 +960,21 @@ describe('UpstreamPool', { timeout: 30_000 }, () => {
       expect(backend.sockets).toHaveLength(2);
     });
 
+    it('retries on a new connection, not on another pooled one that may be stale too', async () => {
+      const backend = await startRawBackend(closingOnSecondRequest((socket) => socket.destroy()));
+      const pool = createPool(backend.port);
+      // Two requests at once: two pooled connections, each with one request answered.
+      const first = await Promise.all([fetchFrom(pool, get('/a')), fetchFrom(pool, get('/b'))]);
+      for (const recorder of first) expectEnded(recorder);
+      expect(pool.size).toBe(2);
+      const retried = await fetchFrom(pool, get('/2'));
+      expectEnded(retried);
+      expect(retried.text).toBe('from connection 2');
+      // One request went out on a stale connection; the retry went to a third one.
+      expect(backend.requests.filter((req) => req.index === 1)).toHaveLength(1);
+      expect(backend.sockets).toHaveLength(3);
+    });
+
     it('retries only once: a fresh connection that fails is reported', async () => {
       const backend = await startRawBackend((req) => {
         if (req.connection === 0 && req.index === 0) req.socket.write(okResponse('first'));
