@@ -53,8 +53,16 @@ export interface Timing {
   readonly upgrade: boolean;
 }
 
-export function startTiming(req: IncomingMessage, upgrade: boolean): Timing {
-  return { requestId: requestIdOf(req.headers['x-request-id']), startedAt: Date.now(), started: performance.now(), upgrade };
+/** What events need of a request: node's IncomingMessage, or the front's own parse of one. */
+export type RequestFacts = Pick<IncomingMessage, 'method' | 'url' | 'headers'>;
+
+export function startTiming(req: RequestFacts, upgrade: boolean): Timing {
+  return timingFor(req.headers['x-request-id'], upgrade);
+}
+
+/** The timing of a request whose `X-Request-ID` header (if any) is `requestIdHeader`. */
+export function timingFor(requestIdHeader: string | string[] | undefined, upgrade: boolean): Timing {
+  return { requestId: requestIdOf(requestIdHeader), startedAt: Date.now(), started: performance.now(), upgrade };
 }
 
 export function requestInputOf(req: IncomingMessage): RequestInput {
@@ -85,7 +93,7 @@ export function errorEnding(routing: Routing | null, error: ProxyError, response
 }
 
 /** One `request-completed` event per request, after the response ended or the client left. */
-export function emitCompleted(context: HandlerContext, req: IncomingMessage, timing: Timing, ending: Ending): void {
+export function emitCompleted(context: HandlerContext, req: RequestFacts, timing: Timing, ending: Ending): void {
   const event: RequestCompleted = {
     type: 'request-completed',
     id: timing.requestId,

@@ -57,6 +57,8 @@ export interface ForwardOutcome {
 export interface Forwarder {
   /** Streams `req` to the target and the answer to `res`. Never rejects. */
   forward(req: IncomingMessage, res: ServerResponse, target: HttpTarget, upstreamPath: string, headers: RawHeaders): Promise<ForwardOutcome>;
+  /** The keep-alive pool for a target, for the front's fast path. */
+  pool(target: HttpTarget): UpstreamPool;
   /** Closes every pooled upstream connection. */
   close(): Promise<void>;
 }
@@ -73,6 +75,7 @@ export function createForwarder(timeouts: ForwardTimeouts = defaultTimeouts): Fo
   };
 
   return {
+    pool: poolFor,
     forward(req, res, target, upstreamPath, headers) {
       return new Promise((resolve) => {
         const exchange = new Exchange(req, res, target, timeouts, resolve);

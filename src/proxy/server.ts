@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { BackendResolver } from '../backends/types.js';
 import type { HandlerContext, ProxyOptions } from './context.js';
 import { createForwarder, defaultTimeouts, type ForwardTimeouts } from './forward.js';
+import { createFront, type Front } from './front.js';
 import { handleRequest } from './handle-request.js';
 import { handleConnect, handleUpgrade } from './handle-upgrade.js';
 
@@ -33,10 +35,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const context: HandlerContext = { options, timeouts, forwarder, resolverOf, tunnels, state };
 
   // No overall request deadline: a 1 GB upload may take minutes; the send timeout guards progress.
-  const server = createServer({ requestTimeout: 0 }, (req, res) => handleRequest(context, req, res));
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(context, req, socket, head));
-  server.on('connect', (req: IncomingMessage, socket: Duplex) => handleConnect(context, req, socket));
-  context.server = server;
+  // node's server never listens: the front hands it the connections it does not serve itself.
+  const httpServer = createServer({ requestTimeout: 0 }, (req, res) => handleRequest(context, req, res));
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(context, req, socket, head));
+  httpServer.on('connect', (req: IncomingMessage, socket: Duplex) => handleConnect(context, req, socket));
+  context.server = httpServer;
+  const front = createFront(context, httpServer);
+  const server = front.server;
 
   try {
     await listen(server, options.host, options.port);
@@ -53,13 +58,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     host: options.host,
     port,
     close(graceMs = 10_000) {
-      closed ??= closeProxy(server, context, graceMs);
+      closed ??= closeProxy(server, httpServer, front, context, graceMs);
       return closed;
     },
   };
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
+function listen(server: net.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
@@ -70,16 +75,22 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-async function closeProxy(server: Server, context: HandlerContext, graceMs: number): Promise<void> {
+async function closeProxy(server: net.Server, httpServer: Server, front: Front, context: HandlerContext, graceMs: number): Promise<void> {
   context.state.closing = true;
   const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
+  front.beginClose();
+  httpServer.closeIdleConnections();
   for (const tunnel of context.tunnels) tunnel.destroy();
   const deadline = setTimeout(() => {
-    server.closeAllConnections();
+    front.destroyAll();
+    httpServer.closeAllConnections();
     for (const tunnel of context.tunnels) tunnel.destroy();
   }, graceMs);
   await stopped;
   clearTimeout(deadline);
+  // Stops node's connection-checking timer; it never listened, so the error is expected.
+  httpServer.close(noop);
   await context.forwarder.close();
 }
+
+function noop(): void {}

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import tls from 'node:tls';
+import { trimOws } from './headers.js';
 
 /**
  * The HTTP/1.1 client the proxy forwards with: keep-alive connections per backend origin, one
@@ -471,6 +472,8 @@ class Connection {
     const exchange = this.exchange as Exchange;
     const lineEnd = text.indexOf('\r\n');
     const statusLine = lineEnd < 0 ? text : text.slice(0, lineEnd);
+    // One pass over the whole head decides whether each line needs checking on its own.
+    const checked = validResponseHead.test(text);
     const match = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\r\n]*))?$/.exec(statusLine);
     if (match === null) throw badResponse(`an invalid status line "${statusLine.slice(0, 60)}"`);
     const minor = match[1] as string;
@@ -486,11 +489,11 @@ class Connection {
       let end = text.indexOf('\r\n', start);
       if (end < 0) end = text.length;
       const colon = text.indexOf(':', start);
-      if (colon < 0 || colon >= end) throw badResponse(`an invalid header line "${text.slice(start, Math.min(end, start + 60))}"`);
+      if (!checked && (colon < 0 || colon >= end)) throw badResponse(`an invalid header line "${text.slice(start, Math.min(end, start + 60))}"`);
       const name = text.slice(start, colon);
-      if (!headerName.test(name)) throw badResponse(`an invalid header name "${name.slice(0, 60)}"`);
-      const value = text.slice(colon + 1, end).trim();
-      if (invalidValue.test(value)) throw badResponse(`an invalid value for the header ${name}`);
+      if (!checked && !headerName.test(name)) throw badResponse(`an invalid header name "${name.slice(0, 60)}"`);
+      const value = trimOws(text, colon + 1, end);
+      if (!checked && invalidValue.test(value)) throw badResponse(`an invalid value for the header ${name}`);
       rawHeaders.push(name, value);
       start = end + 2;
       switch (name.length) {
@@ -715,26 +718,34 @@ function retriable(code: string): boolean {
 }
 
 const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Control characters (HTAB aside) have no place in a header value. */
 // eslint-disable-next-line no-control-regex
-const invalidValue = /[\0\r\n]/;
+const invalidValue = /[\0-\x08\x0a-\x1f\x7f]/;
+/** A whole response head that needs no line-by-line check: status line, then token: value lines. */
+// eslint-disable-next-line no-control-regex
+const validResponseHead = /^HTTP\/1\.[01] [1-9]\d\d(?: [\t\x20-\x7e\x80-\xff]*)?(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
+/** A whole request head as serialized, checked in one pass; its line count is checked apart. */
+// eslint-disable-next-line no-control-regex
+const validRequestHead = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^\0-\x20\x7f]+ HTTP\/1\.1\r\n(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+: [\t\x20-\x7e\x80-\xff]*\r\n)*\r\n$/;
 
-/** The request head, or null when a header would break the framing. */
+/**
+ * The request head, or null when a part of it would break the framing: a method that is not a
+ * token, a target with a space or control character, a header name that is not a token, or a
+ * value with a control character. A CR LF inside a value passes the pattern as a line of its own,
+ * so the lines are counted too.
+ */
 function serializeHead(request: UpstreamRequest, chunked: boolean): string | null {
   const { headers } = request;
-  if (!headerName.test(request.method) || !requestTarget.test(request.path)) return null;
   let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
-  for (let i = 0; i + 1 < headers.length; i += 2) {
-    const name = headers[i] as string;
-    const value = headers[i + 1] as string;
-    if (!headerName.test(name) || invalidValue.test(value)) return null;
-    head += `${name}: ${value}\r\n`;
-  }
+  for (let i = 0; i + 1 < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
   if (chunked) head += 'Transfer-Encoding: chunked\r\n';
   head += 'Connection: keep-alive\r\n\r\n';
-  return head;
+  if (!validRequestHead.test(head)) return null;
+  const expectedLines = 1 + headers.length / 2 + (chunked ? 1 : 0) + 2;
+  let lines = 0;
+  for (let at = head.indexOf('\r\n'); at >= 0; at = head.indexOf('\r\n', at + 2)) lines++;
+  return lines === expectedLines ? head : null;
 }
-
-const requestTarget = /^[^\0-\x20\x7f]+$/;
 
 function writeChunk(socket: net.Socket, chunk: Buffer): boolean {
   socket.write(`${chunk.length.toString(16)}\r\n`);
