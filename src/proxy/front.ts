@@ -25,10 +25,14 @@ import { UpstreamError, type ResponseHandler, type UpstreamExchange } from './up
 
 /** Largest request head read here (node's default limit, so node answers 431 beyond it). */
 const maxHeadBytes = 16 * 1024;
-/** Idle keep-alive connections close after this, as node's server does by default. */
+/**
+ * A connection with no request in flight closes after this long without a byte either way, as
+ * node's server closes idle keep-alive connections (and a head that stops arriving halfway).
+ * One timer per connection, refreshed by the socket's own activity: no timer work per request.
+ */
 const keepAliveTimeoutMs = 5_000;
-/** Waiting for the rest of a request head: node's headersTimeout. */
-const headersTimeoutMs = 60_000;
+/** A body piece up to this size is copied to go out with its head or chunk framing in one write. */
+const maxCopiedBytes = 16 * 1024;
 /** Bytes of pipelined requests buffered while a response is in flight, before reading pauses. */
 const maxBufferedBytes = 64 * 1024;
 
@@ -73,11 +77,13 @@ class ClientConnection {
   private readonly onEnd = (): void => this.clientEnded();
   private readonly onClose = (): void => this.closed();
   private readonly onError = (): void => void this.socket.destroy();
-  private readonly onTimeout = (): void => void this.socket.destroy();
+  private readonly onTimeout = (): void => {
+    // A request in flight is the upstream timeouts' business.
+    if (this.exchange === null) this.socket.destroy();
+  };
   private clientHalfClosed = false;
   /** The connection closes once the response in flight is out. */
   private ending = false;
-  private timeoutMs = 0;
 
   constructor(
     readonly context: HandlerContext,
@@ -92,7 +98,7 @@ class ClientConnection {
     socket.on('close', this.onClose);
     socket.on('error', this.onError);
     socket.on('timeout', this.onTimeout);
-    this.setTimeoutMs(keepAliveTimeoutMs);
+    socket.setTimeout(keepAliveTimeoutMs);
   }
 
   beginClose(): void {
@@ -102,12 +108,6 @@ class ClientConnection {
 
   destroy(): void {
     this.socket.destroy();
-  }
-
-  private setTimeoutMs(ms: number): void {
-    if (ms === this.timeoutMs) return;
-    this.timeoutMs = ms;
-    this.socket.setTimeout(ms);
   }
 
   private receive(chunk: Buffer): void {
@@ -136,7 +136,6 @@ class ClientConnection {
     if (end < 0) {
       // Not HTTP (a TLS handshake, say): node answers 400 at once instead of waiting for a head.
       if (buffer.length > maxHeadBytes || !startsLikeRequest(buffer)) this.handOver();
-      else this.setTimeoutMs(headersTimeoutMs);
       return;
     }
     if (end > maxHeadBytes) {
@@ -172,7 +171,6 @@ class ClientConnection {
       return;
     }
     this.buffer = null;
-    this.setTimeoutMs(0);
     const timing = timingFor(request.requestId, false);
     const exchange = new FrontExchange(this, request, facts, routing, timing);
     this.exchange = exchange;
@@ -233,11 +231,9 @@ class ClientConnection {
       this.ending = true;
       this.buffer = null;
       this.socket.end();
-      this.setTimeoutMs(keepAliveTimeoutMs);
       if (this.socket.isPaused()) this.socket.resume();
       return;
     }
-    this.setTimeoutMs(keepAliveTimeoutMs);
     if (this.socket.isPaused()) this.socket.resume();
     this.next();
   }
@@ -273,6 +269,21 @@ class ClientConnection {
 
   onceDrain(listener: () => void): void {
     this.socket.once('drain', listener);
+  }
+
+  /**
+   * A piece of the body with what goes before (the head, a chunk size) and after it (a chunk's
+   * CRLF), in one write: copied into one buffer when small, corked into one writev when not.
+   */
+  writeFramed(prefix: string, chunk: Buffer, suffix: string): boolean {
+    if (prefix === '' && suffix === '') return this.socket.write(chunk);
+    if (chunk.length <= maxCopiedBytes) return this.socket.write(framed(prefix, chunk, suffix));
+    this.socket.cork();
+    if (prefix !== '') this.socket.write(prefix, 'latin1');
+    this.socket.write(chunk);
+    const ok = suffix === '' || this.socket.write(suffix, 'latin1');
+    this.socket.uncork();
+    return ok && this.socket.writableLength < this.socket.writableHighWaterMark;
   }
 
   cork(): void {
@@ -507,28 +518,22 @@ class FrontExchange implements ResponseHandler {
   onData(chunk: Buffer): boolean {
     if (this.noBody) return true;
     this.bytesOut += chunk.length;
-    const connection = this.connection;
-    connection.cork();
-    this.writeHead();
-    let ok: boolean;
-    if (this.chunked) {
-      connection.write(`${chunk.length.toString(16)}\r\n`);
-      connection.write(chunk);
-      ok = connection.write('\r\n');
-    } else {
-      ok = connection.write(chunk);
-    }
-    connection.uncork();
-    if (!ok) connection.onceDrain(() => this.upstream?.resume());
+    const prefix = (this.head ?? '') + (this.chunked ? `${chunk.length.toString(16)}\r\n` : '');
+    const suffix = this.chunked ? '\r\n' : '';
+    this.head = null;
+    this.headWritten = true;
+    const ok = this.connection.writeFramed(prefix, chunk, suffix);
+    if (!ok) this.connection.onceDrain(() => this.upstream?.resume());
     return ok;
   }
 
   onEnd(): void {
-    const connection = this.connection;
-    connection.cork();
-    this.writeHead();
-    if (this.chunked && !this.noBody) connection.write('0\r\n\r\n');
-    connection.uncork();
+    // A Content-Length body is out already; a chunked one needs its last chunk.
+    const last = this.chunked && !this.noBody ? '0\r\n\r\n' : '';
+    const rest = (this.head ?? '') + last;
+    this.head = null;
+    if (rest !== '') this.connection.write(rest);
+    this.headWritten = true;
     this.settle(null);
   }
 
@@ -556,13 +561,6 @@ class FrontExchange implements ResponseHandler {
     this.status = page.status;
     this.responseHeaders = Object.entries(page.headers).flat();
     this.settle(forwardError.message);
-  }
-
-  private writeHead(): void {
-    if (this.head === null) return;
-    this.connection.write(this.head);
-    this.head = null;
-    this.headWritten = true;
   }
 
   /** The client closed its side for writing: fine, the response still goes out. */
@@ -620,4 +618,14 @@ function isTokenByte(byte: number): boolean {
     (byte >= 0x30 && byte <= 0x39) ||
     (byte > 0x20 && byte < 0x7f && "!#$%&'*+-.^_`|~".includes(String.fromCharCode(byte)))
   );
+}
+
+/** `prefix`, `chunk` and `suffix` in one new buffer. */
+function framed(prefix: string, chunk: Buffer, suffix: string): Buffer {
+  if (prefix === '' && suffix === '') return chunk;
+  const out = Buffer.allocUnsafe(prefix.length + chunk.length + suffix.length);
+  out.write(prefix, 0, 'latin1');
+  chunk.copy(out, prefix.length);
+  if (suffix !== '') out.write(suffix, prefix.length + chunk.length, 'latin1');
+  return out;
 }
