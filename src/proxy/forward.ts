@@ -4,9 +4,10 @@ import { filterResponseHeaders, type RawHeaders } from './headers.js';
 import { UpstreamError, UpstreamPool, type ResponseHandler, type UpstreamExchange } from './upstream-client.js';
 
 /**
- * Forwarding one request to an HTTP(S) backend over a keep-alive pool. The one file that knows
- * which HTTP client the proxy uses (its own, in upstream-client.ts: undici and node:http's client
- * were measured and cost more per request, see the README's benchmark), so it can be swapped.
+ * Forwarding one request that node's HTTP server received to an HTTP(S) backend, over the
+ * keep-alive pools of the upstream client (upstream-client.ts: undici and node:http's client
+ * were measured and cost more per request, see the README's "How fast"). The front
+ * (front.ts) forwards the common requests itself on the same pools, through `pool()`.
  */
 
 export type HttpTarget = Extract<Target, { kind: 'http' }>;
