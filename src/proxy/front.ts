@@ -83,6 +83,8 @@ class ClientConnection {
     if (this.exchange === null) this.socket.destroy();
   };
   private clientHalfClosed = false;
+  private starting = false;
+  private startAgain = false;
   /** The connection closes once the response in flight is out. */
   private ending = false;
 
@@ -129,14 +131,42 @@ class ClientConnection {
     this.next();
   }
 
-  /** Starts the request at the head of the buffer, if it is all there. */
+  /**
+   * Starts the requests at the head of the buffer, as long as they are there and answered at
+   * once (error pages): a loop, not recursion, so thousands of pipelined 404s cannot overflow
+   * the stack.
+   */
   private next(): void {
+    if (this.starting) {
+      this.startAgain = true;
+      return;
+    }
+    this.starting = true;
+    try {
+      do {
+        this.startAgain = false;
+        this.startNext();
+      } while (this.startAgain);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private startNext(): void {
     const buffer = this.buffer;
-    if (buffer === null || this.exchange !== null || this.gone) return;
+    // A connection the front cut (a response broken halfway) starts nothing more.
+    if (buffer === null || this.exchange !== null || this.gone || this.socket.destroyed) return;
     const end = buffer.indexOf('\r\n\r\n');
     if (end < 0) {
-      // Not HTTP (a TLS handshake, say): node answers 400 at once instead of waiting for a head.
-      if (buffer.length > maxHeadBytes || !startsLikeRequest(buffer)) this.handOver();
+      if (this.clientHalfClosed) {
+        // The client will send no more: a partial request is not answered (as node does).
+        this.ending = true;
+        this.socket.end();
+        return;
+      }
+      // Not HTTP as the front reads it (a TLS handshake, a PROXY line, bare LF line ends):
+      // node answers it (400) at once instead of the front waiting for a head that never ends.
+      if (buffer.length > maxHeadBytes || !startsLikeRequest(buffer) || !plainLineEnds(buffer)) this.handOver();
       return;
     }
     if (end > maxHeadBytes) {
@@ -196,7 +226,7 @@ class ClientConnection {
   private answerError(request: ParsedRequest, facts: RequestFacts, rest: Buffer, routing: Routing | null, error: ProxyError): void {
     const timing = timingFor(request.requestId, false);
     const page = renderErrorPage(error, negotiateFormat(request.accept));
-    const keepOpen = !request.wantsClose && request.contentLength === 0 && !this.closing && !this.clientHalfClosed;
+    const keepOpen = !request.wantsClose && request.contentLength === 0 && !this.closing && (!this.clientHalfClosed || rest.includes('\r\n\r\n'));
     this.cork();
     this.write(responseHead(page.status, STATUS_CODES[page.status] ?? '', Object.entries(page.headers).flat(), keepOpen));
     if (request.method !== 'HEAD') this.write(Buffer.from(page.body));
@@ -226,7 +256,7 @@ class ClientConnection {
   /** The response in flight is complete: keep the connection for the next request, or close it. */
   exchangeDone(keepOpen: boolean): void {
     this.exchange = null;
-    if (!keepOpen || this.closing || this.clientHalfClosed) {
+    if (!keepOpen || this.closing || (this.clientHalfClosed && !this.hasCompleteHead())) {
       // End after the response is written; keep reading (and dropping) until the client closes
       // too, so a client still sending does not get a reset that could discard the response.
       this.ending = true;
@@ -253,9 +283,19 @@ class ClientConnection {
     if (this.exchange === null) {
       // A request cut short by the end is not answered (as node does).
       this.socket.end();
+    } else if (this.exchange.bodyRemaining > 0) {
+      // Its body can never be complete: the request is abandoned (as node's server does).
+      this.socket.destroy();
     } else {
-      this.exchange.clientEnded();
+      // The request is whole: its response still goes out, and so do those of requests
+      // pipelined before the end; then the connection closes.
+      this.exchange.clientEnded(this.hasCompleteHead());
     }
+  }
+
+  /** Whether a whole request head waits in the buffer. */
+  hasCompleteHead(): boolean {
+    return this.buffer !== null && this.buffer.indexOf('\r\n\r\n') >= 0;
   }
 
   private closed(): void {
@@ -297,6 +337,10 @@ class ClientConnection {
 
   get isGone(): boolean {
     return this.gone;
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
   }
 
   get timeouts(): HandlerContext['timeouts'] {
@@ -512,7 +556,7 @@ class FrontExchange implements ResponseHandler {
     this.noBody = this.request.method === 'HEAD' || status === 204 || status === 304;
     this.chunked = !this.noBody && !hasHeader(headers, 'content-length');
     // A client still sending a body nobody will read gets the answer and a closed connection.
-    if (this.bodyRemaining > 0) this.keepOpen = false;
+    if (this.bodyRemaining > 0 || this.connection.isClosing) this.keepOpen = false;
     this.head = responseHead(status, statusMessage, headers, this.keepOpen, this.chunked);
   }
 
@@ -552,7 +596,7 @@ class FrontExchange implements ResponseHandler {
     }
     const error = upstreamErrorOf(this.routing, forwardError);
     const page = renderErrorPage(error, negotiateFormat(this.request.accept));
-    if (this.bodyRemaining > 0) this.keepOpen = false;
+    if (this.bodyRemaining > 0 || this.connection.isClosing) this.keepOpen = false;
     const head = responseHead(page.status, STATUS_CODES[page.status] ?? '', Object.entries(page.headers).flat(), this.keepOpen);
     this.head = null;
     this.connection.cork();
@@ -565,8 +609,8 @@ class FrontExchange implements ResponseHandler {
   }
 
   /** The client closed its side for writing: fine, the response still goes out. */
-  clientEnded(): void {
-    this.keepOpen = false;
+  clientEnded(morePipelined: boolean): void {
+    if (!morePipelined) this.keepOpen = false;
   }
 
   /** The client connection closed: the upstream request is aborted, which releases its connection. */
@@ -630,3 +674,19 @@ function framed(prefix: string, chunk: Buffer, suffix: string): Buffer {
   if (suffix !== '') out.write(suffix, prefix.length + chunk.length, 'latin1');
   return out;
 }
+
+/**
+ * Whether every line end so far is CR LF, and a finished first line is an HTTP/1.1 request line:
+ * else the front hands the bytes to node rather than wait for a head it would not take.
+ */
+function plainLineEnds(buffer: Buffer): boolean {
+  const firstEnd = buffer.indexOf(10);
+  if (firstEnd < 0) return true;
+  if (firstEnd === 0 || buffer[firstEnd - 1] !== 13 || !requestLineStart.test(buffer.toString('latin1', 0, firstEnd - 1))) return false;
+  for (let at = buffer.indexOf(10, firstEnd + 1); at >= 0; at = buffer.indexOf(10, at + 1)) {
+    if (buffer[at - 1] !== 13) return false;
+  }
+  return true;
+}
+
+const requestLineStart = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [\x21-\x7e]+ HTTP\/1\.1$/;

@@ -525,6 +525,13 @@ class Connection {
           break;
       }
     }
+    if (transferEncoding && contentLength !== null) {
+      // Transfer-Encoding overrides Content-Length, which a proxy must not pass on (RFC 9112
+      // section 6.3): the body it frames is not the one the client gets.
+      for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
+        if ((rawHeaders[i] as string).toLowerCase() === 'content-length') rawHeaders.splice(i, 2);
+      }
+    }
     if (status < 200) {
       // 100 Continue, 103 Early Hints: skipped; the final response follows on this connection.
       if (status === 101) throw badResponse('101 Switching Protocols to a request that asked for no upgrade');
