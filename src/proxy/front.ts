@@ -20,7 +20,7 @@ import { UpstreamError, type ResponseHandler, type UpstreamExchange } from './up
  *
  * Why: on the path of a request, node's HTTP server (its request and response objects, streams
  * and events) cost more than everything the proxy itself does. With this front, `npm run bench`
- * measured the added latency at 1 connection at a median 1.23x nginx's, down from about 1.5x,
+ * measured the added latency at 1 connection at about 1.3x nginx's, down from about 1.5x,
  * and 61 MB peak RSS instead of 65-80 (README, "How fast").
  */
 
