@@ -2,9 +2,9 @@ import { STATUS_CODES, type Server } from 'node:http';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { clientClosedStatus, emitCompleted, errorEnding, timingFor, upstreamErrorOf, type HandlerContext, type RequestFacts, type Timing } from './context.js';
-import { negotiateFormat, renderErrorPage } from './error-pages.js';
+import { negotiateFormat, renderErrorPage, type ErrorPage } from './error-pages.js';
 import { classifyForwardError, type HttpTarget } from './forward.js';
-import { buildUpstreamHeaders, clientAddressOf, filterResponseHeaders, headersToRecord, trimOws, type RawHeaders } from './headers.js';
+import { buildUpstreamHeaders, clientAddressOf, filterResponseHeaders, headersToRecord, rawHeader, trimOws, type RawHeaders } from './headers.js';
 import { internalError, type ProxyError } from './errors.js';
 import { routeRequest, type ForwardRouting, type Routing } from './route-request.js';
 import { UpstreamError, type ResponseHandler, type UpstreamExchange } from './upstream-client.js';
@@ -178,7 +178,7 @@ class ClientConnection {
       this.handOver();
       return;
     }
-    const facts = factsOf(request);
+    const facts = new LazyFacts(request);
     let routing: Routing;
     try {
       routing = routeRequest(this.context.options.getTable(), this.context.resolverOf(), {
@@ -227,10 +227,7 @@ class ClientConnection {
     const timing = timingFor(request.requestId, false);
     const page = renderErrorPage(error, negotiateFormat(request.accept));
     const keepOpen = !request.wantsClose && request.contentLength === 0 && !this.closing && (!this.clientHalfClosed || rest.includes('\r\n\r\n'));
-    this.cork();
-    this.write(responseHead(page.status, STATUS_CODES[page.status] ?? '', Object.entries(page.headers).flat(), keepOpen));
-    if (request.method !== 'HEAD') this.write(Buffer.from(page.body));
-    this.uncork();
+    this.write(errorResponse(page, request.method, keepOpen));
     emitCompleted(this.context, facts, timing, errorEnding(routing, error, page.headers));
     this.buffer = rest.length > 0 ? rest : null;
     this.exchangeDone(keepOpen);
@@ -325,14 +322,6 @@ class ClientConnection {
     const ok = suffix === '' || this.socket.write(suffix, 'latin1');
     this.socket.uncork();
     return ok && this.socket.writableLength < this.socket.writableHighWaterMark;
-  }
-
-  cork(): void {
-    this.socket.cork();
-  }
-
-  uncork(): void {
-    this.socket.uncork();
   }
 
   get isGone(): boolean {
@@ -436,10 +425,6 @@ export function parseRequestHead(text: string): ParsedRequest | null {
 }
 
 /** What events need of a request; its headers as a record only when asked (after the response). */
-function factsOf(request: ParsedRequest): RequestFacts {
-  return new LazyFacts(request);
-}
-
 class LazyFacts implements RequestFacts {
   readonly method: string;
   readonly url: string;
@@ -495,6 +480,12 @@ function responseHead(status: number, statusMessage: string, headers: readonly s
   if (!hasDate) head += `Date: ${httpDate()}\r\n`;
   if (chunked) head += 'Transfer-Encoding: chunked\r\n';
   return head + (keepOpen ? `Connection: keep-alive\r\nKeep-Alive: timeout=${keepAliveTimeoutMs / 1000}\r\n\r\n` : 'Connection: close\r\n\r\n');
+}
+
+/** An error page as a whole response in one buffer (without its body for HEAD). */
+function errorResponse(page: ErrorPage, method: string, keepOpen: boolean): Buffer {
+  const head = responseHead(page.status, STATUS_CODES[page.status] ?? '', Object.entries(page.headers).flat(), keepOpen);
+  return method === 'HEAD' ? Buffer.from(head, 'latin1') : framed(head, Buffer.from(page.body), '');
 }
 
 /** One forwarded request: the upstream client's handler, writing straight to the client socket. */
@@ -554,7 +545,7 @@ class FrontExchange implements ResponseHandler {
     this.status = status;
     this.responseHeaders = headers;
     this.noBody = this.request.method === 'HEAD' || status === 204 || status === 304;
-    this.chunked = !this.noBody && !hasHeader(headers, 'content-length');
+    this.chunked = !this.noBody && rawHeader(headers, 'content-length') === undefined;
     // A client still sending a body nobody will read gets the answer and a closed connection.
     if (this.bodyRemaining > 0 || this.connection.isClosing) this.keepOpen = false;
     this.head = responseHead(status, statusMessage, headers, this.keepOpen, this.chunked);
@@ -597,12 +588,8 @@ class FrontExchange implements ResponseHandler {
     const error = upstreamErrorOf(this.routing, forwardError);
     const page = renderErrorPage(error, negotiateFormat(this.request.accept));
     if (this.bodyRemaining > 0 || this.connection.isClosing) this.keepOpen = false;
-    const head = responseHead(page.status, STATUS_CODES[page.status] ?? '', Object.entries(page.headers).flat(), this.keepOpen);
     this.head = null;
-    this.connection.cork();
-    this.connection.write(head);
-    if (this.request.method !== 'HEAD') this.connection.write(Buffer.from(page.body));
-    this.connection.uncork();
+    this.connection.write(errorResponse(page, this.request.method, this.keepOpen));
     this.status = page.status;
     this.responseHeaders = Object.entries(page.headers).flat();
     this.settle(forwardError.message);
@@ -635,14 +622,6 @@ class FrontExchange implements ResponseHandler {
     });
     if (!gone) this.connection.exchangeDone(this.keepOpen);
   }
-}
-
-function hasHeader(headers: readonly string[], lowerName: string): boolean {
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i] as string;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return true;
-  }
-  return false;
 }
 
 /** Whether a buffer starts as a request line does: a method (token characters), then a space. */

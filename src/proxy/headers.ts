@@ -153,7 +153,9 @@ export function headersToRecord(raw: readonly string[]): Record<string, string |
 /** The first value of a header in a raw list, or undefined. */
 export function rawHeader(raw: readonly string[], lowerName: string): string | undefined {
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() === lowerName) return raw[i + 1];
+    const name = raw[i] as string;
+    // The length first: most names are ruled out without lower-casing them.
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import tls from 'node:tls';
-import { trimOws } from './headers.js';
+import { rawHeader, trimOws } from './headers.js';
 
 /**
  * The HTTP/1.1 client the proxy forwards with: keep-alive connections per backend origin, one
@@ -202,7 +202,8 @@ class Connection {
 
   // Parser state for the response in progress.
   private state = ParseState.Head;
-  private head: Buffer | null = null;
+  /** Bytes of a head, chunk size line or trailers that have not all arrived yet. */
+  private partial: Buffer | null = null;
   private remaining = 0;
   private reusable = true;
   private noBody = false;
@@ -233,7 +234,7 @@ class Connection {
   attach(exchange: Exchange): void {
     this.exchange = exchange;
     this.state = ParseState.Head;
-    this.head = null;
+    this.partial = null;
     this.reusable = true;
     this.paused = false;
     this.pending = null;
@@ -366,14 +367,14 @@ class Connection {
       }
       switch (this.state) {
         case ParseState.Head: {
-          const buffered = this.head === null ? chunk : Buffer.concat([this.head, chunk]);
+          const buffered = this.gather(chunk);
           const end = buffered.indexOf('\r\n\r\n');
           if (end < 0 || end > maxResponseHeadBytes) {
             if (buffered.length > maxResponseHeadBytes + 3) throw badResponse(`a response head larger than ${maxResponseHeadBytes / 1024} KB`);
-            this.head = buffered;
+            this.partial = buffered;
             return;
           }
-          this.head = null;
+          this.partial = null;
           chunk = buffered.subarray(end + 4);
           this.onHead(buffered.toString('latin1', 0, end));
           break;
@@ -392,15 +393,15 @@ class Connection {
           break;
         }
         case ParseState.ChunkSize: {
-          const buffered = this.head === null ? chunk : Buffer.concat([this.head, chunk]);
+          const buffered = this.gather(chunk);
           const end = buffered.indexOf('\r\n');
           if (end > 1024) throw badResponse('a chunk size line longer than 1 KB');
           if (end < 0) {
             if (buffered.length > 1024) throw badResponse('a chunk size line longer than 1 KB');
-            this.head = buffered;
+            this.partial = buffered;
             return;
           }
-          this.head = null;
+          this.partial = null;
           const line = buffered.toString('latin1', 0, end);
           chunk = buffered.subarray(end + 2);
           const semicolon = line.indexOf(';');
@@ -430,12 +431,12 @@ class Connection {
           break;
         }
         case ParseState.ChunkDataEnd: {
-          const buffered = this.head === null ? chunk : Buffer.concat([this.head, chunk]);
+          const buffered = this.gather(chunk);
           if (buffered.length < 2) {
-            this.head = buffered;
+            this.partial = buffered;
             return;
           }
-          this.head = null;
+          this.partial = null;
           if (buffered[0] !== 13 || buffered[1] !== 10) throw badResponse('a chunk not followed by CRLF');
           chunk = buffered.subarray(2);
           this.state = ParseState.ChunkSize;
@@ -444,19 +445,19 @@ class Connection {
         case ParseState.Trailers: {
           // Trailer fields are dropped (ingress-nginx does not relay them either); the body ends
           // at the empty line.
-          const buffered = this.head === null ? chunk : Buffer.concat([this.head, chunk]);
+          const buffered = this.gather(chunk);
           if (buffered.length < 2) {
-            this.head = buffered;
+            this.partial = buffered;
             return;
           }
           const end = buffered[0] === 13 && buffered[1] === 10 ? 0 : buffered.indexOf('\r\n\r\n');
           if (end > maxResponseHeadBytes) throw badResponse(`trailers larger than ${maxResponseHeadBytes / 1024} KB`);
           if (end < 0) {
             if (buffered.length > maxResponseHeadBytes) throw badResponse(`trailers larger than ${maxResponseHeadBytes / 1024} KB`);
-            this.head = buffered;
+            this.partial = buffered;
             return;
           }
-          this.head = null;
+          this.partial = null;
           chunk = buffered.subarray(end === 0 ? 2 : end + 4);
           this.state = ParseState.Done;
           break;
@@ -466,6 +467,11 @@ class Connection {
           return;
       }
     }
+  }
+
+  /** `chunk` after the bytes kept from earlier reads of the same head, size line or trailers. */
+  private gather(chunk: Buffer): Buffer {
+    return this.partial === null ? chunk : Buffer.concat([this.partial, chunk]);
   }
 
   private onHead(text: string): void {
@@ -613,7 +619,7 @@ class Exchange implements UpstreamExchange {
   /** Writes the head, then streams the body, with backpressure. */
   send(socket: net.Socket): void {
     const { body } = this.request;
-    const chunked = body !== null && !hasHeader(this.request.headers, 'content-length');
+    const chunked = body !== null && rawHeader(this.request.headers, 'content-length') === undefined;
     const head = serializeHead(this.request, chunked);
     if (head === null) {
       this.abort(new UpstreamError('UPSTREAM_BAD_REQUEST', 'the request has a method, path or header that would break its framing (a control character or line break)'));
@@ -758,14 +764,6 @@ function writeChunk(socket: net.Socket, chunk: Buffer): boolean {
   socket.write(`${chunk.length.toString(16)}\r\n`);
   socket.write(chunk);
   return socket.write('\r\n');
-}
-
-function hasHeader(headers: readonly string[], lowerName: string): boolean {
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i] as string;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return true;
-  }
-  return false;
 }
 
 function badResponse(what: string): UpstreamError {
