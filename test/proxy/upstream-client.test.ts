@@ -1056,19 +1056,6 @@ describe('UpstreamPool', { timeout: 30_000 }, () => {
       await waitFor(() => backend.closed[0] === true, 5_000, 'the connection to close');
     });
 
-    it('times out waiting for the final head after a 100 Continue', async () => {
-      const backend = await startRawBackend((req) => req.socket.write('HTTP/1.1 100 Continue\r\n\r\n'));
-      const pool = createPool(backend.port, { readTimeoutMs: 100 });
-      const recorder = await fetchFrom(pool, get());
-      expectError(recorder, 'UPSTREAM_HEADERS_TIMEOUT');
-    });
-
-    it('times out in a half-sent head', async () => {
-      const backend = await startRawBackend((req) => req.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n'));
-      const pool = createPool(backend.port, { readTimeoutMs: 100 });
-      const recorder = await fetchFrom(pool, get());
-      expectError(recorder, 'UPSTREAM_HEADERS_TIMEOUT');
-    });
 
     it('times out when a Content-Length body stalls', async () => {
       const backend = await startRawBackend((req) => req.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\npart'));
@@ -1079,18 +1066,16 @@ describe('UpstreamPool', { timeout: 30_000 }, () => {
       await waitFor(() => backend.closed[0] === true, 5_000, 'the connection to close');
     });
 
-    it('times out when a chunked body stalls between chunks', async () => {
-      const backend = await startRawBackend((req) => req.socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npart\r\n'));
+    it.each([
+      ['waiting for the final head after a 100 Continue', 'HTTP/1.1 100 Continue\r\n\r\n', 'UPSTREAM_HEADERS_TIMEOUT'],
+      ['in a half-sent head', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n', 'UPSTREAM_HEADERS_TIMEOUT'],
+      ['when a chunked body stalls between chunks', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npart\r\n', 'UPSTREAM_BODY_TIMEOUT'],
+      ['when a close-delimited body stalls', 'HTTP/1.1 200 OK\r\n\r\npart', 'UPSTREAM_BODY_TIMEOUT'],
+    ])('times out %s', async (_what, sent, code) => {
+      const backend = await startRawBackend((req) => req.socket.write(sent));
       const pool = createPool(backend.port, { readTimeoutMs: 100 });
       const recorder = await fetchFrom(pool, get());
-      expectError(recorder, 'UPSTREAM_BODY_TIMEOUT');
-    });
-
-    it('times out when a close-delimited body stalls', async () => {
-      const backend = await startRawBackend((req) => req.socket.write('HTTP/1.1 200 OK\r\n\r\npart'));
-      const pool = createPool(backend.port, { readTimeoutMs: 100 });
-      const recorder = await fetchFrom(pool, get());
-      expectError(recorder, 'UPSTREAM_BODY_TIMEOUT');
+      expectError(recorder, code);
     });
 
     it('times out sending a request body the backend does not read', async () => {
