@@ -54,11 +54,14 @@ export interface Route {
   readonly matchAs: 'Exact' | 'Prefix';
   /** Path segments for Prefix matching (empty for `/`), precomputed at compile time. */
   readonly segments: readonly string[];
-  /** The length that decides "longest match wins" (the path without a trailing slash for Prefix). */
+  /**
+   * The length that decides "longest match wins" (the path without a trailing slash for Prefix).
+   * Prefix paths with the same elements tie here; the longer path string (`/foo/`) then wins.
+   */
   readonly matchLength: number;
   readonly backend: Backend;
   readonly source: SourcePosition;
-  /** Age rank: lower is older (creationTimestamp, then file order). Breaks ties between duplicates. */
+  /** Age rank: lower is older (creationTimestamp, then file order). Breaks ties between equivalent paths. */
   readonly age: number;
 }
 

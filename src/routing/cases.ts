@@ -55,29 +55,38 @@ export interface MatchCase {
 
 interface DocsPath {
   readonly pathType: PathType;
+  /** As written. */
   readonly path: string;
+  /** Lower is older; defaults to the position in the list. */
+  readonly age?: number;
+}
+
+/** Where a case comes from: its name starts with `label`, its routes belong to Ingress `ingress`. */
+interface CaseSource {
+  readonly label: string;
+  readonly ingress: string;
 }
 
 /**
- * A row of the "Examples" table in the Kubernetes Ingress documentation, "Path types" /
- * "Multiple matches": https://kubernetes.io/docs/concepts/services-networking/ingress/#examples
- * `winner` is the index of the path that must match, or null for no match.
+ * One Ingress without a host whose paths are `paths`, and one request. `winner` is the index of
+ * the path that must match, or null for no match.
  */
-function docsCase(paths: readonly DocsPath[], requestPath: string, winner: number | null, note = ''): MatchCase {
+function pathsCase(source: CaseSource, paths: readonly DocsPath[], requestPath: string, winner: number | null, note = ''): MatchCase {
   const routes = paths.map(
     (p, index): RouteSpec => ({
-      id: `ingress:default/docs#r0.p${index}`,
+      id: `ingress:default/${source.ingress}#r0.p${index}`,
       host: null,
       path: p.path,
       pathType: p.pathType,
-      service: 'docs',
+      service: source.ingress,
       port: 80,
+      age: p.age,
     }),
   );
-  const written = paths.map((p) => `${p.pathType} ${p.path}`).join(', ');
+  const written = paths.map((p) => `${p.pathType} ${p.path}${p.age === undefined ? '' : ` (age ${p.age})`}`).join(', ');
   const outcome = winner === null ? 'no match' : `matches ${paths[winner]?.pathType} ${paths[winner]?.path}`;
   return {
-    name: `docs: ${written} vs ${requestPath}: ${outcome}${note === '' ? '' : ` (${note})`}`,
+    name: `${source.label}: ${written} vs ${requestPath}: ${outcome}${note === '' ? '' : ` (${note})`}`,
     routes,
     request: { host: 'example.com', path: requestPath },
     expect:
@@ -87,8 +96,28 @@ function docsCase(paths: readonly DocsPath[], requestPath: string, winner: numbe
   };
 }
 
-const prefix = (path: string): DocsPath => ({ pathType: 'Prefix', path });
+/**
+ * A row of the "Examples" table in the Kubernetes Ingress documentation, "Path types" /
+ * "Multiple matches": https://kubernetes.io/docs/concepts/services-networking/ingress/#examples
+ */
+function docsCase(paths: readonly DocsPath[], requestPath: string, winner: number | null, note = ''): MatchCase {
+  return pathsCase({ label: 'docs', ingress: 'docs' }, paths, requestPath, winner, note);
+}
+
+/**
+ * The Kubernetes API reference, `pathType` Prefix (the `PathTypePrefix` comment in
+ * kubernetes/api networking/v1/types.go, rendered at
+ * https://kubernetes.io/docs/reference/kubernetes-api/service-resources/ingress-v1/):
+ * "/foo and /foo/ both match requests to /foo and /foo/. If both paths are present in an
+ * Ingress spec, the longest matching path (/foo/) is given priority."
+ */
+function apiCase(paths: readonly DocsPath[], requestPath: string, winner: number, note: string): MatchCase {
+  return pathsCase({ label: 'api reference, PathTypePrefix', ingress: 'api' }, paths, requestPath, winner, note);
+}
+
+const prefix = (path: string, age?: number): DocsPath => ({ pathType: 'Prefix', path, age });
 const exact = (path: string): DocsPath => ({ pathType: 'Exact', path });
+const implementationSpecific = (path: string): DocsPath => ({ pathType: 'ImplementationSpecific', path });
 
 const docsCases: readonly MatchCase[] = [
   docsCase([prefix('/')], '/', 0, 'all paths'),
@@ -119,6 +148,25 @@ const docsCases: readonly MatchCase[] = [
     expect: { status: 200, routeId: null, upstreamPath: '/ccc', defaultBackendId: 'ingress:default/docs#default' },
   },
   docsCase([prefix('/foo'), exact('/foo')], '/foo', 1, 'Mixed: prefers Exact'),
+];
+
+// Element-wise /foo and /foo/ are the same prefix; the longer path string wins, whichever is
+// written first and whichever is older.
+const apiReferenceCases: readonly MatchCase[] = [
+  apiCase([prefix('/foo'), prefix('/foo/')], '/foo', 1, 'the longest matching path (/foo/) is given priority'),
+  apiCase([prefix('/foo'), prefix('/foo/')], '/foo/', 1, 'the longest matching path (/foo/) is given priority'),
+  apiCase([prefix('/foo/'), prefix('/foo')], '/foo', 0, '/foo/ wins whichever is written first'),
+  apiCase([prefix('/foo/', 1), prefix('/foo', 0)], '/foo/', 0, '/foo/ wins even when it is newer'),
+  apiCase([prefix('/foo'), prefix('/foo/')], '/foo/bar', 1, '/foo/ also wins below both'),
+  apiCase([prefix('/foo'), prefix('/foo/')], '/foo?next=/', 1, 'the query string plays no part'),
+  apiCase([prefix('/aaa/bbb'), prefix('/aaa/bbb/')], '/aaa/bbb/ccc', 1, 'the same rule two elements deep'),
+  apiCase([implementationSpecific('/foo'), prefix('/foo/')], '/foo', 1, 'ImplementationSpecific is Prefix here'),
+  // The Ingress concept page, "Multiple matches": "If two paths are still equally matched,
+  // precedence will be given to paths with an exact path type over prefix path type." Exact /foo
+  // and Prefix /foo/ match /foo with the same elements, so Exact keeps its precedence.
+  apiCase([prefix('/foo/'), exact('/foo')], '/foo', 1, 'Exact still beats Prefix on the same elements'),
+  apiCase([prefix('/foo'), prefix('/foo/'), exact('/foo')], '/foo', 2, 'Exact, then /foo/, then /foo'),
+  apiCase([prefix('/foo'), prefix('/foo/'), exact('/foo')], '/foo/', 1, 'Exact /foo does not match /foo/'),
 ];
 
 const app = (id: string, path: string, pathType: PathType = 'Prefix', service = 'app'): RouteSpec => ({
@@ -343,10 +391,23 @@ const pathCases: readonly MatchCase[] = [
     expect: { status: 200, routeId: 'ingress:default/a#r0.p0', upstreamPath: '/api/x' },
   },
   {
-    name: 'path: Prefix /api and /api/ are duplicates: the older wins',
-    routes: [app('ingress:default/a#r0.p0', '/api/'), app('ingress:default/b#r0.p0', '/api')],
+    name: 'path: Prefix /api and ImplementationSpecific /api are equivalent: the older wins',
+    routes: [
+      { ...app('ingress:default/b#r0.p0', '/api', 'ImplementationSpecific', 'b'), age: 1 },
+      { ...app('ingress:default/a#r0.p0', '/api', 'Prefix', 'a'), age: 0 },
+    ],
+    request: { host: 'app.example.com', path: '/api/x' },
+    expect: { status: 200, routeId: 'ingress:default/a#r0.p0', upstreamPath: '/api/x' },
+  },
+  {
+    // Regression (issue 9, defect 7): they were ordered as duplicates, so the older /api won.
+    name: 'path: Prefix /api and /api/ are not duplicates: /api/ wins though newer (API reference, PathTypePrefix)',
+    routes: [
+      { ...app('ingress:default/a#r0.p0', '/api', 'Prefix', 'a'), age: 0 },
+      { ...app('ingress:default/b#r0.p0', '/api/', 'Prefix', 'b'), age: 1 },
+    ],
     request: { host: 'app.example.com', path: '/api' },
-    expect: { status: 200, routeId: 'ingress:default/a#r0.p0', upstreamPath: '/api' },
+    expect: { status: 200, routeId: 'ingress:default/b#r0.p0', upstreamPath: '/api' },
   },
 ];
 
@@ -410,4 +471,4 @@ const outcomeCases: readonly MatchCase[] = [
   },
 ];
 
-export const specMatchCases: readonly MatchCase[] = [...docsCases, ...hostCases, ...pathCases, ...outcomeCases];
+export const specMatchCases: readonly MatchCase[] = [...docsCases, ...apiReferenceCases, ...hostCases, ...pathCases, ...outcomeCases];

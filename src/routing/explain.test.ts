@@ -166,6 +166,15 @@ const examples: Record<LossReason, readonly ReasonExample[]> = {
       loserId: 'ingress:default/app#r0.p0',
       detail: 'matched, but /api/v1 (7 chars) is longer than /api/ (4, without the trailing slash)',
     },
+    {
+      // API reference, PathTypePrefix: "the longest matching path (/foo/) is given priority".
+      routes: [route('ingress:default/app#r0.p0', 'app.example.com', '/api'), route('ingress:default/app#r0.p1', 'app.example.com', '/api/')],
+      request: { host: 'app.example.com', path: '/api' },
+      winnerId: 'ingress:default/app#r0.p1',
+      loserId: 'ingress:default/app#r0.p0',
+      detail:
+        'matched, but /api/ (5 chars, trailing slash included) is longer than /api (4); both match the same path elements, and the longest matching path is given priority',
+    },
   ],
   'exact-preferred': [
     {
@@ -174,6 +183,15 @@ const examples: Record<LossReason, readonly ReasonExample[]> = {
       winnerId: 'ingress:default/app#r0.p1',
       loserId: 'ingress:default/app#r0.p0',
       detail: 'matched with the same length; Exact is preferred over Prefix (ingress:default/app#r0.p1 is Exact)',
+    },
+    {
+      // Ingress concept page, "Multiple matches": Exact over Prefix when "still equally matched".
+      routes: [route('ingress:default/app#r0.p0', 'app.example.com', '/foo/'), route('ingress:default/app#r0.p1', 'app.example.com', '/foo', 'Exact')],
+      request: { host: 'app.example.com', path: '/foo' },
+      winnerId: 'ingress:default/app#r0.p1',
+      loserId: 'ingress:default/app#r0.p0',
+      detail:
+        'matched with the same length (4, without the trailing slash); Exact is preferred over Prefix (ingress:default/app#r0.p1 is Exact)',
     },
   ],
   'duplicate-older-wins': [
@@ -186,14 +204,14 @@ const examples: Record<LossReason, readonly ReasonExample[]> = {
     },
     {
       routes: [
-        route('ingress:default/a#r0.p0', 'app.example.com', '/api', 'ImplementationSpecific'),
+        route('ingress:default/a#r0.p0', 'app.example.com', '/api/', 'ImplementationSpecific'),
         route('ingress:default/b#r0.p0', 'app.example.com', '/api/'),
       ],
       request: { host: 'app.example.com', path: '/api/x' },
       winnerId: 'ingress:default/a#r0.p0',
       loserId: 'ingress:default/b#r0.p0',
       detail:
-        'equivalent to ingress:default/a#r0.p0 (Prefix /api/ matches like ImplementationSpecific /api); the older definition wins',
+        'equivalent to ingress:default/a#r0.p0 (Prefix /api/ matches like ImplementationSpecific /api/); the older definition wins',
     },
   ],
   'default-backend-shadowed': [

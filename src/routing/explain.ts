@@ -145,10 +145,13 @@ function explainPathLoss(route: Route, path: string): Loss {
   return { reason: 'path-mismatch', detail: doesNotMatch };
 }
 
-/** The route matched the request, but the winner comes first in match order. */
+/**
+ * The route matched the request, but the winner comes first in match order
+ * (`compareRoutesForMatch`): each branch below is one step of that order.
+ */
 function explainBeatenMatch(route: Route, winner: Route): Loss {
+  const ignoredSlash = route.matchAs === 'Prefix' && route.path.length > 1 && route.path.endsWith('/');
   if (winner.matchLength !== route.matchLength) {
-    const ignoredSlash = route.matchAs === 'Prefix' && route.path.length > 1 && route.path.endsWith('/');
     const routeLength = ignoredSlash ? `${route.matchLength}, without the trailing slash` : `${route.matchLength}`;
     return {
       reason: 'shorter-match',
@@ -156,9 +159,21 @@ function explainBeatenMatch(route: Route, winner: Route): Loss {
     };
   }
   if (winner.matchAs !== route.matchAs) {
+    // Exact /foo against Prefix /foo/: the same length once the Prefix's trailing slash is dropped.
+    const sameLength = ignoredSlash ? `the same length (${route.matchLength}, without the trailing slash)` : 'the same length';
     return {
       reason: 'exact-preferred',
-      detail: `matched with the same length; Exact is preferred over Prefix (${winner.id} is Exact)`,
+      detail: `matched with ${sameLength}; Exact is preferred over Prefix (${winner.id} is Exact)`,
+    };
+  }
+  if (winner.path.length !== route.path.length) {
+    // Both match as Prefix with the same elements, so only the trailing slash differs. API
+    // reference, PathTypePrefix: "the longest matching path (/foo/) is given priority".
+    return {
+      reason: 'shorter-match',
+      detail:
+        `matched, but ${winner.path} (${winner.path.length} chars, trailing slash included) is longer than ${route.path} ` +
+        `(${route.path.length}); both match the same path elements, and the longest matching path is given priority`,
     };
   }
   const sameDefinition = winner.path === route.path && winner.pathType === route.pathType;

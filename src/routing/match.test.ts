@@ -84,7 +84,8 @@ describe('matchRequest', () => {
 
 /**
  * A naive reference matcher, written from the specification's words rather than for speed:
- * split paths into elements, filter the routes of the selected host group, sort the matches.
+ * split paths into elements, filter the routes of the selected host group, sort the matches
+ * (longest elements first, then Exact, then the longer path string, then the older).
  * The fast matcher must agree with it on every generated table and request.
  */
 function referenceWinner(specs: readonly RouteSpec[], request: MatchRequest): string | null {
@@ -108,6 +109,9 @@ function referenceWinner(specs: readonly RouteSpec[], request: MatchRequest): st
       (a, b) =>
         referenceLength(b.spec) - referenceLength(a.spec) ||
         Number(b.spec.pathType === 'Exact') - Number(a.spec.pathType === 'Exact') ||
+        // API reference, PathTypePrefix: of /foo and /foo/, "the longest matching path (/foo/)
+        // is given priority".
+        b.spec.path.length - a.spec.path.length ||
         a.age - b.age,
     );
   return ranked[0]?.spec.id ?? null;

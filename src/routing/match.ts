@@ -9,8 +9,9 @@ const noHostMatch: HostMatch = { kind: 'none', host: null };
 /**
  * Route one request (the proxy calls this for every request): look up the host's routes
  * through the host index, then take the first of them whose path matches. They are sorted
- * at compile time (longest first, Exact before Prefix, older first), so the first match is
- * the one the specification picks. No match → the table's defaultBackend, else 404.
+ * at compile time (longest first, Exact before Prefix, then `/foo/` before `/foo`, older
+ * first: `compareRoutesForMatch`), so the first match is the one the specification picks.
+ * No match → the table's defaultBackend, else 404.
  */
 export function matchRequest(table: RouteTable, request: MatchRequest): Match {
   const host = normalizeHost(request.host);

@@ -79,6 +79,26 @@ describe('compareRoutesForMatch', () => {
       'Prefix / age 0',
     ]);
   });
+
+  // API reference, PathTypePrefix: "/foo and /foo/ both match requests to /foo and /foo/. If
+  // both paths are present in an Ingress spec, the longest matching path (/foo/) is given priority."
+  it('orders the longer path string first among element-wise equal prefixes, whatever their age', () => {
+    const routes = routesOf([
+      ['/api', 'Prefix', 0],
+      ['/api', 'ImplementationSpecific', 1],
+      ['/api/', 'Prefix', 3],
+      ['/api/', 'ImplementationSpecific', 2],
+      ['/api', 'Exact', 4],
+    ]);
+    const ordered = routes.toSorted(compareRoutesForMatch).map((route) => `${route.pathType} ${route.path} age ${route.age}`);
+    expect(ordered).toEqual([
+      'Exact /api age 4',
+      'ImplementationSpecific /api/ age 2',
+      'Prefix /api/ age 3',
+      'Prefix /api age 0',
+      'ImplementationSpecific /api age 1',
+    ]);
+  });
 });
 
 describe('path matching on the raw request target', () => {

@@ -9,6 +9,9 @@ import type { PathMatch } from '../model/path.js';
  * - `Prefix` matches element by element, split by `/`; a trailing slash is ignored on both
  *   sides. `/foo` matches `/foo`, `/foo/` and `/foo/bar`, never `/foobar`; `/` matches all.
  * - `ImplementationSpecific` is matched as `Prefix` in this profile.
+ * - The longest path wins; on a tie Exact beats Prefix; of Prefix paths with the same elements
+ *   (`/foo` and `/foo/`) the longer path string wins, as the API reference for PathTypePrefix
+ *   says: "the longest matching path (/foo/) is given priority". See `compareRoutesForMatch`.
  *
  * Choices the specification leaves open, made here and pinned by tests:
  * - The query string (from the first `?`) is never part of matching.

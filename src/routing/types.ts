@@ -44,9 +44,9 @@ export type LossReason =
   | 'path-mismatch' //          the path does not match at all
   | 'exact-mismatch' //         Exact: case-sensitive, whole path, trailing slash counts
   | 'element-boundary' //       Prefix /foo vs /foobar: matches strings, not path elements
-  | 'shorter-match' //          matched, but a longer path won
+  | 'shorter-match' //          matched, but a longer path won (also /foo/ over /foo: same elements, longer string)
   | 'exact-preferred' //        matched with the same length, Exact beats Prefix
-  | 'duplicate-older-wins' //   the same host, path and pathType; the older definition wins
+  | 'duplicate-older-wins' //   the same host and path, matched alike; the older definition wins
   | 'default-backend-shadowed'; // another (older) Ingress's defaultBackend is used
 
 export interface Candidate {
