@@ -28,7 +28,7 @@ export interface AppProps {
   readonly status: StatusStore;
   readonly onReload: () => void;
   readonly onQuit: (key: QuitKey) => void;
-  /** When the UI started, shown until the first reload. */
+  /** When the routes were loaded (default: when the UI mounts), shown until the first reload. */
   readonly startedAt?: number;
   /** A fixed size instead of the terminal's (tests). */
   readonly size?: TerminalSize;

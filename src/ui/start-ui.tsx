@@ -1,9 +1,7 @@
 import { render } from 'ink';
 import { useLayoutEffect, type ReactNode } from 'react';
-import type { EventBus } from '../events/bus.js';
 import { App, type QuitKey } from './App.js';
-import { createRequestStore } from './request-store.js';
-import { createStatusStore, type UiState } from './status-store.js';
+import type { UiStores } from './ui-stores.js';
 
 export type { QuitKey } from './App.js';
 export type { UiState } from './status-store.js';
@@ -13,10 +11,11 @@ export interface UiOptions {
   readonly version: string;
   /** Where the proxy listens: `http://127.0.0.1:8080`. */
   readonly urls: readonly string[];
-  /** The bus the proxy, the reloader and the health checker emit on. */
-  readonly events: EventBus;
-  /** The state serving now; read at start and after every `config-applied` / `config-rejected`. */
-  readonly getState: () => UiState;
+  /**
+   * What the UI shows, from `createUiStores`: created by the caller before the proxy listens, so
+   * they already hold what happened while Ink was loading. The caller disposes them.
+   */
+  readonly stores: UiStores;
   /** `r`: reload the manifests now (the result arrives as a config event). */
   readonly onReload: () => void;
   /** `q` or Ctrl-C, after the UI is gone and the terminal restored: stop and exit. */
@@ -24,8 +23,8 @@ export interface UiOptions {
   readonly stdin?: NodeJS.ReadStream;
   readonly stdout?: NodeJS.WriteStream;
   readonly stderr?: NodeJS.WriteStream;
-  /** Requests kept for the list (default 1,000). */
-  readonly capacity?: number;
+  /** When the routes were loaded, shown in the header until the first reload (default: now). */
+  readonly startedAt?: number;
 }
 
 export interface UiHandle {
@@ -54,9 +53,7 @@ const leaveAltScreen = '\u001b[?1049l';
  */
 export async function startUi(options: UiOptions): Promise<UiHandle> {
   const stdout = options.stdout ?? process.stdout;
-  const requests = createRequestStore({ capacity: options.capacity });
-  const disconnect = requests.connect(options.events);
-  const status = createStatusStore(options.events, options.getState);
+  const { requests, status } = options.stores;
 
   let onScreen = true;
   // Idempotent; also run by Ink's own exit hook (a signal with no handler) through OnUnmount.
@@ -74,9 +71,6 @@ export async function startUi(options: UiOptions): Promise<UiHandle> {
     if (!mounted) return;
     mounted = false;
     instance.unmount();
-    disconnect();
-    requests.dispose();
-    status.dispose();
     leaveScreen();
   };
   const onQuit = (key: QuitKey): void => {
@@ -86,7 +80,15 @@ export async function startUi(options: UiOptions): Promise<UiHandle> {
 
   const instance = render(
     <OnUnmount run={leaveScreen}>
-      <App version={options.version} urls={options.urls} requests={requests} status={status} onReload={options.onReload} onQuit={onQuit} />
+      <App
+        version={options.version}
+        urls={options.urls}
+        requests={requests}
+        status={status}
+        onReload={options.onReload}
+        onQuit={onQuit}
+        startedAt={options.startedAt}
+      />
     </OnUnmount>,
     {
       stdout,

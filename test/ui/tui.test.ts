@@ -1,7 +1,8 @@
 import { execFileSync, execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +73,7 @@ spec:
 
 let dir = '';
 let sessions = 0;
+const backends: Server[] = [];
 
 function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env });
@@ -87,11 +89,14 @@ interface Terminal {
   resize(columns: number, rows: number): void;
 }
 
-/** `ingress-dev up` in a new tmux session; the shell reports the exit code and the tty mode after it. */
-function startUp(columns: number, rows: number): Terminal {
+/**
+ * `ingress-dev up` in a new tmux session; the shell reports the exit code and the tty mode after
+ * it. `args` follow `up` (default: the project on any free port, every Service on the echo).
+ */
+function startUp(columns: number, rows: number, args: readonly string[] = [path.join(dir, 'project'), '--port', '0', '--echo-unmapped']): Terminal {
   const session = `tui${++sessions}`;
   const script = path.join(dir, 'run.sh');
-  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), 'sh', script, path.join(dir, 'project'));
+  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), 'sh', script, ...args);
   const target = `${session}:0.0`;
   const screen = (): string => tmux('capture-pane', '-p', '-t', target);
   return {
@@ -122,6 +127,33 @@ function get(port: number, host: string, pathname: string): Promise<number> {
   });
 }
 
+/** A port free a moment ago, for a test that must know it before `up` starts. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Resolves as soon as the port accepts a connection (tried every 5 ms). */
+async function accepting(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const probe = connect(port, '127.0.0.1');
+      probe.once('connect', () => {
+        probe.destroy();
+        resolve(true);
+      });
+      probe.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for port ${port} to accept connections`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 function portOn(screen: string): number {
   const match = /http:\/\/127\.0\.0\.1:(\d+)/.exec(screen);
   if (match === null) throw new Error(`no listening URL on the screen:\n${screen}`);
@@ -140,7 +172,7 @@ describe.skipIf(!hasTmux)('terminal UI in a real terminal (tmux)', () => {
       path.join(dir, 'run.sh'),
       [
         `cd '${repoRoot}'`,
-        'node bin/ingress-dev.js up "$1" --port 0 --echo-unmapped',
+        'node bin/ingress-dev.js up "$@"',
         'code=$?',
         // After the UI: is the terminal back in its normal (cooked) mode?
         `if stty -a | grep -q -- '-icanon'; then echo TTY=raw; else echo TTY=cooked; fi`,
@@ -152,6 +184,7 @@ describe.skipIf(!hasTmux)('terminal UI in a real terminal (tmux)', () => {
   });
 
   afterAll(async () => {
+    await Promise.all(backends.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
     try {
       tmux('kill-server');
     } catch {
@@ -219,5 +252,27 @@ describe.skipIf(!hasTmux)('terminal UI in a real terminal (tmux)', () => {
     expect(after).toContain('EXIT=130');
     expect(after).toContain('TTY=cooked');
     expect(term.pane('alternate_on')).toBe('0');
+  }, 40_000);
+
+  // Issue 9: a request served in the first moments, while Ink was still loading, never reached
+  // the Requests pane; nor did the first health round (the backend stayed "checking").
+  it('issue 9: shows every request served from the moment the port opens, and the first health round', async () => {
+    const backend = createServer((req, res) => res.end(`backend ${req.url}`));
+    backends.push(backend);
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    const backendPort = (backend.address() as AddressInfo).port;
+    const port = await freePort();
+    const term = startUp(100, 30, [path.join(dir, 'project'), '--port', String(port), '--map', `web:80=${backendPort}`, '--map', 'api:80=echo']);
+
+    await accepting(port);
+    const paths = ['/api/early-0', '/early-1', '/api/early-2', '/early-3', '/api/early-4'];
+    expect(await Promise.all(paths.map((p) => get(port, 'app.test', p)))).toEqual(paths.map(() => 200));
+
+    const served = (s: string): boolean => paths.every((p) => /\s200\s/.test(rowOf(s, `app.test${p} `)));
+    const screen = await term.waitFor((s) => s.includes(`[Requests ${paths.length}]`) && served(s) && s.includes('backends 2 reachable'), 'every early request and both backends reachable');
+    for (const p of paths) expect(rowOf(screen, `app.test${p} `)).toMatch(p.startsWith('/api') ? /ingress:default\/web#r0\.p0\s+echo/ : new RegExp(`ingress:default/web#r0\\.p1\\s+:${backendPort}`));
+
+    term.keys('q');
+    expect(await term.waitFor((s) => s.includes('EXIT='), 'the exit')).toContain('EXIT=0');
   }, 40_000);
 });

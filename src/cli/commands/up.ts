@@ -6,6 +6,7 @@ import { formatDiagnostic, formatSummary } from '../../diagnostics/format.js';
 import { createEventBus, type EventBus } from '../../events/bus.js';
 import { createHealthChecker } from '../../backends/health.js';
 import type { QuitKey } from '../../ui/start-ui.js';
+import { createUiStores } from '../../ui/ui-stores.js';
 import { createDockerDiscovery, createWorkloadRunner, formatApplyReport, formatDockerStatus, type ApplyReport, type WorkloadRunner } from '../../backends/docker/index.js';
 import type { ConfigApplied, ConfigRejected, RequestCompleted } from '../../events/types.js';
 import { createProjectLoader } from '../../manifest/load.js';
@@ -69,20 +70,49 @@ export interface UpController {
   reloadNow(): Promise<ReloadOutcome>;
 }
 
-export async function runUp(args: ParsedArgs, io: CliIO): Promise<number> {
+export async function runUp(args: ParsedArgs, outerIo: CliIO): Promise<number> {
+  // Every stderr line of the run goes through this, the watcher's warnings included: held while
+  // the terminal UI owns the screen.
+  const stderr = createHeldStderr(outerIo);
+  const io = stderr.io;
   const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
   const configFlag = args.flags.config as string | undefined;
   // Watch before the first read of the folder and the config file, so that an edit made while
   // they are read is not missed.
   const changes = args.flags['no-watch'] === true ? null : await watchProject(io, dir, configFlag === undefined ? [] : [resolvePath(io.cwd, configFlag)]);
   try {
-    return await serve(args, io, dir, changes);
+    return await serve(args, io, dir, changes, stderr);
   } finally {
     await changes?.close();
   }
 }
 
-async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectChanges | null): Promise<number> {
+/**
+ * stderr for `up`. While the terminal UI owns the screen, stray lines (warnings, workload
+ * progress, apply reports) wait and are printed after it exits: nothing may write over the UI.
+ */
+interface HeldStderr {
+  /** The CLI's streams, with stderr replaced. */
+  readonly io: CliIO;
+  hold(): void;
+  /** Print what waited, and pass lines straight through again (idempotent). */
+  release(): void;
+}
+
+function createHeldStderr(outer: CliIO): HeldStderr {
+  let holding = false;
+  const held: string[] = [];
+  return {
+    io: { ...outer, stderr: { write: (text: string) => (holding ? held.push(text) : outer.stderr.write(text)), isTTY: outer.stderr.isTTY } },
+    hold: () => void (holding = true),
+    release() {
+      holding = false;
+      for (const text of held.splice(0)) outer.stderr.write(text);
+    },
+  };
+}
+
+async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectChanges | null, stderr: HeldStderr): Promise<number> {
   const color = useColor(io, io.stdout, args.flags);
   const configFlag = args.flags.config as string | undefined;
   const mapFlags = (args.flags.map as string[] | undefined) ?? [];
@@ -127,7 +157,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
       ...(runner === null ? {} : { readiness: runner.readiness }),
     };
     try {
-      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color }, runner);
+      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr }, runner);
     } finally {
       if (runner !== null) for (const line of await runner.stop()) writeLine(io.stderr, line);
     }
@@ -144,31 +174,30 @@ interface Prepared {
   readonly events: EventBus;
   readonly logMode: 'plain' | 'json';
   readonly color: boolean;
+  readonly stderr: HeldStderr;
 }
 
 async function serveWith(
   args: ParsedArgs,
-  io: CliIO, // replaced by a wrapper that holds stderr while the UI runs
+  io: CliIO, // its stderr is held while the UI runs
   changes: ProjectChanges | null,
   sources: ServingSources,
   prepared: Prepared,
   runner: WorkloadRunner | null,
 ): Promise<number> {
-  const { loaded, mappings, configProblems, events, logMode, color } = prepared;
+  const { loaded, mappings, configProblems, events, logMode, color, stderr } = prepared;
   const { dir, loader } = sources;
   const { host, port, timeouts } = sources.listen;
   const useUi = wantsUi(args, io, logMode);
-  // While the terminal UI owns the screen, stray stderr lines (warnings, workload reports) wait
-  // and are printed after it exits: nothing may write over the UI.
-  let holding = false;
-  const held: string[] = [];
-  const outer = io;
-  io = { ...outer, stderr: { write: (text: string) => (holding ? held.push(text) : outer.stderr.write(text)), isTTY: outer.stderr.isTTY } };
   const project = await compileProject(dir, 'spec', loader);
+  const loadedAt = Date.now();
   printDiagnostics(io, project, color);
   const initial = servingStateOf(sources, loaded, mappings, configProblems, project);
   warnUnusedMappings(io, mappings, project.load.resources.services.map((s) => s.metadata.name));
 
+  // The UI shows no workloads: their lines go to stderr, from the first apply on (an image pull
+  // shows its progress while `up` starts); while the UI is up they wait for it to exit.
+  if (runner !== null && logMode === 'plain') logWorkloads(io, events);
   if (runner !== null) printApplyReport(io, await runner.apply(project.load.resources), project, color);
   const reloader = createReloader<ServingState>({
     initial: { state: initial, diagnostics: initial.diagnostics },
@@ -178,15 +207,18 @@ async function serveWith(
   });
   // What the terminal UI attaches to: getState = controller.current, `r` = controller.reloadNow().
   const controller: UpController = { events, current: () => reloader.current, reloadNow: () => reloader.reload({ kind: 'manual' }) };
+  // The UI's stores subscribe now, before anything below can emit (a reload of an early edit, the
+  // first request, the first health round), and Ink loads only after the port is open: a request
+  // served in the meantime must not be missing from the list (issue 9).
+  const stores = useUi ? createUiStores({ events, getState: () => controller.current() }) : null;
   changes?.deliverTo((files) => void reloader.reload({ kind: 'files', files }));
   // Edited workloads restart, removed ones go: the runner diffs the folder's resources each time.
   if (runner !== null) events.on('config-applied', () => void runner.apply(reloader.current.project.load.resources).then((r) => printApplyReport(io, r, project, color)));
   if (logMode === 'json') {
     events.onAny((e) => writeLine(io.stdout, JSON.stringify(e)));
-  } else if (!useUi) {
+  } else if (stores === null) {
     events.on('request-completed', (e) => writeLine(io.stdout, formatRequestLine(e, color)));
     logReloads(io, controller, project, color);
-    if (runner !== null) logWorkloads(io, events);
   }
 
   let proxy: RunningProxy;
@@ -194,6 +226,7 @@ async function serveWith(
     // One reference, read once per request: a request keeps the table and the resolver it started with.
     proxy = await startProxy({ host, port, getTable: () => reloader.current.table, resolver: () => reloader.current.resolver, events, timeouts });
   } catch (e) {
+    stores?.dispose();
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') {
       writeLine(io.stderr, `ingress-dev up: port ${port} on ${host} is in use; choose another with --port ${port === 8080 ? 8081 : port + 1} (or --port 0 for any free port)`);
@@ -217,17 +250,21 @@ async function serveWith(
   const health = useUi || logMode === 'json' ? createHealthChecker({ getState: () => controller.current(), events }) : null;
 
   let stop: StopReason;
-  if (useUi) {
-    holding = true;
-    // Loaded only here, so that the plain and JSON paths never load Ink and React.
-    const { startUi } = await import('../../ui/start-ui.js');
-    let quit: (key: QuitKey) => void = () => {};
-    const quitKey = new Promise<QuitKey>((resolve) => (quit = resolve));
-    const ui = await startUi({ version: readVersion(), urls: [proxy.url], events, getState: () => controller.current(), onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
-    stop = await Promise.race([quitKey.then((key): StopReason => ({ kind: 'key', key })), waitForSignal(io).then((signal): StopReason => ({ kind: 'signal', signal }))]);
-    ui.unmount();
-    holding = false;
-    for (const text of held.splice(0)) outer.stderr.write(text);
+  if (stores !== null) {
+    stderr.hold();
+    try {
+      // Loaded only here, so that the plain and JSON paths never load Ink and React. The stores
+      // have been recording since before the port opened: the first frame shows all of it.
+      const { startUi } = await import('../../ui/start-ui.js');
+      let quit: (key: QuitKey) => void = () => {};
+      const quitKey = new Promise<QuitKey>((resolve) => (quit = resolve));
+      const ui = await startUi({ version: readVersion(), urls: [proxy.url], stores, startedAt: loadedAt, onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
+      stop = await Promise.race([quitKey.then((key): StopReason => ({ kind: 'key', key })), waitForSignal(io).then((signal): StopReason => ({ kind: 'signal', signal }))]);
+      ui.unmount();
+    } finally {
+      stores.dispose();
+      stderr.release();
+    }
   } else {
     stop = { kind: 'signal', signal: await waitForSignal(io) };
   }
