@@ -1,8 +1,4 @@
-import { boundYoungGeneration } from '../proxy/young-generation.js';
 import { runCli } from './main.js';
-
-// Process-wide, before any load: keeps `ingress-dev up` under 100 MB RSS under load.
-boundYoungGeneration();
 
 // The process wiring: the only place that sets the exit status of a run.
 try {

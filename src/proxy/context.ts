@@ -5,7 +5,7 @@ import type { EventBus } from '../events/bus.js';
 import type { RequestCompleted } from '../events/types.js';
 import type { RouteTable } from '../model/types.js';
 import { upstreamError, type ProxyError, type RequestLine } from './errors.js';
-import type { ForwardError, Forwarder, ForwardTimeouts } from './forward.js';
+import { defaultTimeouts, type ForwardError, type Forwarder, type ForwardTimeouts } from './forward.js';
 import { buildUpstreamHeaders, clientAddressOf, requestIdOf, type RawHeaders } from './headers.js';
 import type { ForwardRouting, RequestInput, Routing } from './route-request.js';
 
@@ -18,13 +18,24 @@ export interface ProxyOptions {
   /** A function is called once per request, like `getTable`, so a reloaded config can swap it. */
   readonly resolver: BackendResolver | (() => BackendResolver);
   readonly events: EventBus;
-  readonly timeouts?: Partial<ForwardTimeouts>;
+  readonly timeouts?: Partial<ProxyTimeouts>;
 }
+
+/** The backend timeouts, and the client side's, as node's server applies them. */
+export interface ProxyTimeouts extends ForwardTimeouts {
+  /** A request head must arrive within this long of its first byte (node's `headersTimeout`), else 408. */
+  readonly headersTimeoutMs: number;
+  /** An idle kept-alive client connection closes after this long (node's `keepAliveTimeout`). */
+  readonly keepAliveTimeoutMs: number;
+}
+
+/** ingress-nginx's backend timeouts; node's own 60 s for a request head and 5 s for an idle client. */
+export const defaultServerTimeouts: ProxyTimeouts = { ...defaultTimeouts, headersTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000 };
 
 /** What every handler shares: the options, the forwarder, open tunnels, and the closing flag. */
 export interface HandlerContext {
   readonly options: ProxyOptions;
-  readonly timeouts: ForwardTimeouts;
+  readonly timeouts: ProxyTimeouts;
   readonly forwarder: Forwarder;
   readonly resolverOf: () => BackendResolver;
   readonly tunnels: Set<Duplex>;
@@ -53,16 +64,8 @@ export interface Timing {
   readonly upgrade: boolean;
 }
 
-/** What events need of a request: node's IncomingMessage, or the front's own parse of one. */
-export type RequestFacts = Pick<IncomingMessage, 'method' | 'url' | 'headers'>;
-
-export function startTiming(req: RequestFacts, upgrade: boolean): Timing {
-  return timingFor(req.headers['x-request-id'], upgrade);
-}
-
-/** The timing of a request whose `X-Request-ID` header (if any) is `requestIdHeader`. */
-export function timingFor(requestIdHeader: string | string[] | undefined, upgrade: boolean): Timing {
-  return { requestId: requestIdOf(requestIdHeader), startedAt: Date.now(), started: performance.now(), upgrade };
+export function startTiming(req: IncomingMessage, upgrade: boolean): Timing {
+  return { requestId: requestIdOf(req.headers['x-request-id']), startedAt: Date.now(), started: performance.now(), upgrade };
 }
 
 export function requestInputOf(req: IncomingMessage): RequestInput {
@@ -93,7 +96,7 @@ export function errorEnding(routing: Routing | null, error: ProxyError, response
 }
 
 /** One `request-completed` event per request, after the response ended or the client left. */
-export function emitCompleted(context: HandlerContext, req: RequestFacts, timing: Timing, ending: Ending): void {
+export function emitCompleted(context: HandlerContext, req: IncomingMessage, timing: Timing, ending: Ending): void {
   const event: RequestCompleted = {
     type: 'request-completed',
     id: timing.requestId,

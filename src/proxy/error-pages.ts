@@ -40,29 +40,41 @@ export function renderErrorPage(error: ProxyError, format: PageFormat): ErrorPag
 
 /**
  * Answers with the error page, if the response has not started; otherwise the client socket is
- * destroyed, which is the only way left to tell it the response is incomplete.
+ * destroyed, which is the only way left to tell it the response is incomplete. Never throws:
+ * it runs where a backend's response could not be relayed, and must not fail the same way.
  */
-export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error: ProxyError): ErrorPage | null {
+export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error: ProxyError, server: string | null = null): ErrorPage | null {
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return null;
   }
   const page = renderErrorPage(error, negotiateFormat(req.headers.accept));
   const headers: Record<string, string> = { ...page.headers };
+  if (server !== null) headers.server = server;
+  // A body nobody will read is discarded: node reads the rest of it and the connection goes
+  // on with the next request, as nginx discards a request body it answers without.
   if (!req.complete) {
-    // The client may still be sending a body nobody will read: discard it, then close.
-    headers.connection = 'close';
     req.resume();
+    // A client that stopped sending its body would hold the connection until it resumes.
+    if (error.kind === 'send-timeout') headers.connection = 'close';
   }
-  res.writeHead(page.status, headers);
-  res.end(req.method === 'HEAD' ? undefined : page.body);
+  try {
+    // The reason phrase is given: a failed writeHead of the backend's response may have left
+    // its own (bad) one on `res`.
+    res.writeHead(page.status, STATUS_CODES[page.status] ?? '', headers);
+    res.end(req.method === 'HEAD' ? undefined : page.body);
+  } catch {
+    res.destroy();
+    return null;
+  }
   return page;
 }
 
 /** The page as a raw HTTP/1.1 response, for a socket an `Upgrade` request left behind. */
-export function formatRawErrorResponse(page: ErrorPage): string {
+export function formatRawErrorResponse(page: ErrorPage, server: string | null = null): string {
   const head = Object.entries(page.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  return `HTTP/1.1 ${page.status} ${STATUS_CODES[page.status] ?? ''}\r\n${head}connection: close\r\n\r\n${page.body}`;
+  const extra = `date: ${new Date().toUTCString()}\r\n${server === null ? '' : `server: ${server}\r\n`}`;
+  return `HTTP/1.1 ${page.status} ${STATUS_CODES[page.status] ?? ''}\r\n${head}${extra}connection: close\r\n\r\n${page.body}`;
 }
 
 function statusLine(error: ProxyError): string {

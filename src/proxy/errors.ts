@@ -19,6 +19,7 @@ export type ProxyErrorKind =
   | 'read-timeout'
   | 'send-timeout'
   | 'bad-gateway'
+  | 'bad-response'
   | 'connect-not-supported'
   | 'internal';
 
@@ -141,6 +142,7 @@ const upstreamTitles: Readonly<Record<Exclude<ForwardError['kind'], 'client-abor
   'connect-timeout': ['connect-timeout', 504, 'Connecting to the backend timed out'],
   'read-timeout': ['read-timeout', 504, 'The backend did not answer in time'],
   'send-timeout': ['send-timeout', 504, 'Sending the request body to the backend timed out'],
+  'bad-response': ['bad-response', 502, 'The backend sent a response that is not valid HTTP'],
   other: ['bad-gateway', 502, 'The request could not be forwarded to the backend'],
 };
 
@@ -164,6 +166,8 @@ function upstreamHint(kind: keyof typeof upstreamTitles, target: string, via: st
       return 'The backend accepted the request but was too slow; ingress-nginx waits 60 s (proxy-read-timeout), so it would time out in the cluster too.';
     case 'send-timeout':
       return 'The backend stopped reading the request body (or the client stopped sending it); ingress-nginx gives up after 60 s (proxy-send-timeout).';
+    case 'bad-response':
+      return `The backend at ${target}${mapped} broke HTTP/1.1 framing or sent characters a proxy must not pass on (ingress-nginx answers 502 too): check what it writes, e.g. with curl -v ${target}.`;
     case 'other':
       if (message.includes('ENOTFOUND') || message.includes('EAI_AGAIN')) return `The host name of ${target} does not resolve: check the mapping${mapped}.`;
       if (/SSL|TLS|EPROTO/i.test(message)) return `TLS failed: if the backend speaks plain HTTP, map it as http:// or a bare port; if it speaks HTTPS, as https://.`;

@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, type TransformCallback } from 'node:stream';
+import { Client, Pool, type Dispatcher } from 'undici';
 import type { Target } from '../backends/types.js';
 import { filterResponseHeaders, type RawHeaders } from './headers.js';
-import { UpstreamError, UpstreamPool, type ResponseHandler, type UpstreamExchange } from './upstream-client.js';
 
 /**
- * Forwarding one request that node's HTTP server received to an HTTP(S) backend, over the
- * keep-alive pools of the upstream client (upstream-client.ts: undici and node:http's client
- * were measured and cost more per request, see the README's "How fast"). The front
- * (front.ts) forwards the common requests itself on the same pools, through `pool()`.
+ * Forwarding one request that node's HTTP server received to an HTTP(S) backend, over undici's
+ * keep-alive pools (one `Pool` per target origin). undici's llhttp parses and frames every
+ * response: src/ parses no HTTP itself (DESIGN.md, "The proxy pipeline").
  */
 
 export type HttpTarget = Extract<Target, { kind: 'http' }>;
@@ -15,7 +15,10 @@ export type HttpTarget = Extract<Target, { kind: 'http' }>;
 export interface ForwardTimeouts {
   /** Establishing the TCP (and TLS) connection: ingress-nginx's proxy-connect-timeout. */
   readonly connectTimeoutMs: number;
-  /** Waiting for the response headers, and between two reads of its body: proxy-read-timeout. */
+  /**
+   * Waiting for the response headers, and between two reads of its body: proxy-read-timeout.
+   * A relayed WebSocket with no bytes either way for this long is closed, as nginx does.
+   */
   readonly readTimeoutMs: number;
   /** No progress sending the request body: proxy-send-timeout. */
   readonly sendTimeoutMs: number;
@@ -30,6 +33,7 @@ export type ForwardErrorKind =
   | 'connect-timeout'
   | 'read-timeout'
   | 'send-timeout'
+  | 'bad-response'
   | 'client-aborted'
   | 'other';
 
@@ -55,41 +59,68 @@ export interface ForwardOutcome {
   readonly error: ForwardError | null;
 }
 
+export interface ForwardRequest {
+  readonly target: HttpTarget;
+  readonly path: string;
+  readonly headers: RawHeaders;
+  /** `Server` for a response whose backend sent none (the profile's), or null to add none. */
+  readonly serverHeader: string | null;
+}
+
 export interface Forwarder {
   /** Streams `req` to the target and the answer to `res`. Never rejects. */
-  forward(req: IncomingMessage, res: ServerResponse, target: HttpTarget, upstreamPath: string, headers: RawHeaders): Promise<ForwardOutcome>;
-  /** The keep-alive pool for a target, for the front's fast path. */
-  pool(target: HttpTarget): UpstreamPool;
+  forward(req: IncomingMessage, res: ServerResponse, request: ForwardRequest): Promise<ForwardOutcome>;
+  /** The keep-alive pool of a target, for `Upgrade` requests (upgrade.ts). */
+  dispatcher(target: HttpTarget): Dispatcher;
   /** Closes every pooled upstream connection. */
   close(): Promise<void>;
 }
 
+/**
+ * Pooled connections are kept as long as the backend's `Keep-Alive: timeout` allows, less a
+ * second, and 4 s when it does not say; one request at a time on each, so a slow response never
+ * holds up another request.
+ */
+function dispatcherOptions(target: HttpTarget, timeouts: ForwardTimeouts): Pool.Options {
+  return {
+    pipelining: 1,
+    keepAliveTimeout: 4_000,
+    keepAliveTimeoutThreshold: 1_000,
+    connect: target.protocol === 'https:'
+      // Local backends use self-signed certificates; ingress-nginx does not verify upstreams either.
+      ? { timeout: timeouts.connectTimeoutMs, rejectUnauthorized: false }
+      : { timeout: timeouts.connectTimeoutMs },
+    headersTimeout: timeouts.readTimeoutMs,
+    bodyTimeout: timeouts.readTimeoutMs,
+  };
+}
+
 export function createForwarder(timeouts: ForwardTimeouts = defaultTimeouts): Forwarder {
-  const pools = new Map<string, UpstreamPool>();
-  const poolFor = (target: HttpTarget): UpstreamPool => {
+  const pools = new Map<string, Pool>();
+  const poolFor = (target: HttpTarget): Pool => {
     let pool = pools.get(target.origin);
     if (pool === undefined) {
-      pool = new UpstreamPool({ protocol: target.protocol, host: target.host, port: target.port }, timeouts);
+      pool = new Pool(target.origin, dispatcherOptions(target, timeouts));
+      // A failing upstream connection is reported through the request it served.
+      pool.on('connectionError', noop);
       pools.set(target.origin, pool);
     }
     return pool;
   };
 
   return {
-    pool: poolFor,
-    forward(req, res, target, upstreamPath, headers) {
+    dispatcher: poolFor,
+    forward(req, res, request) {
       return new Promise((resolve) => {
-        const exchange = new Exchange(req, res, target, timeouts, resolve);
-        if (res.destroyed || req.socket.destroyed) {
-          exchange.clientClosed();
-          return;
-        }
-        exchange.start(poolFor(target), upstreamPath, headers);
+        const exchange = new Exchange(req, res, request, timeouts, resolve);
+        if (res.destroyed || req.socket.destroyed) exchange.clientClosed();
+        else exchange.dispatch(poolFor(request.target));
       });
     },
     async close() {
-      for (const pool of pools.values()) pool.close();
+      const all = [...pools.values()];
       pools.clear();
+      await Promise.all(all.map((pool) => pool.destroy().catch(noop)));
     },
   };
 }
@@ -97,51 +128,94 @@ export function createForwarder(timeouts: ForwardTimeouts = defaultTimeouts): Fo
 const clientGoneMessage = 'the client closed the connection';
 const clientAborted: ForwardError = { kind: 'client-aborted', message: clientGoneMessage };
 
-/** One request on its way through the proxy: the upstream client's handler for it, and its bookkeeping. */
-class Exchange implements ResponseHandler {
-  private upstream: UpstreamExchange | null = null;
+/**
+ * A request that met a pooled connection the backend had just closed is sent once more when
+ * nothing of it can have had an effect twice: an idempotent method without a body (RFC 9110
+ * section 9.2.2), and no byte of a response yet.
+ */
+const retriedMethods: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const staleConnectionCodes: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * One request on its way through the proxy: undici's handler for it, and its bookkeeping.
+ * undici's raw handler methods (onConnect, onHeaders, onData, onComplete, onError) are used,
+ * not the object-headers ones, which parse every response's headers into an object first.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private readonly body: BodyMeter | null;
+  private abortUpstream: ((err?: Error) => void) | null = null;
+  private resumeUpstream: (() => void) | null = null;
   private status: number | null = null;
+  private statusText = '';
+  private headWritten = false;
   private responseHeaders: RawHeaders | null = null;
-  private bytesIn = 0;
   private bytesOut = 0;
   private clientGone = false;
   private settled = false;
+  private retried = false;
+  private sendTimer: NodeJS.Timeout | null = null;
   private readonly onClientClose = (): void => this.clientClosed();
-  private readonly onDrain = (): void => this.upstream?.resume();
+  private readonly onDrain = (): void => this.resumeUpstream?.();
 
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
-    private readonly target: HttpTarget,
+    private readonly request: ForwardRequest,
     private readonly timeouts: ForwardTimeouts,
     private readonly resolve: (outcome: ForwardOutcome) => void,
   ) {
+    this.body = hasBody(req) ? new BodyMeter(() => this.sendTimer?.refresh()) : null;
+    // The meter, not `req`, is undici's body: when undici destroys it, the client socket
+    // survives for an error page.
+    if (this.body !== null) req.pipe(this.body);
     res.on('close', this.onClientClose);
   }
 
-  start(pool: UpstreamPool, path: string, headers: RawHeaders): void {
-    const req = this.req;
-    this.upstream = pool.request({ method: req.method ?? 'GET', path, headers, body: hasBody(req) ? req : null }, this);
+  dispatch(dispatcher: Dispatcher): void {
+    const { req, request } = this;
+    dispatcher.dispatch({ origin: request.target.origin, method: req.method ?? 'GET', path: request.path, headers: request.headers, body: this.body }, this);
   }
 
   /** The client went away (or the response finished, which settled already). */
   clientClosed(): void {
     if (this.settled) return;
     this.clientGone = true;
-    // Aborting closes the upstream connection, so a half-sent response never goes back to the pool.
-    if (this.upstream !== null) this.upstream.abort(new UpstreamError('UPSTREAM_ABORTED', clientGoneMessage));
+    // Aborting closes the upstream connection, so a half-sent response never goes back to the
+    // pool; a request still waiting for a connection aborts itself when it gets one (onConnect).
+    if (this.abortUpstream !== null) this.abortUpstream(new Error(clientGoneMessage));
     else this.settle(null);
   }
 
-  onHead(statusCode: number, statusMessage: string, rawHeaders: string[]): void {
-    const headers = filterResponseHeaders(rawHeaders);
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.clientGone) {
+      abort(new Error(clientGoneMessage));
+      return;
+    }
+    if (this.body !== null && !this.body.writableFinished && this.sendTimer === null) {
+      this.sendTimer = setTimeout(() => abort(new SendTimeoutError()), this.timeouts.sendTimeoutMs);
+      this.body.once('finish', () => this.clearSendTimer());
+    }
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    // 1xx interim responses are not relayed; node answers `Expect: 100-continue` itself.
+    if (statusCode < 200) return true;
+    this.clearSendTimer();
+    this.resumeUpstream = resume;
     this.status = statusCode;
-    this.responseHeaders = headers;
-    // A header node refuses to send throws here; the client reports it as an error.
-    this.res.writeHead(statusCode, statusMessage, headers);
+    this.statusText = statusText;
+    this.responseHeaders = filterResponseHeaders(rawHeaders, this.request.serverHeader);
+    // The head goes out with the first piece of the body, or on its own when none came with it:
+    // a framing error in the same packet (a bad chunk size) is then still a 502 page, not a head
+    // followed by a cut connection. undici reports such an error when the socket has closed,
+    // after this turn of the event loop, so a head without body waits for the next one.
+    queueMicrotask(this.scheduleHead);
+    return true;
   }
 
   onData(chunk: Buffer): boolean {
+    if (!this.writeHead()) return false;
     this.bytesOut += chunk.length;
     // Backpressure: a slow client pauses the backend's response instead of filling memory.
     if (this.res.write(chunk)) return true;
@@ -149,35 +223,115 @@ class Exchange implements ResponseHandler {
     return false;
   }
 
-  onBodyProgress(bytes: number): void {
-    this.bytesIn = bytes;
-  }
-
-  onEnd(): void {
+  onComplete(): void {
+    if (!this.writeHead()) return;
+    // Trailers are dropped, as ingress-nginx drops them.
     this.res.end();
     this.settle(null);
   }
 
-  onError(err: UpstreamError): void {
+  /** Writes the response head once; false when node refused it (and the exchange was aborted). */
+  private writeHead(): boolean {
+    if (this.headWritten) return true;
+    this.headWritten = true;
+    try {
+      this.res.writeHead(this.status ?? 502, this.statusText, this.responseHeaders ?? []);
+      return true;
+    } catch (err) {
+      // A status text or header node will not write (control characters, say): the backend's
+      // response cannot be relayed, which is a 502 and never a crash. node threw before it
+      // stored any of the head, so the error page can still be written.
+      this.status = null;
+      this.responseHeaders = null;
+      this.abortUpstream?.(new BadResponseError(`${this.request.target.origin} sent a response head that cannot be relayed: ${(err as Error).message}`));
+      return false;
+    }
+  }
+
+  private readonly scheduleHead = (): void => {
+    if (!this.headWritten && !this.settled) setTimeout(this.flushHead, 0);
+  };
+
+  private readonly flushHead = (): void => {
+    if (this.headWritten || this.settled || this.res.destroyed) return;
+    if (this.writeHead()) this.res.flushHeaders();
+  };
+
+  onError(err: Error): void {
+    this.clearSendTimer();
+    if (this.shouldRetry(err)) {
+      this.retried = true;
+      this.abortUpstream = null;
+      this.retryOnNewConnection();
+      return;
+    }
+    if (!this.headWritten) {
+      // The backend's head never went out: the client gets an error page instead.
+      this.status = null;
+      this.responseHeaders = null;
+    }
     // Too late for an error page: cut the connection, so the client sees the response is incomplete.
     if (this.res.headersSent) this.res.destroy();
-    this.settle(this.clientGone ? clientAborted : classifyForwardError(err, this.target, this.timeouts));
+    this.settle(this.clientGone ? clientAborted : classifyForwardError(err, this.request.target, this.timeouts));
+  }
+
+  private shouldRetry(err: Error): boolean {
+    if (this.retried || this.clientGone || this.body !== null || this.status !== null || this.res.headersSent) return false;
+    const code = errorCode(err);
+    return code !== undefined && staleConnectionCodes.has(code) && retriedMethods.has(this.req.method ?? 'GET');
+  }
+
+  /**
+   * On a client of its own, not the pool: the pool's other idle connections may be stale too
+   * (a backend that restarted closed them all).
+   */
+  private retryOnNewConnection(): void {
+    const client = new Client(this.request.target.origin, dispatcherOptions(this.request.target, this.timeouts));
+    client.on('connectionError', noop);
+    const close = (): void => void client.close().catch(noop);
+    this.res.once('close', close);
+    this.dispatch(client);
   }
 
   private settle(error: ForwardError | null): void {
     if (this.settled) return;
     this.settled = true;
+    this.clearSendTimer();
     this.res.off('close', this.onClientClose);
-    // A body the backend did not take is discarded, so the client can finish sending it and
-    // read the response.
-    if (!this.req.complete) this.req.resume();
+    this.res.off('drain', this.onDrain);
+    if (this.body !== null) {
+      this.req.unpipe(this.body);
+      // A body the backend did not take is discarded, so the client can finish sending it and
+      // read the response.
+      if (!this.req.complete) this.req.resume();
+    }
     this.resolve({
       status: this.status,
       responseHeaders: this.responseHeaders,
-      bytesIn: this.bytesIn,
+      bytesIn: this.body?.bytes ?? 0,
       bytesOut: this.bytesOut,
       error: error ?? (this.clientGone ? clientAborted : null),
     });
+  }
+
+  private clearSendTimer(): void {
+    if (this.sendTimer !== null) clearTimeout(this.sendTimer);
+    this.sendTimer = null;
+  }
+}
+
+/** Counts request body bytes on their way to the backend, and reports progress for the send timeout. */
+class BodyMeter extends Transform {
+  bytes = 0;
+
+  constructor(private readonly onProgress: () => void) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    this.onProgress();
+    callback(null, chunk);
   }
 }
 
@@ -185,6 +339,34 @@ function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
+
+class SendTimeoutError extends Error {
+  readonly code = 'INGRESS_DEV_SEND_TIMEOUT';
+}
+
+export class BadResponseError extends Error {
+  readonly code = 'INGRESS_DEV_BAD_RESPONSE';
+}
+
+/** undici's codes for a response llhttp (or undici's own checks) refused. */
+const badResponseCodes: ReadonlySet<string> = new Set([
+  'HPE_INVALID_CONSTANT',
+  'HPE_INVALID_VERSION',
+  'HPE_INVALID_STATUS',
+  'HPE_INVALID_HEADER_TOKEN',
+  'HPE_INVALID_CONTENT_LENGTH',
+  'HPE_UNEXPECTED_CONTENT_LENGTH',
+  'HPE_INVALID_CHUNK_SIZE',
+  'HPE_INVALID_TRANSFER_ENCODING',
+  'HPE_LF_EXPECTED',
+  'HPE_CR_EXPECTED',
+  'HPE_STRICT',
+  'HPE_HEADER_OVERFLOW',
+  'UND_ERR_HEADERS_OVERFLOW',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_INFO',
+  'INGRESS_DEV_BAD_RESPONSE',
+]);
 
 /**
  * What kind of failure an upstream error is, which decides the status (502 or 504) and the
@@ -195,30 +377,37 @@ export function classifyForwardError(err: unknown, target: HttpTarget, timeouts:
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
   const origin = target.origin;
+  const parserError = err instanceof Error && err.name === 'HTTPParserError';
+  if (parserError || (code !== undefined && (badResponseCodes.has(code) || code.startsWith('HPE_')))) {
+    const detail = code === 'INGRESS_DEV_BAD_RESPONSE' || code === undefined ? message : `${code}: ${message}`;
+    return { kind: 'bad-response', message: detail.startsWith(origin) ? detail : `${origin} sent a malformed response (${detail})` };
+  }
   switch (code) {
     case 'ECONNREFUSED':
       return { kind: 'refused', message: `connect ECONNREFUSED ${target.host}:${target.port}` };
     case 'ECONNRESET':
     case 'EPIPE':
-    case 'UPSTREAM_CLOSED':
+    case 'UND_ERR_SOCKET':
       return { kind: 'reset', message: `${origin} closed the connection before the response was complete (${message})` };
-    case 'UPSTREAM_CONNECT_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
     case 'ETIMEDOUT':
       return { kind: 'connect-timeout', message: `connecting to ${origin} took longer than ${timeouts.connectTimeoutMs} ms` };
-    case 'UPSTREAM_HEADERS_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
       return { kind: 'read-timeout', message: `${origin} sent no response within ${timeouts.readTimeoutMs} ms` };
-    case 'UPSTREAM_BODY_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
       return { kind: 'read-timeout', message: `${origin} sent nothing for ${timeouts.readTimeoutMs} ms while sending the response body` };
-    case 'UPSTREAM_SEND_TIMEOUT':
+    case 'INGRESS_DEV_SEND_TIMEOUT':
       return { kind: 'send-timeout', message: `sending the request body to ${origin} made no progress for ${timeouts.sendTimeoutMs} ms` };
     default:
       return { kind: 'other', message: code === undefined || message.includes(code) ? message : `${code}: ${message}` };
   }
 }
 
-function errorCode(err: unknown): string | undefined {
+export function errorCode(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const { code, cause } = err as { code?: unknown; cause?: unknown };
   if (typeof code === 'string') return code;
   return cause === undefined ? undefined : errorCode(cause);
 }
+
+function noop(): void {}

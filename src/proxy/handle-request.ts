@@ -16,6 +16,7 @@ import { writeErrorPage } from './error-pages.js';
 import { internalError } from './errors.js';
 import { headersToRecord } from './headers.js';
 import { routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
+import { serverHeaderOf } from './server-header.js';
 
 /** A plain HTTP request: route it, then forward it, answer with the echo, or with an error page. */
 export function handleRequest(context: HandlerContext, req: IncomingMessage, res: ServerResponse): void {
@@ -32,15 +33,18 @@ export function handleRequest(context: HandlerContext, req: IncomingMessage, res
     if (context.state.closing) setImmediate(() => context.server?.closeIdleConnections());
   };
   // The last line of defence: an exception is a bug, answered with a 500, never a crash.
+  let server: string | null = null;
   const fail = (err: unknown): void => {
     const error = internalError(requestLineOf(req), err);
-    complete(errorEnding(null, error, writeErrorPage(req, res, error)?.headers ?? {}));
+    complete(errorEnding(null, error, writeErrorPage(req, res, error, server)?.headers ?? {}));
   };
   try {
     const routing = routeRequest(context.options.getTable(), context.resolverOf(), requestInputOf(req));
+    server = serverHeaderOf(routing.profile);
     if (routing.kind === 'error') {
-      complete(errorEnding(routing, routing.error, writeErrorPage(req, res, routing.error)?.headers ?? {}));
+      complete(errorEnding(routing, routing.error, writeErrorPage(req, res, routing.error, server)?.headers ?? {}));
     } else if (routing.kind === 'echo') {
+      if (server !== null) res.setHeader('Server', server);
       serveEcho(req, res, routing, timing.requestId).then(complete, fail);
     } else {
       serveForward(context, req, res, routing, timing.requestId).then(complete, fail);
@@ -67,7 +71,8 @@ async function serveEcho(req: IncomingMessage, res: ServerResponse, routing: Ech
 
 async function serveForward(context: HandlerContext, req: IncomingMessage, res: ServerResponse, routing: ForwardRouting, requestId: string): Promise<Ending> {
   const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, false);
-  const outcome = await context.forwarder.forward(req, res, routing.target, routing.upstreamPath, headers);
+  const serverHeader = serverHeaderOf(routing.profile);
+  const outcome = await context.forwarder.forward(req, res, { target: routing.target, path: routing.upstreamPath, headers, serverHeader });
   const forwarded = {
     routing,
     target: routing.target.origin,
@@ -78,7 +83,7 @@ async function serveForward(context: HandlerContext, req: IncomingMessage, res: 
   if (outcome.error === null) return { ...forwarded, status: outcome.status ?? 502, error: null };
   if (outcome.error.kind === 'client-aborted') return { ...forwarded, status: clientClosedStatus, error: outcome.error.message };
   const error = upstreamErrorOf(routing, outcome.error);
-  const page = writeErrorPage(req, res, error);
+  const page = writeErrorPage(req, res, error, serverHeader);
   // Headers were already sent: the connection was cut, and the backend's status stands.
   if (page === null) return { ...forwarded, status: outcome.status ?? error.status, error: outcome.error.message };
   return { ...forwarded, status: page.status, error: outcome.error.message, responseHeaders: page.headers };

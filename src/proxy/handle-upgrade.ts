@@ -18,7 +18,8 @@ import { formatRawErrorResponse, negotiateFormat, renderErrorPage } from './erro
 import { connectNotSupportedError, internalError, type ProxyError } from './errors.js';
 import { headersToRecord } from './headers.js';
 import { routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
-import { formatRequestHead, relayUpgrade } from './upgrade.js';
+import { serverHeaderOf } from './server-header.js';
+import { relayUpgrade } from './upgrade.js';
 
 /**
  * Requests that leave HTTP behind: `Upgrade` (WebSockets), routed like any request and relayed
@@ -33,18 +34,27 @@ export function handleUpgrade(context: HandlerContext, req: IncomingMessage, soc
   }
   context.tunnels.add(socket);
   socket.once('close', () => context.tunnels.delete(socket));
+  const table = context.options.getTable();
+  const server = serverHeaderOf(table.profile);
+  const endWithError = (error: ProxyError): Readonly<Record<string, string>> => writeRawErrorPage(req, socket, error, server);
   try {
-    const routing = routeRequest(context.options.getTable(), context.resolverOf(), requestInputOf(req));
+    const routing = routeRequest(table, context.resolverOf(), requestInputOf(req));
     if (routing.kind === 'error') {
-      emitCompleted(context, req, timing, errorEnding(routing, routing.error, endWithError(req, socket, routing.error)));
+      emitCompleted(context, req, timing, errorEnding(routing, routing.error, endWithError(routing.error)));
     } else if (routing.kind === 'echo') {
       emitCompleted(context, req, timing, answerUpgradeWithEcho(req, socket, routing, timing.requestId));
     } else {
-      void relayTo(context, req, socket, head, routing, timing.requestId).then((ending) => emitCompleted(context, req, timing, ending));
+      relayTo(context, req, socket, head, routing, timing.requestId).then(
+        (ending) => emitCompleted(context, req, timing, ending),
+        (err: unknown) => {
+          const error = internalError(requestLineOf(req), err);
+          emitCompleted(context, req, timing, errorEnding(routing, error, endWithError(error)));
+        },
+      );
     }
   } catch (err) {
     const error = internalError(requestLineOf(req), err);
-    emitCompleted(context, req, timing, errorEnding(null, error, endWithError(req, socket, error)));
+    emitCompleted(context, req, timing, errorEnding(null, error, endWithError(error)));
   }
 }
 
@@ -58,15 +68,25 @@ function answerUpgradeWithEcho(req: IncomingMessage, socket: Duplex, routing: Ec
 }
 
 async function relayTo(context: HandlerContext, req: IncomingMessage, socket: Duplex, head: Buffer, routing: ForwardRouting, requestId: string): Promise<Ending> {
-  const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, true);
-  const requestHead = formatRequestHead(req.method ?? 'GET', routing.upstreamPath, headers);
-  const outcome = await relayUpgrade(socket, head, routing.target, requestHead, context.timeouts);
+  // undici writes `Connection: upgrade` and `Upgrade` itself, from `protocol`.
+  const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, false);
+  const request = {
+    target: routing.target,
+    method: req.method ?? 'GET',
+    path: routing.upstreamPath,
+    headers,
+    protocol: req.headers.upgrade ?? 'websocket',
+    serverHeader: serverHeaderOf(routing.profile),
+  };
+  const outcome = await relayUpgrade(context.forwarder.dispatcher(routing.target), socket, head, request, context.timeouts);
   const relayed = { routing, target: routing.target.origin, bytesIn: outcome.bytesIn, bytesOut: outcome.bytesOut };
   const responseHeaders = outcome.responseHeaders === null ? {} : headersToRecord(outcome.responseHeaders);
   if (outcome.error === null) return { ...relayed, status: outcome.status ?? 502, error: null, responseHeaders };
   if (outcome.error.kind === 'client-aborted') return { ...relayed, status: clientClosedStatus, error: outcome.error.message, responseHeaders };
   const error = upstreamErrorOf(routing, outcome.error);
-  return { ...relayed, status: error.status, error: outcome.error.message, responseHeaders: endWithError(req, socket, error) };
+  // A response already on its way was cut (the socket is destroyed); its status stands.
+  if (outcome.status !== null) return { ...relayed, status: outcome.status, error: outcome.error.message, responseHeaders };
+  return { ...relayed, status: error.status, error: outcome.error.message, responseHeaders: writeRawErrorPage(req, socket, error, request.serverHeader) };
 }
 
 /** `CONNECT` (https through the proxy) needs TLS for hosts we have no certificate for: 501. */
@@ -76,14 +96,14 @@ export function handleConnect(context: HandlerContext, req: IncomingMessage, soc
   context.tunnels.add(socket);
   socket.once('close', () => context.tunnels.delete(socket));
   const error = connectNotSupportedError({ method: 'CONNECT', host: req.url ?? '', path: '', port: (socket as Socket).localPort ?? 0 });
-  const responseHeaders = endWithError(req, socket, error);
+  const responseHeaders = writeRawErrorPage(req, socket, error, serverHeaderOf(context.options.getTable().profile));
   emitCompleted(context, req, timing, { status: error.status, routing: null, target: null, error: error.error, responseHeaders, bytesIn: 0, bytesOut: 0 });
 }
 
 /** Writes the error page on a raw socket (after `upgrade` or `connect`) and closes it. */
-function endWithError(req: IncomingMessage, socket: Duplex, error: ProxyError): Readonly<Record<string, string>> {
+function writeRawErrorPage(req: IncomingMessage, socket: Duplex, error: ProxyError, server: string | null): Readonly<Record<string, string>> {
   const page = renderErrorPage(error, negotiateFormat(req.headers.accept));
-  if (socket.writable) socket.end(formatRawErrorResponse(page));
+  if (socket.writable && !socket.destroyed) socket.end(formatRawErrorResponse(page, server));
   else socket.destroy();
   return page.headers;
 }

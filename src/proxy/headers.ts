@@ -117,17 +117,22 @@ export function requestIdOf(incoming: string | string[] | undefined): string {
 /**
  * A backend's response headers without the hop-by-hop ones: a backend's `Connection: close`
  * concerns the proxy's pooled connection, not the client's (node sets the client's framing).
+ * `server` is added as `Server` when the backend sent none (null adds nothing).
  */
-export function filterResponseHeaders(raw: readonly (string | Buffer)[]): RawHeaders {
+export function filterResponseHeaders(raw: readonly (string | Buffer)[], server: string | null = null): RawHeaders {
   const headers: RawHeaders = [];
   let connection: string | null = null;
+  let hasServer = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = latin1(raw[i] as string | Buffer);
     const value = latin1(raw[i + 1] as string | Buffer);
     const lower = name.toLowerCase();
-    if (!droppedResponseHeaders.has(lower)) headers.push(name, value);
-    else if (lower === 'connection') connection = connection === null ? value : `${connection}, ${value}`;
+    if (!droppedResponseHeaders.has(lower)) {
+      headers.push(name, value);
+      if (lower === 'server') hasServer = true;
+    } else if (lower === 'connection') connection = connection === null ? value : `${connection}, ${value}`;
   }
+  if (server !== null && !hasServer) headers.push('Server', server);
   const named = connection === null ? null : connectionTokens(connection);
   return named === null ? headers : withoutNamed(headers, named);
 }

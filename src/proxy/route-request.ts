@@ -1,6 +1,6 @@
 import type { EchoStandIn } from '../backends/echo.js';
 import type { BackendResolver } from '../backends/types.js';
-import type { RouteTable } from '../model/types.js';
+import type { Profile, RouteTable } from '../model/types.js';
 import { matchRequest } from '../routing/match.js';
 import type { Match } from '../routing/types.js';
 import {
@@ -30,6 +30,8 @@ export interface RequestInput {
 }
 
 export interface RoutingBase {
+  /** The profile of the table that routed the request: it decides what the proxy adds (`Server`). */
+  readonly profile: Profile;
   /** The host as received (Host header or URL authority, port included), for events. */
   readonly receivedHost: string | null;
   readonly line: RequestLine;
@@ -72,15 +74,15 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   const backend = match.backend;
   const upstreamPath = match.upstreamPath;
   if (match.status === 404 || backend === null || upstreamPath === null) {
-    return { kind: 'error', receivedHost, line, routeId, route, error: noRouteError(table, line), upstreamPath: null };
+    return { kind: 'error', profile: table.profile, receivedHost, line, routeId, route, error: noRouteError(table, line), upstreamPath: null };
   }
   if (match.status === 503 || backend.kind === 'resource') {
-    return { kind: 'error', receivedHost, line, routeId, route, error: brokenBackendError(line, route, backend), upstreamPath };
+    return { kind: 'error', profile: table.profile, receivedHost, line, routeId, route, error: brokenBackendError(line, route, backend), upstreamPath };
   }
   const resolution = resolver.resolve(backend);
   if (resolution.kind === 'unavailable') {
     const error = noEndpointError(line, route, backend, resolution.reason, resolution.hint);
-    return { kind: 'error', receivedHost, line, routeId, route, error, upstreamPath };
+    return { kind: 'error', profile: table.profile, receivedHost, line, routeId, route, error, upstreamPath };
   }
   // The backend sees the host it would see in the cluster: the alias without `.localhost`.
   const upstreamHost = alias ?? receivedHost ?? '';
@@ -88,9 +90,9 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   if (target.kind === 'echo') {
     const { service, namespace, port, portName } = backend;
     const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };
-    return { kind: 'echo', receivedHost, line, routeId, route, standIn, upstreamHost, upstreamPath };
+    return { kind: 'echo', profile: table.profile, receivedHost, line, routeId, route, standIn, upstreamHost, upstreamPath };
   }
-  return { kind: 'forward', receivedHost, line, routeId, route, target, via: resolution.via, upstreamHost, upstreamPath };
+  return { kind: 'forward', profile: table.profile, receivedHost, line, routeId, route, target, via: resolution.via, upstreamHost, upstreamPath };
 }
 
 /**

@@ -1,14 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { BackendResolver } from '../backends/types.js';
-import type { HandlerContext, ProxyOptions } from './context.js';
-import { createForwarder, defaultTimeouts, type ForwardTimeouts } from './forward.js';
-import { createFront, type Front } from './front.js';
+import { defaultServerTimeouts, type HandlerContext, type ProxyOptions, type ProxyTimeouts } from './context.js';
+import { createForwarder } from './forward.js';
 import { handleRequest } from './handle-request.js';
 import { handleConnect, handleUpgrade } from './handle-upgrade.js';
 
-export type { ProxyOptions } from './context.js';
+export type { ProxyOptions, ProxyTimeouts } from './context.js';
 
 export interface RunningProxy {
   /** `http://127.0.0.1:8080` */
@@ -23,25 +21,39 @@ export interface RunningProxy {
 }
 
 /**
- * Starts the ingress proxy. A listen error (EADDRINUSE, EACCES) rejects with node's error,
- * which carries `code`, `address` and `port` for a one-line message.
+ * Starts the ingress proxy: node's HTTP server (llhttp reads every request) with one request
+ * pipeline behind it. A listen error (EADDRINUSE, EACCES) rejects with node's error, which
+ * carries `code`, `address` and `port` for a one-line message.
  */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
-  const timeouts: ForwardTimeouts = { ...defaultTimeouts, ...options.timeouts };
+  const timeouts: ProxyTimeouts = { ...defaultServerTimeouts, ...options.timeouts };
   const forwarder = createForwarder(timeouts);
   const resolverOf = typeof options.resolver === 'function' ? options.resolver : () => options.resolver as BackendResolver;
   const tunnels = new Set<Duplex>();
   const state = { closing: false };
   const context: HandlerContext = { options, timeouts, forwarder, resolverOf, tunnels, state };
 
-  // No overall request deadline: a 1 GB upload may take minutes; the send timeout guards progress.
-  // node's server never listens: the front hands it the connections it does not serve itself.
-  const httpServer = createServer({ requestTimeout: 0 }, (req, res) => handleRequest(context, req, res));
-  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(context, req, socket, head));
-  httpServer.on('connect', (req: IncomingMessage, socket: Duplex) => handleConnect(context, req, socket));
-  context.server = httpServer;
-  const front = createFront(context, httpServer);
-  const server = front.server;
+  const server = createServer(
+    {
+      // A request head must arrive within this long of its first byte (node's default is 60 s
+      // too); slow heads are answered 408 and closed. There is no deadline for a whole request:
+      // a 1 GB upload may take minutes, and the send timeout guards its progress.
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: 0,
+      // How often node looks for heads past their deadline: a slow head is closed within its
+      // deadline plus this.
+      connectionsCheckingInterval: Math.min(timeouts.headersTimeoutMs, 1_000),
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    },
+    (req, res) => handleRequest(context, req, res),
+  );
+  // A client that closes its side after its requests (`nc -N`, `curl` with a body at EOF) still
+  // gets every response; node's default would end the connection at once. Not in node's types,
+  // but read by node's server when a client's side ends (lib/_http_server.js, socketOnEnd).
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(context, req, socket, head));
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => handleConnect(context, req, socket));
+  context.server = server;
 
   try {
     await listen(server, options.host, options.port);
@@ -58,13 +70,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     host: options.host,
     port,
     close(graceMs = 10_000) {
-      closed ??= closeProxy(server, httpServer, front, context, graceMs);
+      closed ??= closeProxy(server, context, graceMs);
       return closed;
     },
   };
 }
 
-function listen(server: net.Server, host: string, port: number): Promise<void> {
+function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
@@ -75,22 +87,16 @@ function listen(server: net.Server, host: string, port: number): Promise<void> {
   });
 }
 
-async function closeProxy(server: net.Server, httpServer: Server, front: Front, context: HandlerContext, graceMs: number): Promise<void> {
+async function closeProxy(server: Server, context: HandlerContext, graceMs: number): Promise<void> {
   context.state.closing = true;
   const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-  front.beginClose();
-  httpServer.closeIdleConnections();
+  server.closeIdleConnections();
   for (const tunnel of context.tunnels) tunnel.destroy();
   const deadline = setTimeout(() => {
-    front.destroyAll();
-    httpServer.closeAllConnections();
+    server.closeAllConnections();
     for (const tunnel of context.tunnels) tunnel.destroy();
   }, graceMs);
   await stopped;
   clearTimeout(deadline);
-  // Stops node's connection-checking timer; it never listened, so the error is expected.
-  httpServer.close(noop);
   await context.forwarder.close();
 }
-
-function noop(): void {}

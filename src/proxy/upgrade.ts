@@ -1,14 +1,18 @@
-import net from 'node:net';
+import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
+import type { Dispatcher } from 'undici';
 import { classifyForwardError, type ForwardError, type ForwardTimeouts, type HttpTarget } from './forward.js';
-import type { RawHeaders } from './headers.js';
+import { filterResponseHeaders, type RawHeaders } from './headers.js';
 
 /**
- * WebSockets and other `Upgrade` requests: the request head goes to the backend over a socket
- * of its own, the backend's response head comes back verbatim (`101 Switching Protocols` keeps
- * its `Connection: upgrade`), and from then on bytes flow both ways untouched. Closing or an
- * error on either side destroys the other. Once relaying, there is no idle timeout.
+ * WebSockets and other `Upgrade` requests, on a raw client socket that node's server handed
+ * over. undici sends the request and parses the backend's answer:
+ * - `101 Switching Protocols`: the 101 head goes to the client and from then on bytes flow both
+ *   ways untouched, until either side closes or nothing moves either way for the read timeout
+ *   (nginx's proxy_read_timeout on an upgraded connection, 60 s by default).
+ * - anything else: it is an ordinary response, written to the client with `Connection: close`,
+ *   and the connection closes after it. Bytes the client sent after its request never reach
+ *   the backend raw: relaying them without a 101 would be a tunnel past routing.
  */
 
 export interface UpgradeOutcome {
@@ -25,118 +29,197 @@ export interface UpgradeOutcome {
   readonly error: ForwardError | null;
 }
 
-/** A response head larger than this is not HTTP worth relaying. */
-const maxHeadBytes = 64 * 1024;
+export interface UpgradeRequest {
+  readonly target: HttpTarget;
+  readonly method: string;
+  readonly path: string;
+  /** Without `Connection` and `Upgrade`: undici writes those from `protocol`. */
+  readonly headers: RawHeaders;
+  /** The client's `Upgrade` value: `websocket`. */
+  readonly protocol: string;
+  readonly serverHeader: string | null;
+}
 
 /** Resolves when the backend failed before answering, or when the relayed connection ended. */
-export function relayUpgrade(client: Duplex, head: Buffer, target: HttpTarget, requestHead: string, timeouts: ForwardTimeouts): Promise<UpgradeOutcome> {
+export function relayUpgrade(dispatcher: Dispatcher, client: Duplex, head: Buffer, request: UpgradeRequest, timeouts: ForwardTimeouts): Promise<UpgradeOutcome> {
   return new Promise((resolve) => {
-    const upstream = connectTo(target);
-    let relaying = false;
-    let settled = false;
-    let bytesIn = 0;
-    let bytesOut = 0;
-    let status: number | null = null;
-    let responseHeaders: RawHeaders | null = null;
-    let pending: Buffer = Buffer.alloc(0);
-
-    const settle = (error: ForwardError | null): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ status, responseHeaders, bytesIn, bytesOut, error });
-    };
-    /** Before the backend answered: stop, and leave the client socket for an error response. */
-    const fail = (error: ForwardError): void => {
-      if (relaying || settled) return;
-      client.unpipe(upstream);
-      upstream.destroy();
-      settle(error);
-    };
-    const failWith = (err: unknown): void => fail(classifyForwardError(err, target, timeouts));
-    let timer = setTimeout(() => failWith(Object.assign(new Error('connect timeout'), { code: 'UPSTREAM_CONNECT_TIMEOUT' })), timeouts.connectTimeoutMs);
-
-    upstream.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => failWith(Object.assign(new Error('headers timeout'), { code: 'UPSTREAM_HEADERS_TIMEOUT' })), timeouts.readTimeoutMs);
-      upstream.write(requestHead);
-      if (head.length > 0) upstream.write(head);
-      client.pipe(upstream, { end: false });
-    });
-
-    const onHead = (chunk: Buffer): void => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      const end = pending.indexOf('\r\n\r\n');
-      if (end === -1) {
-        if (pending.length > maxHeadBytes) fail({ kind: 'other', message: `${target.origin} sent a response head larger than ${maxHeadBytes} bytes` });
-        return;
-      }
-      upstream.off('data', onHead);
-      clearTimeout(timer);
-      const parsed = parseResponseHead(pending.subarray(0, end).toString('latin1'));
-      status = parsed.status;
-      responseHeaders = parsed.headers;
-      relaying = true;
-      client.write(pending);
-      bytesOut = pending.length - end - 4;
-      upstream.on('data', (data: Buffer) => {
-        bytesOut += data.length;
-      });
-      // The client is already piped (flowing), so one more listener only counts.
-      client.on('data', (data: Buffer) => {
-        bytesIn += data.length;
-      });
-      upstream.pipe(client, { end: false });
-      // Either side's end closes the relay, as nginx does: finish writing to the other, then destroy.
-      upstream.once('end', () => closeAfterFlush(client));
-      client.once('end', () => closeAfterFlush(upstream));
-    };
-    upstream.on('data', onHead);
-
-    upstream.on('error', (err) => (relaying ? client.destroy() : failWith(err)));
-    upstream.on('close', () => {
-      if (relaying) client.destroy();
-      else fail({ kind: 'reset', message: `${target.origin} closed the connection before answering the upgrade` });
-    });
-    // An error is always followed by 'close'.
-    client.on('error', noop);
-    client.on('close', () => {
-      upstream.destroy();
-      settle(relaying ? null : { kind: 'client-aborted', message: 'the client closed the connection' });
-    });
+    const handler = new UpgradeExchange(client, head, request, timeouts, resolve);
+    dispatcher.dispatch(
+      { origin: request.target.origin, method: request.method, path: request.path, headers: request.headers, upgrade: request.protocol, body: null },
+      handler,
+    );
   });
 }
 
-function connectTo(target: HttpTarget): Duplex {
-  if (target.protocol === 'https:') {
-    return tls.connect({
-      host: target.host,
-      port: target.port,
-      servername: net.isIP(target.host) === 0 ? target.host : undefined,
-      // Local backends use self-signed certificates, as for plain requests.
-      rejectUnauthorized: false,
-      ALPNProtocols: ['http/1.1'],
+class UpgradeExchange implements Dispatcher.DispatchHandler {
+  private abortUpstream: ((err?: Error) => void) | null = null;
+  private resumeUpstream: (() => void) | null = null;
+  private status: number | null = null;
+  private responseHeaders: RawHeaders | null = null;
+  private bytesIn = 0;
+  private bytesOut = 0;
+  /** The 101 came and the sockets are joined. */
+  private relaying = false;
+  /** A non-101 response is being written to the client. */
+  private responding = false;
+  private settled = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly onClientClose = (): void => this.clientClosed();
+
+  constructor(
+    private readonly client: Duplex,
+    private readonly head: Buffer,
+    private readonly request: UpgradeRequest,
+    private readonly timeouts: ForwardTimeouts,
+    private readonly resolve: (outcome: UpgradeOutcome) => void,
+  ) {
+    client.on('error', noop);
+    client.on('close', this.onClientClose);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.client.destroyed) abort(new Error('the client closed the connection'));
+  }
+
+  onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, upstream: Duplex): void {
+    this.status = statusCode;
+    const headers = upgradeResponseHeaders(rawHeaders ?? [], this.request.serverHeader);
+    this.responseHeaders = headers;
+    const client = this.client;
+    if (client.destroyed) {
+      upstream.destroy();
+      return;
+    }
+    let responseHead: string;
+    try {
+      responseHead = formatResponseHead(statusCode, headers);
+    } catch (err) {
+      upstream.destroy();
+      this.status = null;
+      this.responseHeaders = null;
+      this.settle(classifyForwardError(new BadUpgradeError(`${this.request.target.origin} answered the upgrade with a head that cannot be relayed: ${(err as Error).message}`), this.request.target, this.timeouts));
+      return;
+    }
+    this.relaying = true;
+    upstream.on('error', noop);
+    client.write(responseHead);
+    // WebSocket frames the client sent along with its request go out now that the backend speaks them.
+    if (this.head.length > 0) {
+      this.bytesIn += this.head.length;
+      upstream.write(this.head);
+    }
+    this.idleTimer = setTimeout(() => {
+      client.destroy();
+      upstream.destroy();
+    }, this.timeouts.readTimeoutMs);
+    const timer = this.idleTimer;
+    upstream.on('data', (data: Buffer) => {
+      this.bytesOut += data.length;
+      timer.refresh();
     });
+    client.on('data', (data: Buffer) => {
+      this.bytesIn += data.length;
+      timer.refresh();
+    });
+    upstream.pipe(client, { end: false });
+    client.pipe(upstream, { end: false });
+    // Either side's end closes the relay, as nginx does: finish writing to the other, then destroy.
+    upstream.once('end', () => closeAfterFlush(client));
+    client.once('end', () => closeAfterFlush(upstream));
+    upstream.once('close', () => client.destroy());
   }
-  return net.connect({ host: target.host, port: target.port });
+
+  /** The backend answered with something else than 101: an ordinary response, then close. */
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true;
+    const headers = filterResponseHeaders(rawHeaders, this.request.serverHeader);
+    const head = formatResponseHead(statusCode, headers, true);
+    this.status = statusCode;
+    this.responseHeaders = headers;
+    this.resumeUpstream = resume;
+    this.responding = true;
+    return this.client.write(head) || this.waitForDrain();
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bytesOut += chunk.length;
+    return this.client.write(chunk) || this.waitForDrain();
+  }
+
+  onComplete(): void {
+    closeAfterFlush(this.client);
+    this.settle(null);
+  }
+
+  onError(err: Error): void {
+    if (this.responding && !this.client.destroyed) this.client.destroy();
+    this.status = this.responding ? this.status : null;
+    this.settle(this.client.destroyed && !this.responding ? clientAborted : classifyForwardError(err, this.request.target, this.timeouts));
+  }
+
+  private waitForDrain(): false {
+    this.client.once('drain', () => this.resumeUpstream?.());
+    return false;
+  }
+
+  private clientClosed(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    if (this.relaying) {
+      this.settle(null);
+      return;
+    }
+    this.abortUpstream?.(new Error('the client closed the connection'));
+    this.settle(this.responding ? null : clientAborted);
+  }
+
+  private settle(error: ForwardError | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    const { status, responseHeaders, bytesIn, bytesOut } = this;
+    this.resolve({ status, responseHeaders, bytesIn, bytesOut, error });
+  }
 }
 
-/** `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket…` → status and raw headers. */
-export function parseResponseHead(head: string): { status: number | null; headers: RawHeaders } {
-  const lines = head.split('\r\n');
-  const match = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(lines[0] ?? '');
+const clientAborted: ForwardError = { kind: 'client-aborted', message: 'the client closed the connection' };
+
+class BadUpgradeError extends Error {
+  readonly code = 'INGRESS_DEV_BAD_RESPONSE';
+}
+
+/** A 101's headers keep `Connection: upgrade` and `Upgrade`: they are what the client asked for. */
+function upgradeResponseHeaders(raw: readonly (Buffer | string)[], server: string | null): RawHeaders {
   const headers: RawHeaders = [];
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers.push(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  let hasServer = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = String(raw[i] instanceof Buffer ? (raw[i] as Buffer).toString('latin1') : raw[i]);
+    const value = String(raw[i + 1] instanceof Buffer ? (raw[i + 1] as Buffer).toString('latin1') : raw[i + 1]);
+    if (name.toLowerCase() === 'server') hasServer = true;
+    headers.push(name, value);
   }
-  return { status: match?.[1] === undefined ? null : Number(match[1]), headers };
+  if (server !== null && !hasServer) headers.push('Server', server);
+  return headers;
 }
 
-/** The request head for the backend: `GET /chat HTTP/1.1`, then the forwarding headers. */
-export function formatRequestHead(method: string, path: string, headers: RawHeaders): string {
-  let head = `${method} ${path} HTTP/1.1\r\n`;
-  for (let i = 0; i + 1 < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+/**
+ * A response head for a raw socket, every name and value checked as node's own server checks
+ * them (a throw means the backend sent something no client should get). A non-101 response is
+ * delimited by the connection's close, so it says `Connection: close` and keeps no framing of
+ * the backend's but its `Content-Length`.
+ */
+function formatResponseHead(status: number, headers: RawHeaders, close = false): string {
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
+  let hasDate = false;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i] as string;
+    const value = headers[i + 1] as string;
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    if (name.toLowerCase() === 'date') hasDate = true;
+    head += `${name}: ${value}\r\n`;
+  }
+  if (!hasDate) head += `Date: ${new Date().toUTCString()}\r\n`;
+  if (close) head += 'Connection: close\r\n';
   return `${head}\r\n`;
 }
 

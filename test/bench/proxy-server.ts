@@ -6,11 +6,7 @@ import { createEventBus } from '../../src/events/bus.js';
 import { parseManifests } from '../../src/manifest/parse.js';
 import { compileRoutes } from '../../src/model/compile.js';
 import { startProxy } from '../../src/proxy/server.js';
-import { boundYoungGeneration } from '../../src/proxy/young-generation.js';
 import { getHeapSpaceStatistics } from 'node:v8';
-
-// As the CLI entry (src/cli/bin.ts) does for `ingress-dev up`.
-if (process.env['BENCH_UNBOUNDED_YOUNG'] !== '1') boundYoungGeneration();
 
 const upstreamPort = Number(process.argv[2]);
 const yaml = `

@@ -14,7 +14,7 @@ import type { DownloadJob, DownloadResult, LoadJob, LoadResult } from './proxy-l
 const host = 'bench.example.com';
 // Knobs for investigating (the defaults are the report): BENCH_ROUNDS, BENCH_ROUND_MS, BENCH_CONNS=1,50,
 // BENCH_DOWNLOAD=0 to skip the download, BENCH_BARE=1 to add bare relays with no routing: one on
-// undici, one on node:http's client (the alternatives to ingress-dev's own client), and a TCP pipe
+// undici, one on node:http's client (floors for a relay on each client), and a TCP pipe
 // with no HTTP at all (the floor for any Node relay).
 // Many short rounds: this machine's speed drifts over seconds (shared cores), and short rounds
 // spread the drift evenly over the targets instead of giving it to one of them.

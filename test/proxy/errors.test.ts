@@ -166,20 +166,23 @@ describe('classifying upstream errors', () => {
   const code = (c: string, message = c) => Object.assign(new Error(message), { code: c });
 
   it.each([
-    ['UPSTREAM_CONNECT_TIMEOUT', 'connect-timeout'],
+    ['UND_ERR_CONNECT_TIMEOUT', 'connect-timeout'],
     ['ETIMEDOUT', 'connect-timeout'],
     ['ECONNREFUSED', 'refused'],
     ['ECONNRESET', 'reset'],
-    ['UPSTREAM_CLOSED', 'reset'],
-    ['UPSTREAM_HEADERS_TIMEOUT', 'read-timeout'],
-    ['UPSTREAM_BODY_TIMEOUT', 'read-timeout'],
+    ['UND_ERR_SOCKET', 'reset'],
+    ['UND_ERR_HEADERS_TIMEOUT', 'read-timeout'],
+    ['UND_ERR_BODY_TIMEOUT', 'read-timeout'],
+    ['HPE_INVALID_CHUNK_SIZE', 'bad-response'],
+    ['HPE_LF_EXPECTED', 'bad-response'],
+    ['UND_ERR_HEADERS_OVERFLOW', 'bad-response'],
     ['ENOTFOUND', 'other'],
   ])('%s is %s', (errorCode, kind) => {
     expect(classifyForwardError(code(errorCode), target, defaultTimeouts).kind).toBe(kind);
   });
 
   it('says how long the connect timeout was', () => {
-    expect(classifyForwardError(code('UPSTREAM_CONNECT_TIMEOUT'), target, defaultTimeouts).message).toBe(
+    expect(classifyForwardError(code('UND_ERR_CONNECT_TIMEOUT'), target, defaultTimeouts).message).toBe(
       'connecting to http://10.0.0.1:80 took longer than 5000 ms',
     );
   });
