@@ -4,6 +4,7 @@ import type { BackendResolver } from '../backends/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { RequestCompleted } from '../events/types.js';
 import type { RouteTable } from '../model/types.js';
+import type { ConnectionTracker } from './connections.js';
 import { upstreamError, type ProxyError, type RequestLine } from './errors.js';
 import { defaultTimeouts, type ForwardError, type Forwarder, type ForwardTimeouts } from './forward.js';
 import { buildUpstreamHeaders, clientAddressOf, requestIdOf, type RawHeaders } from './headers.js';
@@ -39,6 +40,7 @@ export interface HandlerContext {
   readonly forwarder: Forwarder;
   readonly resolverOf: () => BackendResolver;
   readonly tunnels: Set<Duplex>;
+  readonly connections: ConnectionTracker;
   readonly state: { closing: boolean };
   server?: Server;
 }

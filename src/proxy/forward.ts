@@ -224,14 +224,18 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    if (!this.writeHead()) return;
+    // undici is done with the request: a head node refuses must be reported here.
+    if (!this.writeHead(false)) return;
     // Trailers are dropped, as ingress-nginx drops them.
     this.res.end();
     this.settle(null);
   }
 
-  /** Writes the response head once; false when node refused it (and the exchange was aborted). */
-  private writeHead(): boolean {
+  /**
+   * Writes the response head once; false when node refused it, and the exchange then fails with
+   * a 502: through undici (`abort`) while the response is still coming, else here at once.
+   */
+  private writeHead(responseComing = true): boolean {
     if (this.headWritten) return true;
     this.headWritten = true;
     try {
@@ -243,7 +247,9 @@ class Exchange implements Dispatcher.DispatchHandler {
       // stored any of the head, so the error page can still be written.
       this.status = null;
       this.responseHeaders = null;
-      this.abortUpstream?.(new BadResponseError(`${this.request.target.origin} sent a response head that cannot be relayed: ${(err as Error).message}`));
+      const error = new BadResponseError(`${this.request.target.origin} sent a response head that cannot be relayed: ${(err as Error).message}`);
+      if (responseComing && this.abortUpstream !== null) this.abortUpstream(error);
+      else this.onError(error);
       return false;
     }
   }
@@ -258,14 +264,19 @@ class Exchange implements Dispatcher.DispatchHandler {
   };
 
   onError(err: Error): void {
+    if (this.settled) return;
     this.clearSendTimer();
+    if (this.isCompleteWithoutContent(err)) {
+      this.onComplete();
+      return;
+    }
     if (this.shouldRetry(err)) {
       this.retried = true;
       this.abortUpstream = null;
       this.retryOnNewConnection();
       return;
     }
-    if (!this.headWritten) {
+    if (!this.res.headersSent) {
       // The backend's head never went out: the client gets an error page instead.
       this.status = null;
       this.responseHeaders = null;
@@ -275,10 +286,19 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.settle(this.clientGone ? clientAborted : classifyForwardError(err, this.request.target, this.timeouts));
   }
 
+  /**
+   * A 304 (or 204) has no content whatever its `Content-Length` says (RFC 9110 sections 8.6 and
+   * 15.4.5: a 304 may carry the length the full response would have). undici counts the missing
+   * body as a length mismatch and closes the connection; the response itself is complete.
+   */
+  private isCompleteWithoutContent(err: Error): boolean {
+    return (this.status === 304 || this.status === 204) && this.bytesOut === 0 && !this.clientGone && errorCode(err) === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH';
+  }
+
   private shouldRetry(err: Error): boolean {
     if (this.retried || this.clientGone || this.body !== null || this.status !== null || this.res.headersSent) return false;
     const code = errorCode(err);
-    return code !== undefined && staleConnectionCodes.has(code) && retriedMethods.has(this.req.method ?? 'GET');
+    return code !== undefined && staleConnectionCodes.has(code) && !isRefusedResponse(err) && retriedMethods.has(this.req.method ?? 'GET');
   }
 
   /**
@@ -348,6 +368,15 @@ export class BadResponseError extends Error {
   readonly code = 'INGRESS_DEV_BAD_RESPONSE';
 }
 
+/**
+ * undici closes the connection with `bad response` on a response it refuses outright: a
+ * `100 Continue` to a request that sent no `Expect` (the proxy never sends one: node answers it
+ * to the client itself), or an answer on a connection with no request.
+ */
+function isRefusedResponse(err: unknown): boolean {
+  return err instanceof Error && errorCode(err) === 'UND_ERR_SOCKET' && (err.message === 'bad response' || err.message === 'bad upgrade');
+}
+
 /** undici's codes for a response llhttp (or undici's own checks) refused. */
 const badResponseCodes: ReadonlySet<string> = new Set([
   'HPE_INVALID_CONSTANT',
@@ -378,6 +407,9 @@ export function classifyForwardError(err: unknown, target: HttpTarget, timeouts:
   const message = err instanceof Error ? err.message : String(err);
   const origin = target.origin;
   const parserError = err instanceof Error && err.name === 'HTTPParserError';
+  if (isRefusedResponse(err)) {
+    return { kind: 'bad-response', message: `${origin} sent a response the proxy cannot relay (${(err as Error).message}: an interim 100 Continue nobody asked for, or an unexpected upgrade)` };
+  }
   if (parserError || (code !== undefined && (badResponseCodes.has(code) || code.startsWith('HPE_')))) {
     const detail = code === 'INGRESS_DEV_BAD_RESPONSE' || code === undefined ? message : `${code}: ${message}`;
     return { kind: 'bad-response', message: detail.startsWith(origin) ? detail : `${origin} sent a malformed response (${detail})` };

@@ -21,6 +21,7 @@ import { serverHeaderOf } from './server-header.js';
 /** A plain HTTP request: route it, then forward it, answer with the echo, or with an error page. */
 export function handleRequest(context: HandlerContext, req: IncomingMessage, res: ServerResponse): void {
   const timing = startTiming(req, false);
+  context.connections.track(req, res);
   // No 'error' listener on req: node emits a request's 'error' (a client gone mid-upload) only
   // to listeners, and without one it cannot become an unhandled error.
   if (context.state.closing) res.setHeader('connection', 'close');

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { formatEchoUpgradeResponse } from '../backends/echo.js';
@@ -13,6 +13,7 @@ import {
   upstreamHeadersFor,
   type Ending,
   type HandlerContext,
+  type Timing,
 } from './context.js';
 import { formatRawErrorResponse, negotiateFormat, renderErrorPage } from './error-pages.js';
 import { connectNotSupportedError, internalError, type ProxyError } from './errors.js';
@@ -34,6 +35,10 @@ export function handleUpgrade(context: HandlerContext, req: IncomingMessage, soc
   }
   context.tunnels.add(socket);
   socket.once('close', () => context.tunnels.delete(socket));
+  context.connections.afterResponses(socket, () => routeUpgrade(context, req, socket, head, timing));
+}
+
+function routeUpgrade(context: HandlerContext, req: IncomingMessage, socket: Duplex, head: Buffer, timing: Timing): void {
   const table = context.options.getTable();
   const server = serverHeaderOf(table.profile);
   const endWithError = (error: ProxyError): Readonly<Record<string, string>> => writeRawErrorPage(req, socket, error, server);
@@ -95,12 +100,54 @@ export function handleConnect(context: HandlerContext, req: IncomingMessage, soc
   socket.on('error', noop);
   context.tunnels.add(socket);
   socket.once('close', () => context.tunnels.delete(socket));
-  const error = connectNotSupportedError({ method: 'CONNECT', host: req.url ?? '', path: '', port: (socket as Socket).localPort ?? 0 });
-  const responseHeaders = writeRawErrorPage(req, socket, error, serverHeaderOf(context.options.getTable().profile));
-  emitCompleted(context, req, timing, { status: error.status, routing: null, target: null, error: error.error, responseHeaders, bytesIn: 0, bytesOut: 0 });
+  context.connections.afterResponses(socket, () => {
+    const error = connectNotSupportedError({ method: 'CONNECT', host: req.url ?? '', path: '', port: (socket as Socket).localPort ?? 0 });
+    const responseHeaders = writeRawErrorPage(req, socket, error, serverHeaderOf(context.options.getTable().profile));
+    emitCompleted(context, req, timing, { status: error.status, routing: null, target: null, error: error.error, responseHeaders, bytesIn: 0, bytesOut: 0 });
+  });
 }
 
-/** Writes the error page on a raw socket (after `upgrade` or `connect`) and closes it. */
+/** node's answers to requests its parser refused, as its own server writes them. */
+const clientErrorResponses: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
+  ERR_HTTP_REQUEST_TIMEOUT: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+};
+const badRequestResponse = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
+const kClientError = Symbol('ingress-dev.client-error');
+
+/**
+ * A request node's parser refused (malformed, a head too large or too slow): what node's own
+ * server answers, but only after the responses still owed on the connection, so a good request
+ * pipelined before a bad one still gets its answer. Then the connection closes.
+ */
+export function handleClientError(context: HandlerContext, err: Error & { code?: string }, socket: Duplex): void {
+  const marked = socket as Duplex & { [kClientError]?: true };
+  if (marked[kClientError] === true) return;
+  marked[kClientError] = true;
+  socket.on('error', noop);
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  // Nothing after a malformed request can be read as HTTP.
+  socket.pause();
+  // A request whose body broke off (a bad chunk) is the one this answer is for; its response,
+  // if one started, cannot be followed by anything.
+  const broken = (res: ServerResponse): boolean => !res.req.complete;
+  context.connections.afterResponses(
+    socket,
+    () => {
+      if (!socket.writable || context.connections.owed(socket).some((res) => broken(res) && res.headersSent)) {
+        socket.destroy();
+        return;
+      }
+      socket.end(clientErrorResponses[err.code ?? ''] ?? badRequestResponse, () => socket.destroy());
+    },
+    broken,
+  );
+}
+
 function writeRawErrorPage(req: IncomingMessage, socket: Duplex, error: ProxyError, server: string | null): Readonly<Record<string, string>> {
   const page = renderErrorPage(error, negotiateFormat(req.headers.accept));
   if (socket.writable && !socket.destroyed) socket.end(formatRawErrorResponse(page, server));

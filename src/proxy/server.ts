@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { BackendResolver } from '../backends/types.js';
 import { defaultServerTimeouts, type HandlerContext, type ProxyOptions, type ProxyTimeouts } from './context.js';
+import { createConnectionTracker } from './connections.js';
 import { createForwarder } from './forward.js';
 import { handleRequest } from './handle-request.js';
-import { handleConnect, handleUpgrade } from './handle-upgrade.js';
+import { handleClientError, handleConnect, handleUpgrade } from './handle-upgrade.js';
 
 export type { ProxyOptions, ProxyTimeouts } from './context.js';
 
@@ -31,7 +32,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const resolverOf = typeof options.resolver === 'function' ? options.resolver : () => options.resolver as BackendResolver;
   const tunnels = new Set<Duplex>();
   const state = { closing: false };
-  const context: HandlerContext = { options, timeouts, forwarder, resolverOf, tunnels, state };
+  const connections = createConnectionTracker();
+  const context: HandlerContext = { options, timeouts, forwarder, resolverOf, tunnels, connections, state };
 
   const server = createServer(
     {
@@ -53,6 +55,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(context, req, socket, head));
   server.on('connect', (req: IncomingMessage, socket: Duplex) => handleConnect(context, req, socket));
+  server.on('clientError', (err: Error, socket: Duplex) => handleClientError(context, err, socket));
   context.server = server;
 
   try {
@@ -89,6 +92,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 async function closeProxy(server: Server, context: HandlerContext, graceMs: number): Promise<void> {
   context.state.closing = true;
+  context.connections.closeAfterResponses();
   const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   for (const tunnel of context.tunnels) tunnel.destroy();
