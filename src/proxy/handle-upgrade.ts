@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { formatEchoUpgradeResponse } from '../backends/echo.js';
@@ -17,7 +17,7 @@ import {
 } from './context.js';
 import { formatRawErrorResponse, negotiateFormat, renderErrorPage } from './error-pages.js';
 import { connectNotSupportedError, internalError, type ProxyError } from './errors.js';
-import { headersToRecord } from './headers.js';
+import { generateRequestId, headersToRecord } from './headers.js';
 import { routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
 import { serverHeaderOf } from './server-header.js';
 import { relayUpgrade } from './upgrade.js';
@@ -107,13 +107,12 @@ export function handleConnect(context: HandlerContext, req: IncomingMessage, soc
   });
 }
 
-/** node's answers to requests its parser refused, as its own server writes them. */
-const clientErrorResponses: Readonly<Record<string, string>> = {
-  HPE_HEADER_OVERFLOW: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
-  ERR_HTTP_REQUEST_TIMEOUT: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+/** The statuses node's own server answers requests its parser refused with; 400 for the rest. */
+const clientErrorStatuses: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
 };
-const badRequestResponse = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
 const kClientError = Symbol('ingress-dev.client-error');
 
 /**
@@ -142,10 +141,35 @@ export function handleClientError(context: HandlerContext, err: Error & { code?:
         socket.destroy();
         return;
       }
-      socket.end(clientErrorResponses[err.code ?? ''] ?? badRequestResponse, () => socket.destroy());
+      const status = clientErrorStatuses[err.code ?? ''] ?? 400;
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n\r\n`, () => socket.destroy());
+      emitRefused(context, err, status);
     },
     broken,
   );
+}
+
+/** A refused request is a request too: the log and the UI show it, with node's reason. */
+function emitRefused(context: HandlerContext, err: Error & { code?: string }, status: number): void {
+  context.options.events.emit({
+    type: 'request-completed',
+    id: generateRequestId(),
+    startedAt: Date.now(),
+    method: '-',
+    host: '',
+    path: '',
+    status,
+    durationMs: 0,
+    routeId: null,
+    target: null,
+    upstreamPath: null,
+    error: `node's HTTP parser refused the request: ${err.message}${err.code === undefined || err.message.includes(err.code) ? '' : ` (${err.code})`}`,
+    upgrade: false,
+    requestHeaders: {},
+    responseHeaders: { connection: 'close' },
+    bytesIn: 0,
+    bytesOut: 0,
+  });
 }
 
 function writeRawErrorPage(req: IncomingMessage, socket: Duplex, error: ProxyError, server: string | null): Readonly<Record<string, string>> {

@@ -308,6 +308,9 @@ describe('defect 4: the front dropped pipelined requests and forwarded bad reque
     expect(response?.status).toBe(400);
     await expectStillServing(p);
     expect(seen.map((s) => s.url)).toEqual(['/still-serving']);
+    // The refused request shows in the log and the UI too, with node's reason.
+    const refused = p.events.find((event) => event.status === 400);
+    expect(refused?.error).toMatch(/^node's HTTP parser refused the request: /);
   });
 });
 
