@@ -142,8 +142,10 @@ export function handleClientError(context: HandlerContext, err: Error & { code?:
         return;
       }
       const status = clientErrorStatuses[err.code ?? ''] ?? 400;
+      // A request whose body broke off has an event of its own (499 when the client left).
+      const bodyBrokeOff = context.connections.owed(socket).some(broken);
       socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n\r\n`, () => socket.destroy());
-      emitRefused(context, err, status);
+      if (!bodyBrokeOff) emitRefused(context, err, status);
     },
     broken,
   );
