@@ -103,6 +103,31 @@ describe('createResolver with Docker', () => {
     expect(new Set(names(2))).toEqual(new Set(['web-1', 'web-2']));
   });
 
+  // Issue 10 item 14, as ingress-nginx's default proxy-next-upstream "error timeout" marks a failed
+  // upstream server: an endpoint a request could not be sent to leaves the rotation at once.
+  it('an endpoint a request failed on leaves the rotation until discovery sees a change; when all failed, all are tried', () => {
+    const a = container('web-1', { labelsOf: { app: 'web' } });
+    const b = container('web-2', { labelsOf: { app: 'web' } });
+    const docker = fakeDockerIndex([a, b]);
+    const r = createResolver({ mappings: [], services: [web], unmapped: 'unavailable', docker });
+    const pick = () => {
+      const res = r.resolve(webBackend);
+      if (res.kind !== 'target') throw new Error(res.reason);
+      return res;
+    };
+    const first = pick();
+    expect(first.via).toContain('web-1');
+    r.reportFailure?.(webBackend, first.target);
+    expect([pick(), pick(), pick()].map((res) => /container (\S+)/.exec(res.via)?.[1])).toEqual(['web-2', 'web-2', 'web-2']);
+    // The failed one is still named as replica 1 of 2: the rotation shrank, the Service did not.
+    expect(pick().via).toContain('replica 2 of 2');
+    r.reportFailure?.(webBackend, pick().target);
+    expect(new Set([pick(), pick()].map((res) => /container (\S+)/.exec(res.via)?.[1]))).toEqual(new Set(['web-1', 'web-2']));
+    docker.set([a, b]);
+    r.resolve(webBackend);
+    expect(new Set([pick(), pick()].map((res) => /container (\S+)/.exec(res.via)?.[1]))).toEqual(new Set(['web-1', 'web-2']));
+  });
+
   it('peeking (the UI, health checks, summaries) never takes a replica\'s turn', () => {
     const docker = fakeDockerIndex([container('web-1', { labelsOf: { app: 'web' } }), container('web-2', { labelsOf: { app: 'web' } })]);
     const r = createResolver({ mappings: [], services: [web], unmapped: 'unavailable', docker });

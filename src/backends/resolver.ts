@@ -34,6 +34,8 @@ interface DockerEntry {
   readinessVersion: number;
   result: DockerResolution;
   turn: number;
+  /** Origins a request could not be sent to since the last snapshot: out of the rotation. */
+  failed: Set<string>;
 }
 
 /**
@@ -73,12 +75,14 @@ export function createResolver(options: ResolverOptions): BackendResolver {
     const readinessVersion = readiness?.version() ?? 0;
     let entry = dockerEntries.get(key);
     if (entry === undefined) {
-      entry = { version: snapshot.version, readinessVersion, result: resolveDockerEndpoints(snapshot, service, servicePort, readiness), turn: 0 };
+      entry = { version: snapshot.version, readinessVersion, result: resolveDockerEndpoints(snapshot, service, servicePort, readiness), turn: 0, failed: new Set() };
       dockerEntries.set(key, entry);
     } else if (entry.version !== snapshot.version || entry.readinessVersion !== readinessVersion) {
       entry.version = snapshot.version;
       entry.readinessVersion = readinessVersion;
       entry.result = resolveDockerEndpoints(snapshot, service, servicePort, readiness);
+      // Discovery saw a change (a container gone, restarted, ready): failed endpoints get another chance.
+      entry.failed.clear();
     }
     const result = entry.result;
     if (result.kind !== 'endpoints') {
@@ -86,13 +90,24 @@ export function createResolver(options: ResolverOptions): BackendResolver {
       return result;
     }
     servedByDocker.add(key);
-    const index = entry.turn % result.endpoints.length;
+    const failed = entry.failed;
+    // Endpoints a request just failed on wait for discovery; when every one failed, all are tried.
+    const usable = failed.size === 0 ? result.endpoints : result.endpoints.filter((e) => e.target.kind !== 'http' || !failed.has(e.target.origin));
+    const endpoints = usable.length === 0 ? result.endpoints : usable;
+    const index = entry.turn % endpoints.length;
     if (!peek) entry.turn = (entry.turn + 1) % Number.MAX_SAFE_INTEGER;
-    const endpoint = result.endpoints[index]!;
-    return { kind: 'target', target: endpoint.target, via: formatDockerVia(result.selection, endpoint, index, result.endpoints.length) };
+    const endpoint = endpoints[index]!;
+    return { kind: 'target', target: endpoint.target, via: formatDockerVia(result.selection, endpoint, result.endpoints.indexOf(endpoint), result.endpoints.length) };
   }
 
   return {
+    reportFailure(backend: ServiceBackend, target: Target): void {
+      if (target.kind !== 'http') return;
+      for (const [key, entry] of dockerEntries) {
+        if (!key.startsWith(`${backend.namespace}/${backend.service}:`) || entry.result.kind !== 'endpoints') continue;
+        if (entry.result.endpoints.some((e) => e.target.kind === 'http' && e.target.origin === target.origin)) entry.failed.add(target.origin);
+      }
+    },
     resolve(backend: ServiceBackend, resolveOptions?: { readonly peek?: boolean }): Resolution {
       const mapping = options.mappings.find((m) => selects(m.selector, backend));
       if (mapping !== undefined) return { kind: 'target', target: mapping.target, via: mapping.via };

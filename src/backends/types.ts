@@ -40,6 +40,12 @@ export interface BackendResolver {
    * is not taken, so looking never changes which replica the next request gets.
    */
   resolve(backend: ServiceBackend, options?: { readonly peek?: boolean }): Resolution;
+  /**
+   * A request could not be sent to `target` (refused, timed out connecting, reset): when the
+   * Service has other endpoints, this one leaves the rotation until discovery sees a change, as
+   * nginx marks a failed upstream server. Resolvers with one target per Service ignore it.
+   */
+  reportFailure?(backend: ServiceBackend, target: Target): void;
 }
 
 /** `http://127.0.0.1:3000`, `echo`: how a target is shown in logs and pages. */

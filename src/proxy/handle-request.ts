@@ -14,6 +14,7 @@ import {
 } from './context.js';
 import { writeErrorPage } from './error-pages.js';
 import { internalError } from './errors.js';
+import type { ForwardOutcome } from './forward.js';
 import { headersToRecord } from './headers.js';
 import { routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
 import { serverHeaderOf } from './server-header.js';
@@ -70,10 +71,17 @@ async function serveEcho(req: IncomingMessage, res: ServerResponse, routing: Ech
   };
 }
 
-async function serveForward(context: HandlerContext, req: IncomingMessage, res: ServerResponse, routing: ForwardRouting, requestId: string): Promise<Ending> {
-  const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, false);
-  const serverHeader = serverHeaderOf(routing.profile);
-  const outcome = await context.forwarder.forward(req, res, { target: routing.target, path: routing.upstreamPath, headers, serverHeader });
+async function serveForward(context: HandlerContext, req: IncomingMessage, res: ServerResponse, first: ForwardRouting, requestId: string): Promise<Ending> {
+  const headers = upstreamHeadersFor(req, first.upstreamHost, requestId, false);
+  const serverHeader = serverHeaderOf(first.profile);
+  let routing = first;
+  let outcome = await context.forwarder.forward(req, res, { target: routing.target, path: routing.upstreamPath, headers, serverHeader });
+  for (let tries = 1; tries < maxTries && canTryNext(req, res, outcome); tries++) {
+    const next = nextEndpoint(context, routing);
+    if (next === null) break;
+    routing = next;
+    outcome = await context.forwarder.forward(req, res, { target: routing.target, path: routing.upstreamPath, headers, serverHeader });
+  }
   const forwarded = {
     routing,
     target: routing.target.origin,
@@ -88,4 +96,38 @@ async function serveForward(context: HandlerContext, req: IncomingMessage, res: 
   // Headers were already sent: the connection was cut, and the backend's status stands.
   if (page === null) return { ...forwarded, status: outcome.status ?? error.status, error: outcome.error.message };
   return { ...forwarded, status: page.status, error: outcome.error.message, responseHeaders: page.headers };
+}
+
+/**
+ * ingress-nginx's defaults (docs/user-guide/nginx-configuration/configmap.md): `proxy-next-upstream:
+ * "error timeout"`, `proxy-next-upstream-tries: 3`, `retry-non-idempotent: "false"`. A request
+ * that could not be sent (refused, or timed out connecting) goes to the next endpoint whatever
+ * its method; one reset before any response only when its method is idempotent, as nginx does
+ * not pass a non-idempotent request that may have reached a server on to the next one.
+ */
+const maxTries = 3;
+const idempotentMethods: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+function canTryNext(req: IncomingMessage, res: ServerResponse, outcome: ForwardOutcome): boolean {
+  const error = outcome.error;
+  if (error === null || outcome.status !== null || res.headersSent || res.destroyed) return false;
+  // The body went to the failed endpoint as it came; it cannot be sent again.
+  if (outcome.bytesIn > 0 || hasRequestBody(req)) return false;
+  if (error.kind === 'refused' || error.kind === 'connect-timeout') return true;
+  return error.kind === 'reset' && idempotentMethods.has(req.method ?? 'GET');
+}
+
+/** Another endpoint of the same Service port, with the failed one out of the rotation; null when there is none. */
+function nextEndpoint(context: HandlerContext, failed: ForwardRouting): ForwardRouting | null {
+  const resolver = context.resolverOf();
+  if (resolver.reportFailure === undefined) return null;
+  resolver.reportFailure(failed.backend, failed.target);
+  const resolution = resolver.resolve(failed.backend);
+  if (resolution.kind !== 'target' || resolution.target.kind !== 'http' || resolution.target.origin === failed.target.origin) return null;
+  return { ...failed, target: resolution.target, via: resolution.via };
+}
+
+function hasRequestBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

@@ -1,6 +1,6 @@
 import type { EchoStandIn } from '../backends/echo.js';
 import type { BackendResolver } from '../backends/types.js';
-import type { Profile, RouteTable } from '../model/types.js';
+import type { Profile, RouteTable, ServiceBackend } from '../model/types.js';
 import { matchRequest } from '../routing/match.js';
 import type { Match } from '../routing/types.js';
 import {
@@ -42,6 +42,8 @@ export interface RoutingBase {
 
 export interface ForwardRouting extends RoutingBase {
   readonly kind: 'forward';
+  /** The Service port, to ask the resolver for another endpoint when this one failed. */
+  readonly backend: ServiceBackend;
   readonly target: HttpTarget;
   readonly via: string;
   /** The Host header the backend receives. */
@@ -92,7 +94,7 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
     const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };
     return { kind: 'echo', profile: table.profile, receivedHost, line, routeId, route, standIn, upstreamHost, upstreamPath };
   }
-  return { kind: 'forward', profile: table.profile, receivedHost, line, routeId, route, target, via: resolution.via, upstreamHost, upstreamPath };
+  return { kind: 'forward', profile: table.profile, receivedHost, line, routeId, route, backend, target, via: resolution.via, upstreamHost, upstreamPath };
 }
 
 /**

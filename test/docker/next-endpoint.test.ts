@@ -1,0 +1,96 @@
+/**
+ * Issue 10 item 14, against the real engine: a replica that goes away under load costs no
+ * failed request while another ready replica exists. ingress-nginx's defaults
+ * (docs/user-guide/nginx-configuration/configmap.md): proxy-next-upstream "error timeout",
+ * proxy-next-upstream-tries 3: a request that could not be sent goes to the next endpoint.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDockerDiscovery, formatDockerStatus, type DockerDiscovery } from '../../src/backends/docker/discovery.js';
+import { createResolver } from '../../src/backends/resolver.js';
+import { createEventBus } from '../../src/events/bus.js';
+import type { Service } from '../../src/manifest/types.js';
+import { compileTable, ingressYaml, send, startTestProxy, type TestProxy } from '../proxy/harness.js';
+import { docker, removeRunContainers, runContainer, runId, startEngine, waitFor } from './harness.js';
+
+const at = { file: 'svc.yaml', line: 1, col: 1 };
+const host = 'next.example.com';
+const serviceName = `next-${runId}`;
+const table = compileTable(ingressYaml('next', [{ host, paths: [{ path: '/', service: serviceName }] }]));
+const service: Service = {
+  kind: 'Service',
+  metadata: { name: serviceName, namespace: 'default', annotations: new Map(), labels: new Map(), creationTimestamp: null, at, nameAt: at, order: 0 },
+  type: 'ClusterIP',
+  selector: new Map([['app', 'next'], ['ingress-dev.test.run', runId]]),
+  ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP', nodePort: null, at }],
+  externalName: null,
+};
+
+let discovery: DockerDiscovery | undefined;
+let proxy: TestProxy | undefined;
+
+beforeAll(async () => {
+  await startEngine();
+  discovery = createDockerDiscovery({ events: createEventBus(), env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' } });
+  const status = await discovery.ready();
+  expect(status.state, formatDockerStatus(status)).toBe('connected');
+}, 300_000);
+
+afterAll(async () => {
+  await proxy?.close();
+  discovery?.stop();
+  await removeRunContainers();
+}, 60_000);
+
+/** `clients` loops of sequential requests until `stop()`; every status is kept. */
+function load(port: number, clients: number): { statuses: number[]; stop: () => Promise<void> } {
+  const statuses: number[] = [];
+  let running = true;
+  const loops = Array.from({ length: clients }, async () => {
+    while (running) {
+      try {
+        statuses.push((await send(port, { headers: { host } })).status);
+      } catch {
+        statuses.push(0);
+      }
+    }
+  });
+  return {
+    statuses,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+describe.sequential('a replica that goes away under load (real engine)', () => {
+  it.each([
+    ['docker kill', (id: string) => docker('kill', id)],
+    ['docker rm -f', (id: string) => docker('rm', '-f', id)],
+    ['docker stop', (id: string) => docker('stop', '-t', '1', id)],
+  ])('%s of one of three replicas: every request is answered 200', async (_how, takeAway) => {
+    await removeRunContainers();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await runContainer({ name: `idt-${runId}-next-${i}`, labels: { app: 'next' }, env: { PORT: '8080', BODY: `replica ${i}` } }));
+    if (discovery === undefined) throw new Error('no discovery');
+    const resolver = createResolver({ mappings: [], services: [service], unmapped: 'unavailable', docker: discovery });
+    await proxy?.close();
+    // A short connect timeout keeps the test fast: a vanished container's address may not refuse, only stay silent.
+    proxy = await startTestProxy({ table, resolver, timeouts: { connectTimeoutMs: 1_000 } });
+    const port = proxy.port;
+    await waitFor('three replicas answering', async () => {
+      const bodies = new Set<string>();
+      for (let i = 0; i < 9; i++) bodies.add((await send(port, { headers: { host } })).body.trim());
+      return bodies.size === 3 ? true : undefined;
+    }, 20_000);
+
+    const traffic = load(port, 10);
+    await waitFor('traffic before', () => (traffic.statuses.length >= 200 ? true : undefined), 20_000);
+    await takeAway(ids[0] as string);
+    const after = traffic.statuses.length;
+    await waitFor('traffic after', () => (traffic.statuses.length >= after + 400 ? true : undefined), 30_000);
+    await traffic.stop();
+    const failed = traffic.statuses.filter((status) => status !== 200);
+    expect({ requests: traffic.statuses.length, failed: failed.length, statuses: [...new Set(failed)] }).toEqual({ requests: traffic.statuses.length, failed: 0, statuses: [] });
+  }, 90_000);
+});
