@@ -44,9 +44,9 @@ afterAll(async () => {
 /** `clients` loops of sequential requests until `stop()`; every status is kept. */
 function load(port: number, clients: number): { statuses: number[]; stop: () => Promise<void> } {
   const statuses: number[] = [];
-  let running = true;
+  const state = { running: true };
   const loops = Array.from({ length: clients }, async () => {
-    while (running) {
+    while (state.running) {
       try {
         statuses.push((await send(port, { headers: { host } })).status);
       } catch {
@@ -57,7 +57,7 @@ function load(port: number, clients: number): { statuses: number[]; stop: () => 
   return {
     statuses,
     stop: async () => {
-      running = false;
+      state.running = false;
       await Promise.all(loops);
     },
   };
