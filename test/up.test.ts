@@ -255,3 +255,116 @@ describe('shutdown through the built binary', () => {
     }
   });
 });
+
+/** A port nothing listens on (it was free a moment ago). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+function count(text: string, part: string): number {
+  return text.split(part).length - 1;
+}
+
+describe('issue 10: the paper cuts of a new user', () => {
+  it('item 4: a --host that does not resolve is a one-line error (exit 1), not an internal error', async () => {
+    const r = await cli(['up', project('no-such-host', { 'web.yaml': webYaml }), '--port', '0', '--host', 'nosuchhost.invalid', '--no-watch', '--no-docker']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^ingress-dev up: cannot listen on nosuchhost\.invalid:0: the host name nosuchhost\.invalid does not resolve \((ENOTFOUND|EAI_AGAIN)\); choose another --host/);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stderr).not.toContain('    at ');
+  });
+
+  it('item 8: the start-up list of unmapped Services lists only Service ports that exist', async () => {
+    const ingress = [
+      'apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: more}', 'spec:', '  rules:', '    - host: more.example.com', '      http:', '        paths:',
+      '          - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}',
+      '          - {path: /typo, pathType: Prefix, backend: {service: {name: web, port: {name: htp}}}}',
+    ].join('\n');
+    const up = await startUp([project('unmapped-list', { 'web.yaml': webYaml, 'more.yaml': ingress }), '--port', '0', '--no-watch', '--no-docker']);
+    try {
+      const unmapped = up.stdout().slice(up.stdout().indexOf('Unmapped Services'));
+      expect(unmapped.split('\n').filter((l) => l.includes('--map '))).toEqual([`  ${'web:80 (http)'.padEnd(28)} --map web=PORT`]);
+      expect(up.stdout()).toMatch(/→ api:80 +503: Service default\/api not found/);
+      expect(up.stdout()).toMatch(/→ web:htp +503: Service default\/web has no port htp/);
+    } finally {
+      await up.stop();
+    }
+  }, 30_000);
+
+  it('item 9: every --map flag and services: entry that maps nothing warns once, with the closest name', async () => {
+    const admin = webYaml.replaceAll('web', 'admin');
+    const dir = project('unused-mappings', { 'admin.yaml': admin, 'ingress-dev.yaml': 'services:\n  admin:\n    htp: echo\n  admn: echo\n' });
+    const up = await startUp(['.', '--port', '0', '--no-docker', '--map', 'admin:9999=28001', '--map', 'admin:htp=28001', '--map', 'admn=28001', '--map', 'shop/admin=28001', '--map', 'admin:http=echo'], dir);
+    try {
+      const warnings = () => up.stderr().split('\n').filter((l) => l.startsWith('warning:'));
+      expect(warnings()).toEqual([
+        'warning: --map admin:9999=28001: Service admin has no port "9999" (its ports: 80 (http)); this mapping is not used',
+        'warning: --map admin:htp=28001: Service admin has no port "htp" (did you mean "http"? its ports: 80 (http)); this mapping is not used',
+        expect.stringMatching(/^warning: --map admn=28001: no Service "admn" in the folder \(did you mean "admin"\?\); this mapping is not used$/),
+        'warning: --map shop/admin=28001: no Service "admin" in namespace "shop" (admin is in namespace default); this mapping is not used',
+        'warning: ingress-dev.yaml:3: Service admin has no port "htp" (did you mean "http"? its ports: 80 (http)); this mapping is not used',
+        expect.stringMatching(/^warning: ingress-dev\.yaml:4: no Service "admn" in the folder \(did you mean "admin"\?\); this mapping is not used$/),
+      ]);
+      // An entry added while running warns once; the others are not said again.
+      writeFileSync(path.join(dir, 'ingress-dev.yaml'), 'services:\n  admin:\n    htp: echo\n  admn: echo\n  admin2: echo\n');
+      await up.waitFor(/reloaded in/);
+      await up.waitFor(/warning: ingress-dev\.yaml:5: no Service "admin2" in the folder/);
+      expect(warnings()).toHaveLength(7);
+    } finally {
+      await up.stop();
+    }
+  }, 30_000);
+
+  it('item 10: paths are relative to the current folder in every message of up (config errors, reload lines, rejections, warnings)', async () => {
+    const parent = project('paths', {});
+    mkdirSync(path.join(parent, 'proj', 'k8s'), { recursive: true });
+    writeFileSync(path.join(parent, 'proj', 'k8s', 'ingress.yaml'), webYaml);
+    writeFileSync(path.join(parent, 'bad.yaml'), 'services:\n  web: echo\nlisten: {htpp: 1}\n');
+    const bad = await cli(['up', 'proj', '--config', 'bad.yaml', '--port', '0', '--no-watch', '--no-docker'], { cwd: parent });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^bad\.yaml:3:10: error E_CONFIG/m);
+    expect(bad.stderr).toContain('fix bad.yaml first');
+    expect(bad.stderr).not.toContain('../');
+
+    writeFileSync(path.join(parent, 'good.yaml'), 'services:\n  web: echo\n  wbe: echo\n');
+    const up = await startUp(['proj', '--config', 'good.yaml', '--port', '0', '--no-docker'], parent);
+    try {
+      expect(up.stderr()).toContain('warning: good.yaml:3: no Service "wbe"');
+      writeFileSync(path.join(parent, 'proj', 'k8s', 'ingress.yaml'), webYaml.replace('path: /,', 'path: /v2,'));
+      await up.waitFor(/reloaded in \d+ms: .*routes \(proj\/k8s\/ingress\.yaml\)/);
+      writeFileSync(path.join(parent, 'proj', 'k8s', 'ingress.yaml'), `${webYaml}\n  bad: [\n`);
+      await up.waitFor(/reload rejected: proj\/k8s\/ingress\.yaml:\d+:\d+ E_YAML_SYNTAX/);
+      writeFileSync(path.join(parent, 'good.yaml'), 'services:\n  web: echo\n  wbe: echo\nlisten: {htpp: 1}\n');
+      await up.waitFor(/reload rejected: good\.yaml:4:10 E_CONFIG/);
+      expect(up.stdout() + up.stderr()).not.toContain('../');
+    } finally {
+      await up.stop();
+    }
+  }, 30_000);
+
+  it('item 13: the plain log says when a mapped target stops accepting connections, and when it accepts them again, once each', async () => {
+    const port = await closedPort();
+    const up = await startUp([project('target-health', { 'web.yaml': webYaml }), '--port', '0', '--no-watch', '--no-docker', '--map', `web=${port}`]);
+    const down = `warning: web:80 → http://127.0.0.1:${port} is not accepting connections; requests to it fail until it does`;
+    const again = `web:80 → http://127.0.0.1:${port} is reachable again`;
+    const upstream = http.createServer((_req, res) => res.end('ok'));
+    try {
+      await up.waitFor(new RegExp(down.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 10_000);
+      await new Promise<void>((r) => upstream.listen(port, '127.0.0.1', r));
+      await up.waitFor(new RegExp(again.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 10_000);
+      expect((await send(up.port, '/', { host: 'app.example.com' })).status).toBe(200);
+      upstream.closeAllConnections();
+      await new Promise<void>((r) => upstream.close(() => r()));
+      await poll(() => (count(up.stderr(), down) === 2 ? true : null), 10_000, 'the second "not accepting" line');
+      expect(count(up.stderr(), again)).toBe(1);
+    } finally {
+      upstream.close();
+      await up.stop();
+    }
+  }, 30_000);
+});

@@ -9,7 +9,7 @@ import { UsageError } from './args.js';
 
 export interface LoadedConfig {
   readonly config: ProjectConfig | null;
-  /** Relative to the project folder (or as given with --config). */
+  /** Relative to the project folder, as every diagnostic's file (`../dev.yaml` for a --config outside it). */
   readonly file: string | null;
   readonly text: string | null;
   readonly diagnostics: Diagnostic[];
@@ -21,7 +21,7 @@ export async function loadConfig(dir: string, cwd: string, explicit: string | un
   for (const file of candidates) {
     const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' && explicit === undefined) return null;
-      throw new UsageError(e.code === 'ENOENT' ? `config file not found: ${explicit ?? file}` : `cannot read ${file}: ${e.message}`);
+      throw new UsageError(e.code === 'ENOENT' ? `config file not found: ${explicit ?? file}` : `cannot read ${path.relative(cwd, file) || file}: ${e.message}`);
     });
     if (text === null) continue;
     const shown = path.relative(dir, file).split(path.sep).join('/');
@@ -31,8 +31,11 @@ export async function loadConfig(dir: string, cwd: string, explicit: string | un
   return { config: null, file: null, text: null, diagnostics: [] };
 }
 
-/** Mappings from `--map` flags (first) and the config file, checked; flags override the file. */
-export function buildMappings(flags: readonly string[], config: ProjectConfig | null): { mappings: Mapping[]; diagnostics: Diagnostic[] } {
+/**
+ * Mappings from `--map` flags (first) and the config file, checked; flags override the file.
+ * `where` turns the config file's path into the one shown in messages (`via`).
+ */
+export function buildMappings(flags: readonly string[], config: ProjectConfig | null, where: (file: string) => string = (file) => file): { mappings: Mapping[]; diagnostics: Diagnostic[] } {
   const mappings: Mapping[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const flag of flags) {
@@ -48,7 +51,7 @@ export function buildMappings(flags: readonly string[], config: ProjectConfig | 
     } else if (!target.ok) {
       diagnostics.push(createDiagnostic('E_MAPPING', 'error', target.error, m.at, 'A target is 3000, host:port, http://host:port, https://host:port or echo.'));
     } else {
-      mappings.push({ selector, target: target.target, via: `${m.at.file}:${m.at.line}` });
+      mappings.push({ selector, target: target.target, via: `${where(m.at.file)}:${m.at.line}` });
     }
   }
   return { mappings, diagnostics };

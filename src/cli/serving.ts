@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Mapping } from '../backends/resolver.js';
 import { createResolver } from '../backends/resolver.js';
 import type { BackendResolver } from '../backends/types.js';
@@ -9,7 +10,7 @@ import type { RouteTable } from '../model/types.js';
 import type { BuildResult, StateSummary } from '../watch/reload.js';
 import { UsageError } from './args.js';
 import { buildMappings, loadConfig, type LoadedConfig } from './config.js';
-import { compileProject, type CompiledProject } from './project.js';
+import { compileProject, displayPath, type CompiledProject } from './project.js';
 
 /**
  * What `up` serves, built whole and swapped in one reference on each reload: the route table and
@@ -91,11 +92,12 @@ export async function buildServingState(sources: ServingSources): Promise<BuildR
     config = await loadConfig(sources.dir, sources.cwd, sources.configFlag);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const file = sources.configFlag ?? 'ingress-dev.yaml';
+    // Relative to the project folder, as every diagnostic's file.
+    const file = sources.configFlag === undefined ? 'ingress-dev.yaml' : path.relative(sources.dir, path.resolve(sources.cwd, sources.configFlag)).split(path.sep).join('/');
     return { ok: false, diagnostics: [createDiagnostic('E_FILE_READ', 'error', error.message, { file, line: 1, col: 1 }, 'Restore the config file; until then the last good routes and mappings keep serving.')] };
   }
   // Flags were checked at start and do not change; only the file's mappings can be wrong now.
-  const { mappings, diagnostics: mappingProblems } = buildMappings(sources.mapFlags, config.config);
+  const { mappings, diagnostics: mappingProblems } = buildMappings(sources.mapFlags, config.config, (file) => displayPath(sources, sources.cwd, file));
   const configProblems = [...config.diagnostics, ...mappingProblems];
   const configErrors = configProblems.filter((d) => d.severity === 'error');
   if (configErrors.length > 0) return { ok: false, diagnostics: configErrors };

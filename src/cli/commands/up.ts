@@ -18,6 +18,7 @@ import { startWatcher } from '../../watch/watcher.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { buildMappings, loadConfig } from '../config.js';
 import { formatBackend } from '../describe.js';
+import { formatUnusedMappings } from '../unused-mappings.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
 import { readVersion } from '../version.js';
 import { compileProject, displayPath, formatProjectDiagnostic, resolveProjectDir, type CompiledProject } from '../project.js';
@@ -118,11 +119,13 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
   const mapFlags = (args.flags.map as string[] | undefined) ?? [];
   const loaded = await loadConfig(dir, io.cwd, configFlag);
   const config = loaded.config;
-  const { mappings, diagnostics: mappingDiagnostics } = buildMappings(mapFlags, config);
+  // Paths in messages are relative to the current folder; in diagnostics, to the project folder.
+  const where = (file: string) => displayPath({ dir }, io.cwd, file);
+  const { mappings, diagnostics: mappingDiagnostics } = buildMappings(mapFlags, config, where);
   const configProblems: Diagnostic[] = [...loaded.diagnostics, ...mappingDiagnostics];
-  for (const d of configProblems) writeLine(io.stderr, formatDiagnostic(d, { source: loaded.text ?? undefined, color }));
+  for (const d of configProblems) writeLine(io.stderr, formatDiagnostic({ ...d, file: where(d.file) }, { source: loaded.text ?? undefined, color }));
   if (hasErrors(configProblems)) {
-    writeLine(io.stderr, `ingress-dev up: fix ${loaded.file ?? 'the config file'} first (nothing was started)`);
+    writeLine(io.stderr, `ingress-dev up: fix ${loaded.file === null ? 'the config file' : where(loaded.file)} first (nothing was started)`);
     return 1;
   }
   const port = parsePort(args.flags.port as string | undefined, config?.listen.http);
@@ -135,7 +138,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
   };
   const events = createEventBus();
   const logMode = parseLogMode(args.flags.log);
-  const dockerOff = args.flags['no-docker'] === true ? '--no-docker' : config?.docker === 'off' ? `docker: off in ${loaded.file ?? 'the config file'}` : undefined;
+  const dockerOff = args.flags['no-docker'] === true ? '--no-docker' : config?.docker === 'off' ? `docker: off in ${loaded.file === null ? 'the config file' : where(loaded.file)}` : undefined;
   const runWorkloads = args.flags.run === true || config?.run === true;
   if (runWorkloads && dockerOff !== undefined) throw new UsageError(`--run starts containers, but Docker is off (${dockerOff})`);
   const discovery = createDockerDiscovery({ events, ...(dockerOff === undefined ? {} : { disabled: dockerOff }) });
@@ -193,7 +196,7 @@ async function serveWith(
   const loadedAt = Date.now();
   printDiagnostics(io, project, color);
   const initial = servingStateOf(sources, loaded, mappings, configProblems, project);
-  warnUnusedMappings(io, mappings, project.load.resources.services.map((s) => s.metadata.name));
+  for (const line of formatUnusedMappings(mappings, project.load.resources.services)) writeLine(io.stderr, line);
 
   // The UI shows no workloads: their lines go to stderr, from the first apply on (an image pull
   // shows its progress while `up` starts); while the UI is up they wait for it to exit.
@@ -211,7 +214,8 @@ async function serveWith(
   // first request, the first health round), and Ink loads only after the port is open: a request
   // served in the meantime must not be missing from the list (issue 9).
   const stores = useUi ? createUiStores({ events, getState: () => controller.current() }) : null;
-  changes?.deliverTo((files) => void reloader.reload({ kind: 'files', files }));
+  // The trigger is shown in reload lines (and the UI): relative to the current folder, as every path.
+  changes?.deliverTo((files) => void reloader.reload({ kind: 'files', files: files.map((f) => displayPath(project, io.cwd, f)) }));
   // Edited workloads restart, removed ones go: the runner diffs the folder's resources each time.
   if (runner !== null) events.on('config-applied', () => void runner.apply(reloader.current.project.load.resources).then((r) => printApplyReport(io, r, project, color)));
   if (logMode === 'json') {
@@ -236,6 +240,11 @@ async function serveWith(
       writeLine(io.stderr, `ingress-dev up: cannot listen on ${host}:${port} (${err.code}); choose another --host or --port`);
       return 1;
     }
+    // A host name that does not resolve is the user's input, not a bug (the lookup happens on listen).
+    if (err.syscall === 'getaddrinfo') {
+      writeLine(io.stderr, `ingress-dev up: cannot listen on ${host}:${port}: the host name ${host} does not resolve (${err.code}); choose another --host, such as 127.0.0.1`);
+      return 1;
+    }
     throw e;
   }
   if (host === '0.0.0.0' || host === '::') {
@@ -246,8 +255,10 @@ async function serveWith(
   } else if (!useUi) {
     writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null));
   }
-  // Health marks for the UI, and backend-changed events for scripts reading --log json.
-  const health = useUi || logMode === 'json' ? createHealthChecker({ getState: () => controller.current(), events }) : null;
+  // Health marks for the UI, backend-changed events for scripts reading --log json, and a line
+  // in the plain log when a mapped target stops (or starts again) accepting connections.
+  if (logMode === 'plain' && !useUi) logTargetHealth(io, events);
+  const health = createHealthChecker({ getState: () => controller.current(), events });
 
   let stop: StopReason;
   if (stores !== null) {
@@ -268,7 +279,7 @@ async function serveWith(
   } else {
     stop = { kind: 'signal', signal: await waitForSignal(io) };
   }
-  health?.stop();
+  health.stop();
   const why = stop.kind === 'key' ? (stop.key === 'q' ? 'Quit' : 'Interrupted') : stop.signal === 'SIGINT' ? 'Interrupted' : 'Terminated';
   if (logMode === 'json') writeLine(io.stdout, JSON.stringify({ type: 'proxy-stopping', at: Date.now(), signal: stop.kind === 'signal' ? stop.signal : stop.key }));
   else writeLine(io.stdout, `${useUi ? '' : '\n'}${why}: stopping (in-flight requests get up to 10 s)…`);
@@ -306,7 +317,7 @@ async function watchProject(io: CliIO, dir: string, extraFiles: readonly string[
       dir,
       files: extraFiles,
       onChange: (files) => (handler === null ? early.push(...files) : handler(files)),
-      onError: (error) => writeLine(io.stderr, `warning: watching ${dir}: ${error.message}`),
+      onError: (error) => writeLine(io.stderr, `warning: watching ${displayPath({ dir }, io.cwd, '.')}: ${error.message}`),
     });
     return {
       deliverTo(h) {
@@ -317,7 +328,7 @@ async function watchProject(io: CliIO, dir: string, extraFiles: readonly string[
       close: () => (closed ??= watcher.close()),
     };
   } catch (error) {
-    writeLine(io.stderr, `warning: cannot watch ${dir} for changes (${(error as Error).message}); restart ingress-dev up to apply edits`);
+    writeLine(io.stderr, `warning: cannot watch ${displayPath({ dir }, io.cwd, '.')} for changes (${(error as Error).message}); restart ingress-dev up to apply edits`);
     return null;
   }
 }
@@ -326,6 +337,8 @@ async function watchProject(io: CliIO, dir: string, extraFiles: readonly string[
 function logReloads(io: CliIO, controller: UpController, project: CompiledProject, color: boolean): void {
   const where = (file: string) => displayPath(project, io.cwd, file);
   let shown = new Set(controller.current().diagnostics.map(diagnosticKey));
+  const unusedMappings = () => formatUnusedMappings(controller.current().mappings, controller.current().project.load.resources.services);
+  let warned = new Set(unusedMappings()); // printed at start
   controller.events.on('config-applied', (e) => {
     writeLine(io.stdout, formatReloadLine(e));
     if (e.restartNeeded !== null) writeLine(io.stderr, `warning: ${e.restartNeeded}`);
@@ -333,6 +346,10 @@ function logReloads(io: CliIO, controller: UpController, project: CompiledProjec
       if (d.severity === 'error' && !shown.has(diagnosticKey(d))) writeLine(io.stderr, formatDiagnostic({ ...d, file: where(d.file) }, { color }));
     }
     shown = new Set(e.diagnostics.map(diagnosticKey));
+    // A mapping that an edit left without its Service (or a new misspelt one): said once, until it changes.
+    const unused = unusedMappings();
+    for (const line of unused) if (!warned.has(line)) writeLine(io.stderr, line);
+    warned = new Set(unused);
   });
   controller.events.on('config-rejected', (e) => writeLine(io.stderr, formatRejectedLine(e, where)));
 }
@@ -355,6 +372,27 @@ export function formatRejectedLine(e: ConfigRejected, where: (file: string) => s
   const more = e.diagnostics.length > 1 ? ` (+${e.diagnostics.length - 1} more)` : '';
   const problem = first === undefined ? e.trigger : `${where(first.file)}:${first.line}:${first.col} ${first.code} ${first.message}${more}`;
   return `reload rejected: ${problem}; still serving the last good routes`;
+}
+
+/**
+ * `web:80 → http://127.0.0.1:3000 is not accepting connections …` when a probe of a target fails, and
+ * `… is reachable again` when it answers after that: each fact once per target, again only
+ * when it changes. A first probe that answers says nothing (the start-up lines list the targets);
+ * containers that are not ready have no target here (their workload lines say why).
+ */
+function logTargetHealth(io: CliIO, events: EventBus): void {
+  const refused = new Set<string>();
+  events.on('backend-changed', (e) => {
+    if (e.target === null || e.target === 'echo') return;
+    const key = `${e.service} ${e.target}`;
+    const what = `${e.service.startsWith('default/') ? e.service.slice('default/'.length) : e.service} → ${e.target}`;
+    if (e.state === 'refused' && !refused.has(key)) {
+      refused.add(key);
+      writeLine(io.stderr, `warning: ${what} is not accepting connections; requests to it fail until it does`);
+    } else if (e.state === 'reachable' && refused.delete(key)) {
+      writeLine(io.stderr, `${what} is reachable again`);
+    }
+  });
 }
 
 /** Image pulls (with progress, a line per quarter), readiness, exits and restarts of `--run` containers. */
@@ -429,13 +467,6 @@ function printDiagnostics(io: CliIO, project: Awaited<ReturnType<typeof compileP
   if (shown.length > 0) writeLine(io.stderr, `${formatSummary(project.diagnostics)} in the manifests (ingress-dev check for details)\n`);
 }
 
-function warnUnusedMappings(io: CliIO, mappings: readonly Mapping[], services: readonly string[]): void {
-  for (const m of mappings) {
-    if (!services.includes(m.selector.service)) {
-      writeLine(io.stderr, `warning: ${m.via}: no Service "${m.selector.service}" in the folder; this mapping is not used`);
-    }
-  }
-}
 
 /** The listening URL, each host's routes with a request to try, and the Services with no endpoint. */
 export function formatStartup(proxy: { url: string; port: number; host: string }, table: RouteTable, resolver: BackendResolver, color: boolean, watching = false): string {
@@ -449,8 +480,9 @@ export function formatStartup(proxy: { url: string; port: number; host: string }
   for (const [host, routes] of byHost) {
     lines.push(bold(host ?? '* (any other host)'));
     for (const r of routes) {
-      const res = r.backend.kind === 'service' ? resolver.resolve(r.backend, { peek: true }) : null;
-      const target = res === null ? 'resource backend: 503' : res.kind === 'target' ? formatTarget(res.target) : res.cause === 'docker' ? 'docker: 503 for now' : 'unmapped: 503';
+      // A missing Service or port answers 503 whatever is mapped (the error above says why).
+      const res = r.backend.kind === 'service' && r.backend.problem === null ? resolver.resolve(r.backend, { peek: true }) : null;
+      const target = r.backend.kind === 'resource' ? 'resource backend: 503' : res === null ? `503: ${r.backend.problem}` : res.kind === 'target' ? formatTarget(res.target) : res.cause === 'docker' ? 'docker: 503 for now' : 'unmapped: 503';
       lines.push(`  ${r.path.padEnd(20)} ${r.pathType.padEnd(22)} → ${formatBackend(r.backend).padEnd(24)} ${target}`);
     }
     const sample = routes.find((r) => r.path !== '/') ?? routes[0];
@@ -467,8 +499,8 @@ export function formatStartup(proxy: { url: string; port: number; host: string }
   }
   const d = table.defaultBackend;
   if (d !== null) {
-    const res = d.backend.kind === 'service' ? resolver.resolve(d.backend, { peek: true }) : null;
-    lines.push(`${bold('default backend')} → ${formatBackend(d.backend)} ${res?.kind === 'target' ? formatTarget(res.target) : 'unmapped: 503'}`, '');
+    const res = d.backend.kind === 'service' && d.backend.problem === null ? resolver.resolve(d.backend, { peek: true }) : null;
+    lines.push(`${bold('default backend')} → ${formatBackend(d.backend)} ${res?.kind === 'target' ? formatTarget(res.target) : (d.backend.problem === null ? 'unmapped: 503' : `503: ${d.backend.problem}`)}`, '');
   }
   const unmapped = unmappedBackends(table, resolver);
   if (unmapped.length > 0) {
@@ -485,7 +517,8 @@ function unmappedBackends(table: RouteTable, resolver: BackendResolver): Service
   const seen = new Map<string, ServiceBackend>();
   const all = [...table.routes.map((r) => r.backend), ...(table.defaultBackend === null ? [] : [table.defaultBackend.backend])];
   for (const b of all) {
-    if (b.kind !== 'service') continue;
+    // A backend whose Service or port is missing cannot be mapped: check reports it as an error.
+    if (b.kind !== 'service' || b.problem !== null) continue;
     const key = `${b.namespace}/${b.service}:${b.port ?? b.portName}`;
     const res = seen.has(key) ? null : resolver.resolve(b, { peek: true });
     if (res?.kind === 'unavailable' && res.cause === 'unmapped') seen.set(key, b);
