@@ -2,7 +2,10 @@ import type { DiagnosticCode } from './catalogue.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** A position in a source file: 1-based line and column. */
+/**
+ * A position in a source file: 1-based line and column. A diagnostic about a whole folder (or
+ * file) has no position: line and col are 0 (see `wholeOf`), and no output shows them.
+ */
 export interface SourcePosition {
   readonly file: string;
   readonly line: number;
@@ -21,6 +24,16 @@ export interface Diagnostic extends SourcePosition {
   readonly severity: Severity;
   readonly message: string;
   readonly hint: string;
+}
+
+/** The position of a diagnostic about `file` as a whole, a folder for instance: none. */
+export function wholeOf(file: string): SourcePosition {
+  return { file, line: 0, col: 0 };
+}
+
+/** False for a diagnostic about a whole folder or file (`wholeOf`). */
+export function hasPosition(at: { readonly line: number }): boolean {
+  return at.line > 0;
 }
 
 export function createDiagnostic(
@@ -43,7 +56,7 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 
 const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
-/** Stable order for output: by file, then position, then severity. */
+/** Stable order for output: by file, then position (none first), then severity. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return diagnostics.toSorted(
     (a, b) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDiagnostic, sortDiagnostics } from './diagnostic.js';
-import { formatCodeFrame, formatDiagnostic, formatSummary } from './format.js';
+import { createDiagnostic, sortDiagnostics, wholeOf } from './diagnostic.js';
+import { diagnosticJson, formatCodeFrame, formatDiagnostic, formatSummary } from './format.js';
 
 const source = ['apiVersion: v1', 'kind: Service', 'metadata: {name: web}', 'spec:', '\tports: []'].join('\n');
 
@@ -32,6 +32,14 @@ describe('formatDiagnostic', () => {
     expect(formatCodeFrame(source, { line: 5, col: 2 }, 0)).toBe('> 5 |  ports: []\n    |  ^');
   });
 
+  // issue 10, item 11: `check` on an empty folder printed `empty:1:1: info I_NO_INGRESS`.
+  it('shows no position, and no code frame, for a diagnostic about a whole folder', () => {
+    const folder = createDiagnostic('I_NO_INGRESS', 'info', 'No Ingress found in this folder', wholeOf('empty'), 'Add one.');
+    expect(formatDiagnostic(folder, { source: 'kind: Service' })).toBe('empty: info I_NO_INGRESS: No Ingress found in this folder\n  hint: Add one.');
+    expect(diagnosticJson(folder)).toEqual({ code: 'I_NO_INGRESS', severity: 'info', message: 'No Ingress found in this folder', file: 'empty', line: null, col: null, hint: 'Add one.' });
+    expect(diagnosticJson(d)).toMatchObject({ line: 3, col: 18 });
+  });
+
   it('returns no frame for a position outside the file', () => {
     expect(formatCodeFrame(source, { line: 99, col: 1 })).toBe('');
   });
@@ -45,6 +53,6 @@ describe('summaries and order', () => {
 
   it('sorts by file, line, column, severity', () => {
     const at = (file: string, line: number) => createDiagnostic('E_MISSING_FIELD', 'error', 'm', { file, line, col: 1 }, 'h');
-    expect(sortDiagnostics([at('b', 1), at('a', 9), at('a', 2)]).map((x) => `${x.file}${x.line}`)).toEqual(['a2', 'a9', 'b1']);
+    expect(sortDiagnostics([at('b', 1), at('a', 9), at('a', 2), at('a', 0)]).map((x) => `${x.file}${x.line}`)).toEqual(['a0', 'a2', 'a9', 'b1']);
   });
 });

@@ -1,4 +1,4 @@
-import type { Diagnostic } from './diagnostic.js';
+import { hasPosition, type Diagnostic, type SourcePosition } from './diagnostic.js';
 
 export interface FormatOptions {
   /** The text of the file the diagnostic points into, for a code frame. */
@@ -29,12 +29,14 @@ function paint(color: boolean, code: string, text: string): string {
  *     > 12 |         service: {name: api, port: {number: 80}}
  *          |                         ^^^
  *       hint: Services in namespace "default": web, db.
+ *
+ * A diagnostic about a whole folder has no position to show: `shop: info I_NO_INGRESS: ...`.
  */
 export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): string {
   const color = options.color ?? false;
   const severityColor = d.severity === 'error' ? ansi.red : d.severity === 'warning' ? ansi.yellow : ansi.cyan;
   const head =
-    `${paint(color, ansi.bold, `${d.file}:${d.line}:${d.col}`)}: ` +
+    `${paint(color, ansi.bold, formatLocation(d))}: ` +
     `${paint(color, severityColor, `${d.severity} ${d.code}`)}: ${visible(d.message)}`;
   const lines = [head];
   if (options.source !== undefined) {
@@ -44,6 +46,17 @@ export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): st
   // Messages quote what the user wrote; control characters in it must not reach a terminal.
   if (d.hint !== '') lines.push(`  ${paint(color, ansi.cyan, 'hint:')} ${d.hint.split('\n').map(visible).join('\n        ')}`);
   return lines.join('\n');
+}
+
+/** `file:line:col`, or the bare path for a diagnostic about a whole folder or file. */
+export function formatLocation(at: SourcePosition): string {
+  return hasPosition(at) ? `${at.file}:${at.line}:${at.col}` : at.file;
+}
+
+/** A diagnostic as JSON output prints it: `line` and `col` are null when it has no position. */
+export function diagnosticJson(d: Diagnostic): Omit<Diagnostic, 'line' | 'col' | 'endLine' | 'endCol'> & { readonly line: number | null; readonly col: number | null } {
+  const at = hasPosition(d);
+  return { code: d.code, severity: d.severity, message: d.message, file: d.file, line: at ? d.line : null, col: at ? d.col : null, hint: d.hint };
 }
 
 /** A few lines of source with a caret under the column (and underline to the end when known). */

@@ -1,5 +1,6 @@
 import { isMap, isScalar } from 'yaml';
 import type { BackendRef, Located, ResourceBackendRef, ServiceBackendRef } from './types.js';
+import { isValidName } from './names.js';
 import {
   checkFields,
   isPresent,
@@ -60,7 +61,9 @@ function readPortShorthand(scope: Scope, field: Field, path: string): Located<Po
     return { value: { number: numeric }, at: field.at };
   }
   if (typeof raw === 'string' && raw !== '') {
-    report(scope, 'W_PORT_SHORTHAND', `${path}: ${raw} is read as port: {name: ${raw}}`, field.at, `Write port: {name: ${raw}}; the API server rejects the short form`);
+    // Service port names are DNS labels: no port can be named `Http`, so do not propose it.
+    const hint = isValidName(raw, 'dns1123-label') ? `Write port: {name: ${raw}}; the API server rejects the short form` : `The API server rejects the short form. ${portHint}`;
+    report(scope, 'W_PORT_SHORTHAND', `${path}: ${raw} is read as port: {name: ${raw}}`, field.at, hint);
     return { value: { name: raw }, at: field.at };
   }
   reportType(scope, field, path, 'mapping', value);

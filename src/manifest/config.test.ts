@@ -30,6 +30,13 @@ describe('parseConfig', () => {
     expect(diagnostics[0]?.hint).toContain('Did you mean "services"?');
   });
 
+  it('suggests the closest key, not one that shares its first letters (issue 10, item 6)', () => {
+    const hintFor = (text: string) => parseConfig(text, 'c.yaml').diagnostics[0]?.hint ?? '';
+    expect(hintFor('runn: true\n')).toContain('Did you mean "run"?');
+    expect(hintFor('timeout: {read: 5s}\n')).toContain('Did you mean "timeouts"?');
+    expect(hintFor('unmaped: echo\n')).toContain('Did you mean "unmapped"?');
+  });
+
   it('bad values are errors; YAML syntax errors are reported, not thrown', () => {
     expect(parseConfig('listen: {http: abc}', 'c.yaml').diagnostics[0]).toMatchObject({ code: 'E_CONFIG', line: 1, col: 16 });
     expect(parseConfig('profile: nginx', 'c.yaml').diagnostics[0]?.message).toContain('auto or spec');

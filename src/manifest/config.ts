@@ -1,5 +1,6 @@
 import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
 import { createDiagnostic, type Diagnostic, type SourcePosition } from '../diagnostics/diagnostic.js';
+import { suggestWord } from './suggest.js';
 
 /**
  * The optional project config file, `ingress-dev.yaml`:
@@ -120,8 +121,8 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
         else error('run must be true or false', value, 'run: true starts the Deployments, StatefulSets and Pods of the folder as containers, like --run.');
         break;
       default: {
-        const near = topKeys.find((k) => k.toLowerCase() === key.toLowerCase() || (k.length > 3 && key.startsWith(k.slice(0, 3))));
-        error(`Unknown key "${key}" in the config file`, pair.key, near !== undefined ? `Did you mean "${near}"? Keys: ${topKeys.join(', ')}.` : `Keys: ${topKeys.join(', ')}.`);
+        const near = suggestWord(key, topKeys);
+        error(`Unknown key "${key}" in the config file`, pair.key, near !== null ? `Did you mean "${near}"? Keys: ${topKeys.join(', ')}.` : `Keys: ${topKeys.join(', ')}.`);
       }
     }
   }

@@ -1,10 +1,11 @@
 import { ingressClassApiVersions } from './ingress-class.js';
 import { ingressApiVersions } from './ingress.js';
-import { editDistance } from './suggest.js';
+import { suggestWord } from './suggest.js';
 
 /**
- * The resource types ingress-dev reads, and the near misses of them that Kubernetes would refuse
- * (`kind: ingress`, `Ingress` in `apiVersion: v1`); every other type is kept unread.
+ * The resource types ingress-dev reads, and the kinds of their API groups that Kubernetes would
+ * refuse (`kind: ingress`, `kind: Deploymnt`, `Ingress` in `apiVersion: v1`); every other type is
+ * kept unread.
  */
 
 export type Classified =
@@ -14,11 +15,25 @@ export type Classified =
   | { readonly type: 'other' }
   | { readonly type: 'unknown'; readonly message: string; readonly hint: string; readonly onApiVersion: boolean };
 
-/** Kinds of the API groups where a near-miss of Ingress, IngressClass or Service is a typo. */
+/**
+ * The kinds Kubernetes serves in the API groups ingress-dev reads (the Gateway API's standard and
+ * experimental channels included). In these groups any other kind is a mistake the API server
+ * would refuse; a kind of another group (a CRD) is none of our business.
+ */
 const groupKinds: Readonly<Record<string, readonly string[]>> = {
   '': ['Pod', 'Service', 'ServiceAccount', 'Secret', 'ConfigMap', 'Namespace', 'Endpoints', 'PersistentVolume', 'PersistentVolumeClaim', 'Node', 'Event', 'LimitRange', 'ResourceQuota', 'ReplicationController', 'PodTemplate', 'Binding', 'ComponentStatus'],
-  'networking.k8s.io': ['Ingress', 'IngressClass', 'NetworkPolicy', 'IPAddress', 'ServiceCIDR'],
+  apps: ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ControllerRevision'],
+  'networking.k8s.io': ['Ingress', 'IngressClass', 'NetworkPolicy', 'IPAddress', 'ServiceCIDR', 'ClusterCIDR'],
+  'gateway.networking.k8s.io': ['Gateway', 'GatewayClass', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy', 'BackendLBPolicy', 'ListenerSet'],
   extensions: ['Ingress', 'NetworkPolicy', 'Deployment', 'DaemonSet', 'ReplicaSet', 'PodSecurityPolicy'],
+};
+
+/** The apiVersion to write for a kind of a group (extensions is served nowhere any more). */
+const groupApiVersions: Readonly<Record<string, string>> = {
+  '': 'v1',
+  apps: 'apps/v1',
+  'networking.k8s.io': 'networking.k8s.io/v1',
+  'gateway.networking.k8s.io': 'gateway.networking.k8s.io/v1',
 };
 
 const typedKinds: Readonly<Record<string, { readonly apiVersions: readonly string[]; readonly group: readonly string[] }>> = {
@@ -50,23 +65,32 @@ export function classify(apiVersion: string, kind: string): Classified {
   }
   const group = groupOf(apiVersion);
   const known = Object.hasOwn(groupKinds, group) ? groupKinds[group] : undefined;
-  if (known !== undefined && !known.includes(kind)) {
-    const meant = Object.entries(typedKinds).find(
-      ([name, info]) => info.group.includes(group) && (name.toLowerCase() === kind.toLowerCase() || editDistance(name.toLowerCase(), kind.toLowerCase(), 2) <= 2),
-    );
-    if (meant !== undefined) {
-      return {
-        type: 'unknown',
-        message: `kind ${kind} is not a resource type of ${apiVersion}; the object is ignored`,
-        hint: `Did you mean kind: ${meant[0]}? Kinds are case-sensitive`,
-        onApiVersion: false,
-      };
-    }
+  if (known === undefined || known.includes(kind)) return { type: 'other' };
+  const home = Object.entries(groupApiVersions).find(([g]) => groupKinds[g]?.includes(kind) === true);
+  if (home !== undefined) {
+    return { type: 'unknown', message: `${kind} is not served in apiVersion ${apiVersion}; the object is ignored`, hint: `Write apiVersion: ${home[1]}`, onApiVersion: true };
   }
-  return { type: 'other' };
+  // Kinds are short words: a truncation is not a typo (kubeconfig files are kind: Config in v1).
+  const meant = suggestWord(kind, known, { truncations: false });
+  if (meant !== null) {
+    return {
+      type: 'unknown',
+      message: `kind ${kind} is not a resource type of ${apiVersion}; the object is ignored`,
+      hint: `Did you mean kind: ${meant}? Kinds are case-sensitive`,
+      onApiVersion: false,
+    };
+  }
+  // v1 documents that are no API object (a kubeconfig's kind: Config) stay quiet; other groups are ours.
+  if (group === '') return { type: 'other' };
+  return {
+    type: 'unknown',
+    message: `kind ${kind} is not a resource type of ${apiVersion}; the object is ignored`,
+    hint: `Kinds of ${group}: ${known.join(', ')}. Kinds are case-sensitive`,
+    onApiVersion: false,
+  };
 }
 
-const kindForGroup: Readonly<Record<string, string>> = { 'networking.k8s.io': 'Ingress', extensions: 'Ingress', '': 'Service', apps: 'Deployment' };
+const kindForGroup: Readonly<Record<string, string>> = { 'networking.k8s.io': 'Ingress', extensions: 'Ingress', '': 'Service', apps: 'Deployment', 'gateway.networking.k8s.io': 'HTTPRoute' };
 
 /** For the hint when apiVersion is missing: the apiVersion of a kind ingress-dev reads. */
 export function expectedApiVersion(kind: string | null): string | null {

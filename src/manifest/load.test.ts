@@ -85,7 +85,8 @@ describe('loadProject', () => {
   test('a folder that does not exist is one E_FILE_READ diagnostic, not an exception', async () => {
     const result = await loadProject(path.join(dir, 'nope'));
     expect(result.files).toEqual([]);
-    expect(result.diagnostics).toMatchObject([{ code: 'E_FILE_READ', file: '.', line: 1, col: 1 }]);
+    // A folder has no line:col (issue 10, item 11): 0 stands for none.
+    expect(result.diagnostics).toMatchObject([{ code: 'E_FILE_READ', file: '.', line: 0, col: 0 }]);
   });
 
   test('problems in files come back as diagnostics with the relative path', async () => {

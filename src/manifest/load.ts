@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createDiagnostic, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { createDiagnostic, sortDiagnostics, wholeOf, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { mergeParsedFiles, parseSourceFile, parseSourceFileReusing, type ParsedFile, type PartCache } from './parse.js';
 import type { LoadResult, SourceFile } from './types.js';
 
@@ -22,7 +22,7 @@ export function isSkippedFolder(name: string): boolean {
   return name === 'node_modules' || name.startsWith('.');
 }
 
-function readError(file: string, error: unknown): Diagnostic {
+function readError(file: string, error: unknown, folder = false): Diagnostic {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   const reason = error instanceof Error ? error.message : String(error);
   const hint =
@@ -31,7 +31,8 @@ function readError(file: string, error: unknown): Diagnostic {
       : code === 'ENOENT'
         ? 'It disappeared while being read, or is a link to nothing: remove the link or restore its target'
         : 'Check that it is a readable file, or move it out of the project folder';
-  return createDiagnostic('E_FILE_READ', 'error', `${file} could not be read: ${reason}`, { file, line: 1, col: 1 }, hint);
+  // A folder has no line to point at.
+  return createDiagnostic('E_FILE_READ', 'error', `${file} could not be read: ${reason}`, folder ? wholeOf(file) : { file, line: 1, col: 1 }, hint);
 }
 
 function toRelative(rel: string): string {
@@ -50,7 +51,7 @@ export async function findManifestFiles(dir: string, options: LoadOptions = {}):
     try {
       entries = await readdir(path.join(dir, rel), { withFileTypes: true });
     } catch (error) {
-      diagnostics.push(readError(rel === '' ? '.' : toRelative(rel), error));
+      diagnostics.push(readError(rel === '' ? '.' : toRelative(rel), error, true));
       return;
     }
     for (const entry of entries) {

@@ -32,14 +32,16 @@ export function describeNameRule(rule: NameRule): string {
   }
 }
 
-/** A valid name close to `name`, for the hint (`My_App` → `my-app`). */
+/** A valid name close to `name`, for the hint (`My_App` → `my-app`); it always passes `isValidName`. */
 export function suggestName(name: string, rule: NameRule): string {
-  const allowed = rule === 'dns1123-subdomain' ? /[^a-z0-9.-]+/g : /[^a-z0-9-]+/g;
-  let s = name.toLowerCase().replace(allowed, '-').replace(/-{2,}/g, '-');
-  s = s.replace(/^[^a-z0-9]+/, '').replace(/[^a-z0-9]+$/, '');
-  if (rule === 'dns1035-label' && /^[0-9]/.test(s)) s = `s-${s}`;
-  s = s.slice(0, rule === 'dns1123-subdomain' ? 253 : 63).replace(/[^a-z0-9]+$/, '');
-  return s === '' ? 'my-name' : s;
+  const label = (text: string) => text.replace(/[^a-z0-9-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+  const lower = name.toLowerCase();
+  // Every label of a subdomain starts and ends with a letter or digit (`My.-App` → `my.app`).
+  let s = rule === 'dns1123-subdomain'
+    ? lower.split('.').map(label).filter((l) => l !== '').join('.').slice(0, 253).replace(/[^a-z0-9]+$/, '')
+    : label(lower);
+  if (rule === 'dns1035-label' && /^[0-9]/.test(s)) s = label(`s-${s}`);
+  return s !== '' && isValidName(s, rule) ? s : 'my-name';
 }
 
 /**

@@ -114,6 +114,37 @@ describe('common mistakes accepted with a warning', () => {
     expect(hints[2]).toMatch(/^Did you mean selector\?/);
   });
 
+  // issue 10, item 6: `path` and `name` are prefixes of these typos, but not what was meant.
+  test('a misspelt field names the closest field, not one that is a prefix of it', () => {
+    const { diagnostics } = parseText(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespce: shop}
+spec:
+  rules:
+    - http:
+        paths:
+          - path: /
+            pathTyp: Prefix
+            backend: {service: {name: web, port: {number: 80}}}
+`);
+    const hints = diagnostics.filter((d) => d.code === 'W_UNKNOWN_FIELD').map((d) => d.hint);
+    expect(hints).toEqual([expect.stringMatching(/^Did you mean namespace\?/), expect.stringMatching(/^Did you mean pathType\?/)]);
+  });
+
+  // issue 10, item 5: kind: Deploymnt was kept quietly, and `up --run` ran nothing.
+  test('a misspelt kind in any API group the tool reads names the kind that was meant', () => {
+    const { diagnostics } = parseManifests([fixture('invalid/unknown-kind-every-group.yaml')]);
+    expect(diagnostics.map((d) => d.hint)).toEqual([
+      'Did you mean kind: Deployment? Kinds are case-sensitive',
+      'Did you mean kind: StatefulSet? Kinds are case-sensitive',
+      'Did you mean kind: NetworkPolicy? Kinds are case-sensitive',
+      'Did you mean kind: Secret? Kinds are case-sensitive',
+      'Did you mean kind: HTTPRoute? Kinds are case-sensitive',
+      'Write apiVersion: apps/v1',
+      expect.stringMatching(/^Kinds of apps: Deployment, StatefulSet, DaemonSet/),
+    ]);
+  });
+
   test('spec.backend in v1 points to defaultBackend', () => {
     const { diagnostics } = parseText(`apiVersion: networking.k8s.io/v1
 kind: Ingress

@@ -65,7 +65,8 @@ function readPortNumber(scope: Scope, field: Field | undefined, path: string): R
   const value = field.value;
   if (isScalar(value) && typeof value.value === 'number' && isPortNumber(value.value)) return value.value;
   const text = isScalar(value) ? scalarText(value) : null;
-  const quoted = isScalar(value) && typeof value.value === 'string' && /^\d+$/.test(value.value.trim());
+  // "Remove the quotes" only where the number then passes (a hint never proposes what check refuses).
+  const quoted = isScalar(value) && typeof value.value === 'string' && /^\d+$/.test(value.value.trim()) && isPortNumber(Number(value.value.trim()));
   report(
     scope,
     'E_SERVICE_PORT_INVALID',
@@ -83,7 +84,7 @@ function readTargetPort(scope: Scope, field: Field | undefined, path: string): R
   if (!isScalar(value) || typeof value.value !== 'string') return readPortNumber(scope, field, path);
   const name = value.value;
   if (isIanaServiceName(name)) return name;
-  const numeric = /^\d+$/.test(name.trim());
+  const numeric = /^\d+$/.test(name.trim()) && isPortNumber(Number(name.trim()));
   report(
     scope,
     'E_SERVICE_PORT_INVALID',

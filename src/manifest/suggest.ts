@@ -25,25 +25,28 @@ export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINIT
 
 /**
  * The known word closest to `word`, when it is close enough to be a likely typo: the same word in
- * another case (`pathtype`), a truncation (`ingressClass` for `ingressClassName`), or a few edits.
+ * another case (`pathtype`), a few edits (`namespce`), or a truncation (`ingressClass` for
+ * `ingressClassName`). Candidates are ranked by edit distance; being a prefix only breaks ties,
+ * so `pathTyp` is `pathType` (one edit), not `path` (three).
+ * `truncations: false` leaves out the prefix rule (kinds: `Config` is not a short `ConfigMap`).
  */
-export function suggestWord(word: string, known: readonly string[]): string | null {
+export function suggestWord(word: string, known: readonly string[], options: { readonly truncations?: boolean } = {}): string | null {
   const lower = word.toLowerCase();
   const sameCase = known.find((k) => k.toLowerCase() === lower);
   if (sameCase !== undefined) return sameCase;
-  if (lower.length >= 4) {
-    const prefix = known.find((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()));
-    if (prefix !== undefined) return prefix;
-  }
+  const truncations = (options.truncations ?? true) && lower.length >= 4;
   const max = Math.max(1, Math.floor(word.length / 3));
-  let best: string | null = null;
-  let bestDistance = max + 1;
+  let best: { word: string; distance: number; prefix: boolean } | null = null;
   for (const k of known) {
-    const d = editDistance(lower, k.toLowerCase(), max);
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
+    const candidate = k.toLowerCase();
+    const prefix = truncations && (candidate.startsWith(lower) || lower.startsWith(candidate));
+    // A truncation is a likely typo however many letters it lacks (its distance is the length
+    // difference); anything else must be near.
+    const distance = prefix ? Math.abs(candidate.length - lower.length) : editDistance(lower, candidate, max);
+    if (!prefix && distance > max) continue;
+    if (best === null || distance < best.distance || (distance === best.distance && prefix && !best.prefix)) {
+      best = { word: k, distance, prefix };
     }
   }
-  return best;
+  return best?.word ?? null;
 }

@@ -1,4 +1,4 @@
-import { createDiagnostic, type Diagnostic, type Severity, type SourcePosition } from '../diagnostics/diagnostic.js';
+import { createDiagnostic, wholeOf, type Diagnostic, type Severity, type SourcePosition } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/catalogue.js';
 import type {
   BackendRef,
@@ -9,7 +9,7 @@ import type {
   Service,
 } from '../manifest/types.js';
 import { annotationSeverity } from './annotations.js';
-import { checkHost, isWildcardHost, normalizeRuleHost, type HostProblem } from './host.js';
+import { checkHost, isWildcardHost, normalizeRuleHost, suggestHost, type HostProblem } from './host.js';
 import { compareRoutesForMatch, compilePathMatch } from './path.js';
 import type {
   Backend,
@@ -59,7 +59,7 @@ class Compilation {
     this.reportDuplicates();
     const table = this.buildTable();
     if (this.resources.ingresses.length === 0) {
-      this.report('I_NO_INGRESS', 'info', 'No Ingress found in this folder', { file: '.', line: 1, col: 1 },
+      this.report('I_NO_INGRESS', 'info', 'No Ingress found in this folder', wholeOf('.'),
         'ingress-dev reads every *.yaml and *.yml below the folder; add an Ingress (networking.k8s.io/v1) or point it at another folder.');
     }
     return { value: table, diagnostics: this.diagnostics };
@@ -328,7 +328,8 @@ function backendAt(ref: BackendRef): SourcePosition {
 /** Path validation of the API server (`validateIngressHTTPIngressPath`). */
 function checkPath(path: string, pathType: string): { message: string; hint: string } | null {
   if (!path.startsWith('/')) {
-    return { message: 'does not start with "/"', hint: `Ingress paths are absolute: write "/${path.replace(/^\.?\/*/, '')}".` };
+    const near = suggestPath(path, pathType);
+    return { message: 'does not start with "/"', hint: `Ingress paths are absolute${near !== null ? `: write "${near}"` : ', and Exact and Prefix paths are plain, normalised paths'}.` };
   }
   if (pathType === 'ImplementationSpecific') return null;
   for (const bad of ['//', '/./', '/../', '%2f', '%2F']) {
@@ -342,6 +343,20 @@ function checkPath(path: string, pathType: string): { message: string; hint: str
   return null;
 }
 
+/** The absolute path meant by `path`, normalised where the pathType requires it; it passes checkPath. */
+function suggestPath(path: string, pathType: string): string | null {
+  let near = `/${path.replace(/^\.?\/*/, '')}`;
+  if (pathType !== 'ImplementationSpecific') {
+    const segments: string[] = [];
+    for (const segment of near.replace(/%2f/gi, '/').split('/')) {
+      if (segment === '..') segments.pop();
+      else if (segment !== '' && segment !== '.') segments.push(segment);
+    }
+    near = `/${segments.join('/')}${segments.length > 0 && /\/\.{0,2}$/.test(path) ? '/' : ''}`;
+  }
+  return checkPath(near, pathType) === null ? near : null;
+}
+
 function hostProblemText(p: HostProblem): string {
   switch (p.kind) {
     case 'ip': return 'is an IP address, which Ingress hosts may not be';
@@ -353,13 +368,20 @@ function hostProblemText(p: HostProblem): string {
   }
 }
 
+const labelRule = 'DNS labels are lower-case letters, digits and "-", start and end with a letter or digit, at most 63 characters.';
+
+// A value a hint proposes passes checkHost (suggestHost): `App_Example.com` is not told to write
+// `app_example.com`, which check would refuse in turn.
 function hostProblemHint(p: HostProblem, host: string): string {
+  const near = suggestHost(host);
   switch (p.kind) {
     case 'ip': return 'Leave host out to serve every host (including IP addresses), or use a DNS name.';
-    case 'uppercase': return `Host names are lower case in Kubernetes: write "${p.lower.replace(/\.$/, '')}".`;
-    case 'port': return `Write the host without the port ("${host.replace(/:\d*$/, '')}"); the port of the Host header is ignored when matching.`;
+    case 'uppercase':
+      if (near === null) return `Host names are lower case in Kubernetes. ${labelRule}`;
+      return near === p.lower.replace(/\.$/, '') ? `Host names are lower case in Kubernetes: write "${near}".` : `Host names are lower case in Kubernetes, and ${labelRule} Write e.g. "${near}".`;
+    case 'port': return `Write the host without the port${near !== null ? ` ("${near}")` : ''}; the port of the Host header is ignored when matching.`;
     case 'wildcard-position': return 'A wildcard must be "*." followed by a domain, like "*.example.com"; it matches exactly one label.';
-    case 'invalid-label': return 'DNS labels are lower-case letters, digits and "-", start and end with a letter or digit, at most 63 characters.';
+    case 'invalid-label': return near !== null ? `${labelRule} Write e.g. "${near}".` : labelRule;
     case 'too-long': return 'Shorten the host name.';
   }
 }

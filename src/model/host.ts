@@ -29,6 +29,19 @@ export function checkHost(host: string): HostProblem | null {
   return null;
 }
 
+/**
+ * A valid host close to `host`, for a hint (`App_Example.com:80` → `app-example.com`), or null
+ * when none is near. It passes `checkHost`: a hint must never propose what check refuses.
+ */
+export function suggestHost(host: string): string | null {
+  const labels = host.replace(/:\d*$/, '').replace(/\.$/, '').toLowerCase().split('.');
+  const fixed = labels
+    .map((label, i) => (i === 0 && label === '*' ? label : label.replace(/[^a-z0-9-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '')))
+    .filter((label) => label !== '');
+  const suggestion = fixed.join('.');
+  return suggestion !== '' && suggestion !== host && checkHost(suggestion) === null ? suggestion : null;
+}
+
 export function isWildcardHost(host: string): boolean {
   return host.startsWith('*.');
 }

@@ -1,4 +1,4 @@
-import { formatSummary } from '../../diagnostics/format.js';
+import { diagnosticJson, formatSummary } from '../../diagnostics/format.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
 import { compileProject, formatProjectDiagnostic, resolveProjectDir } from '../project.js';
@@ -23,8 +23,7 @@ export async function runCheck(args: ParsedArgs, io: CliIO): Promise<number> {
   const shown = project.diagnostics.filter((d) => args.flags.quiet !== true || d.severity !== 'info');
   const failed = project.diagnostics.some((d) => d.severity === 'error' || (strict && d.severity === 'warning'));
   if (args.flags.json === true) {
-    const diagnostics = shown.map(({ code, severity, message, file, line, col, hint }) => ({ code, severity, message, file, line, col, hint }));
-    writeLine(io.stdout, JSON.stringify({ diagnostics }, null, 2));
+    writeLine(io.stdout, JSON.stringify({ diagnostics: shown.map(diagnosticJson) }, null, 2));
     return failed ? 1 : 0;
   }
   const color = useColor(io, io.stdout, args.flags);
