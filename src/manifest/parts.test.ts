@@ -103,7 +103,8 @@ describe('parseSourceFileReusing', () => {
     expect(second.result.resources.services[0]?.metadata.nameAt?.line).toBe(whole('f.yaml', edited).resources.services[0]?.metadata.nameAt?.line);
   });
 
-  test('random edits of a many-document file give what a fresh parse gives', () => {
+  // 400 runs of real parses: seconds of CPU on a shared 2-core machine, so more than the default 5 s.
+  test('random edits of a many-document file give what a fresh parse gives', { timeout: 60_000 }, () => {
     const pieces = [
       service,
       service.replace('web', 'api'),
