@@ -2,7 +2,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { Mapping } from '../../backends/resolver.js';
 import { formatTarget, type BackendResolver } from '../../backends/types.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
-import { formatDiagnostic, formatSummary } from '../../diagnostics/format.js';
+import { formatDiagnostic, formatLocation, formatSummary } from '../../diagnostics/format.js';
 import { createEventBus, type EventBus } from '../../events/bus.js';
 import { createHealthChecker } from '../../backends/health.js';
 import type { QuitKey } from '../../ui/start-ui.js';
@@ -370,7 +370,7 @@ export function formatReloadLine(e: ConfigApplied): string {
 export function formatRejectedLine(e: ConfigRejected, where: (file: string) => string = (f) => f): string {
   const first = e.diagnostics[0];
   const more = e.diagnostics.length > 1 ? ` (+${e.diagnostics.length - 1} more)` : '';
-  const problem = first === undefined ? e.trigger : `${where(first.file)}:${first.line}:${first.col} ${first.code} ${first.message}${more}`;
+  const problem = first === undefined ? e.trigger : `${formatLocation({ ...first, file: where(first.file) })} ${first.code} ${first.message}${more}`;
   return `reload rejected: ${problem}; still serving the last good routes`;
 }
 
