@@ -135,7 +135,21 @@ describe('createResolver with Docker', () => {
       const res = r.resolve(webBackend, { peek });
       return res.kind === 'target' ? /container (\S+)/.exec(res.via)?.[1] : res.reason;
     };
-    expect([name(true), name(true), name(false), name(true), name(false), name(false)]).toEqual(['web-1', 'web-1', 'web-1', 'web-2', 'web-2', 'web-1']);
+    expect([name(true), name(true), name(false), name(true), name(false), name(false)]).toEqual(['web-1', 'web-1', 'web-1', 'web-1', 'web-2', 'web-1']);
+  });
+
+  // Issue 10 item 18: backend-changed fired every few seconds under traffic with no health change,
+  // because the health checker's look followed the round-robin pick.
+  it('a look shows the same replica however much traffic takes turns', () => {
+    const docker = fakeDockerIndex([container('web-1', { labelsOf: { app: 'web' } }), container('web-2', { labelsOf: { app: 'web' } })]);
+    const r = createResolver({ mappings: [], services: [web], unmapped: 'unavailable', docker });
+    const looks = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      r.resolve(webBackend);
+      const look = r.resolve(webBackend, { peek: true });
+      if (look.kind === 'target') looks.add(look.via);
+    }
+    expect(looks.size).toBe(1);
   });
 
   it('a Service whose only container exited answers 503 with the container and its exit code, even with echo for unmapped Services', () => {

@@ -94,7 +94,9 @@ export function createResolver(options: ResolverOptions): BackendResolver {
     // Endpoints a request just failed on wait for discovery; when every one failed, all are tried.
     const usable = failed.size === 0 ? result.endpoints : result.endpoints.filter((e) => e.target.kind !== 'http' || !failed.has(e.target.origin));
     const endpoints = usable.length === 0 ? result.endpoints : usable;
-    const index = entry.turn % endpoints.length;
+    // A look (the UI, health checks) always sees the first usable replica: displays and
+    // backend-changed events stay put while traffic takes its turns.
+    const index = peek ? 0 : entry.turn % endpoints.length;
     if (!peek) entry.turn = (entry.turn + 1) % Number.MAX_SAFE_INTEGER;
     const endpoint = endpoints[index]!;
     return { kind: 'target', target: endpoint.target, via: formatDockerVia(result.selection, endpoint, result.endpoints.indexOf(endpoint), result.endpoints.length) };

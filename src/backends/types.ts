@@ -37,7 +37,8 @@ export interface BackendResolver {
   /**
    * Where a request for this Service port goes now. Each call takes the next of several
    * replicas in turn; with `peek` (for displays: the UI, health checks, summaries) the turn
-   * is not taken, so looking never changes which replica the next request gets.
+   * is not taken, so looking never changes which replica the next request gets, and the first
+   * usable replica is shown, so what is shown does not move with the traffic.
    */
   resolve(backend: ServiceBackend, options?: { readonly peek?: boolean }): Resolution;
   /**
