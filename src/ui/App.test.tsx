@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App, type QuitKey } from './App.js';
 import { createRequestStore } from './request-store.js';
 import { createStatusStore, type UiState } from './status-store.js';
-import { fakeBus, fakeRequest, keys, plain, sampleState, waitFor } from './ui.test-util.js';
+import { fakeBus, fakeRequest, keys, plain, sampleDiagnostics, sampleState, waitFor } from './ui.test-util.js';
 import type { TerminalSize } from './use-terminal-size.js';
 
 const cleanups: (() => void)[] = [];
@@ -230,6 +230,21 @@ describe('App', () => {
     f = await app.until((s) => s.includes('The last reload failed'));
     expect(f).toContain('web.yaml:3:5: error E_YAML_SYNTAX: bad indentation');
     expect(f).toContain('In the routes serving now:');
+  });
+
+  // Issue 10, item 21: `r` with nothing changed gave no answer at all.
+  it('says "reloaded, no changes" with the time when the r key finds nothing to change', async () => {
+    let state = sampleState();
+    const app = renderApp({ state: () => state });
+    await app.until((s) => s.includes('loaded '));
+    const noChanges = { added: [], removed: [], changed: [] };
+    app.bus.emit({ type: 'config-applied', at: Date.now(), trigger: 'manual', routes: 5, files: 3, changes: noChanges, diagnostics: sampleDiagnostics, durationMs: 2, restartNeeded: null });
+    const f = await app.until((s) => s.includes('reloaded, no changes'));
+    expect(f).toMatch(/backends .* │ reloaded, no changes \(\d\d:\d\d:\d\d\)/);
+    // A manual reload that swapped in a new state says so, as any other.
+    state = sampleState({ files: 4 });
+    app.bus.emit({ type: 'config-applied', at: Date.now(), trigger: 'manual', routes: 6, files: 3, changes: { ...noChanges, added: ['x'] }, diagnostics: sampleDiagnostics, durationMs: 3, restartNeeded: null });
+    await app.until((s) => /reload \d\d:\d\d:\d\d ok 3ms \(manual\)/.test(s));
   });
 
   it('reads the state again after a reload', async () => {

@@ -1,10 +1,11 @@
-import { Box, useInput, useStdin } from 'ink';
+import { Box, useInput, useStdin, type Key } from 'ink';
 import { useMemo, useRef, useState } from 'react';
 import { DetailPane } from './DetailPane.js';
 import { detailLines } from './detail-view.js';
 import { Footer } from './Footer.js';
 import { Header } from './Header.js';
 import { HelpOverlay, helpLines } from './HelpOverlay.js';
+import { splitKeys } from './keys.js';
 import type { Line } from './lines.js';
 import { scrollRange } from './LineList.js';
 import { problemLines } from './problems-view.js';
@@ -111,12 +112,16 @@ export function App(props: AppProps) {
     const next = index === null ? last : Math.min(Math.max(0, index + delta), last);
     update({ selectedSeq: list[next]?.seq ?? null });
   };
-  const quit = (key: QuitKey): void => props.onQuit(key);
+  const quitting = useRef(false);
+  const quit = (key: QuitKey): void => {
+    quitting.current = true;
+    props.onQuit(key);
+  };
 
   // Without a terminal on stdin (`up < /dev/null`) there are no keys: the UI only shows, and
   // Ctrl-C reaches the CLI as SIGINT.
   const { isRawModeSupported } = useStdin();
-  useInput((input, key) => {
+  const handleKey = (input: string, key: Key): void => {
     const at = viewRef.current;
     if (key.ctrl && input === 'c') return quit('ctrl-c');
     if (at.editing) {
@@ -172,7 +177,19 @@ export function App(props: AppProps) {
       if (entry !== null) update({ selectedSeq: entry.seq, detail: entry, scroll: { ...at.scroll, detail: 0 } });
     } else if (key.escape || input === 'G' || key.end) update({ selectedSeq: null });
     else if (input === 'g' || key.home) update({ selectedSeq: list[0]?.seq ?? null });
-  }, { isActive: isRawModeSupported === true });
+  };
+  useInput(
+    (input, key) => {
+      // Every key of a read, in order: each one sees the view state the previous one left. The
+      // keys after a quit key are dropped.
+      quitting.current = false;
+      for (const [one, oneKey] of splitKeys(input, key)) {
+        if (quitting.current) return;
+        handleKey(one, oneKey);
+      }
+    },
+    { isActive: isRawModeSupported === true },
+  );
 
   const firstHost = rows.find((r) => r.host !== '*' && !r.host.startsWith('*.'))?.host;
   const url = props.urls[0] ?? '';

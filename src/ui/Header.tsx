@@ -52,6 +52,8 @@ export function reloadSegments(reload: ReloadOutcome | null, startedAt: number):
     const why = first === undefined ? '' : `: ${formatDiagnostic(first).split('\n')[0] ?? ''}`;
     return [{ text: when }, { text: `failed in ${formatDuration(reload.durationMs)}${why} (the last good routes keep serving)`, color: 'red', bold: true }];
   }
+  // The `r` key always gets an answer, even when the files say what is served already.
+  if (reload.unchanged) return [{ text: 'reloaded, no changes', color: 'green' }, { text: ` (${formatClock(reload.at)})` }];
   const out: Segment[] = [{ text: when }, { text: 'ok', color: 'green', bold: true }, { text: ` ${formatDuration(reload.durationMs)} (${reload.trigger})` }];
   if (reload.restartNeeded !== null) out.push({ text: ` restart needed: ${reload.restartNeeded}`, color: 'yellow' });
   return out;

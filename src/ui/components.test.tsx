@@ -8,7 +8,8 @@ import type { RequestEntry } from './request-store.js';
 import { RequestsPane } from './RequestsPane.js';
 import { routeRows } from './routes-view.js';
 import { RoutesPane } from './RoutesPane.js';
-import { fakeRequest, plain, sampleDiagnostics, sampleResolver, sampleTable, waitFor } from './ui.test-util.js';
+import { buildTable } from '../routing/table-builder.test-util.js';
+import { fakeRequest, http, plain, sampleDiagnostics, sampleResolver, sampleTable, waitFor } from './ui.test-util.js';
 
 const unmounts: (() => void)[] = [];
 afterEach(() => {
@@ -52,13 +53,14 @@ describe('Header', () => {
       changes: null,
       rejection: [{ code: 'E_YAML_SYNTAX' as const, severity: 'error' as const, message: 'bad', file: 'web.yaml', line: 3, col: 5, hint: '' }],
       restartNeeded: null,
+      unchanged: false,
     };
     const f = await frameOf(<Header {...base} width={200} lastReload={lastReload} />);
     expect(f).toMatch(/reload \d\d:\d\d:\d\d failed in 3ms: web\.yaml:3:5: error E_YAML_SYNTAX: bad \(the last good routes keep serving\) │ backends/);
   });
 
   it('says when a change needs a restart', async () => {
-    const lastReload = { ok: true, at: Date.now(), trigger: 'ingress-dev.yaml', durationMs: 2, changes: null, rejection: [], restartNeeded: 'listen port 8080 → 9090' };
+    const lastReload = { ok: true, at: Date.now(), trigger: 'ingress-dev.yaml', durationMs: 2, changes: null, rejection: [], restartNeeded: 'listen port 8080 → 9090', unchanged: false };
     const f = await frameOf(<Header {...base} width={160} lastReload={lastReload} />);
     expect(f).toContain('ok 2ms (ingress-dev.yaml) restart needed: listen port 8080 → 9090');
   });
@@ -89,6 +91,25 @@ describe('RequestsPane', () => {
     expect(f).not.toContain('TARGET');
     expect(f).toContain('…#r3.p4');
   });
+
+  // Issue 10, item 23: at 120 columns the route id was cut while HOST+PATH had 30 blank columns.
+  it('shares the width by content: a long route id is shown whole when host+path is short', async () => {
+    const routeId = 'ingress:default/simple-fanout-example#r0.p0';
+    const rows = [entry(1, { host: 'foo.bar.com', path: '/foo', routeId, target: 'http://127.0.0.1:3000' }), entry(2, { host: 'foo.bar.com', path: '/bar/baz', routeId: 'ingress:default/simple-fanout-example#r0.p1' })];
+    const f = await frameOf(<RequestsPane entries={rows} selectedSeq={null} width={120} height={4} emptyHint="" />);
+    for (const row of f.split('\n')) expect([...row].length).toBeLessThanOrEqual(120);
+    expect(f).not.toContain('…');
+    expect(f.split('\n').find((r) => r.includes('/foo'))).toMatch(/foo\.bar\.com\/foo\s+200\s+12ms ingress:default\/simple-fanout-example#r0\.p0\s+:3000/);
+  });
+
+  it('still cuts both, host+path and route, when neither fits', async () => {
+    const long = entry(1, { host: 'a-rather-long-hostname.example.com', path: `/${'p'.repeat(80)}`, routeId: `ingress:default/${'n'.repeat(60)}#r0.p0` });
+    const f = await frameOf(<RequestsPane entries={[long]} selectedSeq={null} width={120} height={3} emptyHint="" />);
+    const row = f.split('\n').find((r) => r.includes('a-rather-long')) ?? '';
+    expect([...row].length).toBeLessThanOrEqual(120);
+    expect(row).toMatch(/a-rather-long-hostname\.example\.com\/p+… +200/);
+    expect(row).toMatch(/ingress:default\/n+…#r0\.p0/);
+  });
 });
 
 describe('RoutesPane', () => {
@@ -109,6 +130,16 @@ describe('RoutesPane', () => {
     const backends = new Map([['default/web:80', { type: 'backend-changed' as const, at: 0, service: 'default/web:80', target: 'http://127.0.0.1:9999', state: 'refused' as const }]]);
     const web = routeRows(sampleTable(), sampleResolver(), backends).find((r) => r.id === 'ingress:default/web#r0.p0');
     expect(web?.health).toBe('unknown');
+  });
+
+  it('uses a health result for another replica of the same containers (requests take them in turn)', () => {
+    const via = (n: number): string => `docker: selector app=web → container web-${n} (172.17.0.${n + 1}:80), replica ${n} of 3`;
+    const resolver = { resolve: () => ({ kind: 'target' as const, target: http(3002), via: via(2) }) };
+    const probed = { type: 'backend-changed' as const, at: 0, service: 'default/web:80', target: 'http://127.0.0.1:3001', state: 'reachable' as const, via: via(1) };
+    const web = routeRows(sampleTable(), resolver, new Map([['default/web:80', probed]])).find((r) => r.id === 'ingress:default/web#r0.p0');
+    expect(web?.health).toBe('reachable');
+    const other = { ...probed, via: 'docker: selector app=old → container old-1 (172.17.0.9:80)' };
+    expect(routeRows(sampleTable(), resolver, new Map([['default/web:80', other]])).find((r) => r.id === 'ingress:default/web#r0.p0')?.health).toBe('unknown');
   });
 
   it('marks a Service whose containers cannot take requests as refused, not unmapped', () => {
@@ -138,6 +169,41 @@ describe('DetailPane', () => {
     const f = await frameOf(<DetailPane entry={e} table={sampleTable()} width={120} height={30} scroll={0} />);
     expect(f).toContain('ingress:default/gone#r0.p0 (no longer in the routes: the manifests changed since)');
     expect(f).toContain('the routes changed since: now this request would go to ingress:default/web#r0.p1');
+  });
+
+  // Issue 10, item 22: a wrapped value lost the label column (`Error connect …`, `Timing started …`)
+  // and the Route line was cut at 80 columns.
+  it('keeps the labels aligned at 80 columns: wrapped values continue under the value column', async () => {
+    const e = entry(1, {
+      path: '/api/users',
+      status: 502,
+      error: 'connect ECONNREFUSED 127.0.0.1:4000 (the target refused the connection: is anything listening on that port?)',
+      id: '7ac3e022fda243b19b1e228c9261ce99',
+    });
+    const table = buildTable([{ id: 'ingress:default/simple-fanout-example#r0.p0', host: 'foo.bar.example.com', path: '/api', pathType: 'Prefix', service: 'api', port: 8080 }]);
+    const rows = (await frameOf(<DetailPane entry={{ ...e, event: { ...e.event, host: 'foo.bar.example.com', routeId: 'ingress:default/simple-fanout-example#r0.p0' } }} table={table} width={80} height={30} scroll={0} />)).split('\n');
+    for (const row of rows) expect([...row].length).toBeLessThanOrEqual(80);
+    const block = (label: string): string[] => {
+      const first = rows.findIndex((r) => r.startsWith(label));
+      const rest = rows.slice(first + 1);
+      const end = rest.findIndex((r) => !r.startsWith(' '.repeat(10)) || r.trim() === '');
+      return [rows[first] ?? '', ...rest.slice(0, end === -1 ? rest.length : end)];
+    };
+    // The value of a label: its first row from column 10, every continuation indented to column 10.
+    const valueOf = (label: string): string => {
+      const [first = '', ...rest] = block(label);
+      expect(first.slice(0, 10)).toBe(label.padEnd(10));
+      expect(first[10]).not.toBe(' ');
+      for (const row of rest) expect(row).toMatch(/^ {10}\S/);
+      return [first, ...rest].map((r) => r.slice(10)).join(' ');
+    };
+    expect(block('Error').length).toBeGreaterThan(1);
+    expect(valueOf('Error')).toBe('connect ECONNREFUSED 127.0.0.1:4000 (the target refused the connection: is anything listening on that port?)');
+    expect(block('Timing').length).toBeGreaterThan(1);
+    expect(valueOf('Timing')).toMatch(/^started \S+ · 12ms · 0 B in · 120 B out · id 7ac3e022fda243b19b1e228c9261ce99$/);
+    expect(block('Route').length).toBeGreaterThan(1);
+    expect(valueOf('Route')).toMatch(/^ingress:default\/simple-fanout-example#r0\.p0 {2}Prefix \/api on foo\.bar\.example\.com {2}\S+:\d+$/);
+    expect(rows.join('\n')).not.toContain('…');
   });
 
   it('routes HOST.localhost as HOST, as the proxy does', async () => {

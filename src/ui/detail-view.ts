@@ -7,7 +7,9 @@ import type { RequestEntry } from './request-store.js';
 import { compactTarget, formatServicePort } from './routes-view.js';
 import { formatBytes, formatClockMs, formatDuration, pathOf, plural, statusClass, statusColor } from './text.js';
 
-const label = (name: string): string => name.padEnd(10);
+// Values start in this column; a wrapped value continues in it (`indent` of its line).
+const valueColumn = 10;
+const label = (name: string): string => name.padEnd(valueColumn);
 
 /**
  * The detail of one request: the rule that won (with its file:line), the candidates that lost
@@ -30,34 +32,36 @@ export function detailLines(entry: RequestEntry, table: RouteTable): Line[] {
 
   const winner = e.routeId === null ? null : findRule(table, e.routeId);
   if (e.routeId === null) {
-    out.push(line(`${label('Route')}no route: no rule matched ${explanation.host || '(no host)'}${path} and there is no defaultBackend`, {}, true, 10));
+    out.push(line(`${label('Route')}no route: no rule matched ${explanation.host || '(no host)'}${path} and there is no defaultBackend`, {}, true, valueColumn));
   } else if (winner === null) {
-    out.push(line(`${label('Route')}${e.routeId} (no longer in the routes: the manifests changed since)`, {}, true, 10));
+    out.push(line(`${label('Route')}${e.routeId} (no longer in the routes: the manifests changed since)`, {}, true, valueColumn));
   } else {
     out.push({
       segments: [{ text: label('Route') }, { text: e.routeId, bold: true, color: 'green' }, { text: `  ${winner.rule}  ` }, { text: `${winner.source.file}:${winner.source.line}`, color: 'cyan' }],
+      wrap: true,
+      indent: valueColumn,
     });
   }
   const nowWins = explanation.route?.id ?? explanation.defaultBackend?.id ?? null;
   if (nowWins !== e.routeId) {
-    out.push(line(`${label('')}the routes changed since: now this request would go to ${nowWins ?? 'no route'}`, { color: 'yellow' }, true, 10));
+    out.push(line(`${label('')}the routes changed since: now this request would go to ${nowWins ?? 'no route'}`, { color: 'yellow' }, true, valueColumn));
   }
   if (explanation.backend !== null && explanation.backend.kind === 'service') {
-    out.push(line(`${label('Backend')}${formatServicePort(explanation.backend)} → ${e.target === null ? 'not forwarded' : compactTarget(e.target)}`, {}, true, 10));
+    out.push(line(`${label('Backend')}${formatServicePort(explanation.backend)} → ${e.target === null ? 'not forwarded' : compactTarget(e.target)}`, {}, true, valueColumn));
   } else if (e.target !== null) {
-    out.push(line(`${label('Target')}${compactTarget(e.target)}`, {}, true, 10));
+    out.push(line(`${label('Target')}${compactTarget(e.target)}`, {}, true, valueColumn));
   }
-  out.push(line(`${label('Upstream')}${e.upstreamPath ?? '(not forwarded)'}`, {}, true, 10));
-  if (e.error !== null) out.push(line(`${label('Error')}${e.error}`, { color: 'red' }, true, 10));
+  out.push(line(`${label('Upstream')}${e.upstreamPath ?? '(not forwarded)'}`, {}, true, valueColumn));
+  if (e.error !== null) out.push(line(`${label('Error')}${e.error}`, { color: 'red' }, true, valueColumn));
   out.push(
     line(
       `${label('Timing')}started ${formatClockMs(e.startedAt)} · ${formatDuration(e.durationMs)} · ${formatBytes(e.bytesIn)} in · ${formatBytes(e.bytesOut)} out · id ${e.id}`,
       {},
       true,
-      10,
+      valueColumn,
     ),
   );
-  for (const note of explanation.notes) out.push(line(`${label('Note')}${note}`, { dim: true }, true, 10));
+  for (const note of explanation.notes) out.push(line(`${label('Note')}${note}`, { dim: true }, true, valueColumn));
 
   out.push(line(''), line(`Candidates that lost (${explanation.candidates.length})`, { bold: true }));
   if (explanation.candidates.length === 0) out.push(line('  none: no other rule in the table', { dim: true }));

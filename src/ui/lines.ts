@@ -31,13 +31,8 @@ export function textOf(l: Line): string {
 export function layoutLines(lines: readonly Line[], width: number): Line[] {
   const out: Line[] = [];
   for (const l of lines) {
-    if (l.wrap === true && textOf(l).length > width && width > 8) {
-      const first = l.segments[0];
-      const style: Style = first === undefined ? {} : { color: first.color, bold: first.bold, dim: first.dim, inverse: first.inverse };
-      for (const row of wrapText(textOf(l), width, l.indent ?? 2)) out.push(line(row, style));
-    } else {
-      out.push(clipLine(l, width));
-    }
+    if (l.wrap === true && [...textOf(l)].length > width && width > 8) out.push(...wrapLine(l, width, l.indent ?? 2));
+    else out.push(clipLine(l, width));
   }
   return out;
 }
@@ -63,34 +58,69 @@ export function clipLine(l: Line, width: number): Line {
 
 /** Greedy word wrap; words longer than a row are split. */
 export function wrapText(text: string, width: number, indent: number): string[] {
-  const rows: string[] = [];
-  const pad = ' '.repeat(Math.min(indent, Math.floor(width / 2)));
-  const leading = /^\s*/.exec(text)?.[0] ?? '';
-  let current = leading;
-  let currentHasWord = false;
-  for (const word of text.slice(leading.length).split(/ +/)) {
-    let rest = word;
-    for (;;) {
-      const sep = currentHasWord ? ' ' : '';
-      if ([...current].length + sep.length + [...rest].length <= width) {
-        current += sep + rest;
-        currentHasWord = true;
-        break;
-      }
-      if (currentHasWord) {
-        rows.push(current);
-        current = pad;
-        currentHasWord = false;
-        continue;
-      }
-      const room = Math.max(1, width - [...current].length);
-      const chars = [...rest];
-      rows.push(current + chars.slice(0, room).join(''));
-      rest = chars.slice(room).join('');
-      current = pad;
-      if (rest === '') break;
+  return wrapLine(line(text), width, indent).map(textOf);
+}
+
+/**
+ * Greedy word wrap of a styled line: each character keeps its segment's style, and the spaces
+ * inside a row are kept as written, so a label padded to a column (`Error     connect …`) keeps
+ * its value in that column; continuation rows start at `indent` (at most half the width).
+ */
+export function wrapLine(l: Line, width: number, indent: number): Line[] {
+  const chars: { readonly ch: string; readonly style: number }[] = [];
+  l.segments.forEach((s, style) => {
+    for (const ch of visible(s.text)) chars.push({ ch, style });
+  });
+  const pad = Math.min(indent, Math.floor(width / 2));
+  const rows: (typeof chars)[] = [];
+  let row: typeof chars = [];
+  let hasWord = false;
+  let i = 0;
+  // The spaces before the first word stay on the first row.
+  while (i < chars.length && chars[i]?.ch === ' ') row.push(chars[i++]!);
+  const newRow = (): void => {
+    rows.push(row);
+    row = Array.from({ length: pad }, () => ({ ch: ' ', style: -1 }));
+    hasWord = false;
+  };
+  while (i < chars.length) {
+    let j = i;
+    while (j < chars.length && chars[j]?.ch === ' ') j++;
+    const spaces = chars.slice(i, j);
+    let k = j;
+    while (k < chars.length && chars[k]?.ch !== ' ') k++;
+    let word = chars.slice(j, k);
+    i = k;
+    if (word.length === 0) break; // trailing spaces
+    if (hasWord && row.length + spaces.length + word.length <= width) {
+      row.push(...spaces, ...word);
+      continue;
+    }
+    if (hasWord) newRow();
+    // A word longer than what is left of a fresh row is split.
+    while (row.length + word.length > width) {
+      const room = Math.max(1, width - row.length);
+      row.push(...word.slice(0, room));
+      word = word.slice(room);
+      newRow();
+    }
+    if (word.length > 0) {
+      row.push(...word);
+      hasWord = true;
     }
   }
-  if (currentHasWord || rows.length === 0) rows.push(current);
-  return rows;
+  if (hasWord || rows.length === 0) rows.push(row);
+  return rows.map((r) => {
+    const segments: Segment[] = [];
+    let from = 0;
+    for (let at = 1; at <= r.length; at++) {
+      const style = r[from]?.style ?? -1;
+      if (at < r.length && r[at]?.style === style) continue;
+      const s = l.segments[style];
+      const text = r.slice(from, at).map((c) => c.ch).join('');
+      segments.push(s === undefined ? { text } : { ...s, text });
+      from = at;
+    }
+    return { segments };
+  });
 }

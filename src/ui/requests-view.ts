@@ -17,27 +17,33 @@ const statusW = 3;
 const durationW = 5;
 
 /**
- * Column widths for a terminal width: the route column is as wide as the longest route id
- * shown (up to half of what is left), host+path gets the rest.
+ * Column widths for a terminal width, shared by content: host+path and the route each get what
+ * their longest value needs when both fit (host+path takes what is left over); when they do not,
+ * the one that needs less than half gets what it needs and the other the rest, and when both
+ * need more, they get half each.
  */
-export function requestColumns(width: number, longestRoute: number, longestTarget = 24): RequestColumns {
+export function requestColumns(width: number, longest: { readonly route: number; readonly target: number; readonly hostPath: number }): RequestColumns {
   const fixed = 2 + timeW + 1 + methodW + 1 + statusW + 1 + durationW + 1;
   const flex = Math.max(20, width - fixed);
-  const target = width >= 96 ? Math.min(Math.max('TARGET'.length, longestTarget), Math.floor(flex * 0.22)) : 0;
+  const target = width >= 96 ? Math.min(Math.max('TARGET'.length, longest.target), Math.floor(flex * 0.22)) : 0;
   const rest = flex - (target > 0 ? target + 1 : 0) - 1;
-  const route = Math.min(Math.max('no route'.length, longestRoute), Math.floor(rest / 2));
+  const needRoute = Math.max('no route'.length, longest.route);
+  const needHostPath = Math.max('HOST+PATH'.length, longest.hostPath);
+  const half = Math.floor(rest / 2);
+  const route =
+    needRoute + needHostPath <= rest || needRoute <= half ? needRoute : needHostPath <= rest - half ? rest - needHostPath : half;
   return { hostPath: rest - route, route, target };
 }
 
 /** The widths for these requests. */
 export function columnsFor(entries: readonly RequestEntry[], width: number): RequestColumns {
-  let route = 0;
-  let target = 0;
+  const longest = { route: 0, target: 0, hostPath: 0 };
   for (const { event } of entries) {
-    route = Math.max(route, event.routeId?.length ?? 0);
-    target = Math.max(target, listTarget(event.target).length);
+    longest.route = Math.max(longest.route, [...(event.routeId ?? '')].length);
+    longest.target = Math.max(longest.target, [...listTarget(event.target)].length);
+    longest.hostPath = Math.max(longest.hostPath, [...`${event.host}${pathOf(event.path)}`].length);
   }
-  return requestColumns(width, route, target);
+  return requestColumns(width, longest);
 }
 
 /** In the list, a target on this machine is its port (`:3000`); the detail has the whole address. */

@@ -63,10 +63,23 @@ function where(backend: Backend, resolver: BackendResolver, backends: ReadonlyMa
   }
   const target = compactTarget(formatTarget(resolution.target));
   const known = backends.get(key);
-  const health: Health = resolution.target.kind === 'echo' ? 'reachable' : known !== undefined && compactTarget(known.target ?? '') === target ? known.state : 'unknown';
+  const health: Health = resolution.target.kind === 'echo' ? 'reachable' : known !== undefined && sameEndpoints(known, target, resolution.via) ? known.state : 'unknown';
   // The replica named in `via` changes with every request (round-robin); the rule and the set do not.
   const via = resolution.via.startsWith('docker: ') ? resolution.via.replace(/, replica \d+ of \d+$/, '') : null;
   return { backend: label, backendKey: key, target, health, via };
+}
+
+/**
+ * Whether a health result is about what the backend resolves to now: the same target, or, for a
+ * Service served by several containers, the same selection of containers. Requests take the
+ * replicas in turn, so the replica probed is rarely the one whose turn it is when the screen is
+ * drawn; a result for another target (the mapping changed since) is not used.
+ */
+function sameEndpoints(known: BackendChanged, target: string, via: string): boolean {
+  if (compactTarget(known.target ?? '') === target) return true;
+  const selection = (v: string | undefined): string | null => (v?.startsWith('docker: ') === true ? v.replace(/ → container .*$/, '') : null);
+  const now = selection(via);
+  return now !== null && now === selection(known.via);
 }
 
 /** `web:80`, `shop/api:8080 (http)`: the namespace only when it is not `default`. */

@@ -24,6 +24,8 @@ export interface ReloadOutcome {
   /** For a rejected reload: why (the last good state keeps serving). */
   readonly rejection: readonly Diagnostic[];
   readonly restartNeeded: string | null;
+  /** The `r` key's reload found nothing to change (the state served is the same). */
+  readonly unchanged: boolean;
 }
 
 export interface StatusSnapshot {
@@ -63,16 +65,21 @@ export function createStatusStore(events: EventBus, getState: () => UiState, bat
   }
 
   const offs = [
-    events.on('config-applied', (e) =>
+    events.on('config-applied', (e) => {
+      const before = next.state;
+      const state = getState();
+      // A reload swaps the state reference only when something changed (DESIGN.md): the same
+      // reference after the `r` key's reload means it found nothing to change.
+      const unchanged = e.trigger === 'manual' && state === before;
       update({
-        state: getState(),
-        lastReload: { ok: true, at: e.at, trigger: e.trigger, durationMs: e.durationMs, changes: e.changes, rejection: [], restartNeeded: e.restartNeeded },
-      }),
-    ),
+        state,
+        lastReload: { ok: true, at: e.at, trigger: e.trigger, durationMs: e.durationMs, changes: e.changes, rejection: [], restartNeeded: e.restartNeeded, unchanged },
+      });
+    }),
     events.on('config-rejected', (e) =>
       update({
         state: getState(),
-        lastReload: { ok: false, at: e.at, trigger: e.trigger, durationMs: e.durationMs, changes: null, rejection: e.diagnostics, restartNeeded: null },
+        lastReload: { ok: false, at: e.at, trigger: e.trigger, durationMs: e.durationMs, changes: null, rejection: e.diagnostics, restartNeeded: null, unchanged: false },
       }),
     ),
     events.on('backend-changed', (e) => update({ backends: new Map(next.backends).set(e.service, e) })),

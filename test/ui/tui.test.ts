@@ -1,12 +1,13 @@
 import { execFileSync, execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../cli-harness.js';
+import { removeRunContainers, runContainer, runId, startEngine } from '../docker/harness.js';
 
 /**
  * The terminal UI in a real terminal: the built CLI (`node bin/ingress-dev.js up`) runs in a
@@ -116,9 +117,9 @@ function startUp(columns: number, rows: number, args: readonly string[] = [path.
   };
 }
 
-function get(port: number, host: string, pathname: string): Promise<number> {
+function get(port: number, host: string, pathname: string, agent?: Agent): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: pathname, headers: { host } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: pathname, headers: { host }, ...(agent === undefined ? {} : { agent }) }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -253,6 +254,93 @@ describe.skipIf(!hasTmux)('terminal UI in a real terminal (tmux)', () => {
     expect(after).toContain('TTY=cooked');
     expect(term.pane('alternate_on')).toBe('0');
   }, 40_000);
+
+  // Issue 10, item 19: keys that arrive in one read (auto-repeat, a paste, tmux send-keys with
+  // several keys) were handled as one unknown key, or only the first of them.
+  it('issue 10: handles every key of a batch, in order (kkk, /r3 Enter, BSpace BSpace)', async () => {
+    const term = startUp(100, 30);
+    const screen = await term.waitFor((s) => /http:\/\/127\.0\.0\.1:\d+/.test(s) && s.includes('backends 2 reachable'), 'the header');
+    const port = portOn(screen);
+    for (const n of [1, 2, 3, 4, 5]) expect(await get(port, 'app.test', `/r${n}`)).toBe(200);
+    await term.waitFor((s) => s.includes('[Requests 5]') && rowOf(s, 'app.test/r5 ') !== '', 'five requests');
+
+    // One read: the first k selects the newest, the next three move up to /r2.
+    term.keys('kkkk');
+    await term.waitFor((s) => rowOf(s, 'app.test/r2 ').startsWith('›'), 'the selection moved four times');
+
+    // Typing a filter and Enter at once: the filter is kept and the typing closed.
+    term.keys('/r3', 'Enter');
+    await term.waitFor((s) => s.includes('[Requests 1]') && s.includes('filter: r3') && rowOf(s, 'app.test/r3 ') !== '', 'the kept filter');
+
+    // Two backspaces in one read delete two characters.
+    term.keys('/', 'abc');
+    await term.waitFor((s) => s.includes('/r3abc'), 'the filter being typed');
+    term.keys('BSpace', 'BSpace');
+    await term.waitFor((s) => /\/r3a\s/.test(rowOf(s, '/r3a')) && !s.includes('/r3ab'), 'two characters deleted');
+    term.keys('Enter');
+    await term.waitFor((s) => s.includes('filter: r3a'), 'the filter kept');
+
+    term.keys('q');
+    expect(await term.waitFor((s) => s.includes('EXIT='), 'the exit')).toContain('EXIT=0');
+  }, 40_000);
+
+  // Issue 10, item 20: the health of a Service served by several containers was matched against
+  // the replica whose turn it was when the screen was drawn, not the one probed: under traffic the
+  // header said "checking" for a backend that had been reachable from the first check.
+  it('issue 10: a Service with three replicas stays reachable in the header under traffic', async () => {
+    await startEngine();
+    const project = path.join(dir, 'replicas');
+    await mkdir(project);
+    const app = `tui-web-${runId}`;
+    await writeFile(
+      path.join(project, 'ingress.yaml'),
+      `${manifests.split('---')[0]}---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: ${app}, ingress-dev.test.run: '${runId}'}
+  ports:
+    - port: 80
+      targetPort: 80
+`.replace('name: api', 'name: web'),
+    );
+    try {
+      for (const n of [1, 2, 3]) await runContainer({ name: `idt-${runId}-tui-web-${n}`, labels: { app } });
+      const term = startUp(120, 30, [project, '--port', '0']);
+      const first = await term.waitFor((s) => /http:\/\/127\.0\.0\.1:\d+/.test(s) && rowOf(s, 'backends').includes('backends 1 reachable'), 'the first health round', 20_000);
+      expect(rowOf(first, 'backends')).not.toContain('checking');
+      const port = portOn(first);
+
+      // Requests take the replicas in turn while the screen is read; the header must not waver.
+      const agent = new Agent({ keepAlive: true, maxSockets: 6 });
+      let sent = 0;
+      const total = 600;
+      const worker = async (): Promise<void> => {
+        while (sent < total) {
+          sent++;
+          expect(await get(port, 'app.test', '/', agent)).toBe(200);
+        }
+      };
+      const traffic = Promise.all(Array.from({ length: 6 }, worker));
+      const finished = traffic.then(() => true);
+      const headers = new Set<string>();
+      for (;;) {
+        headers.add(rowOf(term.screen(), 'backends'));
+        if (await Promise.race([finished, new Promise<false>((resolve) => setTimeout(() => resolve(false), 50))])) break;
+      }
+      agent.destroy();
+      // (A capture may catch a row half-drawn, so only what a drawn row says counts.)
+      const wavered = [...headers].filter((h) => /checking|refused|unmapped/.test(h));
+      expect(wavered).toEqual([]);
+
+      term.keys('q');
+      expect(await term.waitFor((s) => s.includes('EXIT='), 'the exit')).toContain('EXIT=0');
+    } finally {
+      await removeRunContainers();
+    }
+  }, 300_000);
 
   // Issue 9: a request served in the first moments, while Ink was still loading, never reached
   // the Requests pane; nor did the first health round (the backend stayed "checking").
