@@ -116,15 +116,26 @@ describe('createReloader', () => {
     expect(events.map((e) => e.type)).toEqual(['config-rejected', 'config-applied']);
   });
 
-  it('does not re-apply an identical result: no swap, no event', async () => {
+  it('does not re-apply an identical result of a file change: no swap, no event', async () => {
+    const { reloader, events, nextBuild } = setup();
+    const done = reloader.reload({ kind: 'files', files: ['a.yaml'] });
+    const build = await nextBuild();
+    build.answer(ok({ name: 'identical', paths: ['/a'] }));
+    expect(await done).toEqual({ type: 'unchanged' });
+    expect(reloader.current.name).toBe('initial');
+    expect(events).toEqual([]);
+  });
+
+  // Issue 10 item 21: `r` with nothing changed must still answer, so the UI can say so.
+  it('answers a manual reload with an identical result: an event with no changes, and no swap', async () => {
     const { reloader, events, nextBuild } = setup();
     const done = reloader.reload({ kind: 'manual' });
     const build = await nextBuild();
     expect(build.trigger).toBe('manual');
     build.answer(ok({ name: 'identical', paths: ['/a'] }));
-    expect(await done).toEqual({ type: 'unchanged' });
+    expect(await done).toMatchObject({ type: 'applied', event: { trigger: 'manual', changes: { added: [], removed: [], changed: [] } } });
     expect(reloader.current.name).toBe('initial');
-    expect(events).toEqual([]);
+    expect(events).toHaveLength(1);
   });
 
   it('applies a change that is not a route: settings, diagnostics, a restart notice', async () => {

@@ -108,7 +108,8 @@ export function createReloader<S>(options: ReloaderOptions<S>): Reloader<S> {
       summary.settings === served.summary.settings &&
       restartNeeded === served.restartNeeded &&
       diagnostics === served.diagnostics;
-    if (identical && !lastRejected) return { type: 'unchanged' };
+    // A manual reload (the r key) always answers, so the user learns that nothing changed.
+    if (identical && !lastRejected && !job.manual) return { type: 'unchanged' };
     if (!identical) {
       current = result.state; // the swap: one reference
       served = { summary, diagnostics, restartNeeded };

@@ -284,6 +284,17 @@ describe.skipIf(!hasTmux)('terminal UI in a real terminal (tmux)', () => {
     expect(await term.waitFor((s) => s.includes('EXIT='), 'the exit')).toContain('EXIT=0');
   }, 40_000);
 
+  // Issue 10, item 21: `r` with nothing changed on disk gave no feedback at all.
+  it('issue 10: r says "reloaded, no changes" with the time', async () => {
+    const term = startUp(100, 30);
+    await term.waitFor((s) => s.includes('[Requests 0]') && s.includes('loaded '), 'the header');
+    term.keys('r');
+    const screen = await term.waitFor((s) => s.includes('reloaded, no changes'), 'the answer to r');
+    expect(rowOf(screen, 'backends')).toMatch(/reloaded, no changes \(\d\d:\d\d:\d\d\)/);
+    term.keys('q');
+    expect(await term.waitFor((s) => s.includes('EXIT='), 'the exit')).toContain('EXIT=0');
+  }, 40_000);
+
   // Issue 10, item 20: the health of a Service served by several containers was matched against
   // the replica whose turn it was when the screen was drawn, not the one probed: under traffic the
   // header said "checking" for a backend that had been reachable from the first check.
