@@ -1,13 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compileTable, ingressYaml, startTestProxy, startUpstream, testResolver, waitFor, type TestProxy, type Upstream } from './harness.js';
+import { compileTable, ingressYaml, startUpstream, waitFor, type TestProxy } from './harness.js';
 import {
   ask,
   closeRawResources,
   connect,
   header,
   latin1,
+  proxyFixture,
   receivedOn,
   recorder,
   startRawBackend,
@@ -15,7 +16,6 @@ import {
   type ProxyTimeouts,
   type RawBackend,
   type RawClient,
-  type Seen,
 } from './raw.js';
 import { acceptWebSocket, encodeFrame, openWebSocket } from './ws.js';
 
@@ -44,30 +44,23 @@ beforeEach(() => {
   process.on('uncaughtException', onCrash);
 });
 
-let proxy: TestProxy | null = null;
-let upstream: Upstream | null = null;
-const seen: Seen[] = [];
+const fixture = proxyFixture(table, { echo: 'echo' });
+const { seen } = fixture;
 
 afterEach(async () => {
   await closeRawResources();
-  await proxy?.close();
-  proxy = null;
-  await upstream?.close();
-  upstream = null;
-  seen.length = 0;
+  await fixture.close();
   process.off('unhandledRejection', onCrash);
   process.off('uncaughtException', onCrash);
   expect(crashes.splice(0).map(String)).toEqual([]);
 });
 
 /** The proxy, with `app` on a node:http backend recording what it served, and `raw`/`ws` where given. */
-async function start(options: { raw?: RawBackend; ws?: number; timeouts?: ProxyTimeouts } = {}): Promise<TestProxy> {
-  upstream = await startUpstream(recorder(seen));
-  const map: Record<string, number | string> = { app: upstream.port, echo: 'echo' };
+function start(options: { raw?: RawBackend; ws?: number; timeouts?: ProxyTimeouts } = {}): Promise<TestProxy> {
+  const map: Record<string, number | string> = {};
   if (options.raw !== undefined) map.raw = options.raw.port;
   if (options.ws !== undefined) map.ws = options.ws;
-  proxy = await startTestProxy({ table, resolver: testResolver(map), timeouts: options.timeouts });
-  return proxy;
+  return fixture.start({ map, timeouts: options.timeouts });
 }
 
 /** A normal request on a fresh connection is answered: the proxy is still serving. */
@@ -269,11 +262,12 @@ describe('defect 4: the front dropped pipelined requests and forwarded bad reque
   it.each(pipelined)('defect 4: a request pipelined behind a slow one and sent just before the client half-closes is answered (%s)', async (_kind, second, answer) => {
     const held: ((body: string) => void)[] = [];
     const record = recorder(seen);
-    upstream = await startUpstream((req, res) => {
-      if (req.url === '/slow') held.push((body) => res.end(body));
-      else record(req, res);
+    const proxy = await fixture.start({
+      handler: (req, res) => {
+        if (req.url === '/slow') held.push((body) => res.end(body));
+        else record(req, res);
+      },
     });
-    proxy = await startTestProxy({ table, resolver: testResolver({ app: upstream.port, echo: 'echo' }) });
     const client = connect(proxy.port);
     await client.write(get('/slow'));
     await waitFor(() => held.length === 1, 5000, 'the backend to hold /slow');

@@ -1,19 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { RequestListener } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compileTable, ingressYaml, startTestProxy, startUpstream, testResolver, waitFor, type TestProxy, type Upstream } from './harness.js';
+import { compileTable, ingressYaml, waitFor } from './harness.js';
 import {
   closeRawResources,
   connect,
   expectCleanAfterEarlyAnswer,
   header,
   probe as probeHost,
-  recorder,
+  proxyFixture,
   requestsFor,
   startRawBackend,
   text,
   values,
-  type Seen,
 } from './raw.js';
 
 // What a client sees when its request is malformed, hostile or unroutable, with exact bytes on
@@ -32,24 +30,14 @@ const table = compileTable(
 );
 const { get } = requestsFor(app);
 
-let proxy: TestProxy | null = null;
-let upstream: Upstream | null = null;
-const seen: Seen[] = [];
+const fixture = proxyFixture(table);
+const { seen } = fixture;
+const start = fixture.start;
 
 afterEach(async () => {
   await closeRawResources();
-  await proxy?.close();
-  proxy = null;
-  await upstream?.close();
-  upstream = null;
-  seen.length = 0;
+  await fixture.close();
 });
-
-async function start(options: { handler?: RequestListener; map?: Readonly<Record<string, number | string>> } = {}): Promise<TestProxy> {
-  upstream = await startUpstream(options.handler ?? recorder(seen));
-  proxy = await startTestProxy({ table, resolver: testResolver({ app: upstream.port, ...options.map }) });
-  return proxy;
-}
 
 const probe = (port: number): Promise<void> => probeHost(port, app);
 

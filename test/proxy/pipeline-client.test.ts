@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compileTable, freePort, ingressYaml, startTestProxy, startUpstream, testResolver, waitFor, type TestProxy, type Upstream } from './harness.js';
+import { compileTable, freePort, ingressYaml, waitFor } from './harness.js';
 import {
   closeRawResources,
   connect,
@@ -10,12 +10,12 @@ import {
   header,
   holdingHandler,
   probe as probeHost,
+  proxyFixture,
   range,
   recorder,
   requestsFor,
   streamingHandler,
   text,
-  type Seen,
 } from './raw.js';
 import { acceptWebSocket, decodeFrames, encodeFrame } from './ws.js';
 
@@ -33,25 +33,15 @@ const table = compileTable(
 );
 const { get, post } = requestsFor(app);
 
-let proxy: TestProxy | null = null;
-let upstream: Upstream | null = null;
-const seen: Seen[] = [];
+const fixture = proxyFixture(table, { echo: 'echo' });
+const { seen } = fixture;
+/** The proxy, with `app` on a node:http backend (the recorder unless `handler`), `echo` on the echo. */
+const start = fixture.start;
 
 afterEach(async () => {
   await closeRawResources();
-  await proxy?.close();
-  proxy = null;
-  await upstream?.close();
-  upstream = null;
-  seen.length = 0;
+  await fixture.close();
 });
-
-/** The proxy, with `app` on a node:http backend (the recorder unless `handler`), `echo` on the echo. */
-async function start(options: { handler?: RequestListener; map?: Readonly<Record<string, number | string>> } = {}): Promise<TestProxy> {
-  upstream = await startUpstream(options.handler ?? recorder(seen));
-  proxy = await startTestProxy({ table, resolver: testResolver({ app: upstream.port, echo: 'echo', ...options.map }) });
-  return proxy;
-}
 
 const probe = (port: number): Promise<void> => probeHost(port, app);
 
@@ -128,7 +118,7 @@ describe('pipelining', () => {
   it('relays a WebSocket upgrade pipelined behind two GETs, one of them slow, after their answers', async () => {
     const held: ServerResponse[] = [];
     const p = await start({ handler: holdingHandler(seen, held) });
-    upstream?.server.on('upgrade', (req: IncomingMessage, socket: Duplex) => acceptWebSocket(req, socket));
+    fixture.upstream?.server.on('upgrade', (req: IncomingMessage, socket: Duplex) => acceptWebSocket(req, socket));
     const client = connect(p.port);
     await client.write(get('/a') + get('/hold') + upgrade(app));
     await waitFor(() => held.length === 1, 5000, 'the backend to hold /hold');
@@ -234,7 +224,7 @@ describe('keep-alive', () => {
       expect(header(responses[i], 'connection')).toBe('keep-alive');
     }
     expect(client.closed).toBe(false);
-    expect(upstream?.connections).toBe(1);
+    expect(fixture.upstream?.connections).toBe(1);
   });
 
   // RFC 9112 section 9.6: the server answers the request that said close, then closes, and
@@ -394,7 +384,7 @@ describe('half-close', () => {
     });
     const client = connect(p.port);
     await client.write(`POST /upload HTTP/1.1\r\nHost: ${app}\r\nContent-Length: 100000\r\n\r\n${'q'.repeat(1000)}`);
-    await waitFor(() => upstream !== null && upstream.connections === 1);
+    await waitFor(() => fixture.upstream?.connections === 1);
     client.socket.end();
     await waitFor(() => backendSawAbort, 5000, 'the backend to see the upload aborted');
     await waitFor(() => p.events.length === 1);

@@ -1,6 +1,5 @@
-import type { RequestListener } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compileTable, freePort, ingressYaml, startTestProxy, startUpstream, testResolver, waitFor, type TestProxy, type Upstream } from './harness.js';
+import { compileTable, freePort, ingressYaml, waitFor } from './harness.js';
 import {
   ask,
   closeRawResources,
@@ -13,14 +12,13 @@ import {
   probe,
   rawGet,
   rawHost,
-  recorder,
+  proxyFixture,
   startProxyTo,
   startRawBackend,
   streamingHandler,
   text,
   write,
   type Respond,
-  type Seen,
 } from './raw.js';
 
 // Backends that fail: malformed answers, connections that were closed while pooled, answers
@@ -224,22 +222,10 @@ const table = compileTable(
 );
 
 describe('failures seen by the client', { timeout: 20_000 }, () => {
-  let proxy: TestProxy | null = null;
-  let upstream: Upstream | null = null;
-  const seen: Seen[] = [];
-  afterEach(async () => {
-    await proxy?.close();
-    proxy = null;
-    await upstream?.close();
-    upstream = null;
-    seen.length = 0;
-  });
-
-  async function start(options: { handler?: RequestListener; map?: Readonly<Record<string, number | string>> } = {}): Promise<TestProxy> {
-    upstream = await startUpstream(options.handler ?? recorder(seen));
-    proxy = await startTestProxy({ table, resolver: testResolver({ app: upstream.port, ...options.map }) });
-    return proxy;
-  }
+  const fixture = proxyFixture(table);
+  const { seen } = fixture;
+  const start = fixture.start;
+  afterEach(() => fixture.close());
   const get = (path: string, host = app): string => `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
 
   it('answers 502 when the backend refuses, and keeps the connection', async () => {

@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders, RequestListener, ServerResponse } from 'node:
 import net from 'node:net';
 import tls from 'node:tls';
 import { expect } from 'vitest';
-import { closeServer, compileTable, ingressYaml, startTestProxy, testResolver, tlsOptions, waitFor, type TestProxy } from './harness.js';
+import type { RouteTable } from '../../src/model/types.js';
+import { closeServer, compileTable, ingressYaml, startTestProxy, startUpstream, testResolver, tlsOptions, waitFor, type TestProxy, type Upstream } from './harness.js';
 
 // Raw sockets for the tests that choose every byte: a client that writes exact requests and
 // reads the proxy's answers with a strict HTTP/1.1 response reader, and backends that read
@@ -547,4 +548,40 @@ export async function expectCleanAfterEarlyAnswer(client: RawClient, rest: numbe
     const responses = await client.responses(2);
     expect(responses[1]?.status).toBe(200);
   }
+}
+
+/**
+ * A proxy in front of a node:http backend, shared by the tests of one file: `start()` in a test
+ * (the backend records what it served into `seen`, unless `handler` answers), `close()` after
+ * each. `map` adds Services to the resolver, besides `app` on the backend and the file's defaults.
+ */
+export interface ProxyFixture {
+  readonly seen: Seen[];
+  readonly proxy: TestProxy | null;
+  readonly upstream: Upstream | null;
+  start(options?: { handler?: RequestListener; map?: Readonly<Record<string, number | string>>; timeouts?: ProxyTimeouts }): Promise<TestProxy>;
+  close(): Promise<void>;
+}
+
+export function proxyFixture(table: RouteTable, defaults: Readonly<Record<string, number | string>> = {}): ProxyFixture {
+  const fixture = {
+    seen: [] as Seen[],
+    proxy: null as TestProxy | null,
+    upstream: null as Upstream | null,
+    async start(options: { handler?: RequestListener; map?: Readonly<Record<string, number | string>>; timeouts?: ProxyTimeouts } = {}): Promise<TestProxy> {
+      const upstream = await startUpstream(options.handler ?? recorder(fixture.seen));
+      fixture.upstream = upstream;
+      const proxy = await startTestProxy({ table, resolver: testResolver({ app: upstream.port, ...defaults, ...options.map }), timeouts: options.timeouts });
+      fixture.proxy = proxy;
+      return proxy;
+    },
+    async close(): Promise<void> {
+      await fixture.proxy?.close();
+      fixture.proxy = null;
+      await fixture.upstream?.close();
+      fixture.upstream = null;
+      fixture.seen.length = 0;
+    },
+  };
+  return fixture;
 }
