@@ -41,9 +41,7 @@ afterEach(async () => {
 
 const probe = (port: number): Promise<void> => probeHost(port, app);
 
-function seenUrls(): string[] {
-  return seen.map((s) => s.url).toSorted();
-}
+const seenUrls = fixture.seenUrls;
 
 describe('request smuggling and malformed heads', () => {
   it('refuses Content-Length with Transfer-Encoding: 400, and the backend sees nothing of it', async () => {

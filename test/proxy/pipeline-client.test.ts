@@ -45,10 +45,7 @@ afterEach(async () => {
 
 const probe = (port: number): Promise<void> => probeHost(port, app);
 
-/** The URLs the backend saw, sorted: node's server forwards the requests it parsed at once, so they may arrive in any order. */
-function seenUrls(): string[] {
-  return seen.map((s) => s.url).toSorted();
-}
+const seenUrls = fixture.seenUrls;
 
 describe('pipelining', () => {
   it('answers ten GETs written in one write, in order, on one open connection', async () => {

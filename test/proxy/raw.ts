@@ -559,6 +559,8 @@ export interface ProxyFixture {
   readonly seen: Seen[];
   readonly proxy: TestProxy | null;
   readonly upstream: Upstream | null;
+  /** The URLs the backend saw, sorted: node's server forwards the requests it parsed at once, so they may arrive in any order. */
+  seenUrls(): string[];
   start(options?: { handler?: RequestListener; map?: Readonly<Record<string, number | string>>; timeouts?: ProxyTimeouts }): Promise<TestProxy>;
   close(): Promise<void>;
 }
@@ -568,6 +570,7 @@ export function proxyFixture(table: RouteTable, defaults: Readonly<Record<string
     seen: [] as Seen[],
     proxy: null as TestProxy | null,
     upstream: null as Upstream | null,
+    seenUrls: (): string[] => fixture.seen.map((s) => s.url).toSorted(),
     async start(options: { handler?: RequestListener; map?: Readonly<Record<string, number | string>>; timeouts?: ProxyTimeouts } = {}): Promise<TestProxy> {
       const upstream = await startUpstream(options.handler ?? recorder(fixture.seen));
       fixture.upstream = upstream;
