@@ -1,6 +1,7 @@
 import { formatHelp, parseArgs, UsageError, type CommandSpec, type ParsedArgs } from './args.js';
 import { checkCommand, runCheck } from './commands/check.js';
 import { explainCommand, runExplain } from './commands/explain.js';
+import { logsCommand, runLogs } from './commands/logs.js';
 import { routesCommand, runRoutes } from './commands/routes.js';
 import { runTest, testCommand } from './commands/test.js';
 import { runUp, upCommand } from './commands/up.js';
@@ -25,6 +26,7 @@ const commands: readonly Command[] = [
   { spec: routesCommand, run: runRoutes },
   { spec: explainCommand, run: runExplain },
   { spec: testCommand, run: runTest },
+  { spec: logsCommand, run: runLogs },
 ];
 
 
