@@ -1,10 +1,10 @@
-import { PassThrough, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { createClient } from '../../backends/docker/discovery.js';
 import { createDockerDiscovery, formatDockerStatus, projectIdOf, runLabels } from '../../backends/docker/index.js';
 import { suggestWord } from '../../manifest/suggest.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
-import { writeLine, type CliIO, type OutputStream } from '../io.js';
+import { printContainerLogs } from '../container-logs.js';
+import { writeLine, type CliIO } from '../io.js';
 import { resolveProjectDir } from '../project.js';
 
 export const logsCommand: CommandSpec = {
@@ -69,7 +69,7 @@ export async function runLogs(args: ParsedArgs, io: CliIO): Promise<number> {
 
   const follow = args.flags.follow === true;
   const prefixWidth = Math.max(...chosen.map((c) => c.name.length));
-  const streams = chosen.map((c) => printLogs(docker, c, io, chosen.length > 1 ? `${c.name.padEnd(prefixWidth)} | ` : '', follow, tail));
+  const streams = chosen.map((c) => printContainerLogs(docker, c, io, chosen.length > 1 ? `${c.name.padEnd(prefixWidth)} | ` : '', follow, tail));
   if (!follow) {
     await Promise.all(streams.map((s) => s.done));
     return 0;
@@ -127,59 +127,3 @@ function workloadMatches(label: string, wanted: string): boolean {
   return [name, `${kind}/${name}`, `${kind}/${namespace}/${name}`, `${namespace}/${name}`].some((form) => form.toLowerCase() === w);
 }
 
-/** Streams one container's stdout and stderr, line by line with `prefix`, to the CLI's outputs. */
-function printLogs(docker: Docker, container: RunContainer, io: CliIO, prefix: string, follow: boolean, tail: number | null): { done: Promise<void>; stop: () => void } {
-  const out = lineWriter(io.stdout, prefix);
-  const err = lineWriter(io.stderr, prefix);
-  let source: NodeJS.ReadableStream | null = null;
-  const done = (async () => {
-    const c = docker.getContainer(container.id);
-    const options = { stdout: true, stderr: true, ...(tail === null ? {} : { tail }) };
-    // Docker multiplexes stdout and stderr in one stream (containers without a TTY, as `up --run` creates them).
-    if (follow) {
-      source = await c.logs({ ...options, follow: true });
-    } else {
-      const buffer = await c.logs({ ...options, follow: false });
-      const pass = new PassThrough();
-      pass.end(buffer);
-      source = pass;
-    }
-    const stream = source;
-    await new Promise<void>((resolve) => {
-      docker.modem.demuxStream(stream, out, err);
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', () => resolve());
-    });
-    out.end();
-    err.end();
-  })().catch((e: unknown) => {
-    writeLine(io.stderr, `${prefix}ingress-dev logs: ${container.name}: ${e instanceof Error ? e.message : String(e)}`);
-  });
-  return {
-    done,
-    stop: () => {
-      const s = source as (NodeJS.ReadableStream & { destroy?: () => void }) | null;
-      s?.destroy?.();
-    },
-  };
-}
-
-/** Writes whole lines, each with `prefix`; a last line without a newline is written at the end. */
-function lineWriter(target: OutputStream, prefix: string): Writable {
-  let pending = '';
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      pending += chunk.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) target.write(`${prefix}${line}\n`);
-      callback();
-    },
-    final(callback) {
-      if (pending !== '') target.write(`${prefix}${pending}\n`);
-      pending = '';
-      callback();
-    },
-  });
-}

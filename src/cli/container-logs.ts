@@ -1,0 +1,78 @@
+import { PassThrough, Writable } from 'node:stream';
+import type Docker from 'dockerode';
+import { writeLine, type CliIO, type OutputStream } from './io.js';
+
+/**
+ * A container's log on the CLI's outputs: stdout to stdout and stderr to stderr, whole lines, each
+ * with a prefix (`web-1 | `) when several containers share the terminal. For `ingress-dev logs`
+ * and for `up --run --no-ui`, which follows the containers it starts.
+ */
+
+export interface LoggedContainer {
+  /** An id or a name: what `docker logs` takes. */
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface ContainerLog {
+  /** Settles when the log ended (the container exited, with `follow`) or failed; never rejects. */
+  readonly done: Promise<void>;
+  stop(): void;
+}
+
+export function printContainerLogs(docker: Docker, container: LoggedContainer, io: Pick<CliIO, 'stdout' | 'stderr'>, prefix: string, follow: boolean, tail: number | null): ContainerLog {
+  const out = lineWriter(io.stdout, prefix);
+  const err = lineWriter(io.stderr, prefix);
+  let source: (NodeJS.ReadableStream & { destroy?: () => void }) | null = null;
+  let stopped = false;
+  const done = (async () => {
+    const c = docker.getContainer(container.id);
+    const options = { stdout: true, stderr: true, ...(tail === null ? {} : { tail }) };
+    // Docker multiplexes stdout and stderr in one stream (containers without a TTY, as `up --run` creates them).
+    if (follow) {
+      source = await c.logs({ ...options, follow: true });
+    } else {
+      const pass = new PassThrough();
+      pass.end(await c.logs({ ...options, follow: false }));
+      source = pass;
+    }
+    const stream = source;
+    if (stopped) stream.destroy?.();
+    await new Promise<void>((resolve) => {
+      docker.modem.demuxStream(stream, out, err);
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    out.end();
+    err.end();
+  })().catch((e: unknown) => {
+    if (!stopped) writeLine(io.stderr, `${prefix}ingress-dev: the log of ${container.name}: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  return {
+    done,
+    stop: () => {
+      stopped = true;
+      source?.destroy?.();
+    },
+  };
+}
+
+/** Writes whole lines, each with `prefix`; a last line without a newline is written at the end. */
+function lineWriter(target: OutputStream, prefix: string): Writable {
+  let pending = '';
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) target.write(`${prefix}${line}\n`);
+      callback();
+    },
+    final(callback) {
+      if (pending !== '') target.write(`${prefix}${pending}\n`);
+      pending = '';
+      callback();
+    },
+  });
+}
