@@ -60,8 +60,8 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
         // The proxy answers a backend with a problem (missing Service or port) with 503, mapped or not.
         const resolution = backend.problem === null ? resolver.resolve(backend, { peek: true }) : null;
         if (resolution === null || resolution.kind === 'unavailable') {
-          // Containers that exist but cannot take a request (not ready, exited) are down, not unmapped.
-          const state: BackendState = resolution?.kind === 'unavailable' && resolution.cause === 'docker' ? 'refused' : 'unmapped';
+          // Containers that exist but cannot take a request (not ready, exited), or a failed workload of `--run`, are down, not unmapped.
+          const state: BackendState = resolution?.kind === 'unavailable' && resolution.cause !== 'unmapped' ? 'refused' : 'unmapped';
           return { key, target: null, via: undefined, state };
         }
         const target = formatTarget(resolution.target);

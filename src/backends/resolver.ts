@@ -119,6 +119,11 @@ export function createResolver(options: ResolverOptions): BackendResolver {
       if (service !== undefined && servicePort !== undefined && backend.problem === null) {
         const found = fromDocker(backend, service, servicePort, resolveOptions?.peek === true);
         if (found.kind === 'target') return found;
+        // No container takes the request, and `up --run` knows why: its workload failed.
+        const failed = docker?.status().state === 'connected' ? readiness?.workloadProblemOf?.(`${backend.namespace}/${backend.service}`) : undefined;
+        if (failed !== undefined) {
+          return { kind: 'unavailable', cause: 'workload', reason: `Service ${backend.namespace}/${backend.service} port ${servicePort.name ?? servicePort.port}: ${failed.reason}`, hint: failed.hint };
+        }
         if (found.kind === 'unavailable') return { kind: 'unavailable', cause: 'docker', reason: found.reason, hint: found.hint };
         if (found.kind === 'none' && found.reason !== '') dockerMiss = found;
       }

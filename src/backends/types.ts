@@ -24,9 +24,11 @@ export type Resolution =
       readonly kind: 'unavailable';
       /**
        * `unmapped`: nothing maps the Service (a flag or config line would fix it); `docker`: its
-       * containers exist but cannot take the request now (not ready, exited, engine gone).
+       * containers exist but cannot take the request now (not ready, exited, engine gone);
+       * `workload`: the workload `up --run` runs for it failed (image not pulled, container not
+       * started, crashed), and the manifest is what to fix.
        */
-      readonly cause: 'unmapped' | 'docker';
+      readonly cause: 'unmapped' | 'docker' | 'workload';
       /** Why there is no endpoint: `Service default/web port 80 is not mapped to anything`. */
       readonly reason: string;
       /** What to do, with the exact flag or config line that would fix it. */

@@ -100,4 +100,32 @@ export interface WorkloadChanged {
   readonly message: string;
 }
 
-export type IngressDevEvent = RequestCompleted | ConfigApplied | ConfigRejected | BackendChanged | DockerChanged | WorkloadChanged;
+/** One workload of the folder after an apply of `up --run`. */
+export interface AppliedWorkload {
+  /** `Deployment default/web`. */
+  readonly workload: string;
+  /** `nginx:1.27-alpine`; null when the manifest names none (it cannot run). */
+  readonly image: string | null;
+  readonly action: 'created' | 'updated' | 'scaled' | 'unchanged' | 'failed';
+  /** Its containers after the apply. */
+  readonly containers: readonly { readonly id: string; readonly name: string }[];
+  /** Why it is not running, for `failed`. */
+  readonly error: string | null;
+}
+
+/**
+ * `up --run` made the containers match the folder (at start, after a reload, after the engine
+ * came back): every workload of the folder, and the problems of the apply by file position.
+ */
+export interface WorkloadsApplied {
+  readonly type: 'workloads-applied';
+  readonly at: number;
+  /** Every workload of the folder, in file order. */
+  readonly workloads: readonly AppliedWorkload[];
+  /** Sidecars not run, a missing ConfigMap, an image that cannot be pulled (`E_IMAGE_PULL`). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Set when nothing could run (the engine does not answer): why, once for all workloads. */
+  readonly engine: string | null;
+}
+
+export type IngressDevEvent = RequestCompleted | ConfigApplied | ConfigRejected | BackendChanged | DockerChanged | WorkloadChanged | WorkloadsApplied;

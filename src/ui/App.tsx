@@ -15,10 +15,15 @@ import { indexOfSeq, RequestsPane } from './RequestsPane.js';
 import { countBackends, routeLines, routeRows } from './routes-view.js';
 import { RoutesPane } from './RoutesPane.js';
 import type { StatusStore } from './status-store.js';
-import { panes, TabBar, type Pane } from './TabBar.js';
+import { panes as basePanes, panesWithWorkloads, TabBar, type Pane } from './TabBar.js';
 import { useRequests } from './use-requests.js';
 import { useStatus } from './use-status.js';
 import { useTerminalSize, type TerminalSize } from './use-terminal-size.js';
+import { useWorkloads } from './use-workloads.js';
+import { countWorkloadProblems, createWorkloadStore, type WorkloadStore } from './workload-store.js';
+import { workloadLines } from './workloads-view.js';
+import { WorkloadsPane } from './WorkloadsPane.js';
+import { countWorkloads } from './Header.js';
 
 export type QuitKey = 'q' | 'ctrl-c';
 
@@ -27,6 +32,8 @@ export interface AppProps {
   readonly urls: readonly string[];
   readonly requests: RequestStore;
   readonly status: StatusStore;
+  /** The workloads of `up --run`; their pane shows once the run says anything about them. */
+  readonly workloads?: WorkloadStore;
   readonly onReload: () => void;
   readonly onQuit: (key: QuitKey) => void;
   /** When the routes were loaded (default: when the UI mounts), shown until the first reload. */
@@ -35,7 +42,7 @@ export interface AppProps {
   readonly size?: TerminalSize;
 }
 
-type Scrollable = 'routes' | 'problems' | 'detail' | 'help';
+type Scrollable = 'routes' | 'problems' | 'workloads' | 'detail' | 'help';
 
 interface ViewState {
   readonly pane: Pane;
@@ -55,7 +62,7 @@ const initialView: ViewState = {
   detail: null,
   help: false,
   editing: false,
-  scroll: { routes: 0, problems: 0, detail: 0, help: 0 },
+  scroll: { routes: 0, problems: 0, workloads: 0, detail: 0, help: 0 },
 };
 
 // Header (2 rows), tab bar and footer; the body gets the rest.
@@ -66,6 +73,10 @@ export function App(props: AppProps) {
   const size = useTerminalSize(props.size);
   const requests = useRequests(props.requests);
   const status = useStatus(props.status);
+  // Without `up --run` nothing emits workload events: an idle store, never shown.
+  const [idleWorkloads] = useState(() => props.workloads ?? createWorkloadStore({ on: () => () => {}, onAny: () => () => {}, emit: () => {} }));
+  const workloads = useWorkloads(props.workloads ?? idleWorkloads);
+  const panes = workloads.active ? panesWithWorkloads : basePanes;
   const [startedAt] = useState(() => props.startedAt ?? Date.now());
   // Keys can arrive faster than renders (a paste, a fast typist, tmux send-keys): the handler
   // reads and writes the latest view state through a ref, never a stale render's copy.
@@ -80,8 +91,11 @@ export function App(props: AppProps) {
   const { table, resolver, diagnostics, files } = status.state;
   const rows = useMemo(() => routeRows(table, resolver, status.backends), [table, resolver, status.backends]);
   const counts = useMemo(() => countBackends(rows), [rows]);
-  const problems = diagnostics.length + (status.lastReload?.ok === false ? status.lastReload.rejection.length : 0);
-  const errors = [...diagnostics, ...(status.lastReload?.rejection ?? [])].some((d) => d.severity === 'error');
+  const workloadProblems = useMemo(() => countWorkloadProblems(workloads), [workloads]);
+  const workloadCounts = useMemo(() => (workloads.active ? countWorkloads(workloads.workloads, workloadProblems.count) : null), [workloads, workloadProblems]);
+  const problems = diagnostics.length + (status.lastReload?.ok === false ? status.lastReload.rejection.length : 0) + workloadProblems.count;
+  const errors = [...diagnostics, ...(status.lastReload?.rejection ?? [])].some((d) => d.severity === 'error') || workloadProblems.errors;
+  const problemWorkloads = workloads.active ? workloads : null;
 
   // One row is left free: a frame as tall as the terminal makes Ink clear the screen on every update.
   const width = Math.max(20, size.columns);
@@ -93,13 +107,14 @@ export function App(props: AppProps) {
   const linesOf = (v: Scrollable, at: ViewState): Line[] => {
     if (v === 'help') return helpLines();
     if (v === 'detail') return at.detail === null ? [] : detailLines(at.detail, table);
-    if (v === 'problems') return problemLines(diagnostics, status.lastReload);
+    if (v === 'problems') return problemLines(diagnostics, status.lastReload, problemWorkloads);
+    if (v === 'workloads') return workloadLines(workloads, width).rows;
     return routeLines(rows, width).rows;
   };
   const scrollBy = (v: Scrollable, delta: number): void => {
     const at = viewRef.current;
-    // The routes pane has a heading and a legend around its list.
-    const viewHeight = v === 'routes' ? bodyHeight - 2 : bodyHeight;
+    // The routes pane has a heading and a legend around its list, the workloads pane a heading.
+    const viewHeight = v === 'routes' ? bodyHeight - 2 : v === 'workloads' ? bodyHeight - 1 : bodyHeight;
     const { first, maxScroll } = scrollRange(linesOf(v, at), width, viewHeight, at.scroll[v]);
     update({ scroll: { ...at.scroll, [v]: Math.min(Math.max(0, first + delta), maxScroll) } });
   };
@@ -210,9 +225,10 @@ export function App(props: AppProps) {
         startedAt={startedAt}
         lastReload={status.lastReload}
         backends={counts}
+        workloads={workloadCounts}
         width={width}
       />
-      <TabBar pane={pane} requests={visible.length} routes={rows.length} problems={problems} errors={errors} detail={detail !== null} width={width} />
+      <TabBar pane={pane} requests={visible.length} routes={rows.length} problems={problems} errors={errors} workloads={workloadCounts === null ? null : { count: workloads.workloads.length, failing: workloadCounts.failing > 0 }} detail={detail !== null} width={width} />
       {shown === 'help' ? (
         <HelpOverlay width={width} height={bodyHeight} scroll={scroll.help} />
       ) : shown === 'detail' && detail !== null ? (
@@ -220,7 +236,9 @@ export function App(props: AppProps) {
       ) : shown === 'routes' ? (
         <RoutesPane rows={rows} width={width} height={bodyHeight} scroll={scroll.routes} />
       ) : shown === 'problems' ? (
-        <ProblemsPane diagnostics={diagnostics} lastReload={status.lastReload} width={width} height={bodyHeight} scroll={scroll.problems} />
+        <ProblemsPane diagnostics={diagnostics} lastReload={status.lastReload} workloads={problemWorkloads} width={width} height={bodyHeight} scroll={scroll.problems} />
+      ) : shown === 'workloads' ? (
+        <WorkloadsPane workloads={workloads} width={width} height={bodyHeight} scroll={scroll.workloads} />
       ) : (
         <RequestsPane entries={visible} selectedSeq={selectedSeq} width={width} height={bodyHeight} emptyHint={emptyHint} />
       )}

@@ -4,6 +4,7 @@ import type { Line, Segment } from './lines.js';
 import { LineView } from './LineList.js';
 import type { BackendCounts } from './routes-view.js';
 import type { ReloadOutcome } from './status-store.js';
+import { workloadState, type WorkloadView } from './workload-store.js';
 import { formatClock, formatDuration, plural } from './text.js';
 
 export interface HeaderProps {
@@ -16,6 +17,8 @@ export interface HeaderProps {
   readonly startedAt: number;
   readonly lastReload: ReloadOutcome | null;
   readonly backends: BackendCounts;
+  /** With `up --run`: its workloads by state. */
+  readonly workloads?: WorkloadCounts | null;
   readonly width: number;
 }
 
@@ -32,7 +35,7 @@ export function Header(props: HeaderProps) {
   // What is cut at the right edge on a narrow terminal matters least: a failed reload comes
   // first, an ok one after the backends.
   const reload = reloadSegments(props.lastReload, props.startedAt);
-  const backends = backendSegments(props.backends);
+  const backends = [...backendSegments(props.backends), ...(props.workloads === undefined || props.workloads === null ? [] : [{ text: ' │ ' }, ...workloadSegments(props.workloads)])];
   const second: Line = {
     segments: props.lastReload?.ok === false ? [...reload, { text: ' │ ' }, ...backends] : [...backends, { text: ' │ ' }, ...reload],
   };
@@ -67,6 +70,37 @@ export function backendSegments(c: BackendCounts): Segment[] {
   if (c.unmapped > 0) parts.push({ text: `${c.unmapped} unmapped`, color: 'yellow' });
   if (c.unknown > 0) parts.push({ text: `${c.unknown} checking`, dim: true });
   if (parts.length === 0) return [{ text: 'no backends', dim: true }];
+  parts.forEach((p, i) => out.push(...(i === 0 ? [p] : [{ text: ' · ' }, p])));
+  return out;
+}
+
+/** Workloads of `up --run` by state; `problems` counts what the Problems pane lists about them. */
+export interface WorkloadCounts {
+  readonly ready: number;
+  readonly starting: number;
+  readonly failing: number;
+  readonly problems: number;
+}
+
+export function countWorkloads(workloads: readonly WorkloadView[], problems: number): WorkloadCounts {
+  const counts = { ready: 0, starting: 0, failing: 0, problems };
+  for (const w of workloads) {
+    const state = workloadState(w);
+    if (state === 'ready') counts.ready++;
+    else if (state === 'failed' || state === 'crashed') counts.failing++;
+    else counts.starting++;
+  }
+  return counts;
+}
+
+export function workloadSegments(c: WorkloadCounts): Segment[] {
+  const parts: Segment[] = [];
+  if (c.ready > 0) parts.push({ text: `${c.ready} ready`, color: 'green' });
+  if (c.starting > 0) parts.push({ text: `${c.starting} starting`, color: 'yellow' });
+  if (c.failing > 0) parts.push({ text: `${c.failing} failed`, color: 'red', bold: true });
+  if (c.problems > 0) parts.push({ text: plural(c.problems, 'problem'), color: 'red' });
+  if (parts.length === 0) return [{ text: 'no workloads', dim: true }];
+  const out: Segment[] = [{ text: 'workloads ' }];
   parts.forEach((p, i) => out.push(...(i === 0 ? [p] : [{ text: ' · ' }, p])));
   return out;
 }

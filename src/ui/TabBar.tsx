@@ -1,8 +1,10 @@
 import type { Line, Segment } from './lines.js';
 import { LineView } from './LineList.js';
 
-export type Pane = 'requests' | 'routes' | 'problems';
+export type Pane = 'requests' | 'routes' | 'problems' | 'workloads';
 export const panes: readonly Pane[] = ['requests', 'routes', 'problems'];
+/** With `up --run`, the Workloads pane comes last (Tab keeps its order for the others). */
+export const panesWithWorkloads: readonly Pane[] = [...panes, 'workloads'];
 
 export interface TabBarProps {
   readonly pane: Pane;
@@ -11,6 +13,8 @@ export interface TabBarProps {
   readonly problems: number;
   /** Whether one of the problems is an error. */
   readonly errors: boolean;
+  /** With `up --run`: how many workloads, and whether one of them failed or crashed. */
+  readonly workloads?: { readonly count: number; readonly failing: boolean } | null;
   /** Set when the detail of a request is open. */
   readonly detail: boolean;
   readonly width: number;
@@ -28,6 +32,7 @@ export function TabBar(props: TabBarProps) {
     ...tab('requests', `Requests ${props.requests}`),
     ...tab('routes', `Routes ${props.routes}`),
     ...tab('problems', `Problems ${props.problems}`, problemsColor),
+    ...(props.workloads === undefined || props.workloads === null ? [] : tab('workloads', `Workloads ${props.workloads.count}`, props.workloads.failing ? 'red' : undefined)),
     ...(props.detail ? [{ text: ' › detail', bold: true }] : []),
   ];
   const l: Line = { segments };

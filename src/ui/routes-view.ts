@@ -57,8 +57,10 @@ function where(backend: Backend, resolver: BackendResolver, backends: ReadonlyMa
   if (backend.problem !== null) return { backend: label, backendKey: key, target: 'missing', health: 'unmapped' as const, via: null };
   const resolution = resolver.resolve(backend, { peek: true });
   if (resolution.kind === 'unavailable') {
+    const why = resolution.reason.replace(/^Service \S+ port \S+: /, '');
+    if (resolution.cause === 'workload') return { backend: label, backendKey: key, target: 'workload failed', health: 'refused' as const, via: why };
     return resolution.cause === 'docker'
-      ? { backend: label, backendKey: key, target: 'docker: down', health: 'refused' as const, via: resolution.reason.replace(/^Service \S+ port \S+: /, '') }
+      ? { backend: label, backendKey: key, target: 'docker: down', health: 'refused' as const, via: why }
       : { backend: label, backendKey: key, target: 'unmapped', health: 'unmapped' as const, via: null };
   }
   const target = compactTarget(formatTarget(resolution.target));

@@ -53,7 +53,7 @@ const leaveAltScreen = '\u001b[?1049l';
  */
 export async function startUi(options: UiOptions): Promise<UiHandle> {
   const stdout = options.stdout ?? process.stdout;
-  const { requests, status } = options.stores;
+  const { requests, status, workloads } = options.stores;
 
   let onScreen = true;
   // Idempotent; also run by Ink's own exit hook (a signal with no handler) through OnUnmount.
@@ -85,6 +85,7 @@ export async function startUi(options: UiOptions): Promise<UiHandle> {
         urls={options.urls}
         requests={requests}
         status={status}
+        workloads={workloads}
         onReload={options.onReload}
         onQuit={onQuit}
         startedAt={options.startedAt}

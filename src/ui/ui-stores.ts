@@ -1,11 +1,16 @@
 import type { EventBus } from '../events/bus.js';
 import { createRequestStore, type RequestStore } from './request-store.js';
 import { createStatusStore, type StatusStore, type UiState } from './status-store.js';
+import { createWorkloadStore, type WorkloadStore } from './workload-store.js';
+
+export { createWorkloadStore, type WorkloadStore } from './workload-store.js';
 
 /** Everything the terminal UI reads: the requests, and the state, reloads and health of the run. */
 export interface UiStores {
   readonly requests: RequestStore;
   readonly status: StatusStore;
+  /** The workloads `up --run` runs (empty and inactive without it). */
+  readonly workloads: WorkloadStore;
   /** Stop listening to the bus and drop the pending notification timers (idempotent). */
   dispose(): void;
 }
@@ -17,6 +22,11 @@ export interface UiStoresOptions {
   readonly getState: () => UiState;
   /** Requests kept for the list (default 1,000). */
   readonly capacity?: number;
+  /**
+   * A workload store made earlier: `up --run` pulls and starts the workloads before the routes
+   * are served, and the store must hear of that from the first pull on. Disposed with the rest.
+   */
+  readonly workloads?: WorkloadStore;
 }
 
 /**
@@ -31,16 +41,19 @@ export function createUiStores(options: UiStoresOptions): UiStores {
   const requests = createRequestStore({ capacity: options.capacity });
   const disconnect = requests.connect(options.events);
   const status = createStatusStore(options.events, options.getState);
+  const workloads = options.workloads ?? createWorkloadStore(options.events);
   let disposed = false;
   return {
     requests,
     status,
+    workloads,
     dispose() {
       if (disposed) return;
       disposed = true;
       disconnect();
       requests.dispose();
       status.dispose();
+      workloads.dispose();
     },
   };
 }

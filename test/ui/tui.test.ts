@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../cli-harness.js';
-import { removeRunContainers, runContainer, runId, startEngine } from '../docker/harness.js';
+import { docker, removeRunContainers, runContainer, runId, startEngine } from '../docker/harness.js';
 
 /**
  * The terminal UI in a real terminal: the built CLI (`node bin/ingress-dev.js up`) runs in a
@@ -374,4 +374,89 @@ spec:
     term.keys('q');
     expect(await term.waitFor((s) => s.includes('EXIT='), 'the exit')).toContain('EXIT=0');
   }, 40_000);
+
+  // Issue 10 item 2: with the UI, `--run` was invisible: a Deployment whose image could not be
+  // pulled left "No problems", an `unmapped` route and a 503 advising --map, and its lines were
+  // printed only after quitting.
+  it('issue 10: up --run shows a failed pull in the Workloads pane, counts it in Problems, and says it in the 503', async () => {
+    await startEngine();
+    const project = path.join(dir, 'workloads');
+    await mkdir(project);
+    const byProject = `label=ingress-dev.project.dir=${project}`;
+    await writeFile(
+      path.join(project, 'admin.yaml'),
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: admin}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: admin}}
+  template:
+    metadata: {labels: {app: admin}}
+    spec:
+      containers: [{name: admin, image: ingress-dev-test/does-not-exist}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: admin}
+spec:
+  selector: {app: admin}
+  ports: [{port: 80, targetPort: 9000}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: admin}
+spec:
+  rules:
+    - host: admin.test
+      http:
+        paths:
+          - {path: /, pathType: Prefix, backend: {service: {name: admin, port: {number: 80}}}}
+`,
+    );
+    try {
+      const term = startUp(140, 30, [project, '--port', '0', '--run']);
+      let screen = await term.waitFor((s) => /http:\/\/127\.0\.0\.1:\d+/.test(s) && s.includes('Workloads 1') && /Problems [1-9]/.test(s), 'the Workloads tab and a problem', 60_000);
+      expect(rowOf(screen, 'backends')).toMatch(/workloads 1 failed · \d+ problems?/);
+      const port = portOn(screen);
+
+      term.keys('Tab', 'Tab');
+      screen = await term.waitFor((s) => s.includes('[Problems'), 'the Problems pane');
+      expect(screen).toContain('Workloads (up --run):');
+      expect(screen).toContain('E_IMAGE_PULL: Deployment default/admin: image ingress-dev-test/does-not-exist');
+      expect(screen).not.toContain('No problems');
+
+      term.keys('Tab');
+      screen = await term.waitFor((s) => s.includes('[Workloads 1]') && /✗ Deployment default\/admin\s+ingress-dev-test\/does-not-exist\S*\s+failed\s+0\/0/.test(s), 'the Workloads pane');
+      expect(screen).toContain('error: image ingress-dev-test/does-not-exist');
+
+      // The 503 names the workload and what to fix, not --map.
+      const body = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/', headers: { host: 'admin.test' } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(body.status).toBe(503);
+      expect(body.text).toContain('Deployment default/admin: image ingress-dev-test/does-not-exist');
+      expect(body.text).toContain('Fix Deployment default/admin in admin.yaml:');
+      expect(body.text).not.toContain('--map');
+
+      term.keys('q');
+      screen = await term.waitFor((s) => s.includes('EXIT='), 'the exit', 30_000);
+      expect(screen).toContain('EXIT=0');
+      // Nothing about the workloads waited behind the UI to be printed after it.
+      expect(screen).not.toContain('could not be pulled');
+    } finally {
+      const ids = (await docker('ps', '-aq', '--filter', byProject)).trim();
+      if (ids !== '') await docker('rm', '-f', ...ids.split('\n'));
+      const nets = (await docker('network', 'ls', '-q', '--filter', byProject)).trim();
+      if (nets !== '') await docker('network', 'rm', ...nets.split('\n'));
+      await removeRunContainers();
+    }
+  }, 120_000);
 });

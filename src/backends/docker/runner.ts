@@ -13,6 +13,7 @@ import { createReadinessTracker, type ReadinessChange } from './readiness.js';
 import type { ReadinessIndex } from './types.js';
 import { planWorkloads, type ReplicaPlan, type WorkloadPlan } from './workload-spec.js';
 import { mapLimit } from './map-limit.js';
+import { createWorkloadProblems } from './workload-problems.js';
 
 export interface WorkloadRunnerOptions {
   /** The discovery `up` already runs: the runner uses the same engine, and its index for readiness. */
@@ -147,12 +148,20 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     options.events?.emit({ type: 'workload-changed', at: now(), workload, change, container, progress, message });
   };
 
+  /** Why a workload cannot serve its Services, for the 503 (issue 10 item 2). */
+  const problems = createWorkloadProblems();
+  /** The image of each workload of the last apply, for the UI's `workloads-applied` event. */
+  let imageOf = new Map<string, string>();
   const tracker = createReadinessTracker({
     index: options.docker,
     now,
     maxIntervalMs: options.maxProbeIntervalMs,
     exec: (id, command, timeoutMs) => execProbe(id, command, timeoutMs),
-    onChange: (c: ReadinessChange) => emit(c.change, c.container.workload, c.container.name, c.message),
+    onChange: (c: ReadinessChange) => {
+      emit(c.change, c.container.workload, c.container.name, c.message);
+      if (c.change === 'exited') problems.setCrash(c.container.workload, c.container.name, c.message);
+      else if (c.change === 'restarted' || c.change === 'ready') problems.clearCrash(c.container.workload);
+    },
     // Someone removed a container of this run: make another, as a ReplicaSet would.
     onGone: (c) => {
       aliasesById.delete(c.id);
@@ -185,7 +194,11 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
   }
 
   function apply(resources: ResourceSet): Promise<ApplyReport> {
-    const run = queue.then(() => reconcile(resources));
+    const run = queue.then(async () => {
+      const report = await reconcile(resources);
+      options.events?.emit({ type: 'workloads-applied', at: now(), workloads: report.workloads.map((w) => ({ ...w, image: imageOf.get(w.workload) ?? null })), diagnostics: report.diagnostics, engine: null });
+      return report;
+    });
     queue = run.catch(() => undefined);
     return run;
   }
@@ -204,6 +217,8 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     });
     if (stopped) return failedAll('ingress-dev is stopping');
     lastResources = resources;
+    problems.retain(new Set([...plans.workloads, ...plans.failed].map((w) => w.title)));
+    imageOf = new Map(plans.workloads.map((w) => [w.title, w.image]));
     const c = getClients();
     if (c === null) {
       const why = status.state === 'disabled' ? `Docker is off (${status.reason})` : formatDockerStatus(status);
@@ -257,6 +272,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       else kept.set(replica.index, info);
     }
     const missing = w.replicas.filter((r) => !kept.has(r.index));
+    problems.describe(w.title, w.services, w.at);
     if (missing.length > 0) {
       let pending = images.get(w.image);
       if (pending === undefined) {
@@ -268,6 +284,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
         // As a rollout that cannot pull its image: the containers of the last version keep running.
         diagnostics.push(createDiagnostic('E_IMAGE_PULL', 'error', `${w.title}: ${image.error}`, w.at, image.hint));
         emit('failed', w.title, null, `${w.title}: ${image.error}`);
+        problems.setFailure(w.title, image.error, image.hint);
         return { workload: w.title, action: 'failed', containers: existing.map(listedRef), error: image.error };
       }
     }
@@ -296,6 +313,8 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       diagnostics.push(createDiagnostic('E_WORKLOAD_START', 'error', `${w.title}: ${error}`, w.at, startHint(failure, w)));
       emit('failed', w.title, null, `${w.title}: ${error}`);
     }
+    if (failure !== null && created.length === 0 && kept.size === 0) problems.setFailure(w.title, `the engine could not create or start its container: ${failure}`, startHint(failure, w));
+    else problems.clearFailure(w.title);
     const containers = [...[...kept.values()].map(listedRef), ...created].toSorted((a, b) => a.name.localeCompare(b.name));
     const action: WorkloadOutcome['action'] =
       failure !== null && created.length === 0 ? 'failed'
@@ -534,7 +553,8 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     projectId,
     runId,
     network: networkName,
-    readiness: tracker,
+    // The tracker's readiness, and why a workload cannot serve at all (the 503 says so).
+    readiness: { version: () => tracker.version() + problems.version(), readinessOf: (container) => tracker.readinessOf(container), workloadProblemOf: (service) => problems.of(service) },
     apply,
     cleanupLeftovers: () => {
       const run = queue.then(() => cleanupLeftovers());

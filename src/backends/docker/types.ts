@@ -68,4 +68,20 @@ export interface ReadinessIndex {
   version(): number;
   /** undefined for a container this index does not gate. */
   readinessOf(container: DockerContainer): ContainerReadiness | undefined;
+  /**
+   * Why the workload `up --run` runs behind a Service (`default/web`) cannot serve it (its image
+   * could not be pulled, its container could not start or crashed), when it knows: the 503 says
+   * that rather than how to map the Service.
+   */
+  workloadProblemOf?(service: string): WorkloadProblem | undefined;
+}
+
+/** A workload of `up --run` that cannot serve its Services, and why. */
+export interface WorkloadProblem {
+  /** `Deployment default/admin`. */
+  readonly workload: string;
+  /** `Deployment default/admin: image ingress-dev-test/nope is not on this machine and could not be pulled: …`. */
+  readonly reason: string;
+  /** What to fix, and where: `Fix Deployment default/admin in k8s/admin.yaml:12, or: …`. */
+  readonly hint: string;
 }

@@ -6,7 +6,7 @@ import { formatDiagnostic, formatLocation, formatSummary } from '../../diagnosti
 import { createEventBus, type EventBus } from '../../events/bus.js';
 import { createHealthChecker } from '../../backends/health.js';
 import type { QuitKey } from '../../ui/start-ui.js';
-import { createUiStores } from '../../ui/ui-stores.js';
+import { createUiStores, createWorkloadStore } from '../../ui/ui-stores.js';
 import { createDockerDiscovery, createWorkloadRunner, formatApplyReport, formatDockerStatus, type ApplyReport, type WorkloadRunner } from '../../backends/docker/index.js';
 import type { ConfigApplied, ConfigRejected, RequestCompleted } from '../../events/types.js';
 import { createProjectLoader } from '../../manifest/load.js';
@@ -198,10 +198,15 @@ async function serveWith(
   const initial = servingStateOf(sources, loaded, mappings, configProblems, project);
   for (const line of formatUnusedMappings(mappings, project.load.resources.services)) writeLine(io.stderr, line);
 
-  // The UI shows no workloads: their lines go to stderr, from the first apply on (an image pull
-  // shows its progress while `up` starts); while the UI is up they wait for it to exit.
-  if (runner !== null && logMode === 'plain') logWorkloads(io, events);
-  if (runner !== null) printApplyReport(io, await runner.apply(project.load.resources), project, color);
+  // Workload lines go to stderr from the first apply on (an image pull shows its progress while
+  // `up` starts). With the UI, its Workloads pane shows them instead, from the first pull on:
+  // its store listens before the first apply, and nothing waits to be printed after the UI.
+  const workloadStore = runner !== null && useUi ? createWorkloadStore(events) : undefined;
+  if (runner !== null && logMode === 'plain' && !useUi) logWorkloads(io, events);
+  if (runner !== null) {
+    const report = await runner.apply(project.load.resources);
+    if (!useUi) printApplyReport(io, report, project, color);
+  }
   const reloader = createReloader<ServingState>({
     initial: { state: initial, diagnostics: initial.diagnostics },
     build: () => buildServingState(sources),
@@ -213,11 +218,12 @@ async function serveWith(
   // The UI's stores subscribe now, before anything below can emit (a reload of an early edit, the
   // first request, the first health round), and Ink loads only after the port is open: a request
   // served in the meantime must not be missing from the list (issue 9).
-  const stores = useUi ? createUiStores({ events, getState: () => controller.current() }) : null;
+  const stores = useUi ? createUiStores({ events, getState: () => controller.current(), ...(workloadStore === undefined ? {} : { workloads: workloadStore }) }) : null;
   // The trigger is shown in reload lines (and the UI): relative to the current folder, as every path.
   changes?.deliverTo((files) => void reloader.reload({ kind: 'files', files: files.map((f) => displayPath(project, io.cwd, f)) }));
   // Edited workloads restart, removed ones go: the runner diffs the folder's resources each time.
-  if (runner !== null) events.on('config-applied', () => void runner.apply(reloader.current.project.load.resources).then((r) => printApplyReport(io, r, project, color)));
+  // With the UI, its Workloads and Problems panes show what each apply did (issue 10 item 2).
+  if (runner !== null) events.on('config-applied', () => void runner.apply(reloader.current.project.load.resources).then((r) => (useUi ? undefined : printApplyReport(io, r, project, color))));
   if (logMode === 'json') {
     events.onAny((e) => writeLine(io.stdout, JSON.stringify(e)));
   } else if (stores === null) {
@@ -482,7 +488,7 @@ export function formatStartup(proxy: { url: string; port: number; host: string }
     for (const r of routes) {
       // A missing Service or port answers 503 whatever is mapped (the error above says why).
       const res = r.backend.kind === 'service' && r.backend.problem === null ? resolver.resolve(r.backend, { peek: true }) : null;
-      const target = r.backend.kind === 'resource' ? 'resource backend: 503' : res === null ? `503: ${r.backend.problem}` : res.kind === 'target' ? formatTarget(res.target) : res.cause === 'docker' ? 'docker: 503 for now' : 'unmapped: 503';
+      const target = r.backend.kind === 'resource' ? 'resource backend: 503' : res === null ? `503: ${r.backend.problem}` : res.kind === 'target' ? formatTarget(res.target) : res.cause === 'docker' ? 'docker: 503 for now' : res.cause === 'workload' ? 'workload failed: 503' : 'unmapped: 503';
       lines.push(`  ${r.path.padEnd(20)} ${r.pathType.padEnd(22)} → ${formatBackend(r.backend).padEnd(24)} ${target}`);
     }
     const sample = routes.find((r) => r.path !== '/') ?? routes[0];
