@@ -7,6 +7,7 @@ import type { DockerChanged } from '../../events/types.js';
 import { formatContainer, parseContainer, type DockerContainer, type InspectLike } from './containers.js';
 import { findEngineCandidates, type EngineEndpoint, type EngineEnv } from './engine.js';
 import type { DockerIndex, DockerSnapshot, DockerStatus } from './types.js';
+import { projectIdOf, runLabels } from './labels.js';
 import { mapLimit } from './map-limit.js';
 
 export interface DockerDiscoveryOptions {
@@ -24,6 +25,13 @@ export interface DockerDiscoveryOptions {
    * ingress-dev.yaml`): no engine is looked for, and the status says why.
    */
   readonly disabled?: string;
+  /**
+   * The project folder of this `up`. Containers that `up --run` started for another project
+   * (their `ingress-dev.project` label is another folder's id) are left out of the index: a
+   * project's Services never select another project's workloads. Containers without the label
+   * (started by hand, by compose) are indexed whatever the project.
+   */
+  readonly projectDir?: string;
 }
 
 export interface DockerDiscovery extends DockerIndex {
@@ -51,6 +59,12 @@ export function createDockerDiscovery(options: DockerDiscoveryOptions = {}): Doc
   const retryMs = options.retryMs ?? 2_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const env = options.env ?? process.env;
+  const projectId = options.projectDir === undefined ? null : projectIdOf(options.projectDir);
+  /** Whether a container belongs in this project's index (see `projectDir`). */
+  const visible = (c: DockerContainer): boolean => {
+    const owner = c.labels.get(runLabels.project);
+    return projectId === null || owner === undefined || owner === projectId;
+  };
 
   let status: DockerStatus = { state: 'connecting' };
   let snapshot: DockerSnapshot = emptySnapshot(0);
@@ -166,7 +180,7 @@ export function createDockerDiscovery(options: DockerDiscoveryOptions = {}): Doc
 
     const publish = (): void => {
       if (!synced || !live()) return;
-      snapshot = { version: snapshot.version + 1, containers: [...containers.values()].toSorted((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)), addresses };
+      snapshot = { version: snapshot.version + 1, containers: [...containers.values()].filter(visible).toSorted((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)), addresses };
     };
 
     const refresh = async (containerId: string): Promise<DockerContainer | null | 'stale'> => {
@@ -195,12 +209,12 @@ export function createDockerDiscovery(options: DockerDiscoveryOptions = {}): Doc
         const gone = containers.get(containerId);
         containers.delete(containerId);
         publish();
-        if (gone !== undefined && synced) emit('container', `container ${formatContainer(gone)} removed`);
+        if (gone !== undefined && synced && visible(gone)) emit('container', `container ${formatContainer(gone)} removed`);
         return;
       }
       refresh(containerId).then(
         (c) => {
-          if (c !== 'stale' && c !== null && synced) emit('container', `container ${formatContainer(c)} ${describeAction(action, c)}`);
+          if (c !== 'stale' && c !== null && synced && visible(c)) emit('container', `container ${formatContainer(c)} ${describeAction(action, c)}`);
         },
         (error: unknown) => lose(error),
       );

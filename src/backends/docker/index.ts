@@ -5,6 +5,7 @@ export { findEngineCandidates, parseDockerHost, type EngineCandidates, type Engi
 export { formatContainer, type DockerContainer } from './containers.js';
 export { resolveDockerEndpoints, selectContainers, type DockerResolution, type Selection } from './select.js';
 export type { ContainerReadiness, DockerIndex, DockerSnapshot, DockerStatus, ReadinessIndex } from './types.js';
-export { createWorkloadRunner, formatApplyReport, type ApplyReport, type WorkloadOutcome, type WorkloadRunner, type WorkloadRunnerOptions } from './runner.js';
+export { createApplyReportPrinter, createWorkloadRunner, formatApplyReport, type ApplyReport, type WorkloadOutcome, type WorkloadRunner, type WorkloadRunnerOptions } from './runner.js';
 export { planWorkloads, type WorkloadPlan, type WorkloadPlans } from './workload-spec.js';
 export { projectIdOf, runLabels } from './labels.js';
+export { acquireRunLock, formatRunLockHolder, type RunLock, type RunLockHolder, type RunLockResult } from './run-lock.js';

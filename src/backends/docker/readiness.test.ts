@@ -81,6 +81,18 @@ describe('createReadinessTracker', () => {
     tracker.stop();
   });
 
+  it('a restart says the exit code seen when the container went down, not the 0 the engine reports once it runs (issue 10 item 18)', async () => {
+    const { web1, index, answers, changes, tracker } = setup();
+    answers.push({ ok: true, detail: 'ok' });
+    await tracker.checkAll();
+    index.set([{ ...web1, state: 'exited', exitCode: 137 }]);
+    await tracker.checkAll();
+    index.set([{ ...web1, startedAt: '2026-01-01T00:01:00Z', exitCode: 0 }]);
+    await tracker.checkAll();
+    expect(changes.map((c) => c.message)).toEqual(expect.arrayContaining(['container web-1 exited with code 137', 'container web-1 restarted (it had exited with code 137)']));
+    tracker.stop();
+  });
+
   it('a container that exits is reported; one that disappears is reported gone', async () => {
     const { web1, index, changes, gone, tracker } = setup();
     await tracker.checkAll();

@@ -58,6 +58,8 @@ interface Entry {
   last: string | null;
   seen: boolean;
   running: boolean;
+  /** The exit code seen while it was down: the engine reports 0 again once it runs. */
+  exitCode: number | null;
   timer: NodeJS.Timeout | null;
   busy: Promise<void> | null;
 }
@@ -129,6 +131,7 @@ export function createReadinessTracker(options: ReadinessTrackerOptions): Readin
     }
     entry.seen = true;
     if (c.state !== 'running') {
+      if (c.exitCode !== null) entry.exitCode = c.exitCode;
       if (entry.running) {
         entry.running = false;
         const code = c.exitCode === null ? '' : ` with code ${c.exitCode}`;
@@ -150,7 +153,11 @@ export function createReadinessTracker(options: ReadinessTrackerOptions): Readin
       if (entry.ready) entry.ready = false;
       changed();
       if (restarted) {
-        const code = c.exitCode === null ? '' : ` (it had exited with code ${c.exitCode})`;
+        // The code seen when it went down: Docker resets a running container's to 0 (issue 10
+        // item 18), so a 0 read now says nothing; another engine may keep the real one.
+        const exitCode = entry.exitCode ?? (c.exitCode === 0 ? null : c.exitCode);
+        const code = exitCode === null ? '' : ` (it had exited with code ${exitCode})`;
+        entry.exitCode = null;
         options.onChange?.({ change: 'restarted', container: entry.container, message: `container ${name} restarted${code}` });
       }
     }
@@ -241,6 +248,7 @@ export function createReadinessTracker(options: ReadinessTrackerOptions): Readin
         last: null,
         seen: false,
         running: false,
+        exitCode: null,
         timer: null,
         busy: null,
       };

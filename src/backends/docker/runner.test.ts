@@ -3,7 +3,7 @@ import { createEventBus } from '../../events/bus.js';
 import type { WorkloadChanged } from '../../events/types.js';
 import { parseManifests } from '../../manifest/parse.js';
 import { createDockerDiscovery } from './discovery.js';
-import { formatApplyReport, createWorkloadRunner } from './runner.js';
+import { createApplyReportPrinter, formatApplyReport, createWorkloadRunner } from './runner.js';
 
 // Only the paths that touch no engine; test/docker/workloads.test.ts covers the rest against a real one.
 const yaml = `
@@ -37,12 +37,34 @@ describe('createWorkloadRunner without an engine', () => {
       { workload: 'Pod default/api', action: 'failed', containers: [], error: 'Docker is off (--no-docker); workloads cannot run' },
     ]);
     expect(report.diagnostics.map((d) => d.code)).toEqual(['E_WORKLOAD_REF_NOT_FOUND']);
-    expect(seen).toEqual([{ type: 'workload-changed', at: 7, workload: 'Pod default/api', change: 'failed', container: null, progress: null, message: 'Pod default/api: Docker is off (--no-docker); workloads cannot run' }]);
+    expect(seen).toEqual([{ type: 'workload-changed', at: 7, workload: null, change: 'failed', container: null, progress: null, message: 'Docker is off (--no-docker); workloads cannot run' }]);
     expect(formatApplyReport(report)).toEqual([
-      'Deployment default/web: not running: env A reads key "a" of ConfigMap default/nope, which is not in the folder',
       'Pod default/api: not running: Docker is off (--no-docker); workloads cannot run',
+      'Deployment default/web: not running: env A reads key "a" of ConfigMap default/nope, which is not in the folder',
     ]);
     expect(await runner.cleanupLeftovers()).toEqual([]);
+    await runner.stop();
+    discovery.stop();
+  });
+
+  it('says that the engine is away once for all workloads, and not again on every save (issue 10 item 12)', async () => {
+    const discovery = createDockerDiscovery({ env: { DOCKER_HOST: 'unix:///nonexistent/ingress-dev-test.sock' }, retryMs: 60_000 });
+    await discovery.ready();
+    const events = createEventBus();
+    const seen: WorkloadChanged[] = [];
+    events.on('workload-changed', (e) => seen.push(e));
+    const printed: string[] = [];
+    const print = createApplyReportPrinter();
+    const runner = createWorkloadRunner({ docker: discovery, projectDir: '/home/ada/shop', events, onReport: (r) => printed.push(...print(r).lines) });
+    const three = `${yaml}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: worker}\nspec: {containers: [{name: app, image: nginx}]}\n`;
+    const { resources } = parseManifests([{ file: 'app.yaml', text: three }]);
+    for (let save = 0; save < 3; save++) await runner.apply(resources);
+    expect(seen.map((e) => e.message)).toEqual(['the Docker engine is not reachable; the workloads start when it answers']);
+    expect(printed).toEqual([
+      '2 workloads (Pod default/api, Pod default/worker): not running: the Docker engine is not reachable; the workloads start when it answers',
+      'Deployment default/web: not running: env A reads key "a" of ConfigMap default/nope, which is not in the folder',
+    ]);
+    expect(printed.join('\n')).not.toMatch(/(Pod default\/\w+: ){2}/);
     expect(await runner.stop()).toEqual([]);
     expect((await runner.apply(resources)).workloads.map((w) => w.error)).toContain('ingress-dev is stopping');
     discovery.stop();

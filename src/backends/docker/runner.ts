@@ -6,7 +6,7 @@ import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.
 import type { EventBus } from '../../events/bus.js';
 import type { WorkloadChanged } from '../../events/types.js';
 import type { ResourceSet } from '../../manifest/types.js';
-import { createClient, formatDockerStatus, type DockerDiscovery } from './discovery.js';
+import { createClient, type DockerDiscovery } from './discovery.js';
 import { projectIdOf, projectSlugOf, runLabels } from './labels.js';
 import type { ProbeResult } from './probe.js';
 import { createReadinessTracker, type ReadinessChange } from './readiness.js';
@@ -34,6 +34,13 @@ export interface WorkloadRunnerOptions {
   readonly maxProbeIntervalMs?: number;
   /** Seconds a container gets to stop on SIGTERM before it is killed, when removed (default 2). */
   readonly stopTimeoutSeconds?: number;
+  /**
+   * Called with the report of every apply, also those the runner starts itself (a container
+   * removed behind its back, the engine back): the CLI prints what changed from these.
+   */
+  readonly onReport?: (report: ApplyReport) => void;
+  /** The first wait before a container that exited (and that the engine does not restart) is started again (default 1 s; doubles up to 30 s). */
+  readonly restartBackoffMs?: number;
 }
 
 /** What one `apply` did, for the CLI to print and the UI to show. */
@@ -48,6 +55,8 @@ export interface ApplyReport {
   readonly leftovers: readonly string[];
   /** The project network, once there is one. */
   readonly network: string | null;
+  /** Set when nothing could run because the engine is not reachable (or Docker is off): why, once for all workloads. */
+  readonly engine?: string | null;
 }
 
 export interface WorkloadOutcome {
@@ -85,8 +94,16 @@ export interface WorkloadRunner {
    * label. One line per thing removed. The first `apply` does it too, when not done yet.
    */
   cleanupLeftovers(): Promise<readonly string[]>;
-  /** Stop checking, then remove every container and the network of this run. One line per thing removed. */
+  /**
+   * Stop checking, then remove every container and the network of this run. One line per thing
+   * removed, and one per thing that could not be, with the command that removes it.
+   */
   stop(): Promise<readonly string[]>;
+  /**
+   * A second Ctrl-C: stop without the grace period (containers are removed at once, not stopped
+   * first) and abort pulls. What this run created is still removed. Call after (or with) stop().
+   */
+  hurry(): void;
 }
 
 interface Clients {
@@ -105,7 +122,7 @@ interface Listed {
   readonly State?: string;
 }
 
-type ImageResult = { readonly ok: true } | { readonly ok: false; readonly error: string; readonly hint: string };
+type ImageResult = { readonly ok: true } | { readonly ok: false; readonly error: string; readonly hint: string; readonly repeated?: boolean };
 
 /**
  * Runs the Deployments, StatefulSets and Pods of the folder as containers (`up --run`): one
@@ -122,6 +139,18 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
   const runId = randomBytes(4).toString('hex');
   const networkName = `ingress-dev-${projectSlug}-${runId}`;
   const stopTimeout = options.stopTimeoutSeconds ?? 2;
+  const restartBackoffMs = options.restartBackoffMs ?? 1_000;
+  let hurried = false;
+  /** Containers being stopped now: a hurry removes them at once. */
+  const stoppingIds = new Set<string>();
+  /** Workloads whose image could not be had, for the spec that failed: not pulled again until the workload changes. */
+  const pullFailures = new Map<string, { readonly spec: string; readonly result: ImageResult }>();
+  /** Workloads whose image was pulled (imagePullPolicy Always) for this spec: not pulled again on every save. */
+  const pulledFor = new Map<string, string>();
+  /** The line said while the engine does not answer, so that it is said once. */
+  let engineWait: string | null = null;
+  /** Exited containers waiting to be started again, and how many times each was. */
+  const restarts = new Map<string, { count: number; lastAt: number; timer: NodeJS.Timeout | null }>();
   const extraLabels = options.labels ?? {};
   const runLabelValues: Record<string, string> = {
     [runLabels.project]: projectId,
@@ -143,6 +172,12 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
   const aliasesById = new Map<string, readonly string[]>();
   /** Pulls in progress: stop() aborts them rather than wait minutes for an image nobody needs any more. */
   const pulls = new Set<NodeJS.ReadableStream>();
+  /** And their requests: a registry that does not answer holds the request itself, before any stream. */
+  const pullRequests = new Set<AbortController>();
+  const abortPulls = (): void => {
+    for (const pull of pulls) (pull as { destroy?: (error: Error) => void }).destroy?.(new Error('ingress-dev is stopping'));
+    for (const request of pullRequests) request.abort(new Error('ingress-dev is stopping'));
+  };
 
   const emit = (change: WorkloadChanged['change'], workload: string | null, container: string | null, message: string, progress: number | null = null): void => {
     options.events?.emit({ type: 'workload-changed', at: now(), workload, change, container, progress, message });
@@ -159,12 +194,14 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     exec: (id, command, timeoutMs) => execProbe(id, command, timeoutMs),
     onChange: (c: ReadinessChange) => {
       emit(c.change, c.container.workload, c.container.name, c.message);
+      if (c.change === 'exited') scheduleRestart(c.container.id, c.container.workload);
       if (c.change === 'exited') problems.setCrash(c.container.workload, c.container.name, c.message);
       else if (c.change === 'restarted' || c.change === 'ready') problems.clearCrash(c.container.workload);
     },
     // Someone removed a container of this run: make another, as a ReplicaSet would.
     onGone: (c) => {
       aliasesById.delete(c.id);
+      forgetRestart(c.id);
       emit('removed', c.workload, c.name, `container ${c.name} was removed by someone else; it is created again`);
       scheduleReconcile();
     },
@@ -183,6 +220,53 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     reconcileTimer.unref();
   }
 
+  /**
+   * A container of a Deployment that exited and that the engine does not start again (it was
+   * killed: the engine's restart policy does not restart what `docker kill` or `docker stop`
+   * stopped) is started again, as the kubelet restarts a pod's container: after 1 s, then
+   * twice as long each time (up to 30 s), back to 1 s after it ran for a minute.
+   */
+  function scheduleRestart(id: string, workload: string): void {
+    if (stopped) return;
+    const state = restarts.get(id) ?? { count: 0, lastAt: 0, timer: null };
+    if (state.timer !== null) return;
+    if (now() - state.lastAt > 60_000) state.count = 0;
+    const delay = Math.min(restartBackoffMs * 2 ** state.count, 30_000);
+    state.timer = setTimeout(() => {
+      state.timer = null;
+      void restartIfExited(id, workload, state);
+    }, delay);
+    state.timer.unref();
+    restarts.set(id, state);
+  }
+
+  function forgetRestart(id: string): void {
+    const state = restarts.get(id);
+    if (state !== undefined && state.timer !== null) clearTimeout(state.timer);
+    restarts.delete(id);
+  }
+
+  async function restartIfExited(id: string, workload: string, state: { count: number; lastAt: number }): Promise<void> {
+    const c = getClients();
+    if (stopped || c === null || !tracker.has(id)) return;
+    try {
+      const info = (await c.api.getContainer(id).inspect()) as { State?: { Status?: string; ExitCode?: number }; HostConfig?: { RestartPolicy?: { Name?: string } } };
+      const status = info.State?.Status ?? '';
+      if (status === 'running' || status === 'restarting' || status === 'removing' || status === 'paused') return; // the engine restarted it
+      const policy = info.HostConfig?.RestartPolicy?.Name ?? 'no';
+      if (policy === 'no' || (policy === 'on-failure' && info.State?.ExitCode === 0)) return; // a Pod with restartPolicy Never / OnFailure
+      if (stopped || !tracker.has(id)) return;
+      state.count++;
+      state.lastAt = now();
+      await c.api.getContainer(id).start();
+    } catch (error) {
+      if (statusCode(error) === 404) return; // removed: the tracker sees it gone and a new one is made
+      if (statusCode(error) === 304) return; // started in the meantime
+      emit('failed', workload, null, `could not start container ${id.slice(0, 12)} again: ${errorText(error)}`);
+      scheduleRestart(id, workload);
+    }
+  }
+
   function getClients(): Clients | null {
     const endpoint = options.docker.engine();
     if (endpoint === null) return null;
@@ -196,7 +280,8 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
   function apply(resources: ResourceSet): Promise<ApplyReport> {
     const run = queue.then(async () => {
       const report = await reconcile(resources);
-      options.events?.emit({ type: 'workloads-applied', at: now(), workloads: report.workloads.map((w) => ({ ...w, image: imageOf.get(w.workload) ?? null })), diagnostics: report.diagnostics, engine: null });
+      options.onReport?.(report);
+      options.events?.emit({ type: 'workloads-applied', at: now(), workloads: report.workloads.map((w) => ({ ...w, image: imageOf.get(w.workload) ?? null })), diagnostics: report.diagnostics, engine: report.engine ?? null });
       return report;
     });
     queue = run.catch(() => undefined);
@@ -208,12 +293,13 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     const publishPorts = options.publishPorts ?? (status.state === 'connected' && !options.docker.snapshot().addresses.reachable);
     const plans = planWorkloads(resources, { projectId, projectSlug, projectDir, publishPorts, labels: extraLabels });
     const diagnostics: Diagnostic[] = [...plans.diagnostics];
-    const failedAll = (error: string): ApplyReport => ({
+    const failedAll = (error: string, engine: string | null = null): ApplyReport => ({
       workloads: sortByPosition([...plans.workloads, ...plans.failed]).map((w) => ({ workload: w.title, action: 'failed', containers: [], error: 'error' in w ? w.error : error })),
       removed: [],
       diagnostics,
       leftovers: [],
       network: null,
+      engine,
     });
     if (stopped) return failedAll('ingress-dev is stopping');
     lastResources = resources;
@@ -221,11 +307,14 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     imageOf = new Map(plans.workloads.map((w) => [w.title, w.image]));
     const c = getClients();
     if (c === null) {
-      const why = status.state === 'disabled' ? `Docker is off (${status.reason})` : formatDockerStatus(status);
-      const error = status.state === 'disabled' ? `${why}; workloads cannot run` : `${why}; the workloads start when the engine answers`;
-      for (const w of plans.workloads) emit('failed', w.title, null, `${w.title}: ${error}`);
-      return failedAll(error);
+      // The engine's own state (where, why, what to do) is the Docker line's to say, once.
+      const error = status.state === 'disabled' ? `Docker is off (${status.reason}); workloads cannot run` : 'the Docker engine is not reachable; the workloads start when it answers';
+      // One fact for the whole run, said once while it lasts (not once per workload and save).
+      if (engineWait !== error) emit('failed', null, null, error);
+      engineWait = error;
+      return failedAll(error, error);
     }
+    engineWait = null;
     try {
       const leftovers = leftoversDone ? [] : await cleanupLeftovers();
       const own = (await c.api.listContainers({ all: true, filters: { label: [`${runLabels.run}=${runId}`] } })) as Listed[];
@@ -250,7 +339,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       });
       for (const f of plans.failed) {
         const kept = (byWorkload.get(f.key) ?? []).map(listedRef);
-        emit('failed', f.title, null, `${f.title}: ${f.error}${kept.length > 0 ? '; its running containers are kept' : ''}`);
+        emit('failed', f.title, null, `${f.error}${kept.length > 0 ? '; its running containers are kept' : ''}`);
         outcomes.set(f.key, { workload: f.title, action: 'failed', containers: kept, error: f.error });
       }
       const workloads = sortByPosition([...plans.workloads, ...plans.failed]).map((w) => outcomes.get(w.key)).filter((o): o is WorkloadOutcome => o !== undefined);
@@ -283,7 +372,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       if (!image.ok) {
         // As a rollout that cannot pull its image: the containers of the last version keep running.
         diagnostics.push(createDiagnostic('E_IMAGE_PULL', 'error', `${w.title}: ${image.error}`, w.at, image.hint));
-        emit('failed', w.title, null, `${w.title}: ${image.error}`);
+        if (!image.repeated) emit('failed', w.title, null, image.error);
         problems.setFailure(w.title, image.error, image.hint);
         return { workload: w.title, action: 'failed', containers: existing.map(listedRef), error: image.error };
       }
@@ -293,6 +382,12 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     for (const [index, info] of kept) {
       const replica = wanted.get(index);
       if (replica === undefined) continue;
+      // A replica that was stopped or killed is started again: a Deployment's pods run.
+      if ((info.State === 'exited' || info.State === 'created') && !w.key.startsWith('Pod/')) {
+        await c.api.getContainer(info.Id).start().catch((error: unknown) => {
+          if (statusCode(error) !== 304) emit('failed', w.title, listedName(info), `could not start container ${listedName(info)} again: ${errorText(error)}`);
+        });
+      }
       if (tracker.has(info.Id)) tracker.update(info.Id, w.readiness);
       else tracker.track({ id: info.Id, name: listedName(info), workload: w.title }, w.readiness);
       await updateAliases(c, info.Id, replica.aliases);
@@ -311,7 +406,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     if (failure !== null) {
       const error = `the engine could not create or start its container: ${failure}`;
       diagnostics.push(createDiagnostic('E_WORKLOAD_START', 'error', `${w.title}: ${error}`, w.at, startHint(failure, w)));
-      emit('failed', w.title, null, `${w.title}: ${error}`);
+      emit('failed', w.title, null, error);
     }
     if (failure !== null && created.length === 0 && kept.size === 0) problems.setFailure(w.title, `the engine could not create or start its container: ${failure}`, startHint(failure, w));
     else problems.clearFailure(w.title);
@@ -394,22 +489,40 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       if (statusCode(error) !== 404) throw error;
       present = false;
     }
-    if (present && w.pullPolicy !== 'Always') return { ok: true };
-    const hint = `Pull or build it yourself (docker pull ${image}, or docker build -t ${image} .), then save a manifest to try again`;
-    if (!present && w.pullPolicy === 'Never') return { ok: false, error: `image ${image} is not on this machine, and imagePullPolicy is Never`, hint };
+    // A pull is tried once per version of the workload: an unrelated save does not pull again
+    // (nor print the same failure again); an image built or pulled by hand is seen on the next save.
+    const spec = `${image} ${w.pullPolicy} ${w.replicas.map((r) => r.hash).join(',')}`;
+    if (present && (w.pullPolicy !== 'Always' || pulledFor.get(w.key) === spec)) {
+      pullFailures.delete(w.key);
+      return { ok: true };
+    }
+    const earlier = pullFailures.get(w.key);
+    if (!present && earlier !== undefined && earlier.spec === spec && !earlier.result.ok) return { ...earlier.result, repeated: true };
+    const hint = `Pull or build it yourself (docker pull ${image}, or docker build -t ${image} .), then save a manifest: the image is looked for again (an edit of ${w.title} pulls again)`;
+    if (!present && w.pullPolicy === 'Never') {
+      const result: ImageResult = { ok: false, error: `image ${image} is not on this machine, and imagePullPolicy is Never`, hint };
+      pullFailures.set(w.key, { spec, result });
+      return result;
+    }
     emit('pulling', w.title, null, `pulling ${image}`, 0);
     try {
-      await pullImage(c.slow, image, pulls, (progress, message) => emit('pulling', w.title, null, message, progress));
+      await pullImage(c.slow, image, pulls, pullRequests, (progress, message) => emit('pulling', w.title, null, message, progress));
       emit('pulled', w.title, null, `pulled ${image}`, 1);
+      pulledFor.set(w.key, spec);
+      pullFailures.delete(w.key);
       return { ok: true };
     } catch (error) {
       const why = errorText(error);
       emit('pull-failed', w.title, null, `could not pull ${image}: ${why}`);
       if (present) {
+        pulledFor.set(w.key, spec);
         diagnostics.push(createDiagnostic('W_IMAGE_PULL', 'warning', `${w.title}: could not pull ${image} (imagePullPolicy Always): ${why}; the local copy is used`, w.at, 'Set imagePullPolicy: IfNotPresent to use the local image without trying'));
         return { ok: true };
       }
-      return { ok: false, error: `image ${image} is not on this machine and could not be pulled: ${why}`, hint: `${hint}; docker login first if the registry needs it` };
+      const result: ImageResult = { ok: false, error: `image ${image} is not on this machine and could not be pulled: ${why}`, hint: `${hint}; docker login first if the registry needs it` };
+      // Stopping aborts the pull: that is not the image's fault, and is not remembered.
+      if (!stopped) pullFailures.set(w.key, { spec, result });
+      return result;
     }
   }
 
@@ -447,10 +560,16 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
 
   async function stopAndRemove(api: Docker, id: string): Promise<void> {
     const container = api.getContainer(id);
-    await container.stop({ t: stopTimeout }).catch(() => undefined); // 304 already stopped, 404 gone
-    await container.remove({ force: true, v: true }).catch((error: unknown) => {
-      if (statusCode(error) !== 404) throw error;
-    });
+    stoppingIds.add(id);
+    try {
+      if (!hurried) await container.stop({ t: stopTimeout }).catch(() => undefined); // 304 already stopped, 404 gone
+      await container.remove({ force: true, v: true }).catch((error: unknown) => {
+        // 404: gone; 409: a hurried removal of it is already under way.
+        if (statusCode(error) !== 404 && !(statusCode(error) === 409 && hurried)) throw error;
+      });
+    } finally {
+      stoppingIds.delete(id);
+    }
   }
 
   async function execProbe(id: string, command: readonly string[], timeoutMs: number): Promise<ProbeResult> {
@@ -511,7 +630,9 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     offEngine?.();
     if (reconcileTimer !== null) clearTimeout(reconcileTimer);
     reconcileTimer = null;
-    for (const pull of pulls) (pull as { destroy?: (error: Error) => void }).destroy?.(new Error('ingress-dev is stopping'));
+    for (const state of restarts.values()) if (state.timer !== null) clearTimeout(state.timer);
+    restarts.clear();
+    abortPulls();
     await queue; // an apply in progress finishes first, so nothing it creates is missed
     tracker.stop();
     const c = getClients();
@@ -541,8 +662,13 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
           if (statusCode(error) !== 404) messages.push(`could not remove network ${n.Name}: ${errorText(error)}`);
         }
       }
+      // Whatever is still there (an engine error above) is said exactly, with the command that removes it.
+      const left = (await c.api.listContainers({ all: true, filters: { label: [`${runLabels.run}=${runId}`] } })) as Listed[];
+      if (left.length > 0) {
+        messages.push(`left behind: ${left.map((info) => listedName(info)).join(', ')}; remove with: docker rm -f $(docker ps -aq --filter label=${runLabels.run}=${runId}) (or the next ingress-dev up --run in ${projectDir})`);
+      }
     } catch (error) {
-      messages.push(`could not list the containers of this run: ${errorText(error)}; the next start in ${projectDir} removes them`);
+      messages.push(`could not list the containers of this run: ${errorText(error)}; remove them with: docker rm -f $(docker ps -aq --filter label=${runLabels.run}=${runId}) (or the next ingress-dev up --run in ${projectDir})`);
     }
     aliasesById.clear();
     networkReady = false;
@@ -565,13 +691,27 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       stopping ??= stopAll();
       return stopping;
     },
+    hurry() {
+      if (hurried) return;
+      hurried = true;
+      stopped = true;
+      abortPulls();
+      const c = getClients();
+      // Containers waiting out their grace period are removed now; the stop call then returns.
+      if (c !== null) for (const id of stoppingIds) void c.api.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
+    },
   };
 }
 
 /** One line per workload, for the CLI: `Deployment default/web: created shop-web-1, shop-web-2`. */
 export function formatApplyReport(report: ApplyReport): string[] {
   const lines = report.leftovers.map((l) => `cleanup: ${l}`);
+  // The engine away is one fact for every workload it stops: one line.
+  const engine = report.engine ?? null;
+  const waiting = engine === null ? [] : report.workloads.filter((w) => w.action === 'failed' && w.error === engine).map((w) => w.workload);
+  if (engine !== null && waiting.length > 0) lines.push(`${waiting.length === 1 ? waiting[0] : `${waiting.length} workloads (${waiting.join(', ')})`}: not running: ${engine}`);
   for (const w of report.workloads) {
+    if (waiting.includes(w.workload)) continue;
     const names = w.containers.map((c) => c.name).join(', ');
     switch (w.action) {
       case 'failed':
@@ -587,10 +727,61 @@ export function formatApplyReport(report: ApplyReport): string[] {
   return lines;
 }
 
+/**
+ * What a report adds to what the reports before it said: `up` prints every report through one
+ * of these, so that each fact (a workload that cannot run and why, a diagnostic, the engine
+ * being away) is printed once, and again only when it changes.
+ */
+export function createApplyReportPrinter(): (report: ApplyReport) => { readonly lines: string[]; readonly diagnostics: Diagnostic[] } {
+  const said = new Map<string, string>();
+  let engineSaid: string | null = null;
+  let shown = new Set<string>();
+  return (report) => {
+    const lines: string[] = [];
+    const engine = report.engine ?? null;
+    const byWorkload = new Map(report.workloads.map((w) => [w.workload, w]));
+    for (const line of formatApplyReport(report)) {
+      if (engine !== null && line.endsWith(`: not running: ${engine}`)) {
+        if (line !== engineSaid) lines.push(line);
+        engineSaid = line;
+        continue;
+      }
+      const title = [...byWorkload.keys()].find((t) => line.startsWith(`${t}: `));
+      const w = title === undefined ? undefined : byWorkload.get(title);
+      if (title === undefined || w === undefined) {
+        lines.push(line); // cleanup and removals happen once
+        continue;
+      }
+      if (w.action === 'failed') {
+        const before = said.get(title);
+        said.set(title, line);
+        // Said already, or said by its diagnostic (an image that cannot be pulled, with the position and what to do).
+        if (before === line || (w.error !== null && report.diagnostics.some((d) => d.message.endsWith(w.error ?? '')))) continue;
+      }
+      lines.push(line);
+    }
+    if (engine === null) engineSaid = null;
+    // A workload that runs again may fail again later: that is news.
+    for (const w of report.workloads) if (w.action !== 'failed' && w.action !== 'unchanged') said.delete(w.workload);
+    for (const title of said.keys()) if (!byWorkload.has(title)) said.delete(title);
+    const key = (d: Diagnostic): string => `${d.code} ${d.file}:${d.line}:${d.col} ${d.message}`;
+    const diagnostics = report.diagnostics.filter((d) => !shown.has(key(d)));
+    shown = new Set(report.diagnostics.map(key));
+    return { lines, diagnostics };
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 
-async function pullImage(api: Docker, image: string, pulls: Set<NodeJS.ReadableStream>, onProgress: (progress: number | null, message: string) => void): Promise<void> {
-  const stream = await api.pull(image);
+async function pullImage(api: Docker, image: string, pulls: Set<NodeJS.ReadableStream>, requests: Set<AbortController>, onProgress: (progress: number | null, message: string) => void): Promise<void> {
+  const request = new AbortController();
+  requests.add(request);
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = (await api.pull(image, { abortSignal: request.signal })) as NodeJS.ReadableStream;
+  } finally {
+    requests.delete(request);
+  }
   pulls.add(stream);
   try {
     await followPull(api, image, stream, onProgress);
@@ -684,7 +875,7 @@ function statusCode(error: unknown): number | undefined {
 function errorText(error: unknown): string {
   const json = (error as { json?: { message?: unknown } } | null)?.json;
   if (typeof json?.message === 'string') return json.message.trim();
-  if (error instanceof Error) return error.message.replace(/^\(HTTP code \d+\)\s*\S+\s*-\s*/, '').replace(/\s+/g, ' ').trim();
+  if (error instanceof Error) return error.message.replace(/^\(HTTP code \d+\)[^-]*-\s*/, '').replace(/\s+/g, ' ').trim();
   return String(error);
 }
 

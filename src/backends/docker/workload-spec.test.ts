@@ -312,11 +312,9 @@ describe('planWorkloads: readiness', () => {
     expect(withProbe('')).toMatchObject({ probe: null, description: 'no readiness check' });
   });
 
-  it('warns when a Service port differs from its targetPort: other containers must call the targetPort', () => {
+  it('an ordinary port 80 → targetPort 8080 Service is not a warning (issue 10 item 12)', () => {
     const result = plan(deployment(`        - {name: app, image: x}`) + `\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}\n`);
-    expect(result.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
-      'W_SERVICE_PORT_REMAPPED Deployment default/web: Service default/web port 80 forwards to container port 8080: other containers reach it as web:8080, not web:80',
-    ]);
+    expect(result.diagnostics).toEqual([]);
   });
 });
 

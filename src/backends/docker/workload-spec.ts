@@ -266,14 +266,9 @@ function planWorkload(
       if (sp.protocol !== 'TCP') continue;
       const target = typeof sp.targetPort === 'number' ? sp.targetPort : portNames.get(sp.targetPort);
       if (target === undefined) continue;
+      // port 80 → targetPort 3000 is an ordinary Service, not a warning (issue 10 item 12):
+      // README's Docker section says that containers call each other on the targetPort.
       targetPorts.push(target);
-      if (target !== sp.port) {
-        warn(
-          'W_SERVICE_PORT_REMAPPED',
-          `Service ${namespace}/${s.metadata.name} port ${sp.port} forwards to container port ${target}: other containers reach it as ${s.metadata.name}:${target}, not ${s.metadata.name}:${sp.port}`,
-          `Locally a Service name resolves to its containers (there is no Service IP that translates ports); make port and targetPort equal if other containers call ${s.metadata.name}:${sp.port}`,
-        );
-      }
     }
   }
 

@@ -7,7 +7,7 @@ import { createEventBus, type EventBus } from '../../events/bus.js';
 import { createHealthChecker } from '../../backends/health.js';
 import type { QuitKey } from '../../ui/start-ui.js';
 import { createUiStores, createWorkloadStore } from '../../ui/ui-stores.js';
-import { createDockerDiscovery, createWorkloadRunner, formatApplyReport, formatDockerStatus, type ApplyReport, type WorkloadRunner } from '../../backends/docker/index.js';
+import { acquireRunLock, createApplyReportPrinter, createDockerDiscovery, createWorkloadRunner, formatDockerStatus, formatRunLockHolder, runLabels, type ApplyReport, type RunLock, type WorkloadRunner } from '../../backends/docker/index.js';
 import type { ConfigApplied, ConfigRejected, RequestCompleted } from '../../events/types.js';
 import { createProjectLoader } from '../../manifest/load.js';
 import { parseDuration } from '../../manifest/config.js';
@@ -72,6 +72,17 @@ export interface UpController {
 }
 
 export async function runUp(args: ParsedArgs, outerIo: CliIO): Promise<number> {
+  // Signals are ours from the first moment: a Ctrl-C during start-up stops it and removes what it
+  // started; a second one while stopping hurries the cleanup (issue 10 item 17).
+  const signals = createSignalLatch(outerIo);
+  try {
+    return await runUpWith(args, outerIo, signals);
+  } finally {
+    signals.dispose();
+  }
+}
+
+async function runUpWith(args: ParsedArgs, outerIo: CliIO, signals: SignalLatch): Promise<number> {
   // Every stderr line of the run goes through this, the watcher's warnings included: held while
   // the terminal UI owns the screen.
   const stderr = createHeldStderr(outerIo);
@@ -82,7 +93,7 @@ export async function runUp(args: ParsedArgs, outerIo: CliIO): Promise<number> {
   // they are read is not missed.
   const changes = args.flags['no-watch'] === true ? null : await watchProject(io, dir, configFlag === undefined ? [] : [resolvePath(io.cwd, configFlag)]);
   try {
-    return await serve(args, io, dir, changes, stderr);
+    return await serve(args, io, dir, changes, stderr, signals);
   } finally {
     await changes?.close();
   }
@@ -113,7 +124,7 @@ function createHeldStderr(outer: CliIO): HeldStderr {
   };
 }
 
-async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectChanges | null, stderr: HeldStderr): Promise<number> {
+async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectChanges | null, stderr: HeldStderr, signals: SignalLatch): Promise<number> {
   const color = useColor(io, io.stdout, args.flags);
   const configFlag = args.flags.config as string | undefined;
   const mapFlags = (args.flags.map as string[] | undefined) ?? [];
@@ -141,12 +152,41 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
   const dockerOff = args.flags['no-docker'] === true ? '--no-docker' : config?.docker === 'off' ? `docker: off in ${loaded.file === null ? 'the config file' : where(loaded.file)}` : undefined;
   const runWorkloads = args.flags.run === true || config?.run === true;
   if (runWorkloads && dockerOff !== undefined) throw new UsageError(`--run starts containers, but Docker is off (${dockerOff})`);
-  const discovery = createDockerDiscovery({ events, ...(dockerOff === undefined ? {} : { disabled: dockerOff }) });
+  // One `up --run` per folder: a second would start the workloads again, and both would route to
+  // both sets of containers (issue 10 item 1). Without --run, `up` routes to the running one's.
+  const lockResult = runWorkloads ? acquireRunLock(dir) : null;
+  if (lockResult?.ok === false) {
+    writeLine(io.stderr, `ingress-dev up: another ingress-dev up --run is running the workloads of ${where('.')} (${formatRunLockHolder(lockResult.holder)}); stop it first, or run this one without --run: it routes to that run's containers`);
+    return 1;
+  }
+  const runLock = lockResult?.ok === true ? lockResult.lock : null;
+  // The project's Services select only containers that are not another project's `--run` workloads.
+  const discovery = createDockerDiscovery({ events, projectDir: dir, ...(dockerOff === undefined ? {} : { disabled: dockerOff }) });
   try {
     // The notice is one line; without an engine everything else works and it keeps looking.
-    const status = await discovery.ready();
+    const status = await Promise.race([discovery.ready(), signals.first]);
+    if (typeof status === 'string') return exitCodeOf(status);
     if (dockerOff === undefined) writeLine(io.stderr, formatDockerStatus(status));
-    const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events }) : null;
+    // Every apply's report (also those the runner starts itself) is printed as far as it is news.
+    const printReport = createApplyReportPrinter();
+    // With the terminal UI, its Workloads and Problems panes show all of it (issue 10 item 2).
+    const uiShowsWorkloads = wantsUi(args, io, logMode);
+    const onReport = (report: ApplyReport): void => {
+      if (uiShowsWorkloads) return;
+      const news = printReport(report);
+      for (const line of news.lines) writeLine(io.stderr, line);
+      for (const d of news.diagnostics) writeLine(io.stderr, formatDiagnostic({ ...d, file: where(d.file) }, { color }));
+    };
+    const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events, onReport }) : null;
+    signals.onRepeat((count) => {
+      if (count === 2) {
+        runner?.hurry();
+        writeLine(io.stderr, runner === null ? 'stopping now' : `stopping now: removing the containers of this run without waiting for them to stop (Ctrl-C again leaves them: docker rm -f $(docker ps -aq --filter label=${runLabels.run}=${runner.runId}))`);
+      } else if (io.onSignal === undefined) {
+        if (runner !== null) writeLine(io.stderr, `left without cleaning up: remove what this run created with: docker rm -f $(docker ps -aq --filter label=${runLabels.run}=${runner.runId}); docker network rm ${runner.network}`);
+        process.exit(130);
+      }
+    });
     const sources: ServingSources = {
       dir,
       cwd: io.cwd,
@@ -160,12 +200,13 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
       ...(runner === null ? {} : { readiness: runner.readiness }),
     };
     try {
-      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr }, runner);
+      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr, signals, runLock }, runner);
     } finally {
       if (runner !== null) for (const line of await runner.stop()) writeLine(io.stderr, line);
     }
   } finally {
     discovery.stop();
+    runLock?.release();
   }
 }
 
@@ -178,6 +219,9 @@ interface Prepared {
   readonly logMode: 'plain' | 'json';
   readonly color: boolean;
   readonly stderr: HeldStderr;
+  readonly signals: SignalLatch;
+  /** Held while this `up --run` runs the folder's workloads. */
+  readonly runLock: RunLock | null;
 }
 
 async function serveWith(
@@ -188,7 +232,7 @@ async function serveWith(
   prepared: Prepared,
   runner: WorkloadRunner | null,
 ): Promise<number> {
-  const { loaded, mappings, configProblems, events, logMode, color, stderr } = prepared;
+  const { loaded, mappings, configProblems, events, logMode, color, stderr, signals } = prepared;
   const { dir, loader } = sources;
   const { host, port, timeouts } = sources.listen;
   const useUi = wantsUi(args, io, logMode);
@@ -204,8 +248,16 @@ async function serveWith(
   const workloadStore = runner !== null && useUi ? createWorkloadStore(events) : undefined;
   if (runner !== null && logMode === 'plain' && !useUi) logWorkloads(io, events);
   if (runner !== null) {
-    const report = await runner.apply(project.load.resources);
-    if (!useUi) printApplyReport(io, report, project, color);
+    // A Ctrl-C while images are pulled stops the start-up; serve's cleanup removes what it made.
+    const started = await Promise.race([runner.apply(project.load.resources), signals.first]);
+    if (typeof started === 'string') {
+      workloadStore?.dispose();
+      return interruptedAtStart(io, started);
+    }
+  }
+  if (signals.received() !== null) {
+    workloadStore?.dispose();
+    return interruptedAtStart(io, signals.received() ?? 'SIGINT');
   }
   const reloader = createReloader<ServingState>({
     initial: { state: initial, diagnostics: initial.diagnostics },
@@ -222,8 +274,8 @@ async function serveWith(
   // The trigger is shown in reload lines (and the UI): relative to the current folder, as every path.
   changes?.deliverTo((files) => void reloader.reload({ kind: 'files', files: files.map((f) => displayPath(project, io.cwd, f)) }));
   // Edited workloads restart, removed ones go: the runner diffs the folder's resources each time.
-  // With the UI, its Workloads and Problems panes show what each apply did (issue 10 item 2).
-  if (runner !== null) events.on('config-applied', () => void runner.apply(reloader.current.project.load.resources).then((r) => (useUi ? undefined : printApplyReport(io, r, project, color))));
+  // (The runner's onReport prints what each apply changed.)
+  if (runner !== null) events.on('config-applied', () => void runner.apply(reloader.current.project.load.resources));
   if (logMode === 'json') {
     events.onAny((e) => writeLine(io.stdout, JSON.stringify(e)));
   } else if (stores === null) {
@@ -253,6 +305,7 @@ async function serveWith(
     }
     throw e;
   }
+  prepared.runLock?.setUrl(proxy.url);
   if (host === '0.0.0.0' || host === '::') {
     writeLine(io.stderr, `warning: listening on ${host}: the mapped services are now reachable from the network, not only from this machine`);
   }
@@ -276,14 +329,14 @@ async function serveWith(
       let quit: (key: QuitKey) => void = () => {};
       const quitKey = new Promise<QuitKey>((resolve) => (quit = resolve));
       const ui = await startUi({ version: readVersion(), urls: [proxy.url], stores, startedAt: loadedAt, onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
-      stop = await Promise.race([quitKey.then((key): StopReason => ({ kind: 'key', key })), waitForSignal(io).then((signal): StopReason => ({ kind: 'signal', signal }))]);
+      stop = await Promise.race([quitKey.then((key): StopReason => ({ kind: 'key', key })), signals.first.then((signal): StopReason => ({ kind: 'signal', signal }))]);
       ui.unmount();
     } finally {
       stores.dispose();
       stderr.release();
     }
   } else {
-    stop = { kind: 'signal', signal: await waitForSignal(io) };
+    stop = { kind: 'signal', signal: await signals.first };
   }
   health.stop();
   const why = stop.kind === 'key' ? (stop.key === 'q' ? 'Quit' : 'Interrupted') : stop.signal === 'SIGINT' ? 'Interrupted' : 'Terminated';
@@ -292,7 +345,8 @@ async function serveWith(
   // No reload starts after this; one in progress finishes before the proxy closes.
   await changes?.close();
   await reloader.idle();
-  await proxy.close(10_000);
+  // A second Ctrl-C does not wait for in-flight requests.
+  await Promise.race([proxy.close(10_000), signals.repeated]);
   if (stop.kind === 'key') return stop.key === 'q' ? 0 : 130;
   return stop.signal === 'SIGINT' ? 130 : 143;
 }
@@ -412,13 +466,10 @@ function logWorkloads(io: CliIO, events: EventBus): void {
       shownQuarter.set(key, quarter);
     }
     if (e.change === 'created' || e.change === 'removed' || e.change === 'leftovers') return; // the apply report says these
+    // So does a failure of a whole workload or of a pull, once (issue 10 item 12).
+    if (e.change === 'pull-failed' || (e.change === 'failed' && e.container === null)) return;
     writeLine(io.stderr, `${e.workload === null ? '' : `${e.workload}: `}${e.message}`);
   });
-}
-
-function printApplyReport(io: CliIO, report: ApplyReport, project: CompiledProject, color: boolean): void {
-  for (const line of formatApplyReport(report)) writeLine(io.stderr, line);
-  for (const d of report.diagnostics) writeLine(io.stderr, formatDiagnostic({ ...d, file: displayPath(project, io.cwd, d.file) }, { color }));
 }
 
 function parseLogMode(flag: unknown): 'plain' | 'json' {
@@ -441,25 +492,66 @@ function duration(flag: unknown, name: string): number | undefined {
   return ms;
 }
 
-function waitForSignal(io: CliIO): Promise<Signal> {
+/**
+ * SIGINT and SIGTERM for the whole of `up`, from its first moment: the first one stops it (at
+ * start-up too), later ones hurry the stop (the second) or give up on it (the third).
+ */
+interface SignalLatch {
+  /** Resolves with the first signal. */
+  readonly first: Promise<Signal>;
+  /** Resolves on the second signal. */
+  readonly repeated: Promise<void>;
+  received(): Signal | null;
+  /** Called on the second signal and every one after it, with their count (2, 3, …). */
+  onRepeat(handler: (count: number) => void): void;
+  dispose(): void;
+}
+
+function createSignalLatch(io: CliIO): SignalLatch {
+  let first: Signal | null = null;
+  let count = 0;
+  let resolveFirst: (s: Signal) => void = () => undefined;
+  let resolveRepeated: () => void = () => undefined;
+  const firstPromise = new Promise<Signal>((resolve) => (resolveFirst = resolve));
+  const repeated = new Promise<void>((resolve) => (resolveRepeated = resolve));
+  let repeatHandler: ((count: number) => void) | null = null;
+  const handle = (s: Signal): void => {
+    count++;
+    if (first === null) {
+      first = s;
+      resolveFirst(s);
+      return;
+    }
+    resolveRepeated();
+    repeatHandler?.(count);
+  };
+  let off: () => void;
   if (io.onSignal !== undefined) {
-    const subscribe = io.onSignal;
-    return new Promise((resolve) => {
-      const off = subscribe((s) => {
-        off();
-        resolve(s);
-      });
-    });
-  }
-  return new Promise((resolve) => {
-    const handler = (s: Signal) => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-      resolve(s);
+    off = io.onSignal(handle);
+  } else {
+    process.on('SIGINT', handle);
+    process.on('SIGTERM', handle);
+    off = () => {
+      process.off('SIGINT', handle);
+      process.off('SIGTERM', handle);
     };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-  });
+  }
+  return {
+    first: firstPromise,
+    repeated,
+    received: () => first,
+    onRepeat: (handler) => void (repeatHandler = handler),
+    dispose: () => off(),
+  };
+}
+
+function exitCodeOf(signal: Signal): number {
+  return signal === 'SIGINT' ? 130 : 143;
+}
+
+function interruptedAtStart(io: CliIO, signal: Signal): number {
+  writeLine(io.stderr, `${signal === 'SIGINT' ? 'Interrupted' : 'Terminated'} while starting: stopping`);
+  return exitCodeOf(signal);
 }
 
 function printDiagnostics(io: CliIO, project: Awaited<ReturnType<typeof compileProject>>, color: boolean): void {

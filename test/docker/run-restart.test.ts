@@ -1,0 +1,79 @@
+/**
+ * Issue 10 item 15: a replica killed under `up --run` is started again (the engine's restart
+ * policy does not restart what `docker kill` stopped), and the log says the real exit code.
+ */
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startUp } from '../up-harness.js';
+import { docker, startEngine, waitFor } from './harness.js';
+
+const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-restart-')));
+const byProject = `label=ingress-dev.project.dir=${dir}`;
+
+beforeAll(startEngine, 120_000);
+afterAll(async () => {
+  const ids = (await docker('ps', '-aq', '--filter', byProject)).trim();
+  if (ids !== '') await docker('rm', '-f', ...ids.split('\n'));
+  const nets = (await docker('network', 'ls', '-q', '--filter', byProject)).trim();
+  if (nets !== '') await docker('network', 'rm', ...nets.split('\n'));
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+const manifests = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: ingress-dev-test/echo
+          env: [{name: SERVICE_NAME, value: web}, {name: PORTS, value: "3000"}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 3000}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  defaultBackend: {service: {name: web, port: {number: 80}}}
+`;
+
+function status(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', () => resolve(0));
+  });
+}
+
+describe.sequential('a killed replica', () => {
+  it('is started again, and the log says it had exited with code 137 (issue 10 items 15, 18)', async () => {
+    writeFileSync(path.join(dir, 'app.yaml'), manifests);
+    const up = await startUp([dir, '--port', '0', '--run', '--no-watch']);
+    try {
+      await up.waitFor(/Deployment default\/web: created/, 30_000);
+      await waitFor('the replica to answer', async () => ((await status(up.port)) === 200 ? true : undefined), 20_000);
+      const id = (await docker('ps', '-q', '--filter', byProject)).trim();
+      expect(id).toMatch(/^[0-9a-f]+$/);
+      const startedAt = await docker('inspect', '-f', '{{.State.StartedAt}}', id);
+      await docker('kill', id);
+      await waitFor('the killed replica to run again', async () => {
+        const [running, started] = (await docker('inspect', '-f', '{{.State.Running}} {{.State.StartedAt}}', id)).split(' ');
+        return running === 'true' && started !== startedAt ? true : undefined;
+      }, 15_000);
+      await up.waitFor(/container \S+-web-1 restarted \(it had exited with code 137\)/, 10_000);
+      await waitFor('the replica to answer again', async () => ((await status(up.port)) === 200 ? true : undefined), 20_000);
+    } finally {
+      await up.stop();
+    }
+  }, 90_000);
+});

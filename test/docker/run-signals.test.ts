@@ -1,0 +1,106 @@
+/**
+ * Issue 10 item 17: Ctrl-C never leaves containers behind. A real process (the built CLI) gets
+ * real signals: one while it starts (a pull still running, a container already created), and
+ * a second one while it cleans up.
+ */
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli } from '../up-harness.js';
+import { docker, startEngine, waitFor } from './harness.js';
+
+const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-signals-')));
+const filter = (dir: string) => `label=ingress-dev.project.dir=${dir}`;
+const dirs: string[] = [];
+/** A registry that accepts connections and never answers: a pull from it takes as long as the test wants. */
+let registry: net.Server;
+const sockets = new Set<net.Socket>();
+
+beforeAll(async () => {
+  await startEngine();
+  registry = net.createServer((s) => (sockets.add(s), s.on('error', () => undefined)));
+  await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+}, 120_000);
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  registry.close();
+  for (const dir of dirs) {
+    const ids = (await docker('ps', '-aq', '--filter', filter(dir))).trim();
+    if (ids !== '') await docker('rm', '-f', ...ids.split('\n'));
+    const nets = (await docker('network', 'ls', '-q', '--filter', filter(dir))).trim();
+    if (nets !== '') await docker('network', 'rm', ...nets.split('\n'));
+  }
+  rmSync(root, { recursive: true, force: true });
+}, 60_000);
+
+function deployment(name: string, image: string): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers: [{name: ${name}, image: "${image}", env: [{name: PORTS, value: "3000"}]}]
+---
+`;
+}
+
+function project(name: string, yaml: string): string {
+  const dir = path.join(root, name);
+  dirs.push(dir);
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'app.yaml'), yaml);
+  return dir;
+}
+
+async function left(dir: string): Promise<string> {
+  const containers = (await docker('ps', '-aq', '--filter', filter(dir))).trim();
+  const networks = (await docker('network', 'ls', '-q', '--filter', filter(dir))).trim();
+  return `${containers}${networks}`;
+}
+
+function exited(child: ReturnType<typeof spawnCli>): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+describe.sequential('Ctrl-C under up --run', () => {
+  it('during start-up (a pull still running) stops it and removes the containers it created', async () => {
+    const port = (registry.address() as net.AddressInfo).port;
+    const dir = project('starting', deployment('web', 'ingress-dev-test/echo') + deployment('slow', `127.0.0.1:${port}/slow:1`));
+    const child = spawnCli(['up', dir, '--port', '0', '--run', '--no-ui', '--no-watch']);
+    try {
+      await waitFor('the web container to exist while the pull hangs', async () => ((await docker('ps', '-aq', '--filter', filter(dir))).trim() !== '' ? true : undefined), 30_000);
+      expect(child.output()).not.toContain('listening on');
+      child.kill('SIGINT');
+      expect(await exited(child)).toEqual({ code: 130, signal: null });
+      expect(child.output()).toContain('Interrupted while starting');
+      expect(await left(dir)).toBe('');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('a second Ctrl-C while cleaning up hurries it, and still removes everything', async () => {
+    // node as PID 1 ignores SIGTERM: every container takes its whole grace period to stop.
+    const dir = project('stopping', deployment('web', 'ingress-dev-test/echo'));
+    const child = spawnCli(['up', dir, '--port', '0', '--run', '--no-ui', '--no-watch']);
+    try {
+      await waitFor('up to listen', () => (/listening on/.test(child.output()) ? true : undefined), 30_000);
+      child.kill('SIGINT');
+      await waitFor('the cleanup to start', () => (/Interrupted: stopping/.test(child.output()) ? true : undefined), 10_000);
+      child.kill('SIGINT');
+      expect(await exited(child)).toEqual({ code: 130, signal: null });
+      expect(child.output()).toContain('stopping now');
+      expect(await left(dir)).toBe('');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
+});
