@@ -27,7 +27,7 @@ async function poll<T>(probe: () => T | null, timeoutMs: number, what: string): 
 }
 
 /** `ingress-dev up` in-process, with captured output and signals the test controls. */
-export async function startUp(argv: readonly string[], cwd = repoRoot): Promise<RunningUp> {
+export async function startUp(argv: readonly string[], cwd = repoRoot, env: Readonly<Record<string, string>> = {}): Promise<RunningUp> {
   let out = '';
   let err = '';
   const handlers = new Set<(s: Signal) => void>();
@@ -37,7 +37,7 @@ export async function startUp(argv: readonly string[], cwd = repoRoot): Promise<
     stdout: { write: (s: string) => (out += s), isTTY: false },
     stderr: { write: (s: string) => (err += s), isTTY: false },
     cwd,
-    env: {},
+    env,
     onSignal: (h) => {
       handlers.add(h);
       return () => handlers.delete(h);

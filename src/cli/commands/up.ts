@@ -161,7 +161,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
   }
   const runLock = lockResult?.ok === true ? lockResult.lock : null;
   // The project's Services select only containers that are not another project's `--run` workloads.
-  const discovery = createDockerDiscovery({ events, projectDir: dir, ...(dockerOff === undefined ? {} : { disabled: dockerOff }) });
+  const discovery = createDockerDiscovery({ events, env: { ...process.env, ...io.env }, projectDir: dir, ...(dockerOff === undefined ? {} : { disabled: dockerOff }) });
   try {
     // The notice is one line; without an engine everything else works and it keeps looking.
     const status = await Promise.race([discovery.ready(), signals.first]);
@@ -280,6 +280,10 @@ async function serveWith(
     events.onAny((e) => writeLine(io.stdout, JSON.stringify(e)));
   } else if (stores === null) {
     events.on('request-completed', (e) => writeLine(io.stdout, formatRequestLine(e, color)));
+    // The engine going away and coming back: its containers stop and start serving (issue 10 item 18).
+    events.on('docker-changed', (e) => {
+      if (e.change === 'engine') writeLine(io.stderr, e.message);
+    });
     logReloads(io, controller, project, color);
   }
 
