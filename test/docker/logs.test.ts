@@ -15,12 +15,16 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-logs-'));
 const labels = (workload: string): Record<string, string> => ({ [runLabels.project]: projectIdOf(dir), [runLabels.workload]: workload });
 const web = `idt-${runId}-web-1`;
 const api = `idt-${runId}-api-1`;
+const worker = `idt-${runId}-worker-1`;
 
 beforeAll(async () => {
   await startEngine();
   await runContainer({ name: web, labels: labels('Deployment/default/web'), shell: 'echo web-out-1; echo web-err-1 >&2; echo web-out-2; sleep 300' });
   await runContainer({ name: api, labels: labels('Deployment/default/api'), shell: 'echo api-out-1; sleep 300' });
-  await waitFor('both containers to have logged', async () => ((await docker('logs', web)).includes('web-out-2') && (await docker('logs', api)).includes('api-out-1') ? true : undefined), 20_000);
+  // stdout only: Docker orders one stream's lines, not lines of stdout against stderr.
+  await runContainer({ name: worker, labels: labels('StatefulSet/default/worker'), shell: 'echo w-1; echo w-2; echo w-3; sleep 300' });
+  const logged = async (name: string, line: string): Promise<boolean> => (await docker('logs', name)).includes(line);
+  await waitFor('the containers to have logged', async () => ((await logged(web, 'web-out-2')) && (await logged(api, 'api-out-1')) && (await logged(worker, 'w-3')) ? true : undefined), 20_000);
 }, 300_000);
 
 afterAll(async () => {
@@ -56,10 +60,12 @@ describe.sequential('ingress-dev logs (real engine)', () => {
   it('prints every container of the folder, stdout and stderr, each line prefixed with its container', async () => {
     const run = logs(dir);
     expect(await run.code).toBe(0);
-    expect(run.stdout()).toContain(`${web} | web-out-1\n`);
-    expect(run.stdout()).toContain(`${web} | web-out-2\n`);
+    // Names are padded to the longest, as docker compose aligns them.
+    expect(run.stdout()).toMatch(new RegExp(`${web} +\\| web-out-1\\n`));
+    expect(run.stdout()).toMatch(new RegExp(`${web} +\\| web-out-2\\n`));
     expect(run.stdout()).toMatch(new RegExp(`${api} +\\| api-out-1\\n`));
-    expect(run.stderr()).toContain(`${web} | web-err-1\n`);
+    expect(run.stdout()).toContain(`${worker} | w-3\n`);
+    expect(run.stderr()).toMatch(new RegExp(`${web} +\\| web-err-1\\n`));
   }, 30_000);
 
   it('prints one workload without prefixes, named as web, deployment/web or Deployment/default/web', async () => {
@@ -77,10 +83,10 @@ describe.sequential('ingress-dev logs (real engine)', () => {
     expect(run.stdout()).toBe('api-out-1\n');
   }, 30_000);
 
-  it('--tail 1 prints the last line of each container', async () => {
-    const run = logs(dir, 'web', '--tail', '1');
+  it('--tail 2 prints the last two lines of each container', async () => {
+    const run = logs(dir, 'worker', '--tail', '2');
     expect(await run.code).toBe(0);
-    expect(run.stdout()).toBe('web-out-2\n');
+    expect(run.stdout()).toBe('w-2\nw-3\n');
   }, 30_000);
 
   it('a misspelt workload fails with the closest name and the list', async () => {
