@@ -96,3 +96,19 @@ export async function get(origin: string, timeoutMs = 2_000): Promise<string | n
     return null;
   }
 }
+
+/**
+ * Remove the containers and networks an `up --run` of `dir` created (by the project folder's
+ * label), whatever a failed test left behind. Never throws.
+ */
+export async function removeProjectResources(dir: string): Promise<void> {
+  const filter = `label=ingress-dev.project.dir=${dir}`;
+  try {
+    const ids = (await docker('ps', '-aq', '--filter', filter)).trim();
+    if (ids !== '') await docker('rm', '-f', ...ids.split('\n'));
+    const nets = (await docker('network', 'ls', '-q', '--filter', filter)).trim();
+    if (nets !== '') await docker('network', 'rm', ...nets.split('\n'));
+  } catch {
+    /* the engine is gone: nothing left to remove */
+  }
+}

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../cli-harness.js';
 import { startUp, type RunningUp } from '../up-harness.js';
-import { docker, get, removeRunContainers, runContainer, startEngine, waitFor } from './harness.js';
+import { docker, get, removeRunContainers, runContainer, startEngine, waitFor, removeProjectResources } from './harness.js';
 
 const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-isolation-')));
 const dirs = { shop: path.join(root, 'shop'), blog: path.join(root, 'blog') };
@@ -19,11 +19,7 @@ beforeAll(startEngine, 120_000);
 afterAll(async () => {
   await removeRunContainers();
   for (const dir of Object.values(dirs)) {
-    const filter = `label=ingress-dev.project.dir=${dir}`;
-    const ids = (await docker('ps', '-aq', '--filter', filter)).trim();
-    if (ids !== '') await docker('rm', '-f', ...ids.split('\n'));
-    const nets = (await docker('network', 'ls', '-q', '--filter', filter)).trim();
-    if (nets !== '') await docker('network', 'rm', ...nets.split('\n'));
+    await removeProjectResources(dir);
   }
   rmSync(root, { recursive: true, force: true });
 }, 60_000);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUp } from '../up-harness.js';
-import { docker, startEngine, waitFor } from './harness.js';
+import { docker, startEngine, waitFor, removeProjectResources } from './harness.js';
 
 const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-up-run-')));
 const byProject = `label=ingress-dev.project.dir=${dir}`;
@@ -17,10 +17,7 @@ const byProject = `label=ingress-dev.project.dir=${dir}`;
 beforeAll(startEngine, 120_000);
 afterAll(async () => {
   // Whatever a failed test left behind: containers and networks of this project folder only.
-  const ids = (await docker('ps', '-aq', '--filter', byProject)).trim();
-  if (ids !== '') await docker('rm', '-f', ...ids.split('\n'));
-  const nets = (await docker('network', 'ls', '-q', '--filter', byProject)).trim();
-  if (nets !== '') await docker('network', 'rm', ...nets.split('\n'));
+  await removeProjectResources(dir);
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 

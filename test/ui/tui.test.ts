@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../cli-harness.js';
-import { docker, removeRunContainers, runContainer, runId, startEngine } from '../docker/harness.js';
+import { removeProjectResources, removeRunContainers, runContainer, runId, startEngine } from '../docker/harness.js';
 
 /**
  * The terminal UI in a real terminal: the built CLI (`node bin/ingress-dev.js up`) runs in a
@@ -382,7 +382,6 @@ spec:
     await startEngine();
     const project = path.join(dir, 'workloads');
     await mkdir(project);
-    const byProject = `label=ingress-dev.project.dir=${project}`;
     await writeFile(
       path.join(project, 'admin.yaml'),
       `apiVersion: apps/v1
@@ -452,10 +451,7 @@ spec:
       // Nothing about the workloads waited behind the UI to be printed after it.
       expect(screen).not.toContain('could not be pulled');
     } finally {
-      const ids = (await docker('ps', '-aq', '--filter', byProject)).trim();
-      if (ids !== '') await docker('rm', '-f', ...ids.split('\n'));
-      const nets = (await docker('network', 'ls', '-q', '--filter', byProject)).trim();
-      if (nets !== '') await docker('network', 'rm', ...nets.split('\n'));
+      await removeProjectResources(project);
       await removeRunContainers();
     }
   }, 120_000);
