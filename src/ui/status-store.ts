@@ -1,5 +1,6 @@
 import type { BackendResolver } from '../backends/types.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { createBatchedSnapshot } from './batched-snapshot.js';
 import type { EventBus } from '../events/bus.js';
 import type { BackendChanged, RouteChanges } from '../events/types.js';
 import type { RouteTable } from '../model/types.js';
@@ -48,25 +49,12 @@ export interface StatusStore {
  * notifications are batched like the requests'.
  */
 export function createStatusStore(events: EventBus, getState: () => UiState, batchMs = 50): StatusStore {
-  const listeners = new Set<() => void>();
-  let snapshot: StatusSnapshot = { state: getState(), lastReload: null, backends: new Map() };
-  let next = snapshot;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-
-  function update(change: Partial<StatusSnapshot>): void {
-    next = { ...next, ...change };
-    if (timer !== null) return;
-    timer = setTimeout(() => {
-      timer = null;
-      snapshot = next;
-      for (const listener of listeners) listener();
-    }, batchMs);
-    timer.unref?.();
-  }
+  const store = createBatchedSnapshot<StatusSnapshot>({ state: getState(), lastReload: null, backends: new Map() }, batchMs);
+  const update = (change: Partial<StatusSnapshot>): void => store.set({ ...store.next(), ...change });
 
   const offs = [
     events.on('config-applied', (e) => {
-      const before = next.state;
+      const before = store.next().state;
       const state = getState();
       // A reload swaps the state reference only when something changed (DESIGN.md): the same
       // reference after the `r` key's reload means it found nothing to change.
@@ -82,18 +70,15 @@ export function createStatusStore(events: EventBus, getState: () => UiState, bat
         lastReload: { ok: false, at: e.at, trigger: e.trigger, durationMs: e.durationMs, changes: null, rejection: e.diagnostics, restartNeeded: null, unchanged: false },
       }),
     ),
-    events.on('backend-changed', (e) => update({ backends: new Map(next.backends).set(e.service, e) })),
+    events.on('backend-changed', (e) => update({ backends: new Map(store.next().backends).set(e.service, e) })),
   ];
 
   return {
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    getSnapshot: () => snapshot,
+    subscribe: store.subscribe,
+    getSnapshot: store.getSnapshot,
     dispose() {
       for (const off of offs) off();
-      if (timer !== null) clearTimeout(timer);
+      store.dispose();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { createBatchedSnapshot } from './batched-snapshot.js';
 import type { EventBus } from '../events/bus.js';
 import type { WorkloadChanged, WorkloadsApplied } from '../events/types.js';
 
@@ -53,34 +54,19 @@ const empty: WorkloadSnapshot = { workloads: [], diagnostics: [], engine: null, 
  * are batched as the requests' are.
  */
 export function createWorkloadStore(events: EventBus, batchMs = 50): WorkloadStore {
-  const listeners = new Set<() => void>();
-  let snapshot = empty;
-  let next = empty;
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  const store = createBatchedSnapshot(empty, batchMs);
 
-  function commit(change: WorkloadSnapshot): void {
-    next = change;
-    if (timer !== null) return;
-    timer = setTimeout(() => {
-      timer = null;
-      snapshot = next;
-      for (const listener of listeners) listener();
-    }, batchMs);
-    timer.unref?.();
-  }
-
-  const offs = [events.on('workload-changed', (e) => commit(applyChange(next, e))), events.on('workloads-applied', (e) => commit(applyReport(next, e)))];
+  const offs = [
+    events.on('workload-changed', (e) => store.set(applyChange(store.next(), e))),
+    events.on('workloads-applied', (e) => store.set(applyReport(store.next(), e))),
+  ];
 
   return {
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    getSnapshot: () => snapshot,
+    subscribe: store.subscribe,
+    getSnapshot: store.getSnapshot,
     dispose() {
       for (const off of offs) off();
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
+      store.dispose();
     },
   };
 }
