@@ -20,14 +20,23 @@ export interface ContainerLog {
   stop(): void;
 }
 
-export function printContainerLogs(docker: Docker, container: LoggedContainer, io: Pick<CliIO, 'stdout' | 'stderr'>, prefix: string, follow: boolean, tail: number | null): ContainerLog {
+export function printContainerLogs(
+  docker: Docker,
+  container: LoggedContainer,
+  io: Pick<CliIO, 'stdout' | 'stderr'>,
+  prefix: string,
+  follow: boolean,
+  tail: number | null,
+  /** Only lines from this time on (epoch seconds). */
+  since: number | null = null,
+): ContainerLog {
   const out = lineWriter(io.stdout, prefix);
   const err = lineWriter(io.stderr, prefix);
   let source: (NodeJS.ReadableStream & { destroy?: () => void }) | null = null;
   let stopped = false;
   const done = (async () => {
     const c = docker.getContainer(container.id);
-    const options = { stdout: true, stderr: true, ...(tail === null ? {} : { tail }) };
+    const options = { stdout: true, stderr: true, ...(tail === null ? {} : { tail }), ...(since === null ? {} : { since }) };
     // Docker multiplexes stdout and stderr in one stream (containers without a TTY, as `up --run` creates them).
     if (follow) {
       source = await c.logs({ ...options, follow: true });
@@ -75,4 +84,36 @@ function lineWriter(target: OutputStream, prefix: string): Writable {
       callback();
     },
   });
+}
+
+/**
+ * `up --run --no-ui`: the log of every container the run starts, from its creation, and again
+ * from the moment it is restarted (a followed log ends when its container stops).
+ */
+export interface LogFollower {
+  follow(container: string, from: 'start' | 'now'): void;
+  stop(): void;
+}
+
+export function createLogFollower(client: () => Docker | null, io: Pick<CliIO, 'stdout' | 'stderr'>): LogFollower {
+  const followed = new Map<string, ContainerLog>();
+  let stopped = false;
+  return {
+    follow(container, from) {
+      const docker = client();
+      if (stopped || docker === null) return;
+      followed.get(container)?.stop();
+      const since = from === 'now' ? Math.floor(Date.now() / 1000) : null;
+      const log = printContainerLogs(docker, { id: container, name: container }, io, `${container} | `, true, null, since);
+      followed.set(container, log);
+      void log.done.then(() => {
+        if (followed.get(container) === log) followed.delete(container);
+      });
+    },
+    stop() {
+      stopped = true;
+      for (const log of followed.values()) log.stop();
+      followed.clear();
+    },
+  };
 }

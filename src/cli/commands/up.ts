@@ -7,6 +7,8 @@ import { createEventBus, type EventBus } from '../../events/bus.js';
 import { createHealthChecker } from '../../backends/health.js';
 import type { QuitKey } from '../../ui/start-ui.js';
 import { createUiStores, createWorkloadStore } from '../../ui/ui-stores.js';
+import { createClient } from '../../backends/docker/discovery.js';
+import { createLogFollower } from '../container-logs.js';
 import { acquireRunLock, createApplyReportPrinter, createDockerDiscovery, createWorkloadRunner, formatDockerStatus, formatRunLockHolder, runLabels, type ApplyReport, type RunLock, type WorkloadRunner } from '../../backends/docker/index.js';
 import type { ConfigApplied, ConfigRejected, RequestCompleted } from '../../events/types.js';
 import { createProjectLoader } from '../../manifest/load.js';
@@ -48,6 +50,7 @@ export const upCommand: CommandSpec = {
     { name: 'no-watch', type: 'boolean', description: 'do not watch the folder: edits apply only after a restart' },
     { name: 'no-docker', type: 'boolean', description: 'never ask Docker for containers (also docker: off in the config file)' },
     { name: 'run', type: 'boolean', description: 'start the Deployments, StatefulSets and Pods of the folder as containers (also run: true)' },
+    { name: 'no-logs', type: 'boolean', description: 'with --run and without the UI: do not stream the containers\' output' },
     { name: 'no-ui', type: 'boolean', description: 'plain log lines instead of the terminal UI (also when stdout is not a terminal, or CI is set)' },
     { name: 'log', type: 'string', value: 'plain|json', description: 'without the UI: plain lines (default), or one JSON object per event for scripts' },
   ],
@@ -178,6 +181,20 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
       for (const d of news.diagnostics) writeLine(io.stderr, formatDiagnostic({ ...d, file: where(d.file) }, { color }));
     };
     const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events, onReport }) : null;
+    // Without the UI, the containers' own output streams to the terminal, prefixed, as docker
+    // compose up does (issue 10 item 3); --no-logs turns it off.
+    const logFollower =
+      runner !== null && logMode === 'plain' && !uiShowsWorkloads && args.flags['no-logs'] !== true
+        ? createLogFollower(() => {
+            const endpoint = discovery.engine();
+            return endpoint === null ? null : createClient(endpoint, 0);
+          }, io)
+        : null;
+    if (logFollower !== null) {
+      events.on('workload-changed', (e) => {
+        if (e.container !== null && (e.change === 'created' || e.change === 'restarted')) logFollower.follow(e.container, e.change === 'created' ? 'start' : 'now');
+      });
+    }
     signals.onRepeat((count) => {
       if (count === 2) {
         runner?.hurry();
@@ -202,6 +219,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
     try {
       return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr, signals, runLock }, runner);
     } finally {
+      logFollower?.stop();
       if (runner !== null) for (const line of await runner.stop()) writeLine(io.stderr, line);
     }
   } finally {
