@@ -23,6 +23,9 @@ import { useWorkloads } from './use-workloads.js';
 import { countWorkloadProblems, createWorkloadStore, type WorkloadStore } from './workload-store.js';
 import { workloadLines } from './workloads-view.js';
 import { WorkloadsPane } from './WorkloadsPane.js';
+import { createLogStore, type LogStore } from './log-store.js';
+import { logLines, LogsPane } from './LogsPane.js';
+import { useLogs } from './use-logs.js';
 import { countWorkloads } from './Header.js';
 
 export type QuitKey = 'q' | 'ctrl-c';
@@ -34,6 +37,8 @@ export interface AppProps {
   readonly status: StatusStore;
   /** The workloads of `up --run`; their pane shows once the run says anything about them. */
   readonly workloads?: WorkloadStore;
+  /** What the containers of `up --run` write; `l` on the Workloads pane shows it. */
+  readonly logs?: LogStore;
   readonly onReload: () => void;
   readonly onQuit: (key: QuitKey) => void;
   /** When the routes were loaded (default: when the UI mounts), shown until the first reload. */
@@ -42,7 +47,7 @@ export interface AppProps {
   readonly size?: TerminalSize;
 }
 
-type Scrollable = 'routes' | 'problems' | 'workloads' | 'detail' | 'help';
+type Scrollable = 'routes' | 'problems' | 'workloads' | 'logs' | 'detail' | 'help';
 
 interface ViewState {
   readonly pane: Pane;
@@ -51,18 +56,24 @@ interface ViewState {
   /** The request whose detail is open (kept even when the list drops it). */
   readonly detail: RequestEntry | null;
   readonly help: boolean;
+  /** The containers' output is shown (from the Workloads pane). */
+  readonly logs: boolean;
   /** The filter is being typed. */
   readonly editing: boolean;
   readonly scroll: Readonly<Record<Scrollable, number>>;
 }
+
+/** A scroll position past the end: the view shows the newest lines, as they come. */
+const followNewest = Number.MAX_SAFE_INTEGER;
 
 const initialView: ViewState = {
   pane: 'requests',
   selectedSeq: null,
   detail: null,
   help: false,
+  logs: false,
   editing: false,
-  scroll: { routes: 0, problems: 0, workloads: 0, detail: 0, help: 0 },
+  scroll: { routes: 0, problems: 0, workloads: 0, logs: followNewest, detail: 0, help: 0 },
 };
 
 // Header (2 rows), tab bar and footer; the body gets the rest.
@@ -76,6 +87,8 @@ export function App(props: AppProps) {
   // Without `up --run` nothing emits workload events: an idle store, never shown.
   const [idleWorkloads] = useState(() => props.workloads ?? createWorkloadStore({ on: () => () => {}, onAny: () => () => {}, emit: () => {} }));
   const workloads = useWorkloads(props.workloads ?? idleWorkloads);
+  const [idleLogs] = useState(() => props.logs ?? createLogStore());
+  const logs = useLogs(props.logs ?? idleLogs);
   const panes = workloads.active ? panesWithWorkloads : basePanes;
   const [startedAt] = useState(() => props.startedAt ?? Date.now());
   // Keys can arrive faster than renders (a paste, a fast typist, tmux send-keys): the handler
@@ -102,19 +115,20 @@ export function App(props: AppProps) {
   const height = Math.max(chromeRows + 2, size.rows - 1);
   const bodyHeight = height - chromeRows;
   const visible = requests.visible;
-  const shown: Scrollable | 'requests' = help ? 'help' : detail !== null ? 'detail' : pane;
+  const shown: Scrollable | 'requests' = help ? 'help' : detail !== null ? 'detail' : view.logs ? 'logs' : pane;
 
   const linesOf = (v: Scrollable, at: ViewState): Line[] => {
     if (v === 'help') return helpLines();
     if (v === 'detail') return at.detail === null ? [] : detailLines(at.detail, table);
     if (v === 'problems') return problemLines(diagnostics, status.lastReload, problemWorkloads);
     if (v === 'workloads') return workloadLines(workloads, width).rows;
+    if (v === 'logs') return logLines(props.logs?.getSnapshot() ?? logs);
     return routeLines(rows, width).rows;
   };
   const scrollBy = (v: Scrollable, delta: number): void => {
     const at = viewRef.current;
     // The routes pane has a heading and a legend around its list, the workloads pane a heading.
-    const viewHeight = v === 'routes' ? bodyHeight - 2 : v === 'workloads' ? bodyHeight - 1 : bodyHeight;
+    const viewHeight = v === 'routes' ? bodyHeight - 2 : v === 'workloads' || v === 'logs' ? bodyHeight - 1 : bodyHeight;
     const { first, maxScroll } = scrollRange(linesOf(v, at), width, viewHeight, at.scroll[v]);
     update({ scroll: { ...at.scroll, [v]: Math.min(Math.max(0, first + delta), maxScroll) } });
   };
@@ -166,7 +180,7 @@ export function App(props: AppProps) {
     if (input === '?') return update({ help: true, scroll: { ...at.scroll, help: 0 } });
     if (key.tab) {
       const step = key.shift ? panes.length - 1 : 1;
-      return update({ detail: null, pane: panes[(panes.indexOf(at.pane) + step) % panes.length] ?? 'requests' });
+      return update({ detail: null, logs: false, pane: panes[(panes.indexOf(at.pane) + step) % panes.length] ?? 'requests' });
     }
     if (input === '/') return update({ detail: null, pane: 'requests', editing: true });
     if (input === 'p') return props.requests.setPaused(!props.requests.getSnapshot().paused);
@@ -175,6 +189,13 @@ export function App(props: AppProps) {
       return update({ selectedSeq: null, detail: null });
     }
     if (input === 'r') return props.onReload();
+    if (at.logs) {
+      if (key.escape) update({ logs: false });
+      else if (input === 'l' || input === 'G' || key.end) update({ scroll: { ...at.scroll, logs: followNewest } });
+      else if (delta !== 0) scrollBy('logs', delta);
+      return;
+    }
+    if (at.pane === 'workloads' && at.detail === null && input === 'l') return update({ logs: true, scroll: { ...at.scroll, logs: followNewest } });
     if (at.detail !== null) {
       if (key.escape) update({ detail: null });
       else if (delta !== 0) scrollBy('detail', delta);
@@ -237,6 +258,8 @@ export function App(props: AppProps) {
         <RoutesPane rows={rows} width={width} height={bodyHeight} scroll={scroll.routes} />
       ) : shown === 'problems' ? (
         <ProblemsPane diagnostics={diagnostics} lastReload={status.lastReload} workloads={problemWorkloads} width={width} height={bodyHeight} scroll={scroll.problems} />
+      ) : shown === 'logs' ? (
+        <LogsPane lines={logLines(logs)} width={width} height={bodyHeight} scroll={scroll.logs} />
       ) : shown === 'workloads' ? (
         <WorkloadsPane workloads={workloads} width={width} height={bodyHeight} scroll={scroll.workloads} />
       ) : (

@@ -7,6 +7,7 @@ export const keyHelp: readonly (readonly [keys: string, what: string])[] = [
   ['Enter', 'open the detail of the selected request'],
   ['Esc', 'close the detail or this help; drop the selection (follow new requests)'],
   ['Tab', 'switch panes: requests, routes, problems, and workloads with --run (Shift-Tab back)'],
+  ['l', 'on the workloads pane: what the containers write, following the newest (Esc closes)'],
   ['/', 'filter requests by host, path, status or route id (Enter keeps it, Esc clears it)'],
   ['p', 'pause the list (requests are still recorded); p again resumes'],
   ['c', 'clear the list'],

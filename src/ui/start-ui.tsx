@@ -53,7 +53,7 @@ const leaveAltScreen = '\u001b[?1049l';
  */
 export async function startUi(options: UiOptions): Promise<UiHandle> {
   const stdout = options.stdout ?? process.stdout;
-  const { requests, status, workloads } = options.stores;
+  const { requests, status, workloads, logs } = options.stores;
 
   let onScreen = true;
   // Idempotent; also run by Ink's own exit hook (a signal with no handler) through OnUnmount.
@@ -86,6 +86,7 @@ export async function startUi(options: UiOptions): Promise<UiHandle> {
         requests={requests}
         status={status}
         workloads={workloads}
+        logs={logs}
         onReload={options.onReload}
         onQuit={onQuit}
         startedAt={options.startedAt}

@@ -2,8 +2,10 @@ import type { EventBus } from '../events/bus.js';
 import { createRequestStore, type RequestStore } from './request-store.js';
 import { createStatusStore, type StatusStore, type UiState } from './status-store.js';
 import { createWorkloadStore, type WorkloadStore } from './workload-store.js';
+import { createLogStore, type LogStore } from './log-store.js';
 
 export { createWorkloadStore, type WorkloadStore } from './workload-store.js';
+export { createLogStore, type LogStore } from './log-store.js';
 
 /** Everything the terminal UI reads: the requests, and the state, reloads and health of the run. */
 export interface UiStores {
@@ -11,6 +13,8 @@ export interface UiStores {
   readonly status: StatusStore;
   /** The workloads `up --run` runs (empty and inactive without it). */
   readonly workloads: WorkloadStore;
+  /** What the containers of `up --run` write (empty without it). */
+  readonly logs: LogStore;
   /** Stop listening to the bus and drop the pending notification timers (idempotent). */
   dispose(): void;
 }
@@ -27,6 +31,8 @@ export interface UiStoresOptions {
    * are served, and the store must hear of that from the first pull on. Disposed with the rest.
    */
   readonly workloads?: WorkloadStore;
+  /** A log store the CLI feeds with the containers' output (made with the workload store). */
+  readonly logs?: LogStore;
 }
 
 /**
@@ -42,11 +48,13 @@ export function createUiStores(options: UiStoresOptions): UiStores {
   const disconnect = requests.connect(options.events);
   const status = createStatusStore(options.events, options.getState);
   const workloads = options.workloads ?? createWorkloadStore(options.events);
+  const logs = options.logs ?? createLogStore();
   let disposed = false;
   return {
     requests,
     status,
     workloads,
+    logs,
     dispose() {
       if (disposed) return;
       disposed = true;
@@ -54,6 +62,7 @@ export function createUiStores(options: UiStoresOptions): UiStores {
       requests.dispose();
       status.dispose();
       workloads.dispose();
+      logs.dispose();
     },
   };
 }

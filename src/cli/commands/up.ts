@@ -6,7 +6,7 @@ import { formatDiagnostic, formatLocation, formatSummary } from '../../diagnosti
 import { createEventBus, type EventBus } from '../../events/bus.js';
 import { createHealthChecker } from '../../backends/health.js';
 import type { QuitKey } from '../../ui/start-ui.js';
-import { createUiStores, createWorkloadStore } from '../../ui/ui-stores.js';
+import { createLogStore, createUiStores, createWorkloadStore, type LogStore } from '../../ui/ui-stores.js';
 import { createClient } from '../../backends/docker/discovery.js';
 import { createLogFollower } from '../container-logs.js';
 import { acquireRunLock, createApplyReportPrinter, createDockerDiscovery, createWorkloadRunner, formatDockerStatus, formatRunLockHolder, runLabels, type ApplyReport, type RunLock, type WorkloadRunner } from '../../backends/docker/index.js';
@@ -183,12 +183,15 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
     const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events, onReport }) : null;
     // Without the UI, the containers' own output streams to the terminal, prefixed, as docker
     // compose up does (issue 10 item 3); --no-logs turns it off.
+    // With the UI, the same output goes to its log view (`l` on the Workloads pane), bounded.
+    const uiLogs = runner !== null && uiShowsWorkloads ? createLogStore() : null;
+    const logSink = uiLogs === null ? io : { stdout: { write: (text: string) => uiLogs.append(text, 'stdout') }, stderr: { write: (text: string) => uiLogs.append(text, 'stderr') } };
     const logFollower =
-      runner !== null && logMode === 'plain' && !uiShowsWorkloads && args.flags['no-logs'] !== true
+      runner !== null && (uiLogs !== null || (logMode === 'plain' && args.flags['no-logs'] !== true))
         ? createLogFollower(() => {
             const endpoint = discovery.engine();
             return endpoint === null ? null : createClient(endpoint, 0);
-          }, io)
+          }, logSink)
         : null;
     if (logFollower !== null) {
       events.on('workload-changed', (e) => {
@@ -217,7 +220,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
       ...(runner === null ? {} : { readiness: runner.readiness }),
     };
     try {
-      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr, signals, runLock }, runner);
+      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr, signals, runLock, uiLogs }, runner);
     } finally {
       logFollower?.stop();
       if (runner !== null) for (const line of await runner.stop()) writeLine(io.stderr, line);
@@ -240,6 +243,8 @@ interface Prepared {
   readonly signals: SignalLatch;
   /** Held while this `up --run` runs the folder's workloads. */
   readonly runLock: RunLock | null;
+  /** The containers' output for the UI's log view, when the UI shows `up --run`. */
+  readonly uiLogs: LogStore | null;
 }
 
 async function serveWith(
@@ -288,7 +293,9 @@ async function serveWith(
   // The UI's stores subscribe now, before anything below can emit (a reload of an early edit, the
   // first request, the first health round), and Ink loads only after the port is open: a request
   // served in the meantime must not be missing from the list (issue 9).
-  const stores = useUi ? createUiStores({ events, getState: () => controller.current(), ...(workloadStore === undefined ? {} : { workloads: workloadStore }) }) : null;
+  const stores = useUi
+    ? createUiStores({ events, getState: () => controller.current(), ...(workloadStore === undefined ? {} : { workloads: workloadStore }), ...(prepared.uiLogs === null ? {} : { logs: prepared.uiLogs }) })
+    : null;
   // The trigger is shown in reload lines (and the UI): relative to the current folder, as every path.
   changes?.deliverTo((files) => void reloader.reload({ kind: 'files', files: files.map((f) => displayPath(project, io.cwd, f)) }));
   // Edited workloads restart, removed ones go: the runner diffs the folder's resources each time.

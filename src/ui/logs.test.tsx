@@ -1,0 +1,65 @@
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WorkloadsApplied } from '../events/types.js';
+import { App } from './App.js';
+import { createLogStore } from './log-store.js';
+import { createUiStores } from './ui-stores.js';
+import { fakeBus, keys, plain, sampleState, waitFor } from './ui.test-util.js';
+
+// Issue 10 item 3: "In the UI, a key on a workload or container shows its log". `l` on the
+// Workloads pane shows what the containers of `up --run` write, each line with its container.
+
+const unmounts: (() => void)[] = [];
+afterEach(() => {
+  for (const u of unmounts.splice(0)) u();
+});
+
+const applied: WorkloadsApplied = {
+  type: 'workloads-applied',
+  at: 0,
+  workloads: [{ workload: 'Deployment default/web', image: 'ingress-dev-test/httpd:latest', action: 'created', containers: [{ id: 'a', name: 'shop-web-1' }], error: null }],
+  diagnostics: [],
+  engine: null,
+};
+
+describe('the log view of up --run', () => {
+  it('keeps the newest lines within its capacity and says how many it dropped', () => {
+    const store = createLogStore(3, 0);
+    store.append('a | 1\na | 2\n', 'stdout');
+    store.append('a | 3\na | 4\n', 'stderr');
+    return waitFor(
+      () => (store.getSnapshot().lines.length === 3 ? store.getSnapshot() : null),
+      () => 'no snapshot',
+    ).then((snapshot) => {
+      expect(snapshot.lines.map((l) => [l.text, l.stream])).toEqual([['a | 2', 'stdout'], ['a | 3', 'stderr'], ['a | 4', 'stderr']]);
+      expect(snapshot.dropped).toBe(1);
+      store.dispose();
+    });
+  });
+
+  it('l on the Workloads pane shows the containers\' output, follows new lines, and Esc closes it', async () => {
+    const bus = fakeBus();
+    const logs = createLogStore();
+    const stores = createUiStores({ events: bus, getState: () => sampleState({ diagnostics: [] }), logs });
+    unmounts.push(() => stores.dispose());
+    bus.emit(applied);
+    logs.append('shop-web-1 | listening on 8080\n', 'stdout');
+    logs.append('shop-web-1 | warning: no config\n', 'stderr');
+    const ui = render(<App version="9" urls={['http://127.0.0.1:8080']} requests={stores.requests} status={stores.status} workloads={stores.workloads} logs={stores.logs} onReload={() => {}} onQuit={() => {}} size={{ columns: 100, rows: 20 }} />);
+    unmounts.push(ui.unmount);
+    const frame = (): string => plain(ui.lastFrame());
+    const until = (ok: (f: string) => boolean): Promise<string> => waitFor(() => (ok(frame()) ? frame() : null), frame);
+    await until((s) => s.includes('Workloads 1'));
+    for (const _ of [1, 2, 3]) ui.stdin.write(keys.tab);
+    await until((s) => s.includes('[Workloads 1]'));
+    ui.stdin.write('l');
+    let f = await until((s) => s.includes('Container output'));
+    expect(f).toContain('shop-web-1 | listening on 8080');
+    expect(f).toContain('shop-web-1 | warning: no config');
+    logs.append('shop-web-1 | GET / 200\n', 'stdout');
+    f = await until((s) => s.includes('shop-web-1 | GET / 200'));
+    ui.stdin.write(keys.escape);
+    f = await until((s) => !s.includes('Container output'));
+    expect(f).toContain('[Workloads 1]');
+  });
+});
