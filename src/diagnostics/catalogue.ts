@@ -57,7 +57,6 @@ export const diagnosticCodes = {
   W_VOLUMES_NOT_MOUNTED: 'Volumes of a pod are not mounted into its container',
   W_ENV_NOT_SET: 'An environment variable of a workload cannot be set locally and is left out',
   W_READINESS_PROBE: 'A readinessProbe cannot be run as written',
-  W_SERVICE_PORT_REMAPPED: 'Containers reach a Service on its targetPort, not its port (there is no Service IP locally)',
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;
