@@ -20,29 +20,32 @@ export interface ContainerLog {
   stop(): void;
 }
 
-export function printContainerLogs(
-  docker: Docker,
-  container: LoggedContainer,
-  io: Pick<CliIO, 'stdout' | 'stderr'>,
-  prefix: string,
-  follow: boolean,
-  tail: number | null,
-  /** Only lines from this time on (epoch seconds). */
-  since: number | null = null,
-): ContainerLog {
+export interface LogOptions {
+  /** Put before every line: `web-1 | `, or '' for one container. */
+  readonly prefix: string;
+  /** Keep printing until the container stops (or `stop()`). */
+  readonly follow: boolean;
+  /** Only the last lines, or null for all. */
+  readonly tail: number | null;
+  /** Only lines from this time on (epoch seconds), or null. */
+  readonly since: number | null;
+}
+
+export function printContainerLogs(docker: Docker, container: LoggedContainer, io: Pick<CliIO, 'stdout' | 'stderr'>, options: LogOptions): ContainerLog {
+  const { prefix, follow, tail, since } = options;
   const out = lineWriter(io.stdout, prefix);
   const err = lineWriter(io.stderr, prefix);
   let source: (NodeJS.ReadableStream & { destroy?: () => void }) | null = null;
   let stopped = false;
   const done = (async () => {
     const c = docker.getContainer(container.id);
-    const options = { stdout: true, stderr: true, ...(tail === null ? {} : { tail }), ...(since === null ? {} : { since }) };
+    const which = { stdout: true, stderr: true, ...(tail === null ? {} : { tail }), ...(since === null ? {} : { since }) };
     // Docker multiplexes stdout and stderr in one stream (containers without a TTY, as `up --run` creates them).
     if (follow) {
-      source = await c.logs({ ...options, follow: true });
+      source = await c.logs({ ...which, follow: true });
     } else {
       const pass = new PassThrough();
-      pass.end(await c.logs({ ...options, follow: false }));
+      pass.end(await c.logs({ ...which, follow: false }));
       source = pass;
     }
     const stream = source;
@@ -104,7 +107,7 @@ export function createLogFollower(client: () => Docker | null, io: Pick<CliIO, '
       if (stopped || docker === null) return;
       followed.get(container)?.stop();
       const since = from === 'now' ? Math.floor(Date.now() / 1000) : null;
-      const log = printContainerLogs(docker, { id: container, name: container }, io, `${container} | `, true, null, since);
+      const log = printContainerLogs(docker, { id: container, name: container }, io, { prefix: `${container} | `, follow: true, tail: null, since });
       followed.set(container, log);
       void log.done.then(() => {
         if (followed.get(container) === log) followed.delete(container);

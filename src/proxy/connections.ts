@@ -26,28 +26,33 @@ export interface ConnectionTracker {
   closeAfterResponses(): void;
 }
 
+/** A response's 'close' listener, shared by all: no closure per request. */
+function forgetResponse(this: ServerResponse): void {
+  (this.req.socket as TrackedSocket | null)?.[kResponses]?.delete(this);
+}
+
 export function createConnectionTracker(): ConnectionTracker {
   const sockets = new Set<TrackedSocket>();
+  const owedOn = (socket: Duplex): ServerResponse[] => [...((socket as TrackedSocket)[kResponses] ?? [])];
+  /** A connection's first request: its set of owed responses, dropped with the connection. */
+  const startTracking = (socket: TrackedSocket): Set<ServerResponse> => {
+    const responses = new Set<ServerResponse>();
+    socket[kResponses] = responses;
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      responses.clear();
+    });
+    return responses;
+  };
   return {
     track(req, res) {
       const socket = req.socket as TrackedSocket;
-      let owed = socket[kResponses];
-      if (owed === undefined) {
-        const responses = new Set<ServerResponse>();
-        owed = responses;
-        socket[kResponses] = responses;
-        sockets.add(socket);
-        socket.once('close', () => {
-          sockets.delete(socket);
-          responses.clear();
-        });
-      }
-      const responses = owed;
-      responses.add(res);
-      res.once('close', () => responses.delete(res));
+      (socket[kResponses] ?? startTracking(socket)).add(res);
+      res.once('close', forgetResponse);
     },
     afterResponses(socket, then, except) {
-      const owed = [...((socket as TrackedSocket)[kResponses] ?? [])].filter((res) => except === undefined || !except(res));
+      const owed = owedOn(socket).filter((res) => except === undefined || !except(res));
       if (owed.length === 0) {
         then();
         return;
@@ -68,9 +73,7 @@ export function createConnectionTracker(): ConnectionTracker {
         });
       }
     },
-    owed(socket) {
-      return [...((socket as TrackedSocket)[kResponses] ?? [])];
-    },
+    owed: owedOn,
     closeAfterResponses() {
       for (const socket of sockets) {
         for (const res of socket[kResponses] ?? []) {

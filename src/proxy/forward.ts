@@ -130,10 +130,14 @@ const clientAborted: ForwardError = { kind: 'client-aborted', message: clientGon
 
 /**
  * A request that met a pooled connection the backend had just closed is sent once more when
- * nothing of it can have had an effect twice: an idempotent method without a body (RFC 9110
- * section 9.2.2), and no byte of a response yet.
+ * nothing of it can have had an effect twice: an idempotent method (RFC 9110 section 9.2.2)
+ * without a body, and no byte of a response yet.
  */
-const retriedMethods: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const idempotentMethods: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+export function isIdempotent(method: string | undefined): boolean {
+  return idempotentMethods.has(method ?? 'GET');
+}
 const staleConnectionCodes: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 /**
@@ -164,7 +168,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly timeouts: ForwardTimeouts,
     private readonly resolve: (outcome: ForwardOutcome) => void,
   ) {
-    this.body = hasBody(req) ? new BodyMeter(() => this.sendTimer?.refresh()) : null;
+    this.body = hasRequestBody(req) ? new BodyMeter(() => this.sendTimer?.refresh()) : null;
     // The meter, not `req`, is undici's body: when undici destroys it, the client socket
     // survives for an error page.
     if (this.body !== null) req.pipe(this.body);
@@ -298,7 +302,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private shouldRetry(err: Error): boolean {
     if (this.retried || this.clientGone || this.body !== null || this.status !== null || this.res.headersSent) return false;
     const code = errorCode(err);
-    return code !== undefined && staleConnectionCodes.has(code) && !isRefusedResponse(err) && retriedMethods.has(this.req.method ?? 'GET');
+    return code !== undefined && staleConnectionCodes.has(code) && !isRefusedResponse(err) && isIdempotent(this.req.method);
   }
 
   /**
@@ -355,7 +359,7 @@ class BodyMeter extends Transform {
   }
 }
 
-function hasBody(req: IncomingMessage): boolean {
+export function hasRequestBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
@@ -377,20 +381,8 @@ function isRefusedResponse(err: unknown): boolean {
   return err instanceof Error && errorCode(err) === 'UND_ERR_SOCKET' && (err.message === 'bad response' || err.message === 'bad upgrade');
 }
 
-/** undici's codes for a response llhttp (or undici's own checks) refused. */
+/** undici's codes (besides llhttp's `HPE_*`) for a response llhttp (or undici's own checks) refused. */
 const badResponseCodes: ReadonlySet<string> = new Set([
-  'HPE_INVALID_CONSTANT',
-  'HPE_INVALID_VERSION',
-  'HPE_INVALID_STATUS',
-  'HPE_INVALID_HEADER_TOKEN',
-  'HPE_INVALID_CONTENT_LENGTH',
-  'HPE_UNEXPECTED_CONTENT_LENGTH',
-  'HPE_INVALID_CHUNK_SIZE',
-  'HPE_INVALID_TRANSFER_ENCODING',
-  'HPE_LF_EXPECTED',
-  'HPE_CR_EXPECTED',
-  'HPE_STRICT',
-  'HPE_HEADER_OVERFLOW',
   'UND_ERR_HEADERS_OVERFLOW',
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
   'UND_ERR_INFO',
@@ -435,7 +427,7 @@ export function classifyForwardError(err: unknown, target: HttpTarget, timeouts:
   }
 }
 
-export function errorCode(err: unknown): string | undefined {
+function errorCode(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const { code, cause } = err as { code?: unknown; cause?: unknown };
   if (typeof code === 'string') return code;

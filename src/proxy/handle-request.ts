@@ -14,7 +14,7 @@ import {
 } from './context.js';
 import { writeErrorPage } from './error-pages.js';
 import { internalError } from './errors.js';
-import type { ForwardOutcome } from './forward.js';
+import { hasRequestBody, isIdempotent, type ForwardOutcome } from './forward.js';
 import { headersToRecord } from './headers.js';
 import { routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
 import { serverHeaderOf } from './server-header.js';
@@ -106,7 +106,6 @@ async function serveForward(context: HandlerContext, req: IncomingMessage, res: 
  * not pass a non-idempotent request that may have reached a server on to the next one.
  */
 const maxTries = 3;
-const idempotentMethods: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 function canTryNext(req: IncomingMessage, res: ServerResponse, outcome: ForwardOutcome): boolean {
   const error = outcome.error;
@@ -114,7 +113,7 @@ function canTryNext(req: IncomingMessage, res: ServerResponse, outcome: ForwardO
   // The body went to the failed endpoint as it came; it cannot be sent again.
   if (outcome.bytesIn > 0 || hasRequestBody(req)) return false;
   if (error.kind === 'refused' || error.kind === 'connect-timeout') return true;
-  return error.kind === 'reset' && idempotentMethods.has(req.method ?? 'GET');
+  return error.kind === 'reset' && isIdempotent(req.method);
 }
 
 /** Another endpoint of the same Service port, with the failed one out of the rotation; null when there is none. */
@@ -127,7 +126,3 @@ function nextEndpoint(context: HandlerContext, failed: ForwardRouting): ForwardR
   return { ...failed, target: resolution.target, via: resolution.via };
 }
 
-function hasRequestBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}

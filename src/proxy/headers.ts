@@ -137,6 +137,16 @@ export function filterResponseHeaders(raw: readonly (string | Buffer)[], server:
   return named === null ? headers : withoutNamed(headers, named);
 }
 
+/**
+ * A `101 Switching Protocols`'s headers as the backend sent them (its `Connection: upgrade` and
+ * `Upgrade` are what the client asked for), with `server` added as `Server` when it sent none.
+ */
+export function switchingProtocolsHeaders(raw: readonly (string | Buffer)[], server: string | null): RawHeaders {
+  const headers = raw.map(latin1);
+  if (server !== null && rawHeader(headers, 'server') === undefined) headers.push('Server', server);
+  return headers;
+}
+
 function latin1(part: string | Buffer): string {
   return typeof part === 'string' ? part : part.toString('latin1');
 }
@@ -186,15 +196,6 @@ function withoutNamed(headers: RawHeaders, named: ReadonlySet<string>): RawHeade
     if (!named.has(lower) || lower === 'host' || lower === 'content-length') kept.push(name, headers[i + 1] as string);
   }
   return kept;
-}
-
-/** `text` from `start` to `end` without the spaces and tabs around it (HTTP's OWS; not \xa0). */
-export function trimOws(text: string, start: number, end: number): string {
-  let from = start;
-  let to = end;
-  while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
-  while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
-  return text.slice(from, to);
 }
 
 /** 32 hex characters, like nginx's `$request_id`. */

@@ -5,7 +5,8 @@ import { defaultServerTimeouts, type HandlerContext, type ProxyOptions, type Pro
 import { createConnectionTracker } from './connections.js';
 import { createForwarder } from './forward.js';
 import { handleRequest } from './handle-request.js';
-import { handleClientError, handleConnect, handleUpgrade } from './handle-upgrade.js';
+import { handleClientError } from './client-error.js';
+import { handleConnect, handleUpgrade } from './handle-upgrade.js';
 
 export type { ProxyOptions, ProxyTimeouts } from './context.js';
 

@@ -2,7 +2,7 @@ import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { classifyForwardError, type ForwardError, type ForwardTimeouts, type HttpTarget } from './forward.js';
-import { filterResponseHeaders, type RawHeaders } from './headers.js';
+import { filterResponseHeaders, switchingProtocolsHeaders, type RawHeaders } from './headers.js';
 
 /**
  * WebSockets and other `Upgrade` requests, on a raw client socket that node's server handed
@@ -84,7 +84,7 @@ class UpgradeExchange implements Dispatcher.DispatchHandler {
 
   onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, upstream: Duplex): void {
     this.status = statusCode;
-    const headers = upgradeResponseHeaders(rawHeaders ?? [], this.request.serverHeader);
+    const headers = switchingProtocolsHeaders(rawHeaders ?? [], this.request.serverHeader);
     this.responseHeaders = headers;
     const client = this.client;
     if (client.destroyed) {
@@ -185,20 +185,6 @@ const clientAborted: ForwardError = { kind: 'client-aborted', message: 'the clie
 
 class BadUpgradeError extends Error {
   readonly code = 'INGRESS_DEV_BAD_RESPONSE';
-}
-
-/** A 101's headers keep `Connection: upgrade` and `Upgrade`: they are what the client asked for. */
-function upgradeResponseHeaders(raw: readonly (Buffer | string)[], server: string | null): RawHeaders {
-  const headers: RawHeaders = [];
-  let hasServer = false;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = String(raw[i] instanceof Buffer ? (raw[i] as Buffer).toString('latin1') : raw[i]);
-    const value = String(raw[i + 1] instanceof Buffer ? (raw[i + 1] as Buffer).toString('latin1') : raw[i + 1]);
-    if (name.toLowerCase() === 'server') hasServer = true;
-    headers.push(name, value);
-  }
-  if (server !== null && !hasServer) headers.push('Server', server);
-  return headers;
 }
 
 /**

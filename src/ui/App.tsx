@@ -122,7 +122,7 @@ export function App(props: AppProps) {
     if (v === 'detail') return at.detail === null ? [] : detailLines(at.detail, table);
     if (v === 'problems') return problemLines(diagnostics, status.lastReload, problemWorkloads);
     if (v === 'workloads') return workloadLines(workloads, width).rows;
-    if (v === 'logs') return logLines(props.logs?.getSnapshot() ?? logs);
+    if (v === 'logs') return logLines(logs);
     return routeLines(rows, width).rows;
   };
   const scrollBy = (v: Scrollable, delta: number): void => {

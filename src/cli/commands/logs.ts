@@ -69,7 +69,7 @@ export async function runLogs(args: ParsedArgs, io: CliIO): Promise<number> {
 
   const follow = args.flags.follow === true;
   const prefixWidth = Math.max(...chosen.map((c) => c.name.length));
-  const streams = chosen.map((c) => printContainerLogs(docker, c, io, chosen.length > 1 ? `${c.name.padEnd(prefixWidth)} | ` : '', follow, tail));
+  const streams = chosen.map((c) => printContainerLogs(docker, c, io, { prefix: chosen.length > 1 ? `${c.name.padEnd(prefixWidth)} | ` : '', follow, tail, since: null }));
   if (!follow) {
     await Promise.all(streams.map((s) => s.done));
     return 0;
