@@ -112,3 +112,38 @@ export async function removeProjectResources(dir: string): Promise<void> {
     /* the engine is gone: nothing left to remove */
   }
 }
+
+/**
+ * A Deployment `web` of the echo image (answering as `serviceName` on port 3000) and its Service
+ * (port 80 → 3000): the smallest folder `up --run` serves.
+ */
+export function webWorkloadYaml(serviceName: string): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: ingress-dev-test/echo
+          env: [{name: SERVICE_NAME, value: "${serviceName}"}, {name: PORTS, value: "3000"}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 3000}]
+`;
+}
+
+/** An Ingress that sends every request to Service `web`. */
+export const webDefaultBackendYaml = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  defaultBackend: {service: {name: web, port: {number: 80}}}
+`;

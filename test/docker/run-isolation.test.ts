@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../cli-harness.js';
 import { startUp, type RunningUp } from '../up-harness.js';
-import { docker, get, removeRunContainers, runContainer, startEngine, waitFor, removeProjectResources } from './harness.js';
+import { docker, get, removeRunContainers, runContainer, startEngine, waitFor, removeProjectResources, webDefaultBackendYaml, webWorkloadYaml } from './harness.js';
 
 const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-isolation-')));
 const dirs = { shop: path.join(root, 'shop'), blog: path.join(root, 'blog') };
@@ -25,33 +25,7 @@ afterAll(async () => {
 }, 60_000);
 
 function project(serviceName: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: ingress-dev-test/echo
-          env: [{name: SERVICE_NAME, value: "${serviceName}"}, {name: PORTS, value: "3000"}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 3000}]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: web}
-spec:
-  defaultBackend: {service: {name: web, port: {number: 80}}}
-`;
+  return `${webWorkloadYaml(serviceName)}---\n${webDefaultBackendYaml}`;
 }
 
 function serviceOf(port: number): Promise<string | null> {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUp } from '../up-harness.js';
-import { removeProjectResources, startEngine } from './harness.js';
+import { removeProjectResources, startEngine, webWorkloadYaml } from './harness.js';
 
 const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-noise-')));
 const missing = 'ingress-dev-test/no-such-image:1';
@@ -31,26 +31,7 @@ spec:
     spec:
       containers: [{name: admin, image: "${missing}"}]
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: ingress-dev-test/echo
-          env: [{name: SERVICE_NAME, value: "${greeting}"}, {name: PORTS, value: "3000"}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 3000}]
-`;
+${webWorkloadYaml(greeting)}`;
 }
 
 function ingress(prefix: string): string {

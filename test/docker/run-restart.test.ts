@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUp } from '../up-harness.js';
-import { docker, startEngine, waitFor, removeProjectResources } from './harness.js';
+import { docker, startEngine, waitFor, removeProjectResources, webDefaultBackendYaml, webWorkloadYaml } from './harness.js';
 
 const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-restart-')));
 const byProject = `label=ingress-dev.project.dir=${dir}`;
@@ -19,32 +19,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-const manifests = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: ingress-dev-test/echo
-          env: [{name: SERVICE_NAME, value: web}, {name: PORTS, value: "3000"}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 3000}]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: web}
-spec:
-  defaultBackend: {service: {name: web, port: {number: 80}}}
-`;
+const manifests = `${webWorkloadYaml('web')}---\n${webDefaultBackendYaml}`;
 
 function status(port: number): Promise<number> {
   return new Promise((resolve) => {
