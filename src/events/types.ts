@@ -91,7 +91,8 @@ export interface WorkloadChanged {
   readonly at: number;
   /** `Deployment default/web`; null for what concerns the run as a whole (the network, leftovers). */
   readonly workload: string | null;
-  readonly change: 'pulling' | 'pulled' | 'pull-failed' | 'created' | 'removed' | 'ready' | 'not-ready' | 'exited' | 'restarted' | 'failed' | 'leftovers';
+  /** `terminating`: out of rotation (a rollout or a scale-down replaces it), answering its last requests before it stops. */
+  readonly change: 'pulling' | 'pulled' | 'pull-failed' | 'created' | 'terminating' | 'removed' | 'ready' | 'not-ready' | 'exited' | 'restarted' | 'failed' | 'leftovers';
   /** The container concerned, by name, when there is one. */
   readonly container: string | null;
   /** How far an image pull is, from 0 to 1, when the registry says; null otherwise. */
@@ -109,6 +110,10 @@ export interface AppliedWorkload {
   readonly action: 'created' | 'updated' | 'scaled' | 'unchanged' | 'failed';
   /** Its containers after the apply. */
   readonly containers: readonly { readonly id: string; readonly name: string }[];
+  /** Containers out of rotation that answer their last requests, then stop. */
+  readonly leaving: readonly { readonly id: string; readonly name: string }[];
+  /** While a rollout is under way: `rolling update: 1 of 2 replicas updated, waiting for shop-web-2-3f2a1 to be ready`. */
+  readonly rollout: string | null;
   /** Why it is not running, for `failed`. */
   readonly error: string | null;
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { InflightRequests } from '../backends/inflight.js';
 import type { BackendResolver } from '../backends/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { RequestCompleted } from '../events/types.js';
@@ -20,6 +21,8 @@ export interface ProxyOptions {
   readonly resolver: BackendResolver | (() => BackendResolver);
   readonly events: EventBus;
   readonly timeouts?: Partial<ProxyTimeouts>;
+  /** Counts the requests in progress to each upstream, so that a leaving container is drained first. */
+  readonly inflight?: InflightRequests;
 }
 
 /** The backend timeouts, and the client side's, as node's server applies them. */

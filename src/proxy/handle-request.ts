@@ -75,12 +75,18 @@ async function serveForward(context: HandlerContext, req: IncomingMessage, res: 
   const headers = upstreamHeadersFor(req, first.upstreamHost, requestId, false);
   const serverHeader = serverHeaderOf(first.profile);
   let routing = first;
-  let outcome = await context.forwarder.forward(req, res, { target: routing.target, path: routing.upstreamPath, headers, serverHeader });
+  const send = (to: ForwardRouting): Promise<ForwardOutcome> => {
+    // Counted from the moment the endpoint is chosen, so a container that leaves waits for it.
+    const end = context.options.inflight?.begin(to.target.host, to.target.port);
+    const sent = context.forwarder.forward(req, res, { target: to.target, path: to.upstreamPath, headers, serverHeader });
+    return end === undefined ? sent : sent.finally(end);
+  };
+  let outcome = await send(routing);
   for (let tries = 1; tries < maxTries && canTryNext(req, res, outcome); tries++) {
     const next = nextEndpoint(context, routing);
     if (next === null) break;
     routing = next;
-    outcome = await context.forwarder.forward(req, res, { target: routing.target, path: routing.upstreamPath, headers, serverHeader });
+    outcome = await send(routing);
   }
   const forwarded = {
     routing,

@@ -17,7 +17,7 @@ afterEach(() => {
 const applied: WorkloadsApplied = {
   type: 'workloads-applied',
   at: 0,
-  workloads: [{ workload: 'Deployment default/web', image: 'ingress-dev-test/httpd:latest', action: 'created', containers: [{ id: 'a', name: 'shop-web-1' }], error: null }],
+  workloads: [{ workload: 'Deployment default/web', image: 'ingress-dev-test/httpd:latest', action: 'created', containers: [{ id: 'a', name: 'shop-web-1' }], leaving: [], rollout: null, error: null }],
   diagnostics: [],
   engine: null,
 };

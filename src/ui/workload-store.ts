@@ -6,7 +6,8 @@ import type { WorkloadChanged, WorkloadsApplied } from '../events/types.js';
 /** One container of a workload, as its events left it. */
 export interface ContainerView {
   readonly name: string;
-  readonly state: 'starting' | 'ready' | 'not-ready' | 'exited';
+  /** `terminating`: out of rotation (a rollout or a scale-down), answering its last requests before it stops. */
+  readonly state: 'starting' | 'ready' | 'not-ready' | 'exited' | 'terminating';
   /** Times it was started again after it exited. */
   readonly restarts: number;
   /** The last thing said about it: `container shop-admin-1 exited with code 1`. */
@@ -25,6 +26,8 @@ export interface WorkloadView {
   readonly failed: boolean;
   /** The last error said about it (kept after it runs again, as the last error). */
   readonly lastError: string | null;
+  /** While a rollout is under way: `rolling update: 1 of 2 replicas updated, waiting for shop-web-2-3f2a1 to be ready`. */
+  readonly rollout: string | null;
 }
 
 export interface WorkloadSnapshot {
@@ -72,7 +75,7 @@ export function createWorkloadStore(events: EventBus, batchMs = 50): WorkloadSto
 }
 
 function blank(title: string): WorkloadView {
-  return { title, image: null, containers: [], pull: null, failed: false, lastError: null };
+  return { title, image: null, containers: [], pull: null, failed: false, lastError: null, rollout: null };
 }
 
 /** The snapshot after one `workload-changed` event. Pure. */
@@ -104,6 +107,9 @@ export function applyChange(s: WorkloadSnapshot, e: WorkloadChanged): WorkloadSn
     case 'created':
       updated = e.container === null ? w : { ...container(e.container, (c) => ({ ...c, state: 'starting', message: e.message })), failed: false };
       break;
+    case 'terminating':
+      updated = e.container === null ? w : container(e.container, (c) => ({ ...c, state: 'terminating', message: e.message }));
+      break;
     case 'removed':
       updated = e.container === null ? w : container(e.container, () => null);
       break;
@@ -129,10 +135,12 @@ export function applyChange(s: WorkloadSnapshot, e: WorkloadChanged): WorkloadSn
 export function applyReport(s: WorkloadSnapshot, e: WorkloadsApplied): WorkloadSnapshot {
   const workloads = e.workloads.map((a): WorkloadView => {
     const w = s.workloads.find((x) => x.title === a.workload) ?? blank(a.workload);
-    // Containers keep the state their events gave them; the apply says which exist.
-    const containers = a.containers.map((c) => w.containers.find((x) => x.name === c.name) ?? { name: c.name, state: 'starting' as const, restarts: 0, message: null });
+    // Containers keep the state their events gave them; the apply says which exist, and which leave.
+    const running = a.containers.map((c) => w.containers.find((x) => x.name === c.name) ?? { name: c.name, state: 'starting' as const, restarts: 0, message: null });
+    const leaving = a.leaving.map((c): ContainerView => ({ ...(w.containers.find((x) => x.name === c.name) ?? { restarts: 0, message: null }), name: c.name, state: 'terminating' }));
+    const containers = [...running, ...leaving].toSorted((x, y) => x.name.localeCompare(y.name));
     const failed = a.action === 'failed';
-    return { ...w, image: a.image ?? w.image, containers, failed, pull: failed ? null : w.pull, lastError: failed ? (a.error ?? w.lastError) : w.lastError };
+    return { ...w, image: a.image ?? w.image, containers, failed, pull: failed ? null : w.pull, lastError: failed ? (a.error ?? w.lastError) : w.lastError, rollout: a.rollout };
   });
   return { workloads, diagnostics: e.diagnostics, engine: e.engine, active: true };
 }
@@ -143,12 +151,14 @@ function replace(list: readonly WorkloadView[], w: WorkloadView): WorkloadView[]
 }
 
 /** `running`, `ready`, `failed`, …: one word for the state of a workload. */
-export function workloadState(w: WorkloadView): 'failed' | 'pulling' | 'crashed' | 'ready' | 'starting' | 'not ready' | 'no containers' {
+export function workloadState(w: WorkloadView): 'failed' | 'pulling' | 'crashed' | 'updating' | 'ready' | 'starting' | 'not ready' | 'no containers' {
   if (w.failed) return 'failed';
   if (w.pull !== null) return 'pulling';
-  if (w.containers.length === 0) return 'no containers';
-  if (w.containers.some((c) => c.state === 'exited')) return 'crashed';
-  if (w.containers.every((c) => c.state === 'ready')) return 'ready';
+  const serving = w.containers.filter((c) => c.state !== 'terminating');
+  if (serving.length === 0) return w.rollout !== null ? 'updating' : 'no containers';
+  if (serving.some((c) => c.state === 'exited')) return 'crashed';
+  if (w.rollout !== null) return 'updating';
+  if (serving.every((c) => c.state === 'ready')) return 'ready';
   if (w.containers.some((c) => c.state === 'not-ready')) return 'not ready';
   return 'starting';
 }

@@ -9,10 +9,11 @@ const stateMark: Readonly<Record<ReturnType<typeof workloadState>, Segment>> = {
   'not ready': { text: '○', color: 'yellow' },
   'no containers': { text: '○', dim: true },
   crashed: { text: '✗', color: 'red' },
+  updating: { text: '↻', color: 'cyan' },
   failed: { text: '✗', color: 'red' },
 };
 
-const containerColor: Readonly<Record<ContainerView['state'], string | undefined>> = { ready: 'green', starting: 'yellow', 'not-ready': 'yellow', exited: 'red' };
+const containerColor: Readonly<Record<ContainerView['state'], string | undefined>> = { ready: 'green', starting: 'yellow', 'not-ready': 'yellow', exited: 'red', terminating: 'magenta' };
 
 /**
  * The Workloads pane: a row per Deployment, StatefulSet and Pod (image, state, ready containers,
@@ -34,8 +35,10 @@ export function workloadLines(s: WorkloadSnapshot, width: number): { heading: Li
 function workloadRows(w: WorkloadView, cells: (...columns: [string, string, string, string, string]) => string): Line[] {
   const state = workloadState(w);
   const ready = w.containers.filter((c) => c.state === 'ready').length;
+  const serving = w.containers.filter((c) => c.state !== 'terminating').length;
   const restarts = w.containers.reduce((n, c) => n + c.restarts, 0);
-  const out: Line[] = [{ segments: [stateMark[state], { text: ` ${cells(w.title, w.image ?? '?', state, `${ready}/${w.containers.length}`, String(restarts))}` }] }];
+  const out: Line[] = [{ segments: [stateMark[state], { text: ` ${cells(w.title, w.image ?? '?', state, `${ready}/${serving}`, String(restarts))}` }] }];
+  if (w.rollout !== null) out.push(line(`    ↻ ${w.rollout}`, { color: 'cyan' }, true, 6));
   if (w.pull !== null) {
     const percent = w.pull.progress === null ? '' : `${Math.round(w.pull.progress * 100)}% `;
     out.push(line(`    ↓ ${percent}${w.pull.message}`, { color: 'cyan' }, true, 6));

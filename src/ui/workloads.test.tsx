@@ -50,8 +50,8 @@ const applied: WorkloadsApplied = {
   type: 'workloads-applied',
   at: 0,
   workloads: [
-    { workload: 'Deployment default/web', image: 'ingress-dev-test/httpd:latest', action: 'created', containers: [{ id: 'a', name: 'shop-web-1' }, { id: 'b', name: 'shop-web-2' }], error: null },
-    { workload: 'Deployment default/admin', image: 'ingress-dev-test/does-not-exist:latest', action: 'failed', containers: [], error: pullError },
+    { workload: 'Deployment default/web', image: 'ingress-dev-test/httpd:latest', action: 'created', containers: [{ id: 'a', name: 'shop-web-1' }, { id: 'b', name: 'shop-web-2' }], leaving: [], rollout: null, error: null },
+    { workload: 'Deployment default/admin', image: 'ingress-dev-test/does-not-exist:latest', action: 'failed', containers: [], leaving: [], rollout: null, error: pullError },
   ],
   diagnostics: [pullDiagnostic],
   engine: null,

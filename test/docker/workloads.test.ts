@@ -232,16 +232,21 @@ describe.sequential('up --run: workloads of the folder as containers (real engin
     expect(seen.some((e) => e.change === 'ready' && e.container === `${slug}-web-1`)).toBe(true);
   }, 20_000);
 
-  it('editing a Deployment recreates only its containers', async () => {
+  it('editing a Deployment rolls out only its containers (RollingUpdate: a new replica first)', async () => {
     set = resources(configYaml + apiYaml('\n            - {name: EDITED, value: "yes"}') + webYaml);
     const report = await runner.apply(set);
     expect(report.workloads.map((w) => [w.workload, w.action])).toEqual([
       ['Deployment default/api', 'updated'],
       ['Deployment default/web', 'unchanged'],
     ]);
-    const after = await idsOf(runner, 'Deployment/default/api');
-    expect(after).toHaveLength(2);
-    expect(after.some((id) => apiIds.includes(id))).toBe(false);
+    // maxSurge 25% of 2 is 1: one new replica next to the two old ones, which still serve.
+    expect(report.workloads[0]?.containers).toHaveLength(3);
+    expect(report.workloads[0]?.rollout).toBe('rolling update: 1 of 2 replicas updated, waiting for the new containers to be ready');
+    // The next steps follow readiness on their own, until only new replicas are left.
+    const after = await waitFor('the rollout to end', async () => {
+      const ids = await idsOf(runner, 'Deployment/default/api');
+      return ids.length === 2 && !ids.some((id) => apiIds.includes(id)) ? ids : undefined;
+    }, 20_000);
     expect(await idsOf(runner, 'Deployment/default/web')).toEqual(webIds);
     expect(await docker('exec', after[0]!, 'sh', '-c', 'echo $EDITED')).toBe('yes');
     apiIds = after;
@@ -273,7 +278,7 @@ spec:
     expect(report.diagnostics).toMatchObject([{ code: 'E_IMAGE_PULL', severity: 'error', file: 'app.yaml', message: expect.stringContaining('Deployment default/ghost: image ingress-dev-test/does-not-exist:1') }]);
     expect(seen.some((e) => e.change === 'pull-failed' && e.workload === 'Deployment default/ghost')).toBe(true);
     expect(report.removed).toEqual(['Deployment default/web (1 container)']);
-    expect(await idsOf(runner, 'Deployment/default/web')).toEqual([]);
+    await waitFor('the removed workload\'s container to stop', async () => ((await idsOf(runner, 'Deployment/default/web')).length === 0 ? true : undefined), 10_000);
     expect(await idsOf(runner, 'Deployment/default/api')).toEqual(apiIds);
   }, 30_000);
 

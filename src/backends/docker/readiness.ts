@@ -39,7 +39,15 @@ export interface ReadinessTracker extends ReadinessIndex {
   /** A new plan for a tracked container (its Services changed, so did the default check). */
   update(id: string, plan: ReadinessPlan): void;
   untrack(id: string): void;
+  /**
+   * The container leaves (a rollout or a scale-down replaces it): it is out of rotation from now
+   * on, for good (also after it is untracked, while discovery still lists it), and no longer checked.
+   */
+  retire(id: string): void;
+  /** Tracked, not retired. */
   has(id: string): boolean;
+  /** It runs and passes its check now (what a rollout waits for). */
+  isReady(id: string): boolean;
   /** Check every container now (and wait for the checks); tests and the first apply use it. */
   checkAll(): Promise<void>;
   stop(): void;
@@ -75,6 +83,8 @@ export function createReadinessTracker(options: ReadinessTrackerOptions): Readin
   const now = options.now ?? Date.now;
   const maxIntervalMs = options.maxIntervalMs ?? 1_000;
   const entries = new Map<string, Entry>();
+  /** Containers that leave, by id: never routed to again. */
+  const retired = new Set<string>();
   let version = 0;
   let stopped = false;
   /** Containers by id, for the snapshot version it was built from. */
@@ -216,6 +226,9 @@ export function createReadinessTracker(options: ReadinessTrackerOptions): Readin
   return {
     version: () => version,
     readinessOf(c: DockerContainer): ContainerReadiness | undefined {
+      if (retired.has(c.id)) {
+        return { ready: false, reason: `container ${c.name} is terminating (a rollout or a scale-down replaces it)`, hint: 'Its replacement receives requests as soon as it is ready' };
+      }
       const entry = entries.get(c.id);
       if (entry === undefined) return undefined;
       if (entry.plan.probe === null) return { ready: true };
@@ -266,7 +279,19 @@ export function createReadinessTracker(options: ReadinessTrackerOptions): Readin
       schedule(entry, 0);
     },
     untrack,
+    retire(id) {
+      if (retired.has(id)) return;
+      retired.add(id);
+      const entry = entries.get(id);
+      if (entry?.timer !== null && entry?.timer !== undefined) clearTimeout(entry.timer);
+      entries.delete(id);
+      changed();
+    },
     has: (id) => entries.has(id),
+    isReady(id) {
+      const entry = entries.get(id);
+      return entry !== undefined && entry.running && entry.ready;
+    },
     async checkAll() {
       await Promise.all([...entries.values()].map((e) => tick(e)));
     },
@@ -274,6 +299,7 @@ export function createReadinessTracker(options: ReadinessTrackerOptions): Readin
       stopped = true;
       for (const entry of entries.values()) if (entry.timer !== null) clearTimeout(entry.timer);
       entries.clear();
+      retired.clear();
       changed();
     },
   };

@@ -33,8 +33,8 @@ describe('createWorkloadRunner without an engine', () => {
     const { resources } = parseManifests([{ file: 'app.yaml', text: yaml }]);
     const report = await runner.apply(resources);
     expect(report.workloads).toEqual([
-      { workload: 'Deployment default/web', action: 'failed', containers: [], error: 'env A reads key "a" of ConfigMap default/nope, which is not in the folder' },
-      { workload: 'Pod default/api', action: 'failed', containers: [], error: 'Docker is off (--no-docker); workloads cannot run' },
+      { workload: 'Deployment default/web', action: 'failed', containers: [], leaving: [], rollout: null, error: 'env A reads key "a" of ConfigMap default/nope, which is not in the folder' },
+      { workload: 'Pod default/api', action: 'failed', containers: [], leaving: [], rollout: null, error: 'Docker is off (--no-docker); workloads cannot run' },
     ]);
     expect(report.diagnostics.map((d) => d.code)).toEqual(['E_WORKLOAD_REF_NOT_FOUND']);
     expect(seen).toEqual([{ type: 'workload-changed', at: 7, workload: null, change: 'failed', container: null, progress: null, message: 'Docker is off (--no-docker); workloads cannot run' }]);
@@ -76,9 +76,9 @@ describe('formatApplyReport', () => {
     expect(
       formatApplyReport({
         workloads: [
-          { workload: 'Deployment default/web', action: 'created', containers: [{ id: 'a', name: 'shop-web-1' }, { id: 'b', name: 'shop-web-2' }], error: null },
-          { workload: 'Deployment default/api', action: 'unchanged', containers: [{ id: 'c', name: 'shop-api-1' }], error: null },
-          { workload: 'Deployment default/new', action: 'failed', containers: [{ id: 'd', name: 'shop-new-1' }], error: 'image new:2 is not on this machine and could not be pulled: no such host' },
+          { workload: 'Deployment default/web', action: 'created', containers: [{ id: 'a', name: 'shop-web-1' }, { id: 'b', name: 'shop-web-2' }], leaving: [], rollout: null, error: null },
+          { workload: 'Deployment default/api', action: 'unchanged', containers: [{ id: 'c', name: 'shop-api-1' }], leaving: [], rollout: null, error: null },
+          { workload: 'Deployment default/new', action: 'failed', containers: [{ id: 'd', name: 'shop-new-1' }], leaving: [], rollout: null, error: 'image new:2 is not on this machine and could not be pulled: no such host' },
         ],
         removed: ['Deployment default/old (2 containers)'],
         diagnostics: [],

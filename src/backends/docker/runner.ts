@@ -12,6 +12,9 @@ import type { ProbeResult } from './probe.js';
 import { createReadinessTracker, type ReadinessChange } from './readiness.js';
 import type { ReadinessIndex } from './types.js';
 import { planWorkloads, type ReplicaPlan, type WorkloadPlan } from './workload-spec.js';
+import { formatRolloutProgress, planRolloutStep, type RolloutContainer } from './rollout.js';
+import { addressMatcher } from './select.js';
+import type { InflightRequests } from '../inflight.js';
 import { mapLimit } from './map-limit.js';
 import { createWorkloadProblems } from './workload-problems.js';
 
@@ -41,6 +44,12 @@ export interface WorkloadRunnerOptions {
   readonly onReport?: (report: ApplyReport) => void;
   /** The first wait before a container that exited (and that the engine does not restart) is started again (default 1 s; doubles up to 30 s). */
   readonly restartBackoffMs?: number;
+  /**
+   * The proxy's count of requests in progress: a container that leaves (a rollout, a
+   * scale-down) is out of rotation at once and stopped once it has answered them (within the
+   * pod's terminationGracePeriodSeconds). Without it, leaving containers are stopped at once.
+   */
+  readonly inflight?: InflightRequests;
 }
 
 /** What one `apply` did, for the CLI to print and the UI to show. */
@@ -70,6 +79,10 @@ export interface WorkloadOutcome {
   readonly action: 'created' | 'updated' | 'scaled' | 'unchanged' | 'failed';
   /** Its containers after the apply. */
   readonly containers: readonly { readonly id: string; readonly name: string }[];
+  /** Containers out of rotation that finish their requests, then stop (a rollout, a scale-down). */
+  readonly leaving: readonly { readonly id: string; readonly name: string }[];
+  /** While a rollout is under way: `rolling update: 1 of 2 replicas updated, waiting for shop-web-2-3f2a1 to be ready`. */
+  readonly rollout: string | null;
   readonly error: string | null;
 }
 
@@ -149,6 +162,12 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
   const pulledFor = new Map<string, string>();
   /** The line said while the engine does not answer, so that it is said once. */
   let engineWait: string | null = null;
+  /** Containers leaving now (out of rotation, answering their last requests, then stopped), by id. */
+  const terminating = new Map<string, { readonly workload: string; readonly name: string; readonly index: number; readonly done: Promise<void> }>();
+  /** Aborts the drains when the run stops: what is left is removed at once. */
+  const drainAbort = new AbortController();
+  /** Workloads in the middle of a rollout: a container of theirs that becomes ready or has stopped plans the next step. */
+  const rolling = new Set<string>();
   /** Exited containers waiting to be started again, and how many times each was. */
   const restarts = new Map<string, { count: number; lastAt: number; timer: NodeJS.Timeout | null }>();
   const extraLabels = options.labels ?? {};
@@ -197,6 +216,8 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       if (c.change === 'exited') scheduleRestart(c.container.id, c.container.workload);
       if (c.change === 'exited') problems.setCrash(c.container.workload, c.container.name, c.message);
       else if (c.change === 'restarted' || c.change === 'ready') problems.clearCrash(c.container.workload);
+      // A rollout's next step waits for this.
+      if (rolling.has(c.container.workload)) scheduleReconcile(50);
     },
     // Someone removed a container of this run: make another, as a ReplicaSet would.
     onGone: (c) => {
@@ -211,12 +232,12 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     if (e.change === 'engine' && e.engine === 'connected') scheduleReconcile();
   });
 
-  function scheduleReconcile(): void {
+  function scheduleReconcile(delayMs = 300): void {
     if (stopped || lastResources === null || reconcileTimer !== null) return;
     reconcileTimer = setTimeout(() => {
       reconcileTimer = null;
       if (!stopped && lastResources !== null) void apply(lastResources);
-    }, 300);
+    }, delayMs);
     reconcileTimer.unref();
   }
 
@@ -294,7 +315,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     const plans = planWorkloads(resources, { projectId, projectSlug, projectDir, publishPorts, labels: extraLabels });
     const diagnostics: Diagnostic[] = [...plans.diagnostics];
     const failedAll = (error: string, engine: string | null = null): ApplyReport => ({
-      workloads: sortByPosition([...plans.workloads, ...plans.failed]).map((w) => ({ workload: w.title, action: 'failed', containers: [], error: 'error' in w ? w.error : error })),
+      workloads: sortByPosition([...plans.workloads, ...plans.failed]).map((w) => ({ workload: w.title, action: 'failed', containers: [], leaving: [], rollout: null, error: 'error' in w ? w.error : error })),
       removed: [],
       diagnostics,
       leftovers: [],
@@ -328,8 +349,12 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       for (const [key, list] of byWorkload) {
         if (inFolder.has(key)) continue;
         const title = titleOfKey(key);
-        await removeContainers(c, list, title);
-        removed.push(`${title} (${list.length} container${list.length === 1 ? '' : 's'})`);
+        const staying = list.filter((info) => !terminating.has(info.Id));
+        if (staying.length === 0) continue;
+        rolling.delete(title);
+        // As a deleted Deployment's pods: out of rotation, their last requests answered, stopped.
+        for (const info of staying) terminate(c, title, info, 'its workload left the folder', defaultDrainMs);
+        removed.push(`${title} (${staying.length} container${staying.length === 1 ? '' : 's'})`);
       }
       if (plans.workloads.some((w) => w.replicas.length > 0)) await ensureNetwork(c);
       const images = new Map<string, Promise<ImageResult>>();
@@ -340,7 +365,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       for (const f of plans.failed) {
         const kept = (byWorkload.get(f.key) ?? []).map(listedRef);
         emit('failed', f.title, null, `${f.error}${kept.length > 0 ? '; its running containers are kept' : ''}`);
-        outcomes.set(f.key, { workload: f.title, action: 'failed', containers: kept, error: f.error });
+        outcomes.set(f.key, { workload: f.title, action: 'failed', containers: kept, leaving: leavingOf(f.title), rollout: null, error: f.error });
       }
       const workloads = sortByPosition([...plans.workloads, ...plans.failed]).map((w) => outcomes.get(w.key)).filter((o): o is WorkloadOutcome => o !== undefined);
       return { workloads, removed, diagnostics, leftovers, network: networkReady ? networkName : null };
@@ -351,18 +376,17 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
 
   async function applyWorkload(c: Clients, w: WorkloadPlan, existing: readonly Listed[], images: Map<string, Promise<ImageResult>>, diagnostics: Diagnostic[]): Promise<WorkloadOutcome> {
     const wanted = new Map(w.replicas.map((r) => [r.index, r]));
-    const kept = new Map<number, Listed>();
-    const outdated: Listed[] = [];
-    const surplus: Listed[] = [];
-    for (const info of existing) {
-      const replica = wanted.get(Number(info.Labels?.[runLabels.replica]));
-      if (replica === undefined || kept.has(replica.index)) surplus.push(info);
-      else if (info.Labels?.[runLabels.specHash] !== replica.hash) outdated.push(info);
-      else kept.set(replica.index, info);
-    }
-    const missing = w.replicas.filter((r) => !kept.has(r.index));
+    const live = existing.filter((info) => !terminating.has(info.Id));
+    const states = live.map((info): RolloutContainer => {
+      const index = Number(info.Labels?.[runLabels.replica]);
+      const replica = wanted.get(index);
+      return { id: info.Id, name: listedName(info), index, current: replica !== undefined && info.Labels?.[runLabels.specHash] === replica.hash, ready: tracker.isReady(info.Id) };
+    });
+    const leavingIndexes = [...terminating.values()].filter((t) => t.workload === w.title).map((t) => t.index);
+    const step = planRolloutStep({ desired: w.replicas.map((r) => r.index), containers: states, terminating: leavingIndexes, strategy: w.strategy });
+    const wasRolling = rolling.has(w.title);
     problems.describe(w.title, w.services, w.at);
-    if (missing.length > 0) {
+    if (step.create.length > 0) {
       let pending = images.get(w.image);
       if (pending === undefined) {
         pending = ensureImage(c, w, diagnostics);
@@ -374,30 +398,42 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
         diagnostics.push(createDiagnostic('E_IMAGE_PULL', 'error', `${w.title}: ${image.error}`, w.at, image.hint));
         if (!image.repeated) emit('failed', w.title, null, image.error);
         problems.setFailure(w.title, image.error, image.hint);
-        return { workload: w.title, action: 'failed', containers: existing.map(listedRef), error: image.error };
+        rolling.delete(w.title);
+        return { workload: w.title, action: 'failed', containers: live.map(listedRef), leaving: leavingOf(w.title), rollout: null, error: image.error };
       }
     }
-    await removeContainers(c, [...outdated, ...surplus], w.title);
-
-    for (const [index, info] of kept) {
-      const replica = wanted.get(index);
-      if (replica === undefined) continue;
+    const removing = new Map(step.remove.map((r) => [r.id, r.why]));
+    for (const info of live) {
+      const why = removing.get(info.Id);
+      if (why !== undefined) terminate(c, w.title, info, why === 'replaced' ? 'replaced by the new version' : 'scaled down', w.drainMs);
+    }
+    const staying = live.filter((info) => !removing.has(info.Id));
+    for (const info of staying) {
       // A replica that was stopped or killed is started again: a Deployment's pods run.
       if ((info.State === 'exited' || info.State === 'created') && !w.key.startsWith('Pod/')) {
         await c.api.getContainer(info.Id).start().catch((error: unknown) => {
           if (statusCode(error) !== 304) emit('failed', w.title, listedName(info), `could not start container ${listedName(info)} again: ${errorText(error)}`);
         });
       }
-      if (tracker.has(info.Id)) tracker.update(info.Id, w.readiness);
-      else tracker.track({ id: info.Id, name: listedName(info), workload: w.title }, w.readiness);
-      await updateAliases(c, info.Id, replica.aliases);
+      const replica = wanted.get(Number(info.Labels?.[runLabels.replica]));
+      const current = replica !== undefined && info.Labels?.[runLabels.specHash] === replica.hash;
+      // A container of the old version keeps the check it was started with until it is replaced.
+      if (!tracker.has(info.Id)) tracker.track({ id: info.Id, name: listedName(info), workload: w.title }, w.readiness);
+      else if (current) tracker.update(info.Id, w.readiness);
+      if (current) await updateAliases(c, info.Id, replica.aliases);
     }
+    const taken = new Set(existing.map(listedName));
     const created: { id: string; name: string }[] = [];
     let failure: string | null = null;
     await Promise.all(
-      missing.map(async (replica) => {
+      step.create.map(async (index) => {
+        const replica = wanted.get(index);
+        if (replica === undefined) return;
+        // A new replica next to the old one it replaces (a surge) needs a name of its own.
+        const name = [replica.containerName, `${replica.containerName}-${replica.hash.slice(0, 5)}`].find((n) => !taken.has(n)) ?? `${replica.containerName}-${replica.hash.slice(0, 5)}-${randomBytes(2).toString('hex')}`;
+        taken.add(name);
         try {
-          created.push(await createReplica(c, w, replica));
+          created.push(await createReplica(c, w, replica, name));
         } catch (error) {
           failure ??= errorText(error);
         }
@@ -408,22 +444,71 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       diagnostics.push(createDiagnostic('E_WORKLOAD_START', 'error', `${w.title}: ${error}`, w.at, startHint(failure, w)));
       emit('failed', w.title, null, error);
     }
-    if (failure !== null && created.length === 0 && kept.size === 0) problems.setFailure(w.title, `the engine could not create or start its container: ${failure}`, startHint(failure, w));
+    if (failure !== null && created.length === 0 && staying.length === 0) problems.setFailure(w.title, `the engine could not create or start its container: ${failure}`, startHint(failure, w));
     else problems.clearFailure(w.title);
-    const containers = [...[...kept.values()].map(listedRef), ...created].toSorted((a, b) => a.name.localeCompare(b.name));
+    if (step.progress === null) rolling.delete(w.title);
+    else rolling.add(w.title);
+    const containers = [...staying.map(listedRef), ...created].toSorted((a, b) => a.name.localeCompare(b.name));
+    const changed = created.length > 0 || step.remove.length > 0;
+    const rollingNow = step.progress !== null;
     const action: WorkloadOutcome['action'] =
       failure !== null && created.length === 0 ? 'failed'
+      // Each step of a rollout that changed something, and its end, is news.
+      : step.remove.some((r) => r.why === 'replaced') || ((wasRolling || rollingNow) && changed) || (wasRolling && !rollingNow) ? 'updated'
       : existing.length === 0 && created.length > 0 ? 'created'
-      : outdated.length > 0 ? 'updated'
-      : surplus.length > 0 || created.length > 0 ? 'scaled'
+      : changed ? 'scaled'
       : 'unchanged';
-    return { workload: w.title, action, containers, error: failure === null ? null : `the engine could not create or start its container: ${failure}` };
+    return {
+      workload: w.title,
+      action,
+      containers,
+      leaving: leavingOf(w.title),
+      rollout: step.progress === null ? null : formatRolloutProgress(w.strategy, step.progress),
+      error: failure === null ? null : `the engine could not create or start its container: ${failure}`,
+    };
   }
 
-  async function createReplica(c: Clients, w: WorkloadPlan, replica: ReplicaPlan): Promise<{ id: string; name: string }> {
+  /** The containers of a workload that are leaving now. */
+  function leavingOf(title: string): { id: string; name: string }[] {
+    return [...terminating].filter(([, t]) => t.workload === title).map(([id, t]) => ({ id, name: t.name }));
+  }
+
+  /**
+   * A container leaves as a pod does, better drained: out of rotation at once (it is never
+   * routed to again), then, once the requests the proxy sent it are answered (at most the pod's
+   * terminationGracePeriodSeconds), stopped and removed. The next step of a rollout follows.
+   */
+  function terminate(c: Clients, title: string, info: Listed, why: string, drainMs: number): void {
+    const id = info.Id;
+    const name = listedName(info);
+    tracker.retire(id);
+    forgetRestart(id);
+    const container = options.docker.snapshot().containers.find((x) => x.id === id);
+    const match = container === undefined || options.inflight === undefined ? null : addressMatcher(container);
+    const pending = match === null ? 0 : (options.inflight?.count(match) ?? 0);
+    const then = pending === 0 ? 'it stops now' : `it stops once it has answered the ${pending} request${pending === 1 ? '' : 's'} in progress`;
+    emit('terminating', title, name, `container ${name} is out of rotation (${why}); ${then}`);
+    const done = (async () => {
+      if (match !== null && pending > 0 && !hurried) {
+        const left = await (options.inflight as InflightRequests).whenIdle(match, drainMs, drainAbort.signal);
+        if (left > 0 && !stopped) emit('terminating', title, name, `container ${name} still had ${left} request${left === 1 ? '' : 's'} in progress after ${Math.round(drainMs / 1000)} s (terminationGracePeriodSeconds); it stops now`);
+      }
+      aliasesById.delete(id);
+      await stopAndRemove(c.api, id);
+      emit('removed', title, name, `removed container ${name} (${id.slice(0, 12)})`);
+    })()
+      .catch((error: unknown) => emit('failed', title, name, `could not remove container ${name}: ${errorText(error)}`))
+      .finally(() => {
+        terminating.delete(id);
+        scheduleReconcile(50);
+      });
+    terminating.set(id, { workload: title, name, index: Number(info.Labels?.[runLabels.replica]), done });
+  }
+
+  async function createReplica(c: Clients, w: WorkloadPlan, replica: ReplicaPlan, containerName: string): Promise<{ id: string; name: string }> {
     const spec = replica.spec;
     const body: Docker.ContainerCreateOptions = {
-      name: replica.containerName,
+      name: containerName,
       Image: spec.Image,
       Hostname: spec.Hostname,
       Entrypoint: spec.Entrypoint === undefined ? undefined : [...spec.Entrypoint],
@@ -443,7 +528,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       },
       NetworkingConfig: { EndpointsConfig: { [networkName]: { Aliases: [...replica.aliases] } } },
     };
-    let name = replica.containerName;
+    let name = containerName;
     let container: Docker.Container;
     try {
       container = await c.api.createContainer(body);
@@ -451,7 +536,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       if (statusCode(error) !== 409) throw error;
       // The name is taken by a container that is not this run's (another project with a folder
       // of the same name, or one the user made): never touch it, take another name.
-      name = `${replica.containerName}-${runId.slice(0, 4)}`;
+      name = `${containerName}-${runId.slice(0, 4)}`;
       container = await c.api.createContainer({ ...body, name });
     }
     aliasesById.set(container.id, replica.aliases);
@@ -546,18 +631,6 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     networkReady = true;
   }
 
-  async function removeContainers(c: Clients, list: readonly Listed[], title: string): Promise<void> {
-    await Promise.all(
-      list.map(async (info) => {
-        const name = listedName(info);
-        tracker.untrack(info.Id);
-        aliasesById.delete(info.Id);
-        await stopAndRemove(c.api, info.Id);
-        emit('removed', title, name, `removed container ${name} (${info.Id.slice(0, 12)})`);
-      }),
-    );
-  }
-
   async function stopAndRemove(api: Docker, id: string): Promise<void> {
     const container = api.getContainer(id);
     stoppingIds.add(id);
@@ -633,7 +706,10 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     for (const state of restarts.values()) if (state.timer !== null) clearTimeout(state.timer);
     restarts.clear();
     abortPulls();
+    drainAbort.abort();
     await queue; // an apply in progress finishes first, so nothing it creates is missed
+    // Leaving containers stop without waiting for their requests: the proxy is closing.
+    await Promise.allSettled([...terminating.values()].map((t) => t.done));
     tracker.stop();
     const c = getClients();
     if (c === null) {
@@ -696,12 +772,16 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       hurried = true;
       stopped = true;
       abortPulls();
+      drainAbort.abort();
       const c = getClients();
       // Containers waiting out their grace period are removed now; the stop call then returns.
       if (c !== null) for (const id of stoppingIds) void c.api.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
     },
   };
 }
+
+/** How long the containers of a workload that left the folder may answer their last requests (Kubernetes' default terminationGracePeriodSeconds). */
+const defaultDrainMs = 30_000;
 
 /** One line per workload, for the CLI: `Deployment default/web: created shop-web-1, shop-web-2`. */
 export function formatApplyReport(report: ApplyReport): string[] {
@@ -720,7 +800,7 @@ export function formatApplyReport(report: ApplyReport): string[] {
       case 'unchanged':
         break;
       default:
-        lines.push(`${w.workload}: ${w.action} ${names === '' ? '(0 replicas)' : names}`);
+        lines.push(`${w.workload}: ${w.action} ${names === '' ? '(0 replicas)' : names}${w.rollout === null ? '' : ` (${w.rollout})`}`);
     }
   }
   for (const r of report.removed) lines.push(`${r}: removed`);

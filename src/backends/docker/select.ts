@@ -191,6 +191,17 @@ export function addressOf(
   return { ok: false, reason: `container ${container.name} publishes no port for ${port} and has no reachable address${why}: publish the port with -p ${port}` };
 }
 
+/**
+ * Whether a target address (`host`, `port` as `addressOf` gives them) reaches this container:
+ * one of its network addresses, or one of its published ports. For counting the requests in
+ * progress to a container that leaves.
+ */
+export function addressMatcher(container: DockerContainer): (host: string, port: number) => boolean {
+  const ips = new Set(container.networks.map((n) => n.ip).filter((ip) => ip !== ''));
+  const published = new Set(container.ports.map((p) => `${loopbackFor(p.hostIp)}:${p.hostPort}`));
+  return (host, port) => ips.has(host) || published.has(`${host}:${port}`);
+}
+
 /** A wildcard binding listens on loopback too; an explicit address is used as is. */
 function loopbackFor(hostIp: string): string {
   if (hostIp === '' || hostIp === '0.0.0.0') return '127.0.0.1';

@@ -342,6 +342,45 @@ describe('planWorkloads: the spec hash', () => {
   });
 });
 
+describe('planWorkloads: the update strategy (apps/v1 DeploymentStrategy, StatefulSetUpdateStrategy)', () => {
+  const app = `        - {name: app, image: x}`;
+  const withStrategy = (strategy: string) => deployment(app).replace('  replicas: 2\n', `  replicas: 4\n  strategy: ${strategy}\n`);
+  const failure = (yaml: string) => {
+    const result = plan(yaml);
+    expect(result.workloads).toEqual([]);
+    return result.failed[0]?.error;
+  };
+
+  it('a Deployment rolls by default with 25% surge (rounded up) and 25% unavailable (rounded down)', () => {
+    expect(only(deployment(app)).strategy).toEqual({ kind: 'RollingUpdate', maxSurge: 1, maxUnavailable: 0 });
+    expect(only(withStrategy('{}')).strategy).toEqual({ kind: 'RollingUpdate', maxSurge: 1, maxUnavailable: 1 });
+    expect(only(withStrategy('{rollingUpdate: {maxSurge: 0, maxUnavailable: "50%"}}')).strategy).toEqual({ kind: 'RollingUpdate', maxSurge: 0, maxUnavailable: 2 });
+    expect(only(withStrategy('{type: Recreate}')).strategy).toEqual({ kind: 'Recreate' });
+  });
+
+  it('values the API server rejects make the workload not run, with the reason', () => {
+    expect(failure(withStrategy('{rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}'))).toBe('spec.strategy.rollingUpdate.maxUnavailable may not be 0 when maxSurge is 0');
+    expect(failure(withStrategy('{rollingUpdate: {maxUnavailable: "150%"}}'))).toBe('spec.strategy.rollingUpdate.maxUnavailable may not be more than 100%');
+    expect(failure(withStrategy('{rollingUpdate: {maxSurge: "1"}}'))).toBe('spec.strategy.rollingUpdate.maxSurge "1" is not a whole number of 0 or more or a percentage');
+    expect(failure(withStrategy('{type: Recreate, rollingUpdate: {maxSurge: 1}}'))).toBe("spec.strategy.rollingUpdate may not be given when the type is 'Recreate'");
+    expect(failure(withStrategy('{type: BlueGreen}'))).toBe('spec.strategy.type "BlueGreen" is not RollingUpdate or Recreate');
+  });
+
+  it('a StatefulSet updates in order (with its partition) or on delete; a Pod is recreated', () => {
+    const sts = (update: string) => deployment(app).replace('kind: Deployment', 'kind: StatefulSet').replace('  replicas: 2\n', `  replicas: 2\n  serviceName: web\n${update}`);
+    expect(only(sts('')).strategy).toEqual({ kind: 'OrderedRollingUpdate', partition: 0 });
+    expect(only(sts('  updateStrategy: {rollingUpdate: {partition: 1}}\n')).strategy).toEqual({ kind: 'OrderedRollingUpdate', partition: 1 });
+    expect(only(sts('  updateStrategy: {type: OnDelete}\n')).strategy).toEqual({ kind: 'OnDelete' });
+    expect(failure(sts('  updateStrategy: {rollingUpdate: {partition: -1}}\n'))).toBe('spec.updateStrategy.rollingUpdate.partition must be a whole number of 0 or more');
+    expect(only('apiVersion: v1\nkind: Pod\nmetadata: {name: job}\nspec: {containers: [{name: a, image: x}]}\n').strategy).toEqual({ kind: 'Recreate' });
+  });
+
+  it('a leaving container may finish its requests for terminationGracePeriodSeconds (30 s by default)', () => {
+    expect(only(deployment(app)).drainMs).toBe(30_000);
+    expect(only(deployment(app, '      terminationGracePeriodSeconds: 5')).drainMs).toBe(5_000);
+  });
+});
+
 describe('helpers', () => {
   it('withTag adds :latest only when there is neither tag nor digest', () => {
     expect(withTag('nginx')).toBe('nginx:latest');

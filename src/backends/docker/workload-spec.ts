@@ -3,6 +3,7 @@ import { createDiagnostic, type Diagnostic, type SourcePosition } from '../../di
 import type { DiagnosticCode } from '../../diagnostics/catalogue.js';
 import type { OtherResource, ResourceSet, Service } from '../../manifest/types.js';
 import { formatPortNames, runLabels } from './labels.js';
+import { resolveFenceposts, type UpdateStrategy } from './rollout.js';
 
 /**
  * Deployments, StatefulSets and Pods of the folder → the containers that run them (`up --run`).
@@ -94,6 +95,10 @@ export interface WorkloadPlan {
   readonly image: string;
   readonly pullPolicy: 'IfNotPresent' | 'Always' | 'Never';
   readonly replicas: readonly ReplicaPlan[];
+  /** How a change of its pod spec reaches its containers (`spec.strategy`, `spec.updateStrategy`). */
+  readonly strategy: UpdateStrategy;
+  /** How long a container that leaves may finish the requests it was sent (terminationGracePeriodSeconds, 30 s by default). */
+  readonly drainMs: number;
   readonly readiness: ReadinessPlan;
   /** `default/web`: the Services that select the pods. */
   readonly services: readonly string[];
@@ -242,6 +247,8 @@ function planWorkload(
 
   const replicaCount = kind === 'Pod' ? 1 : replicasOf(spec['replicas']);
   if (replicaCount === null) return fail('E_WORKLOAD_INVALID', `spec.replicas must be a whole number of 0 or more`, 'Write replicas: 2');
+  const strategy = strategyOf(kind, spec, replicaCount);
+  if ('error' in strategy) return fail('E_WORKLOAD_INVALID', strategy.error, strategy.hint);
   // The pod's labels: a Service selects containers by them, as it selects pods.
   const labels = stringMap(podMeta['labels']);
 
@@ -366,6 +373,8 @@ function planWorkload(
     image,
     pullPolicy,
     replicas,
+    strategy,
+    drainMs: (grace ?? 30) * 1_000,
     readiness,
     services: selecting.map((s) => `${namespace}/${s.metadata.name}`),
   };
@@ -628,6 +637,49 @@ function wholeNumber(value: unknown): number | null {
 function portNumber(value: unknown): number | null {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535 ? n : null;
+}
+
+/**
+ * `spec.strategy` of a Deployment, `spec.updateStrategy` of a StatefulSet, checked as the API
+ * server validates them (apps validation: ValidateDeploymentStrategy, ValidateRollingUpdateDeployment,
+ * ValidateStatefulSetUpdateStrategy); a value it would reject makes the workload not run.
+ */
+function strategyOf(kind: WorkloadKind, spec: Json, replicas: number): UpdateStrategy | { readonly error: string; readonly hint: string } {
+  if (kind === 'Pod') return { kind: 'Recreate' }; // a Pod is one container: it goes, then comes back
+  if (kind === 'StatefulSet') {
+    const update = asObject(spec['updateStrategy']) ?? {};
+    const type = update['type'] ?? 'RollingUpdate';
+    if (type === 'OnDelete') return { kind: 'OnDelete' };
+    if (type !== 'RollingUpdate') return { error: `spec.updateStrategy.type ${JSON.stringify(type)} is not RollingUpdate or OnDelete`, hint: 'Write updateStrategy: {type: RollingUpdate} (the default), or OnDelete' };
+    const partitionValue = asObject(update['rollingUpdate'])?.['partition'];
+    const partition = partitionValue === undefined || partitionValue === null ? 0 : wholeNumber(partitionValue);
+    if (partition === null) return { error: 'spec.updateStrategy.rollingUpdate.partition must be a whole number of 0 or more', hint: 'Write partition: 0 to update every replica' };
+    return { kind: 'OrderedRollingUpdate', partition };
+  }
+  const strategy = asObject(spec['strategy']) ?? {};
+  const type = strategy['type'] ?? 'RollingUpdate';
+  const rolling = strategy['rollingUpdate'];
+  if (type === 'Recreate') {
+    if (rolling !== undefined && rolling !== null) return { error: "spec.strategy.rollingUpdate may not be given when the type is 'Recreate'", hint: 'Remove rollingUpdate, or write type: RollingUpdate' };
+    return { kind: 'Recreate' };
+  }
+  if (type !== 'RollingUpdate') return { error: `spec.strategy.type ${JSON.stringify(type)} is not RollingUpdate or Recreate`, hint: 'Write strategy: {type: RollingUpdate} (the default), or Recreate' };
+  const fields = asObject(rolling) ?? {};
+  const surge = intOrPercent(fields['maxSurge'] ?? '25%');
+  const unavailable = intOrPercent(fields['maxUnavailable'] ?? '25%');
+  const hint = 'Write a whole number (1) or a percentage of the replicas ("25%", the default)';
+  if (surge === null) return { error: `spec.strategy.rollingUpdate.maxSurge ${JSON.stringify(fields['maxSurge'])} is not a whole number of 0 or more or a percentage`, hint };
+  if (unavailable === null) return { error: `spec.strategy.rollingUpdate.maxUnavailable ${JSON.stringify(fields['maxUnavailable'])} is not a whole number of 0 or more or a percentage`, hint };
+  if (typeof unavailable === 'string' && Number(unavailable.slice(0, -1)) > 100) return { error: 'spec.strategy.rollingUpdate.maxUnavailable may not be more than 100%', hint: 'Write at most "100%"' };
+  const zero = (v: number | string): boolean => (typeof v === 'number' ? v : Number(v.slice(0, -1))) === 0;
+  if (zero(surge) && zero(unavailable)) return { error: 'spec.strategy.rollingUpdate.maxUnavailable may not be 0 when maxSurge is 0', hint: 'Let one of them be more than 0: maxSurge: 1 starts each new replica before an old one stops' };
+  return { kind: 'RollingUpdate', ...resolveFenceposts(surge, unavailable, replicas) };
+}
+
+/** An IntOrString count: a whole number, or a percentage written as a string (`"25%"`). */
+function intOrPercent(value: unknown): number | string | null {
+  if (typeof value === 'number') return wholeNumber(value);
+  return typeof value === 'string' && /^\d+%$/.test(value) ? value : null;
 }
 
 function replicasOf(value: unknown): number | null {

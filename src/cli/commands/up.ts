@@ -5,6 +5,7 @@ import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { formatDiagnostic, formatLocation, formatSummary } from '../../diagnostics/format.js';
 import { createEventBus, type EventBus } from '../../events/bus.js';
 import { createHealthChecker } from '../../backends/health.js';
+import { createInflightRequests, type InflightRequests } from '../../backends/inflight.js';
 import type { QuitKey } from '../../ui/start-ui.js';
 import { createLogStore, createUiStores, createWorkloadStore, type LogStore } from '../../ui/ui-stores.js';
 import { createClient } from '../../backends/docker/discovery.js';
@@ -180,7 +181,9 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
       for (const line of news.lines) writeLine(io.stderr, line);
       for (const d of news.diagnostics) writeLine(io.stderr, formatDiagnostic({ ...d, file: where(d.file) }, { color }));
     };
-    const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events, onReport }) : null;
+    // The proxy counts the requests it sends to each container, so that one that leaves is drained first.
+    const inflight = runWorkloads ? createInflightRequests() : undefined;
+    const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events, onReport, inflight }) : null;
     // Without the UI, the containers' own output streams to the terminal, prefixed, as docker
     // compose up does (issue 10 item 3); --no-logs turns it off.
     // With the UI, the same output goes to its log view (`l` on the Workloads pane), bounded.
@@ -220,7 +223,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
       ...(runner === null ? {} : { readiness: runner.readiness }),
     };
     try {
-      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr, signals, runLock, uiLogs }, runner);
+      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr, signals, runLock, uiLogs, inflight }, runner);
     } finally {
       logFollower?.stop();
       if (runner !== null) for (const line of await runner.stop()) writeLine(io.stderr, line);
@@ -245,6 +248,8 @@ interface Prepared {
   readonly runLock: RunLock | null;
   /** The containers' output for the UI's log view, when the UI shows `up --run`. */
   readonly uiLogs: LogStore | null;
+  /** The proxy's requests in progress per container, for the runner's drains (`up --run`). */
+  readonly inflight: InflightRequests | undefined;
 }
 
 async function serveWith(
@@ -315,7 +320,7 @@ async function serveWith(
   let proxy: RunningProxy;
   try {
     // One reference, read once per request: a request keeps the table and the resolver it started with.
-    proxy = await startProxy({ host, port, getTable: () => reloader.current.table, resolver: () => reloader.current.resolver, events, timeouts });
+    proxy = await startProxy({ host, port, getTable: () => reloader.current.table, resolver: () => reloader.current.resolver, events, timeouts, inflight: prepared.inflight });
   } catch (e) {
     stores?.dispose();
     const err = e as NodeJS.ErrnoException;
@@ -487,7 +492,14 @@ function logTargetHealth(io: CliIO, events: EventBus): void {
 /** Image pulls (with progress, a line per quarter), readiness, exits and restarts of `--run` containers. */
 function logWorkloads(io: CliIO, events: EventBus): void {
   const shownQuarter = new Map<string, number>();
+  /** Containers that left rotation: their removal is said too (a rollout's or a scale-down's), not only the apply's. */
+  const leaving = new Set<string>();
   events.on('workload-changed', (e) => {
+    if (e.change === 'terminating' && e.container !== null) leaving.add(e.container);
+    if (e.change === 'removed' && e.container !== null && leaving.delete(e.container)) {
+      writeLine(io.stderr, `${e.workload === null ? '' : `${e.workload}: `}${e.message}`);
+      return;
+    }
     if (e.change === 'pulling') {
       const key = e.workload ?? e.message;
       const quarter = e.progress === null ? -1 : Math.floor(e.progress * 4);
