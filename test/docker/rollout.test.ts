@@ -103,13 +103,13 @@ async function projectContainers(): Promise<string[]> {
 /** Samples the number of running containers of the project until stopped: the most seen. */
 function watchCount(): { stop: () => Promise<number> } {
   let most = 0;
-  let running = true;
+  const state = { running: true };
   const loop = (async () => {
-    while (running) most = Math.max(most, (await projectContainers()).length);
+    while (state.running) most = Math.max(most, (await projectContainers()).length);
   })();
   return {
     stop: async () => {
-      running = false;
+      state.running = false;
       await loop;
       return most;
     },
