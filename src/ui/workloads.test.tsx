@@ -92,6 +92,32 @@ describe('WorkloadsPane', () => {
     expect(f).toMatch(/↓ Deployment default\/web\s+\?\s+pulling/);
     expect(f).toContain('↓ 50% pulling nginx:1.27-alpine: 9.9 of 19.8 MB');
   });
+  it('shows a rollout: its progress, the new container starting and the old one leaving (issue 10 item 16)', async () => {
+    let s: WorkloadSnapshot = { workloads: [], diagnostics: [], engine: null, active: false };
+    s = applyReport(s, { ...applied, workloads: [applied.workloads[0]!], diagnostics: [] });
+    s = applyChange(s, change('ready', 'Deployment default/web', 'shop-web-1', 'container shop-web-1 is ready'));
+    s = applyChange(s, change('ready', 'Deployment default/web', 'shop-web-2', 'container shop-web-2 is ready'));
+    s = applyChange(s, change('created', 'Deployment default/web', 'shop-web-1-3f2a1', 'started container shop-web-1-3f2a1'));
+    s = applyChange(s, change('terminating', 'Deployment default/web', 'shop-web-1', 'container shop-web-1 is out of rotation (replaced by the new version); it stops once it has answered the 2 requests in progress'));
+    s = applyReport(s, {
+      ...applied,
+      diagnostics: [],
+      workloads: [{ ...applied.workloads[0]!, action: 'updated', containers: [{ id: 'c', name: 'shop-web-1-3f2a1' }, { id: 'b', name: 'shop-web-2' }], leaving: [{ id: 'a', name: 'shop-web-1' }], rollout: 'rolling update: 1 of 2 replicas updated, waiting for shop-web-1-3f2a1 to be ready' }],
+    });
+    const f = await frameOf(<WorkloadsPane workloads={s} width={180} height={10} scroll={0} />);
+    // The leaving container still shows, but no longer counts: 1 of the 2 that serve is ready.
+    expect(f).toMatch(/↻ Deployment default\/web\s+ingress-dev-test\/httpd:latest\s+updating\s+1\/2/);
+    expect(f).toContain('↻ rolling update: 1 of 2 replicas updated, waiting for shop-web-1-3f2a1 to be ready');
+    expect(f).toContain('shop-web-1 terminating · container shop-web-1 is out of rotation (replaced by the new version); it stops once it has answered the 2 requests in progress');
+    expect(f).toContain('shop-web-1-3f2a1 starting');
+    // Once it has stopped, it is gone; when the rollout ends, the workload is ready again.
+    s = applyChange(s, change('removed', 'Deployment default/web', 'shop-web-1', 'removed container shop-web-1'));
+    s = applyChange(s, change('ready', 'Deployment default/web', 'shop-web-1-3f2a1', 'container shop-web-1-3f2a1 is ready'));
+    s = applyReport(s, { ...applied, diagnostics: [], workloads: [{ ...applied.workloads[0]!, action: 'updated', containers: [{ id: 'c', name: 'shop-web-1-3f2a1' }, { id: 'b', name: 'shop-web-2' }] }] });
+    const done = await frameOf(<WorkloadsPane workloads={s} width={180} height={10} scroll={0} />);
+    expect(done).toMatch(/● Deployment default\/web\s+ingress-dev-test\/httpd:latest\s+ready\s+2\/2/);
+    expect(done).not.toContain('terminating');
+  });
 });
 
 describe('workload problems', () => {
