@@ -6,7 +6,7 @@ import { Footer } from './Footer.js';
 import { Header } from './Header.js';
 import { HelpOverlay, helpLines } from './HelpOverlay.js';
 import { splitKeys } from './keys.js';
-import type { Line } from './lines.js';
+import { layoutLines, type Line } from './lines.js';
 import { scrollRange } from './LineList.js';
 import { problemLines } from './problems-view.js';
 import { ProblemsPane } from './ProblemsPane.js';
@@ -20,11 +20,11 @@ import { useRequests } from './use-requests.js';
 import { useStatus } from './use-status.js';
 import { useTerminalSize, type TerminalSize } from './use-terminal-size.js';
 import { useWorkloads } from './use-workloads.js';
-import { countWorkloadProblems, createWorkloadStore, type WorkloadStore } from './workload-store.js';
-import { workloadLines } from './workloads-view.js';
+import { countWorkloadProblems, createWorkloadStore, type WorkloadSnapshot, type WorkloadStore } from './workload-store.js';
+import { workloadLines, type WorkloadItem } from './workloads-view.js';
 import { WorkloadsPane } from './WorkloadsPane.js';
 import { createLogStore, type LogStore } from './log-store.js';
-import { logLines, LogsPane } from './LogsPane.js';
+import { logLines, LogsPane, type LogTarget } from './LogsPane.js';
 import { useLogs } from './use-logs.js';
 import { countWorkloads } from './Header.js';
 
@@ -58,6 +58,10 @@ interface ViewState {
   readonly help: boolean;
   /** The containers' output is shown (from the Workloads pane). */
   readonly logs: boolean;
+  /** Whose output: a workload (its containers, also those a rollout replaced), one container, or every container (both null). */
+  readonly logsFor: { readonly workload: string | null; readonly container: string | null };
+  /** The selected row of the Workloads pane (a workload or a container), by its place in the list. */
+  readonly workloadCursor: number;
   /** The filter is being typed. */
   readonly editing: boolean;
   readonly scroll: Readonly<Record<Scrollable, number>>;
@@ -72,6 +76,8 @@ const initialView: ViewState = {
   detail: null,
   help: false,
   logs: false,
+  logsFor: { workload: null, container: null },
+  workloadCursor: 0,
   editing: false,
   scroll: { routes: 0, problems: 0, workloads: 0, logs: followNewest, detail: 0, help: 0 },
 };
@@ -121,8 +127,8 @@ export function App(props: AppProps) {
     if (v === 'help') return helpLines();
     if (v === 'detail') return at.detail === null ? [] : detailLines(at.detail, table);
     if (v === 'problems') return problemLines(diagnostics, status.lastReload, problemWorkloads);
-    if (v === 'workloads') return workloadLines(workloads, width).rows;
-    if (v === 'logs') return logLines(logs);
+    if (v === 'workloads') return workloadLines(workloads, width, at.workloadCursor).rows;
+    if (v === 'logs') return logLines(logs, logTargetOf(workloads, at.logsFor));
     return routeLines(rows, width).rows;
   };
   const scrollBy = (v: Scrollable, delta: number): void => {
@@ -195,7 +201,22 @@ export function App(props: AppProps) {
       else if (delta !== 0) scrollBy('logs', delta);
       return;
     }
-    if (at.pane === 'workloads' && at.detail === null && input === 'l') return update({ logs: true, scroll: { ...at.scroll, logs: followNewest } });
+    if (at.pane === 'workloads' && at.detail === null) {
+      const { items, rows: lines } = workloadLines(workloads, width, at.workloadCursor);
+      const cursor = Math.min(at.workloadCursor, Math.max(0, items.length - 1));
+      const item: WorkloadItem | undefined = items[cursor];
+      if (input === 'L') return update({ logs: true, logsFor: { workload: null, container: null }, scroll: { ...at.scroll, logs: followNewest } });
+      if ((input === 'l' || key.return) && item !== undefined) return update({ logs: true, logsFor: { workload: item.workload, container: item.container }, scroll: { ...at.scroll, logs: followNewest } });
+      const to = delta !== 0 ? cursor + delta : input === 'g' || key.home ? 0 : input === 'G' || key.end ? items.length - 1 : null;
+      if (to === null || items.length === 0) return;
+      const next = Math.min(Math.max(0, to), items.length - 1);
+      // The selected row stays in view: the list scrolls as the selection moves past its edge.
+      const offset = layoutLines(lines.slice(0, items[next]?.row ?? 0), width).length;
+      const shownRange = scrollRange(lines, width, bodyHeight - 1, at.scroll.workloads);
+      const { first } = shownRange;
+      const scrollTo = offset < first ? offset : offset >= first + shownRange.page ? offset - shownRange.page + 1 : first;
+      return update({ workloadCursor: next, scroll: { ...at.scroll, workloads: scrollTo } });
+    }
     if (at.detail !== null) {
       if (key.escape) update({ detail: null });
       else if (delta !== 0) scrollBy('detail', delta);
@@ -259,13 +280,25 @@ export function App(props: AppProps) {
       ) : shown === 'problems' ? (
         <ProblemsPane diagnostics={diagnostics} lastReload={status.lastReload} workloads={problemWorkloads} width={width} height={bodyHeight} scroll={scroll.problems} />
       ) : shown === 'logs' ? (
-        <LogsPane lines={logLines(logs)} width={width} height={bodyHeight} scroll={scroll.logs} />
+        <LogsPane lines={logLines(logs, logTargetOf(workloads, view.logsFor))} target={logTargetOf(workloads, view.logsFor)} width={width} height={bodyHeight} scroll={scroll.logs} />
       ) : shown === 'workloads' ? (
-        <WorkloadsPane workloads={workloads} width={width} height={bodyHeight} scroll={scroll.workloads} />
+        <WorkloadsPane workloads={workloads} cursor={view.workloadCursor} width={width} height={bodyHeight} scroll={scroll.workloads} />
       ) : (
         <RequestsPane entries={visible} selectedSeq={selectedSeq} width={width} height={bodyHeight} emptyHint={emptyHint} />
       )}
       <Footer width={width} paused={requests.paused} newWhilePaused={requests.newWhilePaused} filter={requests.filter} editing={editing} detail={detail !== null} />
     </Box>
   );
+}
+
+/**
+ * The containers whose output the log view shows: those of a workload (also the ones a rollout
+ * replaced, whose last lines explain why), one container, or all (null).
+ */
+function logTargetOf(s: WorkloadSnapshot, of: ViewState['logsFor']): LogTarget | null {
+  if (of.container !== null) return { title: `container ${of.container}`, containers: new Set([of.container]), single: true };
+  if (of.workload === null) return null;
+  const w = s.workloads.find((x) => x.title === of.workload);
+  const containers = new Set([...(w?.seen ?? []), ...(w?.containers.map((c) => c.name) ?? [])]);
+  return { title: of.workload, containers, single: containers.size === 1 };
 }

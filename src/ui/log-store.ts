@@ -8,8 +8,11 @@ import { createBatchedSnapshot } from './batched-snapshot.js';
 
 export interface LogLine {
   readonly seq: number;
+  /** As written, with its container's prefix: `shop-web-1 | listening on 3000`. */
   readonly text: string;
   readonly stream: 'stdout' | 'stderr';
+  /** The container that wrote it (its prefix), for the view of one workload or container. */
+  readonly container: string | null;
 }
 
 export interface LogSnapshot {
@@ -34,7 +37,7 @@ export function createLogStore(capacity = 1_000, batchMs = 50): LogStore {
       const added = text
         .split('\n')
         .filter((part, i, parts) => part !== '' || i < parts.length - 1)
-        .map((part) => ({ seq: ++seq, text: part, stream }));
+        .map((part) => ({ seq: ++seq, text: part, stream, container: /^(\S+) \| /.exec(part)?.[1] ?? null }));
       if (added.length === 0) return;
       const current = store.next();
       const all = [...current.lines, ...added];

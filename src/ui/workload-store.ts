@@ -28,6 +28,8 @@ export interface WorkloadView {
   readonly lastError: string | null;
   /** While a rollout is under way: `rolling update: 1 of 2 replicas updated, waiting for shop-web-2-3f2a1 to be ready`. */
   readonly rollout: string | null;
+  /** Every container it had in this run (the newest 50), so that its log view keeps the output of those a rollout replaced. */
+  readonly seen: readonly string[];
 }
 
 export interface WorkloadSnapshot {
@@ -75,7 +77,12 @@ export function createWorkloadStore(events: EventBus, batchMs = 50): WorkloadSto
 }
 
 function blank(title: string): WorkloadView {
-  return { title, image: null, containers: [], pull: null, failed: false, lastError: null, rollout: null };
+  return { title, image: null, containers: [], pull: null, failed: false, lastError: null, rollout: null, seen: [] };
+}
+
+function withSeen(w: WorkloadView, names: readonly string[]): WorkloadView {
+  const fresh = names.filter((n) => !w.seen.includes(n));
+  return fresh.length === 0 ? w : { ...w, seen: [...w.seen, ...fresh].slice(-50) };
 }
 
 /** The snapshot after one `workload-changed` event. Pure. */
@@ -105,7 +112,7 @@ export function applyChange(s: WorkloadSnapshot, e: WorkloadChanged): WorkloadSn
       updated = { ...w, pull: null, lastError: e.message };
       break;
     case 'created':
-      updated = e.container === null ? w : { ...container(e.container, (c) => ({ ...c, state: 'starting', message: e.message })), failed: false };
+      updated = e.container === null ? w : withSeen({ ...container(e.container, (c) => ({ ...c, state: 'starting', message: e.message })), failed: false }, [e.container]);
       break;
     case 'terminating':
       updated = e.container === null ? w : container(e.container, (c) => ({ ...c, state: 'terminating', message: e.message }));
@@ -140,7 +147,7 @@ export function applyReport(s: WorkloadSnapshot, e: WorkloadsApplied): WorkloadS
     const leaving = a.leaving.map((c): ContainerView => ({ ...(w.containers.find((x) => x.name === c.name) ?? { restarts: 0, message: null }), name: c.name, state: 'terminating' }));
     const containers = [...running, ...leaving].toSorted((x, y) => x.name.localeCompare(y.name));
     const failed = a.action === 'failed';
-    return { ...w, image: a.image ?? w.image, containers, failed, pull: failed ? null : w.pull, lastError: failed ? (a.error ?? w.lastError) : w.lastError, rollout: a.rollout };
+    return withSeen({ ...w, image: a.image ?? w.image, containers, failed, pull: failed ? null : w.pull, lastError: failed ? (a.error ?? w.lastError) : w.lastError, rollout: a.rollout }, containers.map((c) => c.name));
   });
   return { workloads, diagnostics: e.diagnostics, engine: e.engine, active: true };
 }
