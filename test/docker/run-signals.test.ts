@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli } from '../up-harness.js';
-import { docker, startEngine, waitFor } from './harness.js';
+import { docker, exec, startEngine, waitFor } from './harness.js';
 
 const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-signals-')));
 const filter = (dir: string) => `label=ingress-dev.project.dir=${dir}`;
@@ -98,6 +98,29 @@ describe.sequential('Ctrl-C under up --run', () => {
       child.kill('SIGINT');
       expect(await exited(child)).toEqual({ code: 130, signal: null });
       expect(child.output()).toContain('stopping now');
+      expect(await left(dir)).toBe('');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('a third Ctrl-C quits at once and prints the command that removes what is left, which does', async () => {
+    const dir = project('quitting', deployment('web', 'ingress-dev-test/echo'));
+    const child = spawnCli(['up', dir, '--port', '0', '--run', '--no-ui', '--no-watch']);
+    try {
+      await waitFor('up to listen', () => (/listening on/.test(child.output()) ? true : undefined), 30_000);
+      child.kill('SIGINT');
+      await waitFor('the cleanup to start', () => (/Interrupted: stopping/.test(child.output()) ? true : undefined), 10_000);
+      // The third as soon as the second was handled (signals sent at once would merge into one).
+      child.stderr?.on('data', (d: Buffer) => {
+        if (d.toString().includes('stopping now')) child.kill('SIGINT');
+      });
+      child.kill('SIGINT');
+      expect(await exited(child)).toEqual({ code: 130, signal: null });
+      const command = /left without cleaning up: remove what this run created with: (.+)$/m.exec(child.output())?.[1];
+      expect(command, child.output()).toMatch(/^docker rm -f \$\(docker ps -aq --filter label=ingress-dev\.run=[0-9a-f]+\); docker network rm ingress-dev-quitting-[0-9a-f]+$/);
+      // Whatever the hurried cleanup did not get to, the printed command removes.
+      await exec('bash', ['-c', `${command ?? 'false'} || true`]).catch(() => undefined);
       expect(await left(dir)).toBe('');
     } finally {
       child.kill('SIGKILL');
