@@ -116,10 +116,10 @@ function watchCount(): { stop: () => Promise<number> } {
   };
 }
 
-async function startServing(yaml: string, replicas: number): Promise<RunningUp> {
+async function startServing(yaml: string, replicas: number, kind = 'Deployment'): Promise<RunningUp> {
   writeFileSync(path.join(dir, 'app.yaml'), yaml);
   const up = await startUp([dir, '--port', '0', '--run']);
-  await up.waitFor(/Deployment default\/web: created/, 60_000);
+  await up.waitFor(new RegExp(`${kind} default/web: created`), 60_000);
   await waitFor(`${replicas} ready replicas`, async () => ((await projectContainers()).length === replicas && /is ready[\s\S]*is ready/.test(up.stderr()) ? true : undefined), 30_000);
   return up;
 }
@@ -190,6 +190,26 @@ describe.sequential('rollouts and scale-down under load (real engine)', () => {
       const firstCreated = log.search(/Deployment default\/web: updated \S+-web-1, \S+-web-2/);
       expect(lastRemoved).toBeGreaterThan(-1);
       expect(firstCreated).toBeGreaterThan(lastRemoved);
+    } finally {
+      await up.stop();
+    }
+  }, 150_000);
+
+  it('a StatefulSet rolls from the highest ordinal, one at a time, and its replicas keep their names', async () => {
+    const sts = (version: string) =>
+      manifests({ replicas: 2, version }).replace('kind: Deployment', 'kind: StatefulSet').replace('  replicas: 2\n', '  replicas: 2\n  serviceName: web\n');
+    const up = await startServing(sts('v1'), 2, 'StatefulSet');
+    try {
+      const names = (await projectContainers()).toSorted();
+      expect(names.map((n) => n.replace(/^.*-(web-\d)$/, '$1'))).toEqual(['web-0', 'web-1']);
+      const before = up.stderr().length;
+      writeFileSync(path.join(dir, 'app.yaml'), sts('v2'));
+      await up.waitFor(/StatefulSet default\/web: updated \S+-web-0, \S+-web-1\n/, 60_000);
+      expect((await projectContainers()).toSorted()).toEqual(names);
+      const log = up.stderr().slice(before);
+      const leaving = [...log.matchAll(/container (\S+) is out of rotation \(replaced by the new version\)/g)].map((m) => m[1]);
+      expect(leaving).toEqual([names[1], names[0]]);
+      for (const name of names) expect(await docker('exec', name, 'sh', '-c', 'echo $SERVICE_NAME')).toBe('v2');
     } finally {
       await up.stop();
     }
