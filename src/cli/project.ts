@@ -5,8 +5,10 @@ import { formatDiagnostic } from '../diagnostics/format.js';
 import { loadProject, type ProjectLoader } from '../manifest/load.js';
 import type { LoadResult } from '../manifest/types.js';
 import { compileRoutes } from '../model/compile.js';
-import type { Profile, RouteTable } from '../model/types.js';
+import { profiles, type Profile, type RouteTable } from '../model/types.js';
+import type { ProjectConfig } from '../manifest/config.js';
 import { UsageError } from './args.js';
+import { loadConfig } from './config.js';
 
 export interface CompiledProject {
   /** Absolute path of the project folder. */
@@ -25,10 +27,34 @@ export async function resolveProjectDir(cwd: string, dir: string | undefined): P
   return abs;
 }
 
+/** The profile for every Ingress, and what set it, or `auto`: each Ingress by its class. */
+export interface ProfileOption {
+  readonly profile: Profile | 'auto';
+  readonly source?: string;
+}
+
+/** `--profile` wins over `profile:` in the config file; neither: `auto`. */
+export function profileOptionOf(flag: unknown, config: ProjectConfig | null): ProfileOption {
+  if (flag !== undefined) {
+    if (flag === 'auto' || (typeof flag === 'string' && (profiles as readonly string[]).includes(flag))) return { profile: flag as Profile | 'auto', source: `--profile ${flag}` };
+    throw new UsageError(`--profile ${String(flag)}: use auto, spec or nginx`);
+  }
+  const fromFile = config?.profile;
+  if (fromFile === undefined || fromFile === 'auto') return { profile: 'auto' };
+  return { profile: fromFile, source: `profile: ${fromFile} in ${config?.file ?? 'ingress-dev.yaml'}` };
+}
+
+/** For the offline commands: `--profile`, else `profile:` in the folder's ingress-dev.yaml. */
+export async function offlineProfileOption(dir: string, cwd: string, flag: unknown): Promise<ProfileOption> {
+  if (flag !== undefined) return profileOptionOf(flag, null);
+  const loaded = await loadConfig(dir, cwd, undefined).catch(() => null);
+  return profileOptionOf(undefined, loaded?.config ?? null);
+}
+
 /** `loader` keeps parsed files between calls (hot reload); without it the folder is read afresh. */
-export async function compileProject(dir: string, profile: Profile = 'spec', loader?: ProjectLoader): Promise<CompiledProject> {
+export async function compileProject(dir: string, profile: ProfileOption = { profile: 'auto' }, loader?: ProjectLoader): Promise<CompiledProject> {
   const load = loader === undefined ? await loadProject(dir) : await loader.load();
-  const compiled = compileRoutes(load.resources, { profile });
+  const compiled = compileRoutes(load.resources, { profile: profile.profile, ...(profile.source === undefined ? {} : { profileSource: profile.source }) });
   return {
     dir,
     load,

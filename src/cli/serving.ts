@@ -10,7 +10,7 @@ import type { RouteTable } from '../model/types.js';
 import type { BuildResult, StateSummary } from '../watch/reload.js';
 import { UsageError } from './args.js';
 import { buildMappings, loadConfig, type LoadedConfig } from './config.js';
-import { compileProject, displayPath, type CompiledProject } from './project.js';
+import { compileProject, displayPath, profileOptionOf, type CompiledProject } from './project.js';
 
 /**
  * What `up` serves, built whole and swapped in one reference on each reload: the route table and
@@ -47,6 +47,8 @@ export interface ServingSources {
   /** `--config F`, as given. */
   readonly configFlag: string | undefined;
   readonly mapFlags: readonly string[];
+  /** `--profile`, as given: it wins over the config file's `profile:`, read again on every reload. */
+  readonly profileFlag: unknown;
   readonly echoUnmapped: boolean;
   /** Settings given as flags; the config file cannot change those. */
   readonly listenFlags: { readonly host: boolean; readonly port: boolean; readonly connect: boolean; readonly read: boolean; readonly send: boolean };
@@ -101,7 +103,7 @@ export async function buildServingState(sources: ServingSources): Promise<BuildR
   const configProblems = [...config.diagnostics, ...mappingProblems];
   const configErrors = configProblems.filter((d) => d.severity === 'error');
   if (configErrors.length > 0) return { ok: false, diagnostics: configErrors };
-  const project = await compileProject(sources.dir, 'spec', sources.loader);
+  const project = await compileProject(sources.dir, profileOptionOf(sources.profileFlag, config.config), sources.loader);
   const blocking = project.load.diagnostics.filter((d) => blockingCodes.has(d.code));
   if (blocking.length > 0) return { ok: false, diagnostics: blocking };
   return { ok: true, state: servingStateOf(sources, config, mappings, configProblems, project), diagnostics: [...configProblems, ...project.diagnostics], restartNeeded: restartNeeded(sources, config) };

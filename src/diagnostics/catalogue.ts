@@ -34,6 +34,7 @@ export const diagnosticCodes = {
   E_SERVICE_NOT_FOUND: 'The Service a backend names does not exist in its namespace',
   E_SERVICE_PORT_NOT_FOUND: 'The Service has no port with that number or name',
   W_DUPLICATE_PATH: 'The same host, path and pathType are defined more than once',
+  W_PROFILE_CONFLICT: 'A host is named by Ingresses of ingress-nginx and of another controller; one port serves it as ingress-nginx does',
   W_MULTIPLE_DEFAULT_BACKENDS: 'More than one Ingress defines a defaultBackend',
   W_TLS_HOST_UNUSED: 'A TLS host is not used by any rule',
   W_INGRESS_CLASS_NOT_FOUND: 'ingressClassName names an IngressClass that is not in the folder',

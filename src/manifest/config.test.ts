@@ -39,7 +39,8 @@ describe('parseConfig', () => {
 
   it('bad values are errors; YAML syntax errors are reported, not thrown', () => {
     expect(parseConfig('listen: {http: abc}', 'c.yaml').diagnostics[0]).toMatchObject({ code: 'E_CONFIG', line: 1, col: 16 });
-    expect(parseConfig('profile: nginx', 'c.yaml').diagnostics[0]?.message).toContain('auto or spec');
+    expect(parseConfig('profile: gateway', 'c.yaml').diagnostics[0]?.message).toContain('profile must be auto, spec or nginx');
+    expect(parseConfig('profile: nginx', 'c.yaml').config.profile).toBe('nginx');
     expect(parseConfig('services: [a', 'c.yaml').diagnostics[0]?.code).toBe('E_YAML_SYNTAX');
     expect(parseConfig('', 'c.yaml').diagnostics).toEqual([]);
     expect(parseConfig('- a', 'c.yaml').diagnostics[0]?.message).toContain('must be a mapping');

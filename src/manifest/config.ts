@@ -6,7 +6,7 @@ import { suggestWord } from './suggest.js';
  * The optional project config file, `ingress-dev.yaml`:
  *
  *     listen: { host: 127.0.0.1, http: 8080 }
- *     profile: auto                 # auto | spec
+ *     profile: auto                 # auto | spec | nginx
  *     services:
  *       httpbin: 3000               # every port of Service httpbin → 127.0.0.1:3000
  *       api:
@@ -29,7 +29,7 @@ export interface ConfigMapping {
 export interface ProjectConfig {
   readonly file: string;
   readonly listen: { readonly host?: string; readonly http?: number };
-  readonly profile?: 'auto' | 'spec';
+  readonly profile?: 'auto' | 'spec' | 'nginx';
   readonly mappings: readonly ConfigMapping[];
   readonly unmapped?: 'echo' | 'error';
   readonly timeouts: { readonly connectMs?: number; readonly readMs?: number; readonly sendMs?: number };
@@ -95,8 +95,8 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
         });
         break;
       case 'profile':
-        if (isScalar(value) && (value.value === 'auto' || value.value === 'spec')) profile = value.value;
-        else error('profile must be auto or spec', value, 'The nginx and Gateway API profiles are not available yet; use auto.');
+        if (isScalar(value) && (value.value === 'auto' || value.value === 'spec' || value.value === 'nginx')) profile = value.value;
+        else error('profile must be auto, spec or nginx', value, 'auto routes each Ingress by its class (nginx-class Ingresses as ingress-nginx does); spec or nginx routes every Ingress alike.');
         break;
       case 'unmapped':
         if (isScalar(value) && (value.value === 'echo' || value.value === 'error')) unmapped = value.value;

@@ -9,6 +9,7 @@ import type {
   Service,
 } from '../manifest/types.js';
 import { annotationSeverity } from './annotations.js';
+import { chooseProfile } from './profile.js';
 import { checkHost, isWildcardHost, normalizeRuleHost, suggestHost, type HostProblem } from './host.js';
 import { compareRoutesForMatch, compilePathMatch } from './path.js';
 import type {
@@ -18,6 +19,7 @@ import type {
   DefaultBackendRoute,
   HostRoutes,
   Profile,
+  ProfileChoice,
   Route,
   RouteTable,
 } from './types.js';
@@ -27,7 +29,8 @@ import type {
  * mistake: a broken path or host is left out with a diagnostic, and everything else is served.
  */
 export function compileRoutes(resources: ResourceSet, options: CompileOptions): Compiled<RouteTable> {
-  const c = new Compilation(resources, options.profile);
+  const override = options.profile === 'auto' ? null : options.profile;
+  const c = new Compilation(resources, override, options.profileSource ?? `--profile ${options.profile}`);
   return c.run();
 }
 
@@ -41,10 +44,13 @@ class Compilation {
   private readonly services = new Map<string, Service>();
   private readonly routes: Route[] = [];
   private readonly defaultBackends: DefaultBackendRoute[] = [];
+  /** Each Ingress's profile, by `NAMESPACE/NAME`. */
+  private readonly ingressProfiles = new Map<string, ProfileChoice>();
 
   constructor(
     private readonly resources: ResourceSet,
-    private readonly profile: Profile,
+    private readonly override: Profile | null,
+    private readonly overrideSource: string,
   ) {
     for (const s of resources.services) {
       const key = `${s.metadata.namespace}/${s.metadata.name}`;
@@ -55,6 +61,9 @@ class Compilation {
 
   run(): Compiled<RouteTable> {
     this.checkIngressClasses();
+    for (const ing of this.resources.ingresses) {
+      this.ingressProfiles.set(`${ing.metadata.namespace}/${ing.metadata.name}`, chooseProfile(ing, this.resources.ingressClasses, this.override, this.overrideSource));
+    }
     for (const { ingress, age } of rankByAge(this.resources.ingresses)) this.compileIngress(ingress, age);
     this.reportDuplicates();
     const table = this.buildTable();
@@ -127,6 +136,10 @@ class Compilation {
     return normalizeRuleHost(rule.host.value);
   }
 
+  private profileOf(ing: Ingress): Profile {
+    return this.ingressProfiles.get(`${ing.metadata.namespace}/${ing.metadata.name}`)?.profile ?? 'spec';
+  }
+
   private compilePath(ing: Ingress, age: number, host: string | null, p: IngressPath, id: string): void {
     const path = p.path.value;
     const pathType = p.pathType.value;
@@ -136,14 +149,16 @@ class Compilation {
         p.path.at, pathProblem.hint);
       return;
     }
+    const profile = this.profileOf(ing);
     this.routes.push({
       id,
       ingress: { namespace: ing.metadata.namespace, name: ing.metadata.name },
+      profile,
       host,
       hostKind: host === null ? 'any' : isWildcardHost(host) ? 'wildcard' : 'exact',
       path,
       pathType,
-      ...compilePathMatch(path, pathType, this.profile),
+      ...compilePathMatch(path, pathType, profile),
       backend: this.resolveBackend(ing, p.backend),
       source: p.at,
       age,
@@ -222,6 +237,18 @@ class Compilation {
     }
   }
 
+  /** A host named by Ingresses of both profiles: those of the profile that does not serve it are left out. */
+  private reportProfileConflict(host: string | null, profile: Profile, left: readonly Route[], kept: readonly Route[]): void {
+    const ingresses = [...new Set(left.map((r) => `${r.ingress.namespace}/${r.ingress.name}`))];
+    const first = left[0];
+    if (first === undefined) return;
+    const servedBy = [...new Set(kept.map((r) => `${r.ingress.namespace}/${r.ingress.name}`))];
+    this.report('W_PROFILE_CONFLICT', 'warning',
+      `${host ?? '(any host)'} is named by Ingresses routed by ingress-nginx (${servedBy.join(', ')}) and by the Kubernetes specification (${ingresses.join(', ')}); the paths of ${ingresses.join(', ')} for it are not served`,
+      first.source,
+      `One port serves both here, and a host goes to one controller: ingress-nginx's. In a cluster each controller has its own address. Give these Ingresses the same class, or run with --profile ${profile === 'nginx' ? 'spec' : 'nginx'} to route all alike.`);
+  }
+
   private reportDuplicates(): void {
     const seen = new Map<string, Route>();
     // Oldest first, so the first definition seen is the one that wins.
@@ -252,14 +279,20 @@ class Compilation {
     const ordered: Route[] = [];
     const hostOrder = [...byHost.keys()].toSorted(compareHosts);
     for (const host of hostOrder) {
-      const routes = Object.freeze((byHost.get(host) ?? []).toSorted(compareRoutesForMatch));
+      const all = byHost.get(host) ?? [];
+      // One port serves both controllers' Ingresses: a host that both name is ingress-nginx's
+      // (in a cluster each controller has its own address, and the browser picks one).
+      const profile: Profile = all.some((r) => r.profile === 'nginx') ? 'nginx' : 'spec';
+      const left = all.filter((r) => r.profile !== profile);
+      if (left.length > 0) this.reportProfileConflict(host, profile, left, all.filter((r) => r.profile === profile));
+      const routes = Object.freeze(all.filter((r) => r.profile === profile).toSorted(compareRoutesForMatch));
       ordered.push(...routes);
       if (host === null) {
-        anyHost = Object.freeze({ host, kind: 'any', routes });
+        anyHost = Object.freeze({ host, kind: 'any', profile, routes });
       } else if (isWildcardHost(host)) {
-        wildcardHosts.set(host.slice(2), Object.freeze({ host, kind: 'wildcard', routes }));
+        wildcardHosts.set(host.slice(2), Object.freeze({ host, kind: 'wildcard', profile, routes }));
       } else {
-        exactHosts.set(host, Object.freeze({ host, kind: 'exact', routes }));
+        exactHosts.set(host, Object.freeze({ host, kind: 'exact', profile, routes }));
       }
     }
     const defaults = this.defaultBackends.toSorted((a, b) => a.age - b.age);
@@ -270,8 +303,10 @@ class Compilation {
         loser.source,
         `The defaultBackend of ${winner?.id ?? ''} (${winner?.source.file}:${winner?.source.line}) is used because it is older. Keep one defaultBackend for the whole table.`);
     }
+    const chosen = [...this.ingressProfiles.values()].map((c) => c.profile);
     return Object.freeze({
-      profile: this.profile,
+      profile: this.override ?? (chosen.length > 0 && chosen.every((p) => p === 'nginx') ? 'nginx' : 'spec'),
+      ingressProfiles: this.ingressProfiles,
       exactHosts,
       wildcardHosts,
       anyHost,

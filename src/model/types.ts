@@ -4,11 +4,19 @@ import type { PathType } from '../manifest/types.js';
 export type { PathType } from '../manifest/types.js';
 
 /**
- * Which controller's behaviour to reproduce. `spec` is the Kubernetes Ingress specification;
- * later profiles (`nginx`, `gateway`) add their own matcher per host.
+ * Which controller's behaviour to reproduce: `spec` is the Kubernetes Ingress specification,
+ * `nginx` is ingress-nginx v1.15 with its default ConfigMap. Chosen per Ingress by its class
+ * (model/profile.ts); each host is matched by its profile's matcher.
  */
-export type Profile = 'spec';
-export const profiles: readonly Profile[] = ['spec'];
+export type Profile = 'spec' | 'nginx';
+export const profiles: readonly Profile[] = ['spec', 'nginx'];
+
+/** The profile that routes an Ingress, and why, in words a user can check against the manifest. */
+export interface ProfileChoice {
+  readonly profile: Profile;
+  /** `IngressClass nginx (controller k8s.io/ingress-nginx)`, `--profile nginx`, `no class: the Kubernetes specification`. */
+  readonly why: string;
+}
 
 /** The intent of a backend: a Service port. `backends/` turns it into an address at request time. */
 export interface ServiceBackend {
@@ -45,6 +53,8 @@ export interface Route {
   /** Stable, readable id: `ingress:NAMESPACE/NAME#rRULE.pPATH`. */
   readonly id: string;
   readonly ingress: IngressRef;
+  /** The profile of its Ingress. */
+  readonly profile: Profile;
   /** Lower-cased host as written (`*.example.com` for a wildcard), or null for any host. */
   readonly host: string | null;
   readonly hostKind: HostKind;
@@ -77,6 +87,8 @@ export interface DefaultBackendRoute {
 export interface HostRoutes {
   readonly host: string | null;
   readonly kind: HostKind;
+  /** Whose matcher serves the host: the profile of its Ingresses (ingress-nginx's when they differ). */
+  readonly profile: Profile;
   readonly routes: readonly Route[];
 }
 
@@ -86,7 +98,13 @@ export interface HostRoutes {
  * rules; never a scan over every route.
  */
 export interface RouteTable {
+  /**
+   * The profile of requests no host serves (their 404 page): the override, else ingress-nginx's
+   * when every Ingress of the folder is routed by it, else the specification.
+   */
   readonly profile: Profile;
+  /** Each Ingress's profile and why, by `NAMESPACE/NAME`, in file order. */
+  readonly ingressProfiles: ReadonlyMap<string, ProfileChoice>;
   readonly exactHosts: ReadonlyMap<string, HostRoutes>;
   /** Keyed by the suffix after `*.`: `*.example.com` → `example.com`. */
   readonly wildcardHosts: ReadonlyMap<string, HostRoutes>;
@@ -104,5 +122,8 @@ export interface Compiled<T> {
 }
 
 export interface CompileOptions {
-  readonly profile: Profile;
+  /** A profile for every Ingress (`--profile`, `profile:` in ingress-dev.yaml), or `auto`: each by its class. */
+  readonly profile: Profile | 'auto';
+  /** What set an override, for explanations: `--profile nginx`, `profile: nginx in ingress-dev.yaml`. */
+  readonly profileSource?: string;
 }

@@ -21,7 +21,7 @@ export function buildTable(routeSpecs: readonly RouteSpec[], defaultBackendSpecs
   const wildcardHosts = new Map<string, HostRoutes>();
   let anyHost: HostRoutes | null = null;
   for (const [host, group] of groups) {
-    const hostRoutes: HostRoutes = { host, kind: hostKindOf(host), routes: group.toSorted(compareRoutesForMatch) };
+    const hostRoutes: HostRoutes = { host, kind: hostKindOf(host), profile: 'spec', routes: group.toSorted(compareRoutesForMatch) };
     if (host === null) anyHost = hostRoutes;
     else if (hostRoutes.kind === 'wildcard') wildcardHosts.set(host.slice(2), hostRoutes);
     else exactHosts.set(host, hostRoutes);
@@ -36,6 +36,7 @@ export function buildTable(routeSpecs: readonly RouteSpec[], defaultBackendSpecs
   const defaultBackends = defaultBackendSpecs.map(buildDefaultBackend).toSorted((a, b) => a.age - b.age);
   return {
     profile: 'spec',
+    ingressProfiles: new Map(),
     exactHosts,
     wildcardHosts,
     anyHost,
@@ -51,6 +52,7 @@ function buildRoute(spec: RouteSpec, index: number): Route {
   return {
     id: spec.id,
     ingress,
+    profile: 'spec',
     host,
     hostKind: hostKindOf(host),
     path: spec.path,

@@ -15,6 +15,7 @@ function route(path: string): Route {
   return {
     id: `ingress:default/web#${path}`,
     ingress: { namespace: 'default', name: 'web' },
+    profile: 'spec',
     host: 'app.example.com',
     hostKind: 'exact',
     path,

@@ -1,7 +1,7 @@
 import { diagnosticJson, formatSummary } from '../../diagnostics/format.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
-import { compileProject, formatProjectDiagnostic, resolveProjectDir } from '../project.js';
+import { compileProject, offlineProfileOption, formatProjectDiagnostic, resolveProjectDir } from '../project.js';
 
 export const checkCommand: CommandSpec = {
   name: 'check',
@@ -10,6 +10,7 @@ export const checkCommand: CommandSpec = {
   positionals: { min: 0, max: 1 },
   details: 'Exit status: 1 when there are errors (with --strict, also warnings), 0 otherwise.',
   options: [
+    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the Kubernetes specification (spec); auto (the default): each by its class; also profile: in ingress-dev.yaml' },
     { name: 'json', type: 'boolean', description: 'print {"diagnostics": [...]} with files relative to the folder' },
     { name: 'strict', type: 'boolean', description: 'fail on warnings too' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'print errors and warnings only (no information)' },
@@ -18,7 +19,7 @@ export const checkCommand: CommandSpec = {
 
 export async function runCheck(args: ParsedArgs, io: CliIO): Promise<number> {
   const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
-  const project = await compileProject(dir);
+  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile));
   const strict = args.flags.strict === true;
   const shown = project.diagnostics.filter((d) => args.flags.quiet !== true || d.severity !== 'info');
   const failed = project.diagnostics.some((d) => d.severity === 'error' || (strict && d.severity === 'warning'));

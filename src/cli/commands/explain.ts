@@ -3,7 +3,7 @@ import type { Explanation } from '../../routing/types.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { backendJson, formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
-import { compileProject, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
+import { compileProject, offlineProfileOption, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
 import { parseRequestTarget } from '../request.js';
 import { lookupDocker } from '../docker-view.js';
 
@@ -18,6 +18,7 @@ export const explainCommand: CommandSpec = {
     'forwarded to the backend, 404 that nothing matched, 503 that the backend is missing.',
   ].join('\n'),
   options: [
+    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the Kubernetes specification (spec); auto (the default): each by its class; also profile: in ingress-dev.yaml' },
     { name: 'request', short: 'X', type: 'string', value: 'METHOD', description: 'request method (default GET)' },
     { name: 'header', short: 'H', type: 'list', value: "'Name: value'", description: 'request header, repeatable' },
     { name: 'json', type: 'boolean', description: 'print the explanation as JSON' },
@@ -29,7 +30,7 @@ export async function runExplain(args: ParsedArgs, io: CliIO): Promise<number> {
   const request = parseRequestTarget(args.positionals[0] ?? '/', (args.flags.header as string[] | undefined) ?? [],
     (args.flags.request as string | undefined) ?? 'GET');
   const dir = await resolveProjectDir(io.cwd, args.positionals[1]);
-  const project = await compileProject(dir);
+  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile));
   const result = explainRequest(project.table, request);
   const docker = result.backend === null ? null : ((await lookupDocker(project, io.env, args.flags['no-docker'] === true))?.describe(result.backend) ?? null);
   if (args.flags.json === true) {

@@ -2,7 +2,7 @@ import type { Route } from '../../model/types.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { backendJson, formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
-import { compileProject, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
+import { compileProject, offlineProfileOption, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
 import { formatTable } from '../table.js';
 import { lookupDocker, type DockerView } from '../docker-view.js';
 
@@ -12,6 +12,7 @@ export const routesCommand: CommandSpec = {
   usage: 'ingress-dev routes [dir] [--json]',
   positionals: { min: 0, max: 1 },
   options: [
+    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the Kubernetes specification (spec); auto (the default): each by its class; also profile: in ingress-dev.yaml' },
     { name: 'json', type: 'boolean', description: 'print the table as JSON' },
     { name: 'no-docker', type: 'boolean', description: 'do not ask a running Docker engine which containers each Service selects' },
   ],
@@ -19,7 +20,7 @@ export const routesCommand: CommandSpec = {
 
 export async function runRoutes(args: ParsedArgs, io: CliIO): Promise<number> {
   const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
-  const project = await compileProject(dir);
+  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile));
   const docker = await lookupDocker(project, io.env, args.flags['no-docker'] === true);
   const errors = project.diagnostics.filter((d) => d.severity === 'error').length;
   if (args.flags.json === true) {

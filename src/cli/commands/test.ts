@@ -5,7 +5,7 @@ import type { CommandSpec, ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
 import { formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
-import { compileProject, formatProjectDiagnostic, resolveProjectDir } from '../project.js';
+import { compileProject, offlineProfileOption, formatProjectDiagnostic, resolveProjectDir } from '../project.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { runRouteTests } from '../route-test-runner.js';
 
@@ -29,6 +29,7 @@ export const testCommand: CommandSpec = {
     '        route: ingress:default/httpbin#r0.p0',
   ].join('\n'),
   options: [
+    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the Kubernetes specification (spec); auto (the default): each by its class; also profile: in ingress-dev.yaml' },
     { name: 'file', short: 'f', type: 'string', value: 'F', description: `the test file (default: ${defaultTestFile} in the folder)` },
     { name: 'json', type: 'boolean', description: 'print results as JSON' },
   ],
@@ -48,7 +49,7 @@ export async function runTest(args: ParsedArgs, io: CliIO): Promise<number> {
     for (const d of parsed.diagnostics) writeLine(io.stderr, formatDiagnostic(d, { source: text, color: useColor(io, io.stderr, args.flags) }));
     return 1;
   }
-  const project = await compileProject(dir);
+  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile));
   const results = runRouteTests(project.table, parsed.tests);
   const passed = results.filter((r) => r.passed).length;
   const failed = results.length - passed;

@@ -24,7 +24,7 @@ import { formatBackend } from '../describe.js';
 import { formatUnusedMappings } from '../unused-mappings.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
 import { readVersion } from '../version.js';
-import { compileProject, displayPath, formatProjectDiagnostic, resolveProjectDir, type CompiledProject } from '../project.js';
+import { compileProject, displayPath, formatProjectDiagnostic, profileOptionOf, resolveProjectDir, type CompiledProject } from '../project.js';
 import { buildServingState, describeServingState, listenDefaults, servingStateOf, type ServingSources, type ServingState } from '../serving.js';
 
 export const upCommand: CommandSpec = {
@@ -40,6 +40,7 @@ export const upCommand: CommandSpec = {
     'Stop with Ctrl-C (exit 130) or SIGTERM (exit 143); in-flight requests get up to 10 s to finish.',
   ].join('\n'),
   options: [
+    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the Kubernetes specification (spec); auto (the default): each by its class; also profile: in ingress-dev.yaml' },
     { name: 'port', short: 'p', type: 'string', value: 'PORT', description: 'port to listen on (default 8080; 0 picks a free one)' },
     { name: 'host', type: 'string', value: 'ADDR', description: 'address to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)' },
     { name: 'map', short: 'm', type: 'list', value: 'SVC[:PORT]=TARGET', description: 'map a Service (port) to a target, repeatable; overrides the config file' },
@@ -134,6 +135,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
   const mapFlags = (args.flags.map as string[] | undefined) ?? [];
   const loaded = await loadConfig(dir, io.cwd, configFlag);
   const config = loaded.config;
+  profileOptionOf(args.flags.profile, config); // a bad --profile is a usage error before anything starts
   // Paths in messages are relative to the current folder; in diagnostics, to the project folder.
   const where = (file: string) => displayPath({ dir }, io.cwd, file);
   const { mappings, diagnostics: mappingDiagnostics } = buildMappings(mapFlags, config, where);
@@ -215,6 +217,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
       cwd: io.cwd,
       configFlag,
       mapFlags,
+      profileFlag: args.flags.profile,
       echoUnmapped: args.flags['echo-unmapped'] === true,
       listenFlags: { host: args.flags.host !== undefined, port: args.flags.port !== undefined, connect: timeoutFlags.connect !== undefined, read: timeoutFlags.read !== undefined, send: timeoutFlags.send !== undefined },
       listen: { host, port, timeouts },
@@ -264,7 +267,7 @@ async function serveWith(
   const { dir, loader } = sources;
   const { host, port, timeouts } = sources.listen;
   const useUi = wantsUi(args, io, logMode);
-  const project = await compileProject(dir, 'spec', loader);
+  const project = await compileProject(dir, profileOptionOf(sources.profileFlag, loaded.config), loader);
   const loadedAt = Date.now();
   printDiagnostics(io, project, color);
   const initial = servingStateOf(sources, loaded, mappings, configProblems, project);
