@@ -10,6 +10,8 @@ import type {
 } from '../manifest/types.js';
 import { annotationSeverity } from './annotations.js';
 import { chooseProfile } from './profile.js';
+import { parseNginxAnnotations, type NginxAnnotations } from './nginx/registry.js';
+import { compileNginxServer } from './nginx/server.js';
 import { checkHost, isWildcardHost, normalizeRuleHost, suggestHost, type HostProblem } from './host.js';
 import { compareRoutesForMatch, compilePathMatch } from './path.js';
 import type {
@@ -46,6 +48,8 @@ class Compilation {
   private readonly defaultBackends: DefaultBackendRoute[] = [];
   /** Each Ingress's profile, by `NAMESPACE/NAME`. */
   private readonly ingressProfiles = new Map<string, ProfileChoice>();
+  /** The emulated ingress-nginx annotations of each Ingress the `nginx` profile routes. */
+  private readonly nginxAnnotations = new Map<string, NginxAnnotations>();
 
   constructor(
     private readonly resources: ResourceSet,
@@ -104,6 +108,7 @@ class Compilation {
   private compileIngress(ing: Ingress, age: number): void {
     const ns = ing.metadata.namespace;
     const name = ing.metadata.name;
+    if (this.profileOf(ing) === 'nginx') this.nginxAnnotations.set(`${ns}/${name}`, parseNginxAnnotations(ing, this.diagnostics));
     this.checkAnnotations(ing);
     if (ing.defaultBackend !== null) {
       this.defaultBackends.push({
@@ -237,6 +242,35 @@ class Compilation {
     }
   }
 
+  /**
+   * ingress-nginx's server for a host: its paths in ingress-nginx's order of Ingresses
+   * (store.go sortIngressSlice: creationTimestamp, ties by namespace/name descending; an Ingress
+   * without one counts as the newest), the root location from the first Ingress. The default
+   * server `_` (host-less rules) has the root of the first Ingress with a defaultBackend and no
+   * rules (controller.go createServers, the "catch all" case), else the default backend.
+   */
+  private nginxServerOf(host: string | null, routes: readonly Route[]) {
+    const ranked = this.resources.ingresses.filter((i) => this.profileOf(i) === 'nginx').toSorted(nginxOrder);
+    const rank = new Map<string, number>(ranked.map((ing, i) => [`${ing.metadata.namespace}/${ing.metadata.name}`, i]));
+    const key = (r: { readonly ingress: { readonly namespace: string; readonly name: string } }): string => `${r.ingress.namespace}/${r.ingress.name}`;
+    const inOrder = routes.toSorted((a, b) => (rank.get(key(a)) ?? 0) - (rank.get(key(b)) ?? 0) || pathOrder(a.id) - pathOrder(b.id));
+    const annotationsOf = (k: string): NginxAnnotations => this.nginxAnnotations.get(k) ?? { useRegex: false, rewriteTarget: null };
+    const defaultOf = (k: string) => this.defaultBackends.find((d) => key(d) === k) ?? null;
+    let first: { ingress: string; annotations: NginxAnnotations } | null = null;
+    let root: DefaultBackendRoute | null = null;
+    if (host === null) {
+      const catchAll = ranked.find((i) => i.rules.length === 0 && i.defaultBackend !== null);
+      root = catchAll === undefined ? null : defaultOf(`${catchAll.metadata.namespace}/${catchAll.metadata.name}`);
+    } else {
+      const firstRoute = inOrder[0];
+      if (firstRoute !== undefined) {
+        first = { ingress: key(firstRoute), annotations: annotationsOf(key(firstRoute)) };
+        root = defaultOf(key(firstRoute));
+      }
+    }
+    return compileNginxServer(inOrder.map((route) => ({ route, annotations: annotationsOf(key(route)) })), first, root, this.diagnostics);
+  }
+
   /** A host named by Ingresses of both profiles: those of the profile that does not serve it are left out. */
   private reportProfileConflict(host: string | null, profile: Profile, left: readonly Route[], kept: readonly Route[]): void {
     const ingresses = [...new Set(left.map((r) => `${r.ingress.namespace}/${r.ingress.name}`))];
@@ -287,14 +321,18 @@ class Compilation {
       if (left.length > 0) this.reportProfileConflict(host, profile, left, all.filter((r) => r.profile === profile));
       const routes = Object.freeze(all.filter((r) => r.profile === profile).toSorted(compareRoutesForMatch));
       ordered.push(...routes);
+      const nginx = profile === 'nginx' ? { nginx: this.nginxServerOf(host, routes) } : {};
       if (host === null) {
-        anyHost = Object.freeze({ host, kind: 'any', profile, routes });
+        anyHost = Object.freeze({ host, kind: 'any', profile, routes, ...nginx });
       } else if (isWildcardHost(host)) {
-        wildcardHosts.set(host.slice(2), Object.freeze({ host, kind: 'wildcard', profile, routes }));
+        wildcardHosts.set(host.slice(2), Object.freeze({ host, kind: 'wildcard', profile, routes, ...nginx }));
       } else {
-        exactHosts.set(host, Object.freeze({ host, kind: 'exact', profile, routes }));
+        exactHosts.set(host, Object.freeze({ host, kind: 'exact', profile, routes, ...nginx }));
       }
     }
+    const fallback: Profile = this.override ?? ([...this.ingressProfiles.values()].length > 0 && [...this.ingressProfiles.values()].every((c) => c.profile === 'nginx') ? 'nginx' : 'spec');
+    // ingress-nginx's default server `_` answers every host no server names, also without host-less rules.
+    if (anyHost === null && fallback === 'nginx') anyHost = Object.freeze({ host: null, kind: 'any', profile: 'nginx', routes: [], nginx: this.nginxServerOf(null, []) });
     const defaults = this.defaultBackends.toSorted((a, b) => a.age - b.age);
     const [winner, ...losers] = defaults;
     for (const loser of losers) {
@@ -303,9 +341,8 @@ class Compilation {
         loser.source,
         `The defaultBackend of ${winner?.id ?? ''} (${winner?.source.file}:${winner?.source.line}) is used because it is older. Keep one defaultBackend for the whole table.`);
     }
-    const chosen = [...this.ingressProfiles.values()].map((c) => c.profile);
     return Object.freeze({
-      profile: this.override ?? (chosen.length > 0 && chosen.every((p) => p === 'nginx') ? 'nginx' : 'spec'),
+      profile: fallback,
       ingressProfiles: this.ingressProfiles,
       exactHosts,
       wildcardHosts,
@@ -325,6 +362,22 @@ function rankByAge(ingresses: readonly Ingress[]): Ranked[] {
   const age = new Map(sorted.map((ing, i) => [ing, i] as const));
   // Compile in file order so that diagnostics come out in the order the user reads the files.
   return ingresses.map((ingress) => ({ ingress, age: age.get(ingress) ?? 0 }));
+}
+
+/** ingress-nginx's order of Ingresses (store.go sortIngressSlice): oldest first, ties by namespace/name descending. */
+function nginxOrder(a: Ingress, b: Ingress): number {
+  const ta = a.metadata.creationTimestamp ?? Infinity;
+  const tb = b.metadata.creationTimestamp ?? Infinity;
+  if (ta !== tb) return ta - tb;
+  const ka = `${a.metadata.namespace}/${a.metadata.name}`;
+  const kb = `${b.metadata.namespace}/${b.metadata.name}`;
+  return ka > kb ? -1 : ka < kb ? 1 : 0;
+}
+
+/** The rule and path numbers of a route id (`…#r1.p2` → 1002), for the order paths are written in. */
+function pathOrder(id: string): number {
+  const m = /#r(\d+)\.p(\d+)$/.exec(id);
+  return m === null ? 0 : Number(m[1]) * 1000 + Number(m[2]);
 }
 
 function whyOlder(ingresses: readonly Ingress[], first: Route, second: Route): string {

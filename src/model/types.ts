@@ -83,6 +83,38 @@ export interface DefaultBackendRoute {
   readonly age: number;
 }
 
+/**
+ * One nginx `location` ingress-nginx generates for a host (controller.go getBackendServers,
+ * location.go updateServerLocations, template.go buildLocation).
+ */
+export interface NginxLocation {
+  /** `=` exact, `` prefix (both case-sensitive), `~*` a case-insensitive regex anchored at the start. */
+  readonly modifier: '=' | '' | '~*';
+  /** The location's name: `/foo/` for Prefix `/foo`, the path as written for a regex. */
+  readonly name: string;
+  /** `location = "/foo"`, as nginx.conf would read. */
+  readonly directive: string;
+  /** The path rule it comes from; null for the host's root location (its default backend). */
+  readonly route: Route | null;
+  /** For `~*`: the compiled `^name`, case-insensitive. */
+  readonly regex: RegExp | null;
+  /** `rewrite "(?i)PATH" TARGET break;` of its Ingress's rewrite-target, when the target differs from the path. */
+  readonly rewrite: { readonly regex: RegExp; readonly target: string } | null;
+  /** Why the location exists when it is not a rule's own: `the exact twin of Prefix /foo`. */
+  readonly note: string | null;
+}
+
+/** How ingress-nginx serves one host: its locations in nginx.conf order, and whether they are regexes. */
+export interface NginxServer {
+  /** Every location is a `~*` regex: use-regex or rewrite-target on one of the host's Ingresses. */
+  readonly regex: boolean;
+  /** What made it so: `Ingress default/api has nginx.ingress.kubernetes.io/use-regex: "true"`. */
+  readonly regexBecause: string | null;
+  readonly locations: readonly NginxLocation[];
+  /** The root location's backend: the first Ingress's defaultBackend, or null for ingress-nginx's default backend (404). */
+  readonly rootBackend: DefaultBackendRoute | null;
+}
+
 /** All paths of one host, ordered at compile time so the first that matches wins. */
 export interface HostRoutes {
   readonly host: string | null;
@@ -90,6 +122,8 @@ export interface HostRoutes {
   /** Whose matcher serves the host: the profile of its Ingresses (ingress-nginx's when they differ). */
   readonly profile: Profile;
   readonly routes: readonly Route[];
+  /** For the `nginx` profile: the locations ingress-nginx makes of these routes. */
+  readonly nginx?: NginxServer;
 }
 
 /**

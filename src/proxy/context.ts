@@ -93,7 +93,8 @@ export function upstreamHeadersFor(req: IncomingMessage, host: string, requestId
 }
 
 export function upstreamErrorOf(routing: ForwardRouting, error: ForwardError): ProxyError {
-  return upstreamError(routing.line, routing.route, routing.target.origin, routing.via, error);
+  const proxyError = upstreamError(routing.line, routing.route, routing.target.origin, routing.via, error);
+  return routing.profile === 'nginx' ? { ...proxyError, profile: 'nginx' } : proxyError;
 }
 
 export function errorEnding(routing: Routing | null, error: ProxyError, responseHeaders: Readonly<Record<string, string>>): Ending {

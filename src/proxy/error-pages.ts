@@ -10,6 +10,8 @@ export type PageFormat = 'json' | 'html' | 'text';
 
 export interface ErrorPage {
   readonly status: number;
+  /** The status line's reason phrase. */
+  readonly reason: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
@@ -23,19 +25,59 @@ export function negotiateFormat(accept: string | undefined): PageFormat {
   return 'text';
 }
 
+/**
+ * nginx's reason phrases (ngx_http_header_filter_module.c's status lines) where they differ
+ * from node's, and the titles of its error pages (ngx_http_special_response.c).
+ */
+const nginxStatusLines: Readonly<Record<number, string>> = { 302: 'Moved Temporarily', 413: 'Request Entity Too Large', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
+const nginxPageTitles: Readonly<Record<number, string>> = { 302: 'Found', 401: 'Authorization Required', 405: 'Not Allowed', 413: 'Request Entity Too Large', 414: 'Request-URI Too Large', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
+
+/**
+ * The page nginx 1.27 sends for a status (ngx_http_special_response.c, `server_tokens off` as
+ * ingress-nginx sets it): `text/html`, no charset, the footer `nginx`.
+ */
+export function nginxPageBody(status: number): string {
+  const title = `${status} ${nginxPageTitles[status] ?? STATUS_CODES[status] ?? ''}`;
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+}
+
 export function renderErrorPage(error: ProxyError, format: PageFormat): ErrorPage {
+  // The nginx profile answers as ingress-nginx does (API clients asking for JSON still get the
+  // explanation); what ingress-dev knows stays in a header, the log, the UI and `explain`.
+  if (error.profile === 'nginx' && format !== 'json') {
+    const body = nginxPageBody(error.status);
+    return {
+      status: error.status,
+      reason: nginxStatusLines[error.status] ?? STATUS_CODES[error.status] ?? '',
+      headers: {
+        'content-type': 'text/html',
+        'content-length': String(Buffer.byteLength(body)),
+        ...(error.location === undefined ? {} : { location: error.location }),
+        'x-ingress-dev-error': error.kind,
+        'x-ingress-dev-explain': headerSafe(`${error.title}: ${error.error}${error.route === null ? '' : ` (${error.route.id})`}`),
+      },
+      body,
+    };
+  }
   const body = format === 'json' ? renderJson(error) : format === 'html' ? renderHtml(error) : renderText(error);
   const contentType = format === 'json' ? 'application/json' : format === 'html' ? 'text/html' : 'text/plain';
   return {
     status: error.status,
+    reason: STATUS_CODES[error.status] ?? '',
     headers: {
       'content-type': `${contentType}; charset=utf-8`,
       'content-length': String(Buffer.byteLength(body)),
+      ...(error.location === undefined ? {} : { location: error.location }),
       'cache-control': 'no-store',
       'x-ingress-dev-error': error.kind,
     },
     body,
   };
+}
+
+/** A value a header can carry: one line, printable ASCII. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 500);
 }
 
 /**
@@ -61,7 +103,7 @@ export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error:
   try {
     // The reason phrase is given: a failed writeHead of the backend's response may have left
     // its own (bad) one on `res`.
-    res.writeHead(page.status, STATUS_CODES[page.status] ?? '', headers);
+    res.writeHead(page.status, page.reason, headers);
     res.end(req.method === 'HEAD' ? undefined : page.body);
   } catch {
     res.destroy();
@@ -74,7 +116,7 @@ export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error:
 export function formatRawErrorResponse(page: ErrorPage, server: string | null = null): string {
   const head = Object.entries(page.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   const extra = `date: ${new Date().toUTCString()}\r\n${server === null ? '' : `server: ${server}\r\n`}`;
-  return `HTTP/1.1 ${page.status} ${STATUS_CODES[page.status] ?? ''}\r\n${head}${extra}connection: close\r\n\r\n${page.body}`;
+  return `HTTP/1.1 ${page.status} ${page.reason}\r\n${head}${extra}connection: close\r\n\r\n${page.body}`;
 }
 
 function statusLine(error: ProxyError): string {

@@ -1,5 +1,5 @@
 import { formatBackend } from '../model/format.js';
-import type { Backend, DefaultBackendRoute, Route, RouteTable } from '../model/types.js';
+import type { Backend, DefaultBackendRoute, Profile, Route, RouteTable } from '../model/types.js';
 import { explainRequest } from '../routing/match.js';
 import type { Candidate } from '../routing/types.js';
 import type { ForwardError } from './forward.js';
@@ -21,6 +21,8 @@ export type ProxyErrorKind =
   | 'bad-gateway'
   | 'bad-response'
   | 'connect-not-supported'
+  | 'redirect'
+  | 'bad-request'
   | 'internal';
 
 export interface RequestLine {
@@ -64,6 +66,13 @@ export interface ProxyError {
   readonly routeCount?: number;
   /** For 404: the nearest routes and why each did not match. */
   readonly candidates?: readonly Pick<Candidate, 'id' | 'host' | 'path' | 'pathType' | 'detail'>[];
+  /** For a redirect: where to. */
+  readonly location?: string;
+  /**
+   * The profile that answered: `nginx` pages look like ingress-nginx's (its status line and
+   * body), with the explanation in a header; `spec` (the default) pages explain in the body.
+   */
+  readonly profile?: Profile;
 }
 
 export const maxListedRoutes = 50;
@@ -191,6 +200,16 @@ export function connectNotSupportedError(request: RequestLine): ProxyError {
 }
 
 /** 500: a bug in ingress-dev (or in a resolver); the request fails, the proxy keeps serving. */
+/** ingress-nginx redirects: nginx's 301 from `/foo` to the location `/foo/`. */
+export function redirectError(request: RequestLine, route: RouteRef | null, status: number, location: string, why: string): ProxyError {
+  return { kind: 'redirect', status, title: `redirected to ${location}`, request, route, target: null, via: null, error: why, hint: 'This is what ingress-nginx answers: request the path with the trailing slash, or add an Exact or Prefix path without it', location, profile: 'nginx' };
+}
+
+/** nginx refuses the request's path before routing it (a bad percent-escape, `..` above the root). */
+export function badRequestError(request: RequestLine, why: string): ProxyError {
+  return { kind: 'bad-request', status: 400, title: 'nginx refuses this path', request, route: null, target: null, via: null, error: why, hint: 'nginx decodes %XX escapes and resolves dot segments before it routes; fix the URL', profile: 'nginx' };
+}
+
 export function internalError(request: RequestLine, err: unknown): ProxyError {
   return {
     kind: 'internal',

@@ -3,8 +3,11 @@ import type { BackendResolver } from '../backends/types.js';
 import type { Profile, RouteTable, ServiceBackend } from '../model/types.js';
 import { matchRequest } from '../routing/match.js';
 import type { Match } from '../routing/types.js';
+import { normalizeHost } from '../routing/host.js';
 import {
+  badRequestError,
   brokenBackendError,
+  redirectError,
   noEndpointError,
   noRouteError,
   routeRefOf,
@@ -75,26 +78,29 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   const route = routeRefOf(winner);
   const backend = match.backend;
   const upstreamPath = match.upstreamPath;
-  if (match.status === 404 || backend === null || upstreamPath === null) {
-    return { kind: 'error', profile: table.profile, receivedHost, line, routeId, route, error: noRouteError(table, line), upstreamPath: null };
+  const profile = match.profile;
+  // ingress-nginx's answers look like its own; the spec profile's explain themselves.
+  const fail = (error: ProxyError, at: string | null = upstreamPath): ErrorRouting => ({ kind: 'error', profile, receivedHost, line, routeId, route, error: profile === 'nginx' ? { ...error, profile } : error, upstreamPath: at });
+  const decision = match.nginx;
+  if (decision?.kind === 'redirect') {
+    // nginx writes the Host it received (lower case, without the port: port_in_redirect off).
+    const location = `http://${normalizeHost(receivedHost)}${decision.to}`;
+    return fail(redirectError(line, route, 301, location, `nginx answers ${decision.uri} with a 301 to its location ${decision.location.directive}, whose name ends in /`), null);
   }
-  if (match.status === 503 || backend.kind === 'resource') {
-    return { kind: 'error', profile: table.profile, receivedHost, line, routeId, route, error: brokenBackendError(line, route, backend), upstreamPath };
-  }
+  if (decision?.kind === 'bad-request') return fail(badRequestError(line, decision.why), null);
+  if (match.status === 404 || backend === null || upstreamPath === null) return fail(noRouteError(table, line), null);
+  if (match.status === 503 || backend.kind === 'resource') return fail(brokenBackendError(line, route, backend));
   const resolution = resolver.resolve(backend);
-  if (resolution.kind === 'unavailable') {
-    const error = noEndpointError(line, route, backend, resolution.reason, resolution.hint);
-    return { kind: 'error', profile: table.profile, receivedHost, line, routeId, route, error, upstreamPath };
-  }
+  if (resolution.kind === 'unavailable') return fail(noEndpointError(line, route, backend, resolution.reason, resolution.hint));
   // The backend sees the host it would see in the cluster: the alias without `.localhost`.
   const upstreamHost = alias ?? receivedHost ?? '';
   const target = resolution.target;
   if (target.kind === 'echo') {
     const { service, namespace, port, portName } = backend;
     const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };
-    return { kind: 'echo', profile: table.profile, receivedHost, line, routeId, route, standIn, upstreamHost, upstreamPath };
+    return { kind: 'echo', profile, receivedHost, line, routeId, route, standIn, upstreamHost, upstreamPath };
   }
-  return { kind: 'forward', profile: table.profile, receivedHost, line, routeId, route, backend, target, via: resolution.via, upstreamHost, upstreamPath };
+  return { kind: 'forward', profile, receivedHost, line, routeId, route, backend, target, via: resolution.via, upstreamHost, upstreamPath };
 }
 
 /**

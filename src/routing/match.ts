@@ -1,4 +1,5 @@
-import type { Backend, HostRoutes, Route, RouteTable } from '../model/types.js';
+import type { Backend, HostRoutes, NginxServer, Route, RouteTable } from '../model/types.js';
+import { matchNginxServer } from './nginx.js';
 import { explainLosses } from './explain.js';
 import { normalizeHost, selectHostRoutes } from './host.js';
 import { requestPathEnd, routeMatchesPath } from './path.js';
@@ -17,32 +18,39 @@ export function matchRequest(table: RouteTable, request: MatchRequest): Match {
   const host = normalizeHost(request.host);
   const hostRoutes = selectHostRoutes(table, host);
   const hostMatch = hostRoutes === null ? noHostMatch : hostMatchOf(hostRoutes);
+  if (hostRoutes?.nginx !== undefined) return matchNginx(hostRoutes.nginx, host, hostMatch, request.path);
   const route = hostRoutes === null ? null : firstMatchingRoute(hostRoutes, request.path);
+  const base = { profile: 'spec' as const, host, hostMatch, redirect: null, nginx: null };
 
   if (route !== null) {
-    return {
-      status: statusFor(route.backend),
-      host,
-      hostMatch,
-      route,
-      defaultBackend: null,
-      backend: route.backend,
-      upstreamPath: request.path,
-    };
+    return { ...base, status: statusFor(route.backend), route, defaultBackend: null, backend: route.backend, upstreamPath: request.path };
   }
   const defaultBackend = table.defaultBackend;
   if (defaultBackend !== null) {
-    return {
-      status: statusFor(defaultBackend.backend),
-      host,
-      hostMatch,
-      route: null,
-      defaultBackend,
-      backend: defaultBackend.backend,
-      upstreamPath: request.path,
-    };
+    return { ...base, status: statusFor(defaultBackend.backend), route: null, defaultBackend, backend: defaultBackend.backend, upstreamPath: request.path };
   }
-  return { status: 404, host, hostMatch, route: null, defaultBackend: null, backend: null, upstreamPath: null };
+  return { ...base, status: 404, route: null, defaultBackend: null, backend: null, upstreamPath: null };
+}
+
+/**
+ * A host of the `nginx` profile: nginx picks a location (routing/nginx.ts); the root location
+ * serves the first Ingress's defaultBackend, else ingress-nginx's default backend (404). The
+ * backend receives the request target as received, or the rewrite-target's URI and the query.
+ */
+function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, target: string): Match {
+  const decision = matchNginxServer(server, target);
+  const base = { profile: 'nginx' as const, host, hostMatch, nginx: decision, defaultBackend: null, redirect: null };
+  if (decision.kind === 'bad-request') return { ...base, status: 400, route: null, backend: null, upstreamPath: null };
+  if (decision.kind === 'redirect') {
+    return { ...base, status: 301, route: decision.location.route, backend: null, upstreamPath: null, redirect: { status: 301, location: `http://${host}${decision.to}` } };
+  }
+  const route = decision.location.route;
+  const queryAt = target.indexOf('?');
+  const upstreamPath = decision.rewrite === null ? target : `${decision.rewrite.to}${queryAt === -1 ? '' : target.slice(queryAt)}`;
+  if (route !== null) return { ...base, status: statusFor(route.backend), route, backend: route.backend, upstreamPath };
+  const root = server.rootBackend;
+  if (root === null) return { ...base, status: 404, route: null, backend: null, upstreamPath: null };
+  return { ...base, status: statusFor(root.backend), route: null, defaultBackend: root, backend: root.backend, upstreamPath };
 }
 
 /**

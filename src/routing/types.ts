@@ -1,4 +1,5 @@
-import type { Backend, DefaultBackendRoute, HostKind, Route } from '../model/types.js';
+import type { Backend, DefaultBackendRoute, HostKind, Profile, Route } from '../model/types.js';
+import type { NginxDecision } from './nginx.js';
 
 export interface MatchRequest {
   /** The Host header (or URL authority) as received, possibly with a port; null when absent. */
@@ -23,7 +24,13 @@ export interface HostMatch {
  * defaultBackend.
  */
 export interface Match {
-  readonly status: 200 | 404 | 503;
+  /**
+   * 301: ingress-nginx redirects (see `redirect`); 400: nginx refuses the path before routing
+   * (a bad percent-escape, `..` above the root).
+   */
+  readonly status: 200 | 301 | 400 | 404 | 503;
+  /** The profile whose matcher decided: the host's, else the table's. */
+  readonly profile: Profile;
   /** The normalised host used for matching: lower case, no port, no trailing dot. */
   readonly host: string;
   readonly hostMatch: HostMatch;
@@ -34,6 +41,10 @@ export interface Match {
   readonly backend: Backend | null;
   /** The request target the backend receives (path and query), null for 404. */
   readonly upstreamPath: string | null;
+  /** For 301: where to (`Location`, absolute as nginx writes it). */
+  readonly redirect: { readonly status: 301; readonly location: string } | null;
+  /** For a host of the `nginx` profile: the location nginx chose, the URI it matched, the rewrite. */
+  readonly nginx: NginxDecision | null;
 }
 
 export type LossReason =

@@ -1,0 +1,97 @@
+/**
+ * The nginx profile through the real proxy: what a client sees is what ingress-nginx v1.15
+ * answers (status line, Location, nginx's page), what the backend receives is what nginx sends
+ * it (the rewritten URI, or the path as sent), and ingress-dev's explanation rides along in a
+ * header. Sources: ingress-nginx e2e test/e2e/annotations/rewrite.go and defaultbackend; nginx
+ * 1.27 ngx_http_special_response.c (the page), ngx_http_core_module.c (the 301).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseManifests } from '../../src/manifest/parse.js';
+import { compileRoutes } from '../../src/model/compile.js';
+import { echoHandler, json, send, startTestProxy, startUpstream, testResolver, type TestProxy } from './harness.js';
+
+const yaml = `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: app
+  annotations:
+    kubernetes.io/ingress.class: nginx
+    nginx.ingress.kubernetes.io/rewrite-target: /$2
+spec:
+  rules:
+    - host: app.example.com
+      http:
+        paths:
+          - {path: "/api(/|$)(.*)", pathType: ImplementationSpecific, backend: {service: {name: api, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: docs
+  annotations: {kubernetes.io/ingress.class: nginx}
+spec:
+  rules:
+    - host: docs.example.com
+      http:
+        paths:
+          - {path: /guide/, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec: {ports: [{port: 80}]}
+`;
+
+let upstream: { port: number; close: () => Promise<void> };
+let proxy: TestProxy;
+
+beforeAll(async () => {
+  const started = (await startUpstream(echoHandler)) as unknown as { port: number; close: () => Promise<void> };
+  upstream = started;
+  const table = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: yaml }]).resources, { profile: 'auto' }).value;
+  proxy = await startTestProxy({ table, resolver: testResolver({ api: started.port }) });
+});
+afterAll(async () => {
+  await proxy.close();
+  await upstream.close();
+});
+
+describe('the nginx profile through the proxy', () => {
+  it('rewrite-target /$2: the backend receives the rewritten URI and the query (docs/examples/rewrite)', async () => {
+    const reply = await send(proxy.port, { path: '/api/users/7?full=1', headers: { host: 'app.example.com' } });
+    expect(reply.status).toBe(200);
+    expect(json<{ url: string }>(reply).url).toBe('/users/7?full=1');
+    expect(json<{ url: string }>(await send(proxy.port, { path: '/API', headers: { host: 'app.example.com' } })).url).toBe('/');
+    expect(proxy.events.at(-1)?.upstreamPath).toBe('/');
+  });
+
+  it('an unmatched path: 404 with nginx\'s page and no Server header; the explanation in x-ingress-dev-explain', async () => {
+    const reply = await send(proxy.port, { path: '/nothing', headers: { host: 'app.example.com', accept: '*/*' } });
+    expect(reply.status).toBe(404);
+    expect(reply.body).toBe('<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n');
+    expect(reply.headers['content-type']).toBe('text/html');
+    expect(reply.headers['content-length']).toBe('146');
+    expect(reply.headers.server).toBeUndefined();
+    expect(reply.headers['x-ingress-dev-explain']).toMatch(/^No Ingress rule matches app\.example\.com\/nothing/);
+    // An API client asking for JSON still gets ingress-dev's explanation.
+    const explained = await send(proxy.port, { path: '/nothing', headers: { host: 'app.example.com', accept: 'application/json' } });
+    expect(json<{ error: { kind: string } }>(explained).error.kind).toBe('no-route');
+  });
+
+  it('a Prefix path with a trailing slash: /guide gets nginx\'s 301 to http://HOST/guide/ (no port), status line and page as nginx\'s', async () => {
+    const reply = await send(proxy.port, { path: '/guide?x=1', headers: { host: 'docs.example.com:8080' } });
+    expect(reply.status).toBe(301);
+    expect(reply.headers.location).toBe('http://docs.example.com/guide/?x=1');
+    expect(reply.body).toContain('<center><h1>301 Moved Permanently</h1></center>');
+    expect(proxy.events.at(-1)).toMatchObject({ status: 301, routeId: 'ingress:default/docs#r0.p0' });
+    expect((await send(proxy.port, { path: '/guide/', headers: { host: 'docs.example.com' } })).status).toBe(200);
+  });
+
+  it('a path nginx refuses (.. above the root) is a 400 as nginx\'s; an unknown host is a 404 from the default server', async () => {
+    const bad = await send(proxy.port, { path: '/../etc/passwd', headers: { host: 'app.example.com' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('400 Bad Request');
+    expect((await send(proxy.port, { path: '/', headers: { host: 'unknown.example.com' } })).status).toBe(404);
+  });
+});
