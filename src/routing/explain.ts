@@ -59,6 +59,9 @@ const reasonRank: Readonly<Record<LossReason, number>> = {
   'host-rule-matched': 3,
   'other-host': 4,
   'default-backend-shadowed': 5,
+  'nginx-later-regex': 0,
+  'nginx-shorter-prefix': 0,
+  'nginx-no-match': 2,
 };
 
 /** Reasons given to routes whose path matched the request but that lost to the winner. */

@@ -1,5 +1,6 @@
 import type { Backend, HostRoutes, NginxServer, Route, RouteTable } from '../model/types.js';
 import { matchNginxServer } from './nginx.js';
+import { explainNginxLosses } from './explain-nginx.js';
 import { explainLosses } from './explain.js';
 import { normalizeHost, selectHostRoutes } from './host.js';
 import { requestPathEnd, routeMatchesPath } from './path.js';
@@ -59,6 +60,13 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, tar
  */
 export function explainRequest(table: RouteTable, request: MatchRequest): Explanation {
   const match = matchRequest(table, request);
+  if (match.profile === 'nginx') {
+    const server = selectHostRoutes(table, match.host)?.nginx;
+    if (server !== undefined) {
+      const { candidates, notes } = explainNginxLosses(table, match, server);
+      return { ...match, candidates, notes };
+    }
+  }
   const { candidates, notes } = explainLosses(table, match, request.path.slice(0, requestPathEnd(request.path)));
   return { ...match, candidates, notes };
 }

@@ -58,7 +58,10 @@ export type LossReason =
   | 'shorter-match' //          matched, but a longer path won (also /foo/ over /foo: same elements, longer string)
   | 'exact-preferred' //        matched with the same length, Exact beats Prefix
   | 'duplicate-older-wins' //   the same host and path, matched alike; the older definition wins
-  | 'default-backend-shadowed'; // another (older) Ingress's defaultBackend is used
+  | 'default-backend-shadowed' // another (older) Ingress's defaultBackend is used
+  | 'nginx-no-match' //          nginx: the location does not match the URI
+  | 'nginx-later-regex' //       nginx: a regex that matches too, but an earlier one in the order matched
+  | 'nginx-shorter-prefix'; //   nginx: a prefix location that matches, but a longer (or exact) one wins
 
 export interface Candidate {
   readonly id: string;

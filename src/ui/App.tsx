@@ -7,6 +7,7 @@ import { Header } from './Header.js';
 import { HelpOverlay, helpLines } from './HelpOverlay.js';
 import { splitKeys } from './keys.js';
 import { layoutLines, type Line } from './lines.js';
+import type { RouteTable } from '../model/types.js';
 import { scrollRange } from './LineList.js';
 import { problemLines } from './problems-view.js';
 import { ProblemsPane } from './ProblemsPane.js';
@@ -261,7 +262,7 @@ export function App(props: AppProps) {
       <Header
         version={props.version}
         urls={props.urls}
-        profile={table.profile}
+        profile={profileSummary(table)}
         files={files}
         routes={table.routes.length}
         startedAt={startedAt}
@@ -301,4 +302,12 @@ function logTargetOf(s: WorkloadSnapshot, of: ViewState['logsFor']): LogTarget |
   const w = s.workloads.find((x) => x.title === of.workload);
   const containers = new Set([...(w?.seen ?? []), ...(w?.containers.map((c) => c.name) ?? [])]);
   return { title: of.workload, containers, single: containers.size === 1 };
+}
+
+/** `nginx`, or `nginx 2 + spec 1` when Ingresses of the folder are routed by different profiles. */
+export function profileSummary(table: RouteTable): string {
+  const counts = new Map<string, number>();
+  for (const c of table.ingressProfiles.values()) counts.set(c.profile, (counts.get(c.profile) ?? 0) + 1);
+  if (counts.size <= 1) return [...counts.keys()][0] ?? table.profile;
+  return [...counts].map(([p, n]) => `${p} ${n}`).join(' + ');
 }

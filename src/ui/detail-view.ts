@@ -42,6 +42,11 @@ export function detailLines(entry: RequestEntry, table: RouteTable): Line[] {
       indent: valueColumn,
     });
   }
+  // ingress-nginx's view of it: the nginx location that answered, or its redirect.
+  const nginx = explanation.nginx;
+  if (nginx?.kind === 'location') out.push(line(`${label('Location')}${nginx.location.directive}${nginx.location.note === null ? '' : ` (${nginx.location.note})`}`, {}, true, valueColumn));
+  if (nginx?.kind === 'redirect') out.push(line(`${label('Redirect')}301 to ${explanation.redirect?.location ?? nginx.to} (${nginx.location.directive} ends in /)`, { color: 'cyan' }, true, valueColumn));
+  if (nginx?.kind === 'bad-request') out.push(line(`${label('Refused')}nginx answers 400: ${nginx.why}`, { color: 'red' }, true, valueColumn));
   const nowWins = explanation.route?.id ?? explanation.defaultBackend?.id ?? null;
   if (nowWins !== e.routeId) {
     out.push(line(`${label('')}the routes changed since: now this request would go to ${nowWins ?? 'no route'}`, { color: 'yellow' }, true, valueColumn));

@@ -56,6 +56,16 @@ export function explanationJson(url: string, method: string, e: Explanation): un
     hostMatch: e.hostMatch,
     backend: backendJson(e.backend),
     upstreamPath: e.upstreamPath,
+    profile: e.profile,
+    redirect: e.redirect,
+    nginx: e.nginx === null ? null : e.nginx.kind === 'bad-request'
+      ? { decision: 'bad-request', why: e.nginx.why }
+      : {
+          decision: e.nginx.kind,
+          uri: e.nginx.uri,
+          location: e.nginx.location.directive,
+          rewrite: e.nginx.kind === 'location' ? e.nginx.rewrite : null,
+        },
     candidates: e.candidates,
     notes: e.notes,
   };
@@ -66,19 +76,25 @@ function formatExplanation(project: CompiledProject, io: CliIO, url: string, met
   const where = (s: { file: string; line: number; col: number }) => `${displayPath(project, io.cwd, s.file)}:${s.line}:${s.col}`;
   const statusText = paint(e.status === 200 ? '32' : e.status === 404 ? '33' : '31', String(e.status));
   const lines = [`${paint('1', `${method} ${url}`)}`];
-  if (e.route !== null) {
+  const nginx = e.nginx;
+  if (nginx?.kind === 'bad-request') {
+    lines.push(`  ${statusText} nginx refuses the path before routing it: ${nginx.why}`);
+  } else if (nginx?.kind === 'redirect') {
+    lines.push(`  ${paint('36', '301')} → ${e.redirect?.location ?? nginx.to}  (nginx: ${nginx.location.directive} ends in /)${e.route === null ? '' : ` ${paint('2', `${e.route.id} ${where(e.route.source)}`)}`}`);
+  } else if (e.route !== null) {
     lines.push(`  ${statusText} → ${formatBackend(e.backend)} via ${paint('1', e.route.id)}  ${paint('2', where(e.route.source))}`);
     const hostText = e.hostMatch.kind === 'any'
       ? `"${e.host}" matched no host rule, so host-less rules apply`
       : `"${e.host}" matched ${e.hostMatch.kind} host rule ${e.hostMatch.host ?? ''}`;
     lines.push(`  host      ${hostText}`);
-    lines.push(`  path      ${e.route.pathType}${e.route.pathType === 'ImplementationSpecific' ? ` (as ${e.route.matchAs})` : ''} ${e.route.path}`);
+    lines.push(`  path      ${e.route.pathType}${e.route.pathType === 'ImplementationSpecific' && e.profile === 'spec' ? ` (as ${e.route.matchAs})` : ''} ${e.route.path}`);
   } else if (e.defaultBackend !== null) {
     lines.push(`  ${statusText} → ${formatBackend(e.backend)} via the default backend ${paint('1', e.defaultBackend.id)}  ${paint('2', where(e.defaultBackend.source))}`);
     lines.push(`  why       ${noRouteReason(e)}`);
   } else {
     lines.push(`  ${statusText} no route: ${noRouteReason(e)}, and no Ingress has a defaultBackend`);
   }
+  if (nginx?.kind === 'location') lines.push(`  location  ${nginx.location.directive}${nginx.location.note === null ? '' : ` (${nginx.location.note})`}`);
   if (e.backend !== null) {
     lines.push(`  backend   ${formatBackend(e.backend)}${e.backend.kind === 'service' ? ` in namespace ${e.backend.namespace}` : ''}`);
     if (e.backend.problem !== null) lines.push(`  problem   ${paint('31', e.backend.problem)}: the request would get 503`);

@@ -1,4 +1,4 @@
-import type { Route } from '../../model/types.js';
+import type { HostRoutes, Route } from '../../model/types.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { backendJson, formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
@@ -34,6 +34,13 @@ export async function runRoutes(args: ParsedArgs, io: CliIO): Promise<number> {
   return 0;
 }
 
+/** The compiled group of a host as the table holds it (its profile, and nginx's locations). */
+function hostRoutesOf(project: CompiledProject, host: string | null): HostRoutes | null {
+  const t = project.table;
+  if (host === null) return t.anyHost;
+  return (host.startsWith('*.') ? t.wildcardHosts.get(host.slice(2)) : t.exactHosts.get(host)) ?? null;
+}
+
 function groups(project: CompiledProject): { host: string | null; routes: Route[] }[] {
   const out: { host: string | null; routes: Route[] }[] = [];
   for (const route of project.table.routes) {
@@ -58,11 +65,23 @@ function routesJson(project: CompiledProject, docker: DockerView | null): unknow
   const d = project.table.defaultBackend;
   return {
     profile: project.table.profile,
-    hosts: groups(project).map((g) => ({
-      host: g.host,
-      kind: g.host === null ? 'any' : g.host.startsWith('*.') ? 'wildcard' : 'exact',
-      routes: g.routes.map(route),
-    })),
+    ingresses: [...project.table.ingressProfiles].map(([name, c]) => ({ ingress: name, profile: c.profile, why: c.why })),
+    hosts: groups(project).map((g) => {
+      const server = hostRoutesOf(project, g.host)?.nginx;
+      return {
+        host: g.host,
+        kind: g.host === null ? 'any' : g.host.startsWith('*.') ? 'wildcard' : 'exact',
+        profile: hostRoutesOf(project, g.host)?.profile ?? project.table.profile,
+        routes: g.routes.map(route),
+        ...(server === undefined ? {} : {
+          nginx: {
+            regex: server.regex,
+            regexBecause: server.regexBecause,
+            locations: server.locations.map((l) => ({ location: l.directive, route: l.route?.id ?? null, rewrite: l.rewrite?.target ?? null, note: l.note })),
+          },
+        }),
+      };
+    }),
     defaultBackend: d === null ? null : { id: d.id, backend: backendJson(d.backend), source: { file: d.source.file, line: d.source.line, col: d.source.col } },
   };
 }
@@ -73,7 +92,24 @@ function formatRoutes(project: CompiledProject, io: CliIO, color: boolean, docke
   const lines: string[] = [];
   const where = (file: string, line: number) => `${displayPath(project, io.cwd, file)}:${line}`;
   for (const g of groups(project)) {
-    lines.push(bold(g.host === null ? '* (any host not matched by a host rule)' : g.host));
+    const server = hostRoutesOf(project, g.host)?.nginx;
+    const heading = g.host === null ? '* (any host not matched by a host rule)' : g.host;
+    if (server !== undefined) {
+      // ingress-nginx's locations, in nginx.conf order: the order regexes are tried in.
+      lines.push(`${bold(heading)}  ${dim(`profile nginx${server.regex ? `: every path is a regex (${server.regexBecause ?? ''})` : ''}`)}`);
+      const rows = server.locations.map((l) => [
+        l.directive,
+        l.route === null ? 'root' : `${l.route.pathType === 'ImplementationSpecific' ? 'ImplSpecific' : l.route.pathType} ${l.route.path}`,
+        l.route !== null ? formatBackend(l.route.backend) + (l.route.backend.problem !== null ? '  ✗ 503' : '') : server.rootBackend === null ? 'default backend (404)' : formatBackend(server.rootBackend.backend),
+        l.rewrite === null ? '' : `→ ${l.rewrite.target}`,
+        l.route?.id ?? server.rootBackend?.id ?? '',
+        l.route === null ? '' : where(l.route.source.file, l.route.source.line),
+      ]);
+      lines.push(formatTable(['LOCATION', 'PATH', 'BACKEND', 'REWRITE', 'ROUTE', 'SOURCE'], rows, { indent: 2, dim: color }));
+      lines.push('');
+      continue;
+    }
+    lines.push(bold(heading));
     const rows = g.routes.map((r) => [
       r.path,
       r.pathType === 'ImplementationSpecific' ? `ImplSpecific (as ${r.matchAs})` : r.pathType,
@@ -99,5 +135,11 @@ function formatRoutes(project: CompiledProject, io: CliIO, color: boolean, docke
     lines.push(`${bold('default backend')}  none: requests that match no rule get 404`);
   }
   if (project.table.routes.length === 0 && d === null) lines.unshift('No routes.', '');
+  // Which controller's behaviour routes each Ingress, when not all alike by the specification.
+  const choices = [...project.table.ingressProfiles];
+  if (choices.some(([, c]) => c.profile !== 'spec')) {
+    lines.push('', bold('profiles'));
+    for (const [name, c] of choices) lines.push(`  ${name}  ${c.profile}  ${dim(c.why)}`);
+  }
   return lines.join('\n');
 }
