@@ -10,7 +10,7 @@ import type {
 } from '../manifest/types.js';
 import { annotationSeverity } from './annotations.js';
 import { chooseProfile } from './profile.js';
-import { parseNginxAnnotations, type NginxAnnotations } from './nginx/registry.js';
+import { noNginxAnnotations, parseNginxAnnotations, type NginxAnnotations } from './nginx/registry.js';
 import { compileNginxServer } from './nginx/server.js';
 import { checkHost, isWildcardHost, normalizeRuleHost, suggestHost, type HostProblem } from './host.js';
 import { compareRoutesForMatch, compilePathMatch } from './path.js';
@@ -108,7 +108,12 @@ class Compilation {
   private compileIngress(ing: Ingress, age: number): void {
     const ns = ing.metadata.namespace;
     const name = ing.metadata.name;
-    if (this.profileOf(ing) === 'nginx') this.nginxAnnotations.set(`${ns}/${name}`, parseNginxAnnotations(ing, this.diagnostics));
+    if (this.profileOf(ing) === 'nginx') {
+      const parsed = parseNginxAnnotations(ing, this.diagnostics);
+      this.nginxAnnotations.set(`${ns}/${name}`, parsed.annotations);
+      // ingress-nginx skips an Ingress whose annotations it cannot extract (store.go).
+      if (parsed.dropped !== null) return;
+    }
     this.checkAnnotations(ing);
     if (ing.defaultBackend !== null) {
       this.defaultBackends.push({
@@ -254,7 +259,7 @@ class Compilation {
     const rank = new Map<string, number>(ranked.map((ing, i) => [`${ing.metadata.namespace}/${ing.metadata.name}`, i]));
     const key = (r: { readonly ingress: { readonly namespace: string; readonly name: string } }): string => `${r.ingress.namespace}/${r.ingress.name}`;
     const inOrder = routes.toSorted((a, b) => (rank.get(key(a)) ?? 0) - (rank.get(key(b)) ?? 0) || pathOrder(a.id) - pathOrder(b.id));
-    const annotationsOf = (k: string): NginxAnnotations => this.nginxAnnotations.get(k) ?? { useRegex: false, rewriteTarget: null };
+    const annotationsOf = (k: string): NginxAnnotations => this.nginxAnnotations.get(k) ?? noNginxAnnotations;
     const defaultOf = (k: string) => this.defaultBackends.find((d) => key(d) === k) ?? null;
     let first: { ingress: string; annotations: NginxAnnotations } | null = null;
     let root: DefaultBackendRoute | null = null;
@@ -268,7 +273,11 @@ class Compilation {
         root = defaultOf(key(firstRoute));
       }
     }
-    return compileNginxServer(inOrder.map((route) => ({ route, annotations: annotationsOf(key(route)) })), first, root, this.diagnostics);
+    // controller.go: a server gets a certificate (and so the HTTPS redirect) when an Ingress naming
+    // its host has spec.tls, whether or not its Secret exists (e2e ssl/http_redirect.go).
+    const named = new Set(inOrder.map(key));
+    const tls = host !== null && ranked.some((i) => named.has(`${i.metadata.namespace}/${i.metadata.name}`) && i.tls.length > 0);
+    return compileNginxServer(inOrder.map((route) => ({ route, annotations: annotationsOf(key(route)) })), first, root, tls, this.diagnostics);
   }
 
   /** A host named by Ingresses of both profiles: those of the profile that does not serve it are left out. */

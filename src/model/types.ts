@@ -1,5 +1,7 @@
 import type { Diagnostic, SourcePosition } from '../diagnostics/diagnostic.js';
 import type { PathType } from '../manifest/types.js';
+import type { NginxAnnotations } from './nginx/registry.js';
+import type { NginxConfig } from './nginx/config.js';
 
 export type { PathType } from '../manifest/types.js';
 
@@ -102,6 +104,10 @@ export interface NginxLocation {
   readonly rewrite: { readonly regex: RegExp; readonly target: string } | null;
   /** Why the location exists when it is not a rule's own: `the exact twin of Prefix /foo`. */
   readonly note: string | null;
+  /** The emulated annotations of its Ingress (the root location takes the first Ingress's). */
+  readonly annotations: NginxAnnotations | null;
+  /** The Ingress path it was made from (`no-tls-redirect-locations` compares it). */
+  readonly ingressPath: string;
 }
 
 /** How ingress-nginx serves one host: its locations in nginx.conf order, and whether they are regexes. */
@@ -113,6 +119,12 @@ export interface NginxServer {
   readonly locations: readonly NginxLocation[];
   /** The root location's backend: the first Ingress's defaultBackend, or null for ingress-nginx's default backend (404). */
   readonly rootBackend: DefaultBackendRoute | null;
+  /** `app-root` of the first location (in order) that has one: `/` answers 302 there. */
+  readonly appRoot: string | null;
+  /** An Ingress naming the host has `spec.tls`: plain-HTTP requests are redirected to https:// (ssl-redirect). */
+  readonly tls: boolean;
+  /** The controller ConfigMap's keys that shape redirects. */
+  readonly config: NginxConfig;
 }
 
 /** All paths of one host, ordered at compile time so the first that matches wins. */

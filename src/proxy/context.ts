@@ -81,8 +81,9 @@ export function requestLineOf(req: IncomingMessage): RequestLine {
   return { method: req.method ?? 'GET', host: req.headers.host ?? '', path: req.url ?? '', port: req.socket.localPort ?? 0 };
 }
 
-export function upstreamHeadersFor(req: IncomingMessage, host: string, requestId: string, upgrade: boolean): RawHeaders {
+export function upstreamHeadersFor(req: IncomingMessage, host: string, requestId: string, upgrade: boolean, profile: { readonly forwardedHost?: string; readonly extra?: readonly (readonly [string, string])[] } = {}): RawHeaders {
   return buildUpstreamHeaders(req.rawHeaders, {
+    ...profile,
     host,
     clientAddress: clientAddressOf(req.socket.remoteAddress),
     localPort: req.socket.localPort ?? 0,

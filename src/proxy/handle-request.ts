@@ -72,7 +72,10 @@ async function serveEcho(req: IncomingMessage, res: ServerResponse, routing: Ech
 }
 
 async function serveForward(context: HandlerContext, req: IncomingMessage, res: ServerResponse, first: ForwardRouting, requestId: string): Promise<Ending> {
-  const headers = upstreamHeadersFor(req, first.upstreamHost, requestId, false);
+  const headers = upstreamHeadersFor(req, first.upstreamHost, requestId, false, {
+    ...(first.forwardedHost === undefined ? {} : { forwardedHost: first.forwardedHost }),
+    ...(first.upstreamHeaders === undefined ? {} : { extra: first.upstreamHeaders }),
+  });
   const serverHeader = serverHeaderOf(first.profile);
   let routing = first;
   const send = (to: ForwardRouting): Promise<ForwardOutcome> => {

@@ -74,7 +74,10 @@ function answerUpgradeWithEcho(req: IncomingMessage, socket: Duplex, routing: Ec
 
 async function relayTo(context: HandlerContext, req: IncomingMessage, socket: Duplex, head: Buffer, routing: ForwardRouting, requestId: string): Promise<Ending> {
   // undici writes `Connection: upgrade` and `Upgrade` itself, from `protocol`.
-  const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, false);
+  const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, false, {
+    ...(routing.forwardedHost === undefined ? {} : { forwardedHost: routing.forwardedHost }),
+    ...(routing.upstreamHeaders === undefined ? {} : { extra: routing.upstreamHeaders }),
+  });
   const request = {
     target: routing.target,
     method: req.method ?? 'GET',

@@ -18,6 +18,10 @@ export interface ForwardingContext {
   readonly upgrade: boolean;
   /** From `requestIdOf`. */
   readonly requestId: string;
+  /** The client's host for X-Forwarded-Host when Host differs (ingress-nginx's upstream-vhost); default `host`. */
+  readonly forwardedHost?: string;
+  /** Headers a profile adds (ingress-nginx's X-Forwarded-Prefix), after the forwarding ones. */
+  readonly extra?: readonly (readonly [string, string])[];
 }
 
 /**
@@ -99,12 +103,13 @@ export function buildUpstreamHeaders(raw: readonly string[], context: Forwarding
     'X-Request-ID', context.requestId,
     'X-Real-IP', address,
     'X-Forwarded-For', forwardedFor === null ? address : `${forwardedFor}, ${address}`,
-    'X-Forwarded-Host', context.host,
+    'X-Forwarded-Host', context.forwardedHost ?? context.host,
     'X-Forwarded-Port', String(context.localPort),
     'X-Forwarded-Proto', proto,
     'X-Forwarded-Scheme', proto,
     'X-Scheme', proto,
   );
+  for (const [name, value] of context.extra ?? []) forwarded.push(name, value);
   return forwarded;
 }
 

@@ -52,6 +52,10 @@ export interface ForwardRouting extends RoutingBase {
   /** The Host header the backend receives. */
   readonly upstreamHost: string;
   readonly upstreamPath: string;
+  /** The client's host, for X-Forwarded-Host, when the backend gets another Host (upstream-vhost). */
+  readonly forwardedHost?: string;
+  /** Headers the profile adds for the backend (X-Forwarded-Prefix). */
+  readonly upstreamHeaders?: readonly (readonly [string, string])[];
 }
 
 export interface EchoRouting extends RoutingBase {
@@ -88,19 +92,22 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
     return fail(redirectError(line, route, 301, location, `nginx answers ${decision.uri} with a 301 to its location ${decision.location.directive}, whose name ends in /`), null);
   }
   if (decision?.kind === 'bad-request') return fail(badRequestError(line, decision.why), null);
+  if (match.redirect !== null) return fail(redirectError(line, route, match.redirect.status, match.redirect.location, `ingress-nginx answers with a redirect (${match.redirect.by})`), null);
   if (match.status === 404 || backend === null || upstreamPath === null) return fail(noRouteError(table, line), null);
   if (match.status === 503 || backend.kind === 'resource') return fail(brokenBackendError(line, route, backend));
   const resolution = resolver.resolve(backend);
   if (resolution.kind === 'unavailable') return fail(noEndpointError(line, route, backend, resolution.reason, resolution.hint));
-  // The backend sees the host it would see in the cluster: the alias without `.localhost`.
-  const upstreamHost = alias ?? receivedHost ?? '';
+  // The backend sees the host it would see in the cluster: the alias without `.localhost`, or upstream-vhost's.
+  const clientHost = alias ?? receivedHost ?? '';
+  const upstreamHost = match.upstreamHost ?? clientHost;
+  const profileHeaders = match.upstreamHost !== null && match.upstreamHost !== undefined ? { forwardedHost: clientHost } : {};
   const target = resolution.target;
   if (target.kind === 'echo') {
     const { service, namespace, port, portName } = backend;
     const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };
     return { kind: 'echo', profile, receivedHost, line, routeId, route, standIn, upstreamHost, upstreamPath };
   }
-  return { kind: 'forward', profile, receivedHost, line, routeId, route, backend, target, via: resolution.via, upstreamHost, upstreamPath };
+  return { kind: 'forward', profile, receivedHost, line, routeId, route, backend, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(match.upstreamHeaders === undefined || match.upstreamHeaders.length === 0 ? {} : { upstreamHeaders: match.upstreamHeaders }) };
 }
 
 /**

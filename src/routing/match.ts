@@ -1,5 +1,5 @@
 import type { Backend, HostRoutes, NginxServer, Route, RouteTable } from '../model/types.js';
-import { matchNginxServer } from './nginx.js';
+import { applyNginxPolicy, matchNginxServer } from './nginx.js';
 import { explainNginxLosses } from './explain-nginx.js';
 import { explainLosses } from './explain.js';
 import { normalizeHost, selectHostRoutes } from './host.js';
@@ -19,7 +19,7 @@ export function matchRequest(table: RouteTable, request: MatchRequest): Match {
   const host = normalizeHost(request.host);
   const hostRoutes = selectHostRoutes(table, host);
   const hostMatch = hostRoutes === null ? noHostMatch : hostMatchOf(hostRoutes);
-  if (hostRoutes?.nginx !== undefined) return matchNginx(hostRoutes.nginx, host, hostMatch, request.path);
+  if (hostRoutes?.nginx !== undefined) return matchNginx(hostRoutes.nginx, host, hostMatch, request);
   const route = hostRoutes === null ? null : firstMatchingRoute(hostRoutes, request.path);
   const base = { profile: 'spec' as const, host, hostMatch, redirect: null, nginx: null };
 
@@ -38,20 +38,27 @@ export function matchRequest(table: RouteTable, request: MatchRequest): Match {
  * serves the first Ingress's defaultBackend, else ingress-nginx's default backend (404). The
  * backend receives the request target as received, or the rewrite-target's URI and the query.
  */
-function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, target: string): Match {
+function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, request: MatchRequest): Match {
+  const target = request.path;
   const decision = matchNginxServer(server, target);
   const base = { profile: 'nginx' as const, host, hostMatch, nginx: decision, defaultBackend: null, redirect: null };
   if (decision.kind === 'bad-request') return { ...base, status: 400, route: null, backend: null, upstreamPath: null };
   if (decision.kind === 'redirect') {
-    return { ...base, status: 301, route: decision.location.route, backend: null, upstreamPath: null, redirect: { status: 301, location: `http://${host}${decision.to}` } };
+    return { ...base, status: 301, route: decision.location.route, backend: null, upstreamPath: null, redirect: { status: 301, location: `http://${host}${decision.to}`, by: 'trailing slash' } };
   }
   const route = decision.location.route;
+  const answer = applyNginxPolicy(server, decision, { host: request.host, target, scheme: request.scheme ?? 'http' });
+  if (answer.kind === 'redirect') {
+    const status = answer.status as Match['status'];
+    return { ...base, status, route, defaultBackend: route === null ? server.rootBackend : null, backend: null, upstreamPath: null, redirect: { status, location: answer.location, by: answer.by } };
+  }
   const queryAt = target.indexOf('?');
   const upstreamPath = decision.rewrite === null ? target : `${decision.rewrite.to}${queryAt === -1 ? '' : target.slice(queryAt)}`;
-  if (route !== null) return { ...base, status: statusFor(route.backend), route, backend: route.backend, upstreamPath };
+  const upstream = { upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers };
+  if (route !== null) return { ...base, ...upstream, status: statusFor(route.backend), route, backend: route.backend, upstreamPath };
   const root = server.rootBackend;
   if (root === null) return { ...base, status: 404, route: null, backend: null, upstreamPath: null };
-  return { ...base, status: statusFor(root.backend), route: null, defaultBackend: root, backend: root.backend, upstreamPath };
+  return { ...base, ...upstream, status: statusFor(root.backend), route: null, defaultBackend: root, backend: root.backend, upstreamPath };
 }
 
 /**

@@ -114,3 +114,66 @@ function rewriteOf(location: NginxLocation, uri: string): { from: string; to: st
   const to = location.rewrite.target.replace(/\$(\d)/g, (_, n: string) => groups[Number(n) - 1] ?? '');
   return { from: uri, to, groups };
 }
+
+/** What ingress-nginx does with a request once nginx chose its location. */
+export type NginxAnswer =
+  | {
+      readonly kind: 'redirect';
+      readonly status: number;
+      readonly location: string;
+      /** `app-root`, `permanent-redirect`, `temporal-redirect`, `ssl-redirect`, `force-ssl-redirect`. */
+      readonly by: string;
+    }
+  | {
+      readonly kind: 'forward';
+      /** The Host header the backend gets instead of the request's (upstream-vhost). */
+      readonly upstreamHost: string | null;
+      /** Headers added for the backend (X-Forwarded-Prefix). */
+      readonly headers: readonly (readonly [string, string])[];
+    };
+
+export interface NginxRequest {
+  /** The Host header as received (port included), or null. */
+  readonly host: string | null;
+  /** The request target as received: path and query. */
+  readonly target: string;
+  readonly scheme: 'http' | 'https';
+}
+
+/**
+ * The redirects and upstream changes of ingress-nginx, in the order nginx runs them (nginx.tmpl
+ * and lua_ingress.lua): `app-root` at server level for `/`; the location's `return` of
+ * permanent/temporal-redirect; then the https:// redirect (rewrite_by_lua: redirect_to_https);
+ * else the request goes upstream, with upstream-vhost's Host and, with a rewrite,
+ * X-Forwarded-Prefix.
+ */
+export function applyNginxPolicy(server: NginxServer, decision: Extract<NginxDecision, { kind: 'location' }>, request: NginxRequest): NginxAnswer {
+  const a = decision.location.annotations;
+  const config = server.config;
+  const rawHost = request.host ?? '';
+  const hostOnly = rawHost.startsWith('[') ? rawHost.slice(0, rawHost.indexOf(']') + 1) : (rawHost.split(':')[0] ?? '');
+  if (server.appRoot !== null && decision.uri === '/') {
+    // `return 302 $scheme://$http_host<app-root>`: the Host header as sent, port included.
+    return { kind: 'redirect', status: 302, location: `${request.scheme}://${rawHost}${server.appRoot}`, by: 'app-root' };
+  }
+  if (a?.redirect !== null && a?.redirect !== undefined) {
+    const url = a.redirect.url;
+    // nginx makes a relative Location absolute (absolute_redirect on; no port, port_in_redirect off).
+    const relative = a.relativeRedirects || config.relativeRedirects;
+    const location = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(url) || relative ? url : `${request.scheme}://${hostOnly.toLowerCase()}${url.startsWith('/') ? '' : '/'}${url}`;
+    return { kind: 'redirect', status: a.redirect.code, location, by: a.redirect.code === 302 || a.redirect.code === 307 ? 'temporal-redirect' : 'permanent-redirect' };
+  }
+  if (request.scheme === 'http' && !config.noTlsRedirectLocations.some((p) => decision.location.ingressPath.startsWith(p))) {
+    const forced = a?.forceSslRedirect ?? config.forceSslRedirect;
+    const ssl = a?.sslRedirect ?? config.sslRedirect;
+    if (forced || (ssl && server.tls)) {
+      // lua_ingress.lua: https://HOST (without the port) + $request_uri, one trailing slash removed.
+      const preserve = a?.preserveTrailingSlash ?? config.preserveTrailingSlash;
+      const uri = !preserve && request.target.endsWith('/') ? request.target.slice(0, -1) : request.target;
+      return { kind: 'redirect', status: config.httpRedirectCode, location: `https://${hostOnly}${uri}`, by: forced ? 'force-ssl-redirect' : 'ssl-redirect' };
+    }
+  }
+  const headers: [string, string][] = [];
+  if (decision.rewrite !== null && a?.xForwardedPrefix !== null && a?.xForwardedPrefix !== undefined) headers.push(['X-Forwarded-Prefix', a.xForwardedPrefix]);
+  return { kind: 'forward', upstreamHost: a?.upstreamVhost ?? null, headers };
+}

@@ -8,6 +8,8 @@ export interface MatchRequest {
   readonly path: string;
   readonly method?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** How the request arrived (default http): ingress-nginx redirects plain HTTP to https://. */
+  readonly scheme?: 'http' | 'https';
 }
 
 /** How the request's host was matched against the host index. */
@@ -28,7 +30,7 @@ export interface Match {
    * 301: ingress-nginx redirects (see `redirect`); 400: nginx refuses the path before routing
    * (a bad percent-escape, `..` above the root).
    */
-  readonly status: 200 | 301 | 400 | 404 | 503;
+  readonly status: 200 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 404 | 503;
   /** The profile whose matcher decided: the host's, else the table's. */
   readonly profile: Profile;
   /** The normalised host used for matching: lower case, no port, no trailing dot. */
@@ -41,8 +43,12 @@ export interface Match {
   readonly backend: Backend | null;
   /** The request target the backend receives (path and query), null for 404. */
   readonly upstreamPath: string | null;
-  /** For 301: where to (`Location`, absolute as nginx writes it). */
-  readonly redirect: { readonly status: 301; readonly location: string } | null;
+  /** A redirect ingress-nginx answers (`Location` as nginx writes it), and which rule made it. */
+  readonly redirect: { readonly status: Match['status']; readonly location: string; readonly by: string } | null;
+  /** The Host header the backend receives instead of the request's (ingress-nginx's upstream-vhost). */
+  readonly upstreamHost?: string | null;
+  /** Headers added for the backend (ingress-nginx's X-Forwarded-Prefix). */
+  readonly upstreamHeaders?: readonly (readonly [string, string])[];
   /** For a host of the `nginx` profile: the location nginx chose, the URI it matched, the rewrite. */
   readonly nginx: NginxDecision | null;
 }

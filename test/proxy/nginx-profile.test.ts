@@ -37,6 +37,23 @@ spec:
         paths:
           - {path: /guide/, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
 ---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: secure
+  annotations:
+    kubernetes.io/ingress.class: nginx
+    nginx.ingress.kubernetes.io/upstream-vhost: internal.svc
+    nginx.ingress.kubernetes.io/rewrite-target: /v2/$1
+    nginx.ingress.kubernetes.io/x-forwarded-prefix: /shop
+spec:
+  tls: [{hosts: [secure.example.com], secretName: not-in-the-folder}]
+  rules:
+    - host: secure.example.com
+      http:
+        paths:
+          - {path: "/shop/(.*)", pathType: ImplementationSpecific, backend: {service: {name: api, port: {number: 80}}}}
+---
 apiVersion: v1
 kind: Service
 metadata: {name: api}
@@ -93,5 +110,28 @@ describe('the nginx profile through the proxy', () => {
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('400 Bad Request');
     expect((await send(proxy.port, { path: '/', headers: { host: 'unknown.example.com' } })).status).toBe(404);
+  });
+
+  it('spec.tls: a plain-HTTP request gets 308 to https:// (the Secret need not exist); the Location drops the port', async () => {
+    const reply = await send(proxy.port, { path: '/shop/cart/?x=1', headers: { host: 'secure.example.com:8080' } });
+    expect(reply.status).toBe(308);
+    expect(reply.headers.location).toBe('https://secure.example.com/shop/cart/?x=1');
+    expect(reply.body).toContain('<center><h1>308 Permanent Redirect</h1></center>');
+    expect(reply.headers['content-length']).toBe('164');
+  });
+
+  it('upstream-vhost and x-forwarded-prefix reach the backend with the rewritten path (upstreamvhost.go, xforwardedprefix.go)', async () => {
+    // ssl-redirect "false", so that plain HTTP reaches the backend.
+    const table = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: yaml.replace('x-forwarded-prefix: /shop', 'x-forwarded-prefix: /shop\n    nginx.ingress.kubernetes.io/ssl-redirect: "false"') }]).resources, { profile: 'auto' }).value;
+    const other = await startTestProxy({ table, resolver: testResolver({ api: upstream.port }) });
+    try {
+      const seen = json<{ url: string; headers: Record<string, string> }>(await send(other.port, { path: '/shop/cart?x=1', headers: { host: 'secure.example.com' } }));
+      expect(seen.url).toBe('/v2/cart?x=1');
+      expect(seen.headers.host).toBe('internal.svc');
+      expect(seen.headers['x-forwarded-host']).toBe('secure.example.com');
+      expect(seen.headers['x-forwarded-prefix']).toBe('/shop');
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -81,6 +81,8 @@ function formatExplanation(project: CompiledProject, io: CliIO, url: string, met
     lines.push(`  ${statusText} nginx refuses the path before routing it: ${nginx.why}`);
   } else if (nginx?.kind === 'redirect') {
     lines.push(`  ${paint('36', '301')} → ${e.redirect?.location ?? nginx.to}  (nginx: ${nginx.location.directive} ends in /)${e.route === null ? '' : ` ${paint('2', `${e.route.id} ${where(e.route.source)}`)}`}`);
+  } else if (e.redirect !== null) {
+    lines.push(`  ${paint('36', String(e.redirect.status))} → ${e.redirect.location}  (${e.redirect.by})${e.route === null ? '' : ` ${paint('2', `${e.route.id} ${where(e.route.source)}`)}`}`);
   } else if (e.route !== null) {
     lines.push(`  ${statusText} → ${formatBackend(e.backend)} via ${paint('1', e.route.id)}  ${paint('2', where(e.route.source))}`);
     const hostText = e.hostMatch.kind === 'any'

@@ -2,34 +2,117 @@ import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { createDiagnostic } from '../../diagnostics/diagnostic.js';
 import type { Ingress } from '../../manifest/types.js';
 import { nginxAnnotationPrefix, type NginxAnnotation } from './annotation.js';
+import { appRoot } from './app-root.js';
+import { permanentRedirect, permanentRedirectCode, relativeRedirects, temporalRedirect, temporalRedirectCode } from './redirect.js';
 import { rewriteTarget } from './rewrite-target.js';
+import { forceSslRedirect, preserveTrailingSlash, sslRedirect } from './ssl-redirect.js';
+import { upstreamVhost, xForwardedPrefix } from './upstream.js';
 import { useRegex } from './use-regex.js';
 
-/** The emulated annotations of one Ingress, read and checked. */
+/** The emulated annotations of one Ingress, read and checked. null: not set (or not valid). */
 export interface NginxAnnotations {
   readonly useRegex: boolean;
-  /** null when not set (or not valid). */
   readonly rewriteTarget: string | null;
+  readonly appRoot: string | null;
+  /** `return CODE URL;`: temporal-redirect, else permanent-redirect, with their codes. */
+  readonly redirect: { readonly url: string; readonly code: number } | null;
+  readonly relativeRedirects: boolean;
+  /** null: the ConfigMap's `ssl-redirect` (true). */
+  readonly sslRedirect: boolean | null;
+  /** null: the ConfigMap's `force-ssl-redirect` (false). */
+  readonly forceSslRedirect: boolean | null;
+  /** null: the ConfigMap's `preserve-trailing-slash` (false). */
+  readonly preserveTrailingSlash: boolean | null;
+  readonly xForwardedPrefix: string | null;
+  readonly upstreamVhost: string | null;
 }
 
+export const noNginxAnnotations: NginxAnnotations = {
+  useRegex: false,
+  rewriteTarget: null,
+  appRoot: null,
+  redirect: null,
+  relativeRedirects: false,
+  sslRedirect: null,
+  forceSslRedirect: null,
+  preserveTrailingSlash: null,
+  xForwardedPrefix: null,
+  upstreamVhost: null,
+};
+
 /** Every annotation the `nginx` profile emulates. */
-export const nginxAnnotations: readonly NginxAnnotation<unknown>[] = [useRegex, rewriteTarget];
+export const nginxAnnotations: readonly NginxAnnotation<unknown>[] = [
+  useRegex, rewriteTarget, appRoot, permanentRedirect, permanentRedirectCode, temporalRedirect, temporalRedirectCode, relativeRedirects,
+  sslRedirect, forceSslRedirect, preserveTrailingSlash, xForwardedPrefix, upstreamVhost,
+];
 
 export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotations.map((a) => `${nginxAnnotationPrefix}${a.name}`));
 
-/** Reads the emulated annotations of an Ingress; a bad value is an error and the annotation is ignored. */
-export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[]): NginxAnnotations {
-  const read = <T>(a: NginxAnnotation<T>, fallback: T): T => {
-    const written = ing.metadata.annotations.get(`${nginxAnnotationPrefix}${a.name}`);
-    if (written === undefined) return fallback;
+/**
+ * What a value ingress-nginx refuses does there: most parsers fall back to the default (the
+ * annotation is ignored); those of redirect, x-forwarded-prefix and upstream-vhost return the
+ * error, and annotations.Extract's error makes the store skip the whole Ingress.
+ */
+const dropsIngress: ReadonlySet<string> = new Set([permanentRedirect, temporalRedirect, permanentRedirectCode, temporalRedirectCode, relativeRedirects, xForwardedPrefix, upstreamVhost].map((a) => a.name));
+
+export interface ParsedNginxAnnotations {
+  readonly annotations: NginxAnnotations;
+  /** Set when ingress-nginx would not serve the Ingress at all, with why. */
+  readonly dropped: string | null;
+}
+
+/** Reads the emulated annotations of an Ingress; a bad value is an error, with what ingress-nginx does about it. */
+export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[]): ParsedNginxAnnotations {
+  const subject = `Ingress ${ing.metadata.namespace}/${ing.metadata.name}`;
+  let dropped: string | null = null;
+  const read = <T>(a: NginxAnnotation<T>): T | null => {
+    const key = `${nginxAnnotationPrefix}${a.name}`;
+    const written = ing.metadata.annotations.get(key);
+    // parser/validators.go: an empty value is not checked, and means "not set".
+    if (written === undefined || written.value === '') return null;
     const parsed = a.parse(written.value);
     if (parsed.ok) return parsed.value;
+    const drops = dropsIngress.has(a.name);
+    if (drops) dropped ??= `${key} ${parsed.error}`;
     diagnostics.push(
-      createDiagnostic('E_ANNOTATION_VALUE', 'error', `Ingress ${ing.metadata.namespace}/${ing.metadata.name}: ${nginxAnnotationPrefix}${a.name} ${parsed.error}; ingress-nginx ignores it, and so does ingress-dev`, written.at, parsed.hint),
+      createDiagnostic('E_ANNOTATION_VALUE', 'error',
+        drops
+          ? `${subject}: ${key} ${parsed.error}; ingress-nginx does not serve this Ingress at all, and neither does ingress-dev`
+          : `${subject}: ${key} ${parsed.error}; ingress-nginx ignores it, and so does ingress-dev`,
+        written.at, parsed.hint),
     );
-    return fallback;
+    return null;
   };
-  const regex = read(useRegex, false);
-  const target = read<string | null>(rewriteTarget, null);
-  return { useRegex: regex, rewriteTarget: target === '' ? null : target };
+  const regex = read(useRegex) ?? false;
+  const target = read(rewriteTarget);
+  const temporal = read(temporalRedirect);
+  const temporalCode = read(temporalRedirectCode);
+  const permanent = read(permanentRedirect);
+  const permanentCode = read(permanentRedirectCode);
+  let redirect: NginxAnnotations['redirect'] = null;
+  if (temporal !== null) {
+    // redirect.go isValidURL: a temporal redirect must be http(s); otherwise it is left out (no error there).
+    if (/^http/i.test(temporal)) redirect = { url: temporal, code: temporalCode !== null && temporalCode >= 300 && temporalCode <= 307 ? temporalCode : 302 };
+    else {
+      const at = ing.metadata.annotations.get(`${nginxAnnotationPrefix}${temporalRedirect.name}`)?.at ?? ing.metadata.at;
+      diagnostics.push(createDiagnostic('E_ANNOTATION_VALUE', 'error', `${subject}: ${nginxAnnotationPrefix}temporal-redirect "${temporal}" is not an http or https URL; ingress-nginx leaves the redirect out, and so does ingress-dev`, at, 'Write an absolute URL such as https://example.com/new'));
+    }
+  } else if (permanent !== null) {
+    redirect = { url: permanent, code: permanentCode !== null && permanentCode >= 300 && permanentCode <= 308 ? permanentCode : 301 };
+  }
+  return {
+    annotations: {
+      useRegex: regex,
+      rewriteTarget: target,
+      appRoot: read(appRoot),
+      redirect,
+      relativeRedirects: read(relativeRedirects) ?? false,
+      sslRedirect: read(sslRedirect),
+      forceSslRedirect: read(forceSslRedirect),
+      preserveTrailingSlash: read(preserveTrailingSlash),
+      xForwardedPrefix: read(xForwardedPrefix),
+      upstreamVhost: read(upstreamVhost),
+    },
+    dropped,
+  };
 }

@@ -1,6 +1,7 @@
 import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { DefaultBackendRoute, NginxLocation, NginxServer, Route } from '../types.js';
 import { nginxAnnotationPrefix } from './annotation.js';
+import { defaultNginxConfig } from './config.js';
 import type { NginxAnnotations } from './registry.js';
 
 /**
@@ -58,6 +59,7 @@ export function compileNginxServer(
   paths: readonly NginxPathInput[],
   first: { readonly ingress: string; readonly annotations: NginxAnnotations } | null,
   rootBackend: DefaultBackendRoute | null,
+  tls: boolean,
   diagnostics: Diagnostic[],
 ): NginxServer {
   const drafts: Draft[] = [{ seq: 0, path: '/', pathType: 'Prefix', route: null, annotations: first?.annotations ?? null, ingress: first?.ingress ?? null, isDefault: true, name: '/', note: null }];
@@ -119,6 +121,8 @@ export function compileNginxServer(
       regex: compiled,
       rewrite: rewriteOf === null || rewriteRegex === null ? null : { regex: rewriteRegex, target: rewriteOf },
       note: d.note,
+      annotations: d.annotations,
+      ingressPath: d.path,
     };
     if (!regex) {
       const key = `${modifier} ${d.name}`;
@@ -146,7 +150,9 @@ export function compileNginxServer(
     seqs.push(d.seq);
   }
   const served = locations.filter((l) => l.route === null || !refusedRoutes.has(l.route.id));
-  return { regex, regexBecause, locations: served, rootBackend };
+  // nginx.tmpl: one `if ($uri = /) { return 302 … }` per location with app-root, at server level: the first wins.
+  const appRoot = served.find((l) => l.annotations?.appRoot !== null && l.annotations?.appRoot !== undefined)?.annotations?.appRoot ?? null;
+  return { regex, regexBecause, locations: served, rootBackend, appRoot, tls, config: defaultNginxConfig };
 }
 
 /**

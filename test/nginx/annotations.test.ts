@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { parseManifests } from '../../src/manifest/parse.js';
+import { compileRoutes } from '../../src/model/compile.js';
+import type { RouteTable } from '../../src/model/types.js';
+import { matchRequest } from '../../src/routing/match.js';
+
+// Redirect and upstream annotations of the nginx profile, from ingress-nginx v1.15.1's e2e tests
+// (test/e2e/annotations/{approot,redirect,relativeredirects,forcesslredirect,xforwardedprefix,
+// upstreamvhost}.go, test/e2e/ssl/http_redirect.go), its template (nginx.tmpl) and
+// rootfs/etc/nginx/lua/lua_ingress.lua (the https:// redirect).
+
+function table(annotations: Record<string, string>, o: { paths?: string[]; tls?: boolean; host?: string } = {}): { table: RouteTable; codes: string[]; messages: string[] } {
+  const host = o.host ?? 'a.example.com';
+  const yaml = `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: app
+  annotations:
+${Object.entries({ 'kubernetes.io/ingress.class': 'nginx', ...annotations }).map(([k, v]) => `    ${k}: "${v}"`).join('\n')}
+spec:
+${o.tls === true ? `  tls: [{hosts: [${host}], secretName: missing-secret}]\n` : ''}  rules:
+    - host: ${host}
+      http:
+        paths:
+${(o.paths ?? ['/']).map((p) => `          - {path: "${p}", pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}`).join('\n')}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {ports: [{port: 80}]}
+`;
+  const compiled = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: yaml }]).resources, { profile: 'auto' });
+  return { table: compiled.value, codes: compiled.diagnostics.map((d) => d.code), messages: compiled.diagnostics.map((d) => d.message) };
+}
+
+function answer(t: RouteTable, path: string, o: { host?: string; scheme?: 'http' | 'https' } = {}): string {
+  const m = matchRequest(t, { host: o.host ?? 'a.example.com', path, ...(o.scheme === undefined ? {} : { scheme: o.scheme }) });
+  if (m.redirect !== null) return `${m.redirect.status} ${m.redirect.location}`;
+  if (m.status !== 200) return String(m.status);
+  const extra = (m.upstreamHeaders ?? []).map(([k, v]) => ` ${k}: ${v}`).join('');
+  return `200 ${m.upstreamPath ?? ''}${m.upstreamHost === null || m.upstreamHost === undefined ? '' : ` Host: ${m.upstreamHost}`}${extra}`;
+}
+
+const ann = (name: string) => `nginx.ingress.kubernetes.io/${name}`;
+
+describe('nginx profile: redirects', () => {
+  it('app-root: / (only) gets 302 to the path, on the Host as sent, query dropped (approot.go)', () => {
+    const { table: t } = table({ [ann('app-root')]: '/foo' });
+    expect(answer(t, '/', { host: 'a.example.com' })).toBe('302 http://a.example.com/foo');
+    expect(answer(t, '/?x=1', { host: 'a.example.com:8080' })).toBe('302 http://a.example.com:8080/foo');
+    expect(answer(t, '/bar')).toBe('200 /bar');
+  });
+
+  it('permanent-redirect: the URL as written, 301 or permanent-redirect-code (redirect.go)', () => {
+    expect(answer(table({ [ann('permanent-redirect')]: 'http://redirect.example.com' }, { paths: ['/something'] }).table, '/something/else?x=1')).toBe('301 http://redirect.example.com');
+    expect(answer(table({ [ann('permanent-redirect')]: 'http://redirect.example.com', [ann('permanent-redirect-code')]: '308' }).table, '/')).toBe('308 http://redirect.example.com');
+    expect(answer(table({ [ann('permanent-redirect')]: 'http://redirect.example.com', [ann('permanent-redirect-code')]: '200' }).table, '/')).toBe('301 http://redirect.example.com');
+  });
+
+  it('a relative redirect URL is made absolute without the port, unless relative-redirects (relativeredirects.go)', () => {
+    expect(answer(table({ [ann('permanent-redirect')]: '/new-location' }, { host: 'rr.foo.com' }).table, '/', { host: 'rr.foo.com:8080' })).toBe('301 http://rr.foo.com/new-location');
+    expect(answer(table({ [ann('permanent-redirect')]: '/new-location', [ann('relative-redirects')]: 'true' }).table, '/')).toBe('301 /new-location');
+  });
+
+  it('temporal-redirect wins over permanent-redirect; its code is 300–307, else 302; it must be http(s) (redirect.go Parse, isValidURL)', () => {
+    const both = table({ [ann('permanent-redirect')]: 'http://p.example.com', [ann('temporal-redirect')]: 'https://t.example.com', [ann('temporal-redirect-code')]: '308' });
+    expect(answer(both.table, '/')).toBe('302 https://t.example.com');
+    const ftp = table({ [ann('temporal-redirect')]: 'ftp://t.example.com' });
+    expect(answer(ftp.table, '/')).toBe('200 /');
+    expect(ftp.codes).toContain('E_ANNOTATION_VALUE');
+  });
+
+  it('a redirect URL ingress-nginx refuses drops the whole Ingress, and says so', () => {
+    const bad = table({ [ann('permanent-redirect')]: 'http://x.example.com/%41' });
+    expect(answer(bad.table, '/')).toBe('404');
+    expect(bad.messages.join('\n')).toContain('ingress-nginx does not serve this Ingress at all');
+  });
+});
+
+describe('nginx profile: the https:// redirect (lua_ingress.lua redirect_to_https; e2e ssl/http_redirect.go)', () => {
+  it('a host with spec.tls: plain HTTP gets 308 to https://HOST (no port) + the request URI, one trailing slash removed, even when the Secret is missing', () => {
+    const { table: t } = table({}, { tls: true, paths: ['/'] });
+    expect(answer(t, '/')).toBe('308 https://a.example.com');
+    expect(answer(t, '/foo/', { host: 'a.example.com:8080' })).toBe('308 https://a.example.com/foo');
+    expect(answer(t, '/p?x=1&y=2')).toBe('308 https://a.example.com/p?x=1&y=2');
+    expect(answer(t, '/p/?q=/')).toBe('308 https://a.example.com/p/?q=');
+    // Over HTTPS the request goes upstream.
+    expect(answer(t, '/', { scheme: 'https' })).toBe('200 /');
+  });
+
+  it('ssl-redirect "false" turns it off; preserve-trailing-slash keeps the slash; force-ssl-redirect redirects without TLS (forcesslredirect.go)', () => {
+    expect(answer(table({ [ann('ssl-redirect')]: 'false' }, { tls: true }).table, '/')).toBe('200 /');
+    expect(answer(table({ [ann('preserve-trailing-slash')]: 'true' }, { tls: true }).table, '/foo/')).toBe('308 https://a.example.com/foo/');
+    expect(answer(table({ [ann('force-ssl-redirect')]: 'true' }).table, '/')).toBe('308 https://a.example.com');
+    expect(answer(table({}).table, '/')).toBe('200 /');
+  });
+
+  it('/.well-known/acme-challenge is exempt by the Ingress path, not the request path (no-tls-redirect-locations)', () => {
+    const { table: t } = table({}, { tls: true, paths: ['/', '/.well-known/acme-challenge'] });
+    expect(answer(t, '/.well-known/acme-challenge/token')).toBe('200 /.well-known/acme-challenge/token');
+    const { table: rootOnly } = table({}, { tls: true, paths: ['/'] });
+    expect(answer(rootOnly, '/.well-known/acme-challenge/token')).toBe('308 https://a.example.com/.well-known/acme-challenge/token');
+  });
+
+  it('permanent-redirect wins over the https:// redirect (the location\'s return runs before rewrite_by_lua)', () => {
+    expect(answer(table({ [ann('permanent-redirect')]: 'https://z.example.com' }, { tls: true }).table, '/')).toBe('301 https://z.example.com');
+  });
+});
+
+describe('nginx profile: what the backend receives', () => {
+  it('upstream-vhost sets the Host header (upstreamvhost.go); x-forwarded-prefix only with a rewrite (xforwardedprefix.go)', () => {
+    expect(answer(table({ [ann('upstream-vhost')]: 'upstreamvhost.bar.com' }).table, '/x')).toBe('200 /x Host: upstreamvhost.bar.com');
+    expect(answer(table({ [ann('rewrite-target')]: '/foo', [ann('x-forwarded-prefix')]: '/test/value' }).table, '/')).toBe('200 /foo X-Forwarded-Prefix: /test/value');
+    expect(answer(table({ [ann('x-forwarded-prefix')]: '/test/value' }).table, '/')).toBe('200 /');
+  });
+});
