@@ -6,14 +6,14 @@ import { compileProject, offlineProfileOption, formatProjectDiagnostic, resolveP
 export const checkCommand: CommandSpec = {
   name: 'check',
   summary: 'Check the manifests in a folder and print every problem with file:line:col and a hint.',
-  usage: 'ingress-dev check [dir] [--json] [--strict]',
+  usage: 'ingress-dev check [dir] [--json] [--strict] [--profile P]',
   positionals: { min: 0, max: 1 },
   details: 'Exit status: 1 when there are errors (with --strict, also warnings), 0 otherwise.',
   options: [
-    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the Kubernetes specification (spec); auto (the default): each by its class; also profile: in ingress-dev.yaml' },
     { name: 'json', type: 'boolean', description: 'print {"diagnostics": [...]} with files relative to the folder' },
     { name: 'strict', type: 'boolean', description: 'fail on warnings too' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'print errors and warnings only (no information)' },
+    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
   ],
 };
 

@@ -10,19 +10,20 @@ import { lookupDocker } from '../docker-view.js';
 export const explainCommand: CommandSpec = {
   name: 'explain',
   summary: 'Show which route a request would take and why, without starting anything.',
-  usage: "ingress-dev explain <url-or-path> [dir] [-X METHOD] [-H 'Name: value']... [--json]",
+  usage: "ingress-dev explain <url-or-path> [dir] [-X METHOD] [-H 'Name: value']... [--json] [--profile P]",
   positionals: { min: 1, max: 2 },
   details: [
     '<url-or-path> is a full URL (http://app.example.com/api?x=1), host/path, or a path (/api).',
     'A Host header given with -H wins over the URL host. Status 200 means the request is',
-    'forwarded to the backend, 404 that nothing matched, 503 that the backend is missing.',
+    'forwarded to the backend, 404 that nothing matched, 503 that the backend is missing;',
+    'ingress-nginx (profile nginx) also answers redirects (301, 302, 308) and 400 for a path it refuses.',
   ].join('\n'),
   options: [
-    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the Kubernetes specification (spec); auto (the default): each by its class; also profile: in ingress-dev.yaml' },
     { name: 'request', short: 'X', type: 'string', value: 'METHOD', description: 'request method (default GET)' },
     { name: 'header', short: 'H', type: 'list', value: "'Name: value'", description: 'request header, repeatable' },
     { name: 'json', type: 'boolean', description: 'print the explanation as JSON' },
     { name: 'no-docker', type: 'boolean', description: 'do not ask a running Docker engine which containers the Service selects' },
+    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
   ],
 };
 

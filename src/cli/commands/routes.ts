@@ -9,12 +9,12 @@ import { lookupDocker, type DockerView } from '../docker-view.js';
 export const routesCommand: CommandSpec = {
   name: 'routes',
   summary: 'Print the compiled route table, grouped by host, in the order routes are matched.',
-  usage: 'ingress-dev routes [dir] [--json]',
+  usage: 'ingress-dev routes [dir] [--json] [--profile P]',
   positionals: { min: 0, max: 1 },
   options: [
-    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the Kubernetes specification (spec); auto (the default): each by its class; also profile: in ingress-dev.yaml' },
     { name: 'json', type: 'boolean', description: 'print the table as JSON' },
     { name: 'no-docker', type: 'boolean', description: 'do not ask a running Docker engine which containers each Service selects' },
+    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
   ],
 };
 

@@ -14,7 +14,7 @@ export const defaultTestFile = 'ingress-dev.test.yaml';
 export const testCommand: CommandSpec = {
   name: 'test',
   summary: 'Run a route test file against the compiled routes, offline; exit 1 on any failure.',
-  usage: 'ingress-dev test [dir] [--file F] [--json]',
+  usage: 'ingress-dev test [dir] [--file F] [--json] [--profile P]',
   positionals: { min: 0, max: 1 },
   details: [
     `The test file (default ${defaultTestFile} in the folder) lists requests and what must happen to them:`,
@@ -29,9 +29,9 @@ export const testCommand: CommandSpec = {
     '        route: ingress:default/httpbin#r0.p0',
   ].join('\n'),
   options: [
-    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the Kubernetes specification (spec); auto (the default): each by its class; also profile: in ingress-dev.yaml' },
     { name: 'file', short: 'f', type: 'string', value: 'F', description: `the test file (default: ${defaultTestFile} in the folder)` },
     { name: 'json', type: 'boolean', description: 'print results as JSON' },
+    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
   ],
 };
 

@@ -30,7 +30,7 @@ import { buildServingState, describeServingState, listenDefaults, servingStateOf
 export const upCommand: CommandSpec = {
   name: 'up',
   summary: 'Route real HTTP traffic by the Ingress rules to Services mapped to local ports.',
-  usage: 'ingress-dev up [dir] [--port 8080] [--host 127.0.0.1] [--map SERVICE[:PORT]=TARGET]... [--config F] [--no-watch] [--no-ui]',
+  usage: 'ingress-dev up [dir] [--port 8080] [--host 127.0.0.1] [--map SERVICE[:PORT]=TARGET]... [--config F] [--profile P] [--no-watch] [--no-ui]',
   positionals: { min: 0, max: 1 },
   details: [
     'TARGET is 3000, host:port, http://host:port, https://host:port (self-signed allowed) or echo.',
@@ -40,7 +40,6 @@ export const upCommand: CommandSpec = {
     'Stop with Ctrl-C (exit 130) or SIGTERM (exit 143); in-flight requests get up to 10 s to finish.',
   ].join('\n'),
   options: [
-    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the Kubernetes specification (spec); auto (the default): each by its class; also profile: in ingress-dev.yaml' },
     { name: 'port', short: 'p', type: 'string', value: 'PORT', description: 'port to listen on (default 8080; 0 picks a free one)' },
     { name: 'host', type: 'string', value: 'ADDR', description: 'address to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)' },
     { name: 'map', short: 'm', type: 'list', value: 'SVC[:PORT]=TARGET', description: 'map a Service (port) to a target, repeatable; overrides the config file' },
@@ -55,6 +54,7 @@ export const upCommand: CommandSpec = {
     { name: 'no-logs', type: 'boolean', description: 'with --run and without the UI: do not stream the containers\' output' },
     { name: 'no-ui', type: 'boolean', description: 'plain log lines instead of the terminal UI (also when stdout is not a terminal, or CI is set)' },
     { name: 'log', type: 'string', value: 'plain|json', description: 'without the UI: plain lines (default), or one JSON object per event for scripts' },
+    { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
   ],
 };
 
