@@ -16,7 +16,7 @@ const root = path.join(import.meta.dirname, 'fixtures', 'compile');
 function compileFixture(dir: string, name: string) {
   const text = readFileSync(path.join(root, dir, name), 'utf8');
   const parsed = parseManifests([{ file: name, text }]);
-  const compiled = compileRoutes(parsed.resources, { profile: 'spec' });
+  const compiled = compileRoutes(parsed.resources, { profile: 'auto' });
   return { text, table: compiled.value, diagnostics: [...parsed.diagnostics, ...compiled.diagnostics] };
 }
 

@@ -14,10 +14,12 @@ export function parseRequestTarget(target: string, headerArgs: readonly string[]
   }
   let host: string | null = null;
   let path: string;
+  let scheme: 'http' | 'https' = 'http';
   const withScheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(.*)$/.exec(target);
   if (withScheme !== null) {
-    const scheme = (withScheme[1] ?? '').toLowerCase();
-    if (scheme !== 'http' && scheme !== 'https') throw new UsageError(`unsupported scheme "${scheme}": use http:// or https://`);
+    const written = (withScheme[1] ?? '').toLowerCase();
+    if (written !== 'http' && written !== 'https') throw new UsageError(`unsupported scheme "${written}": use http:// or https://`);
+    scheme = written;
     host = (withScheme[2] ?? '').replace(/^.*@/, '') || null;
     path = withScheme[3] ?? '';
   } else if (target.startsWith('/')) {
@@ -35,6 +37,7 @@ export function parseRequestTarget(target: string, headerArgs: readonly string[]
   // A Host header given with -H wins over the URL's host, as with curl.
   if (headers.host !== undefined) host = headers.host;
   else if (host !== null) headers.host = host;
-  const url = `${host !== null ? `http://${host}` : ''}${path}`;
-  return { host, path, method: method.toUpperCase(), headers, url };
+  const url = `${host !== null ? `${scheme}://${host}` : ''}${path}`;
+  // https:// asks how a request over TLS is routed (ingress-nginx redirects only plain HTTP).
+  return { host, path, method: method.toUpperCase(), headers, url, scheme };
 }

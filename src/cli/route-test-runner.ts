@@ -36,6 +36,18 @@ function runOne(table: RouteTable, test: RouteTest): RouteTestResult {
   if (x.upstreamPath !== undefined && x.upstreamPath !== result.upstreamPath) {
     failures.push(`upstreamPath: expected ${x.upstreamPath ?? 'none'}, got ${result.upstreamPath ?? 'none'}`);
   }
+  if (x.location !== undefined) {
+    const got = result.redirect?.location ?? null;
+    if (got !== x.location) failures.push(`location: expected ${x.location ?? 'no redirect'}, got ${got ?? 'no redirect'}`);
+  }
+  if (x.upstreamHeaders !== undefined) {
+    const sent = new Map<string, string>((result.upstreamHeaders ?? []).map(([k, v]) => [k.toLowerCase(), v]));
+    sent.set('host', result.upstreamHost ?? request.host ?? '');
+    for (const [name, want] of Object.entries(x.upstreamHeaders)) {
+      const got = sent.get(name);
+      if (got !== want) failures.push(`upstreamHeaders.${name}: expected ${want}, got ${got ?? 'none'}`);
+    }
+  }
   if (x.backend !== undefined) {
     const b = result.backend;
     if (x.backend === 'none') {

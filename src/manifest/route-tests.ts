@@ -21,6 +21,10 @@ export interface RouteTestExpectation {
   readonly backend?: { readonly namespace: string | null; readonly service: string; readonly port: string | null } | 'none';
   readonly upstreamPath?: string | null;
   readonly route?: string | null;
+  /** The `Location` of a redirect (ingress-nginx's); null when the answer is no redirect. */
+  readonly location?: string | null;
+  /** Headers the backend receives that routing sets (ingress-nginx: `Host` of upstream-vhost, `X-Forwarded-Prefix`). */
+  readonly upstreamHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface RouteTest {
@@ -34,7 +38,7 @@ export interface RouteTest {
 
 const testKeys = new Set(['name', 'request', 'expect']);
 const requestKeys = new Set(['url', 'method', 'headers']);
-const expectKeys = new Set(['status', 'backend', 'upstreamPath', 'route']);
+const expectKeys = new Set(['status', 'backend', 'upstreamPath', 'route', 'location', 'upstreamHeaders']);
 
 export function parseRouteTests(text: string, file: string): { tests: RouteTest[]; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
@@ -113,7 +117,7 @@ export function parseRouteTests(text: string, file: string): { tests: RouteTest[
       const value = isScalar(pair.value) ? pair.value.value : undefined;
       const node = (pair.value ?? pair.key) as YamlNode;
       if (!expectKeys.has(key)) {
-        fail(`Unknown expectation "${key}"`, pair.key as YamlNode, 'Expectations: status, backend, upstreamPath, route.');
+        fail(`Unknown expectation "${key}"`, pair.key as YamlNode, 'Expectations: status, backend, upstreamPath, route, location, upstreamHeaders.');
       } else if (key === 'status') {
         if (typeof value === 'number' && Number.isInteger(value)) expect.status = value;
         else fail('expect.status must be a number such as 200, 404 or 503', node, 'Write status: 200.');
@@ -124,13 +128,24 @@ export function parseRouteTests(text: string, file: string): { tests: RouteTest[
           if (parsed === null) fail(`expect.backend "${value}" is not [NAMESPACE/]SERVICE[:PORT]`, node, 'Write backend: web:80 or backend: shop/web:http.');
           else expect.backend = parsed;
         } else fail('expect.backend must be a string like web:80', node, 'Write backend: web:80.');
-      } else if (key === 'upstreamPath' || key === 'route') {
+      } else if (key === 'upstreamHeaders') {
+        if (isMap(node)) {
+          const sent: Record<string, string> = {};
+          for (const h of node.items) {
+            const name = isScalar(h.key) ? String(h.key.value) : '';
+            const v = isScalar(h.value) ? h.value.value : undefined;
+            if (name === '' || (typeof v !== 'string' && typeof v !== 'number')) fail('expect.upstreamHeaders maps header names to values', h.key as YamlNode, 'Write upstreamHeaders: {X-Forwarded-Prefix: /api}.');
+            else sent[name.toLowerCase()] = String(v);
+          }
+          expect.upstreamHeaders = sent;
+        } else fail('expect.upstreamHeaders must be a mapping of header names to values', node, 'Write upstreamHeaders: {Host: api.internal}.');
+      } else if (key === 'upstreamPath' || key === 'route' || key === 'location') {
         if (value === null || typeof value === 'string') expect[key] = value;
         else fail(`expect.${key} must be a string`, node, `Quote the value: ${key}: "..."`);
       }
     }
     if (Object.keys(expect).length === 0) {
-      fail('A test expects nothing', expectNode, 'Add at least one of status, backend, upstreamPath, route.');
+      fail('A test expects nothing', expectNode, 'Add at least one of status, backend, upstreamPath, route, location, upstreamHeaders.');
       continue;
     }
     const name = isScalar(nameNode) && nameNode.value !== null ? String(nameNode.value) : `${method} ${url}`;

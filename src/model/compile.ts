@@ -10,7 +10,9 @@ import type {
 } from '../manifest/types.js';
 import { annotationSeverity } from './annotations.js';
 import { chooseProfile } from './profile.js';
-import { noNginxAnnotations, parseNginxAnnotations, type NginxAnnotations } from './nginx/registry.js';
+import { criticalAnnotations, emulatedAnnotationKeys, noNginxAnnotations, parseNginxAnnotations, type NginxAnnotations } from './nginx/registry.js';
+import { nginxAnnotationPrefix } from './nginx/annotation.js';
+import { knownNginxAnnotations } from './nginx/known-annotations.js';
 import { compileNginxServer } from './nginx/server.js';
 import { checkHost, isWildcardHost, normalizeRuleHost, suggestHost, type HostProblem } from './host.js';
 import { compareRoutesForMatch, compilePathMatch } from './path.js';
@@ -93,7 +95,9 @@ class Compilation {
     }
     for (const ing of this.resources.ingresses) {
       const cls = ing.ingressClassName;
-      if (cls !== null && !classes.has(cls.value)) {
+      // `nginx` is the class the ingress-nginx chart installs in the cluster: folders rarely hold
+      // it, and the profile nginx routes such an Ingress (routes and explain say so).
+      if (cls !== null && !classes.has(cls.value) && cls.value !== 'nginx') {
         const known = [...classes];
         this.report('W_INGRESS_CLASS_NOT_FOUND', 'warning',
           `${describe(ing)} names IngressClass "${cls.value}", which is not in this folder; it is served anyway`,
@@ -221,16 +225,49 @@ class Compilation {
   }
 
   private checkAnnotations(ing: Ingress): void {
+    const choice = this.ingressProfiles.get(`${ing.metadata.namespace}/${ing.metadata.name}`);
     for (const [key, value] of ing.metadata.annotations) {
+      if (key.startsWith(nginxAnnotationPrefix)) {
+        this.checkNginxAnnotation(ing, key, value.at, choice ?? null);
+        continue;
+      }
       const severity = annotationSeverity(key);
       if (severity === null) continue;
       if (severity === 'warning') {
-        this.report('W_UNKNOWN_ANNOTATION', 'warning', `${describe(ing)}: annotation ${key} is not interpreted yet; local routing may differ from the cluster`,
-          value.at, 'ingress-dev applies the Kubernetes Ingress specification (profile spec); controller annotations such as rewrites are ignored for now.');
+        this.report('W_UNKNOWN_ANNOTATION', 'warning', `${describe(ing)}: annotation ${key} is not interpreted; local routing may differ from the cluster`,
+          value.at, 'ingress-dev emulates the Kubernetes Ingress specification (profile spec) and ingress-nginx (profile nginx); other controllers\' annotations are ignored.');
       } else {
         this.report('I_ANNOTATION_IGNORED', 'info', `${describe(ing)}: annotation ${key} is not read by ingress-dev`, value.at, 'It does not change local routing.');
       }
     }
+  }
+
+  /**
+   * An ingress-nginx annotation: on an Ingress of the nginx profile, emulated (nothing to say),
+   * known but not emulated (what the cluster does that ingress-dev does not), or not one of
+   * ingress-nginx's (a typo: the closest key); on another profile's Ingress, without effect.
+   */
+  private checkNginxAnnotation(ing: Ingress, key: string, at: SourcePosition, choice: ProfileChoice | null): void {
+    const name = key.slice(nginxAnnotationPrefix.length);
+    const known = knownNginxAnnotations.find((a) => a.name === name);
+    if (choice?.profile !== 'nginx') {
+      if (known === undefined) return this.reportUnknownNginxAnnotation(ing, key, name, at);
+      this.report('W_ANNOTATION_OTHER_PROFILE', 'warning',
+        `${describe(ing)}: ${key} has no effect here: this Ingress is routed by the Kubernetes specification (${choice?.why ?? 'no class'})`, at,
+        'If ingress-nginx serves this Ingress in the cluster, give it ingressClassName: nginx (or run with --profile nginx) to route it as ingress-nginx does.');
+      return;
+    }
+    if (emulatedAnnotationKeys.has(key) || criticalAnnotations.has(key)) return; // the latter: E_ANNOTATION_RISK
+    if (known === undefined) return this.reportUnknownNginxAnnotation(ing, key, name, at);
+    this.report('W_ANNOTATION_NOT_EMULATED', 'warning',
+      `${describe(ing)}: ${key} is not emulated: in the cluster ingress-nginx ${known.does}; ingress-dev does not`, at,
+      'Local routing differs from the cluster for what this annotation does; README lists what the nginx profile emulates.');
+  }
+
+  private reportUnknownNginxAnnotation(ing: Ingress, key: string, name: string, at: SourcePosition): void {
+    const near = closest(name, knownNginxAnnotations.map((a) => a.name));
+    this.report('W_UNKNOWN_ANNOTATION', 'warning', `${describe(ing)}: ${key} is not an ingress-nginx annotation; ingress-nginx ignores it`, at,
+      near !== null ? `Did you mean ${nginxAnnotationPrefix}${near}?` : 'Check the spelling against ingress-nginx\'s annotations (docs/user-guide/nginx-configuration/annotations.md).');
   }
 
   private checkTls(ing: Ingress, ruleHosts: ReadonlySet<string>): void {

@@ -115,3 +115,11 @@ describe('nginx profile: what the backend receives', () => {
     expect(answer(table({ [ann('x-forwarded-prefix')]: '/test/value' }).table, '/')).toBe('200 /');
   });
 });
+
+describe('nginx profile: annotations ingress-nginx refuses', () => {
+  it('a snippet (risk Critical) makes ingress-nginx refuse the Ingress with its default annotations-risk-level High (annotations.go Extract, config.go)', () => {
+    const t = table({ [ann('configuration-snippet')]: "more_set_headers 'X: y';" });
+    expect(answer(t.table, '/x')).toBe('404');
+    expect(t.codes).toContain('E_ANNOTATION_RISK');
+  });
+});

@@ -55,6 +55,13 @@ export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotati
  */
 const dropsIngress: ReadonlySet<string> = new Set([permanentRedirect, temporalRedirect, permanentRedirectCode, temporalRedirectCode, relativeRedirects, xForwardedPrefix, upstreamVhost].map((a) => a.name));
 
+/**
+ * Annotations of risk Critical (their parsers' `Risk: parser.AnnotationRiskCritical`: the
+ * snippets). With the default `annotations-risk-level: High` (config.go), annotations.Extract
+ * refuses an Ingress that carries one (`NewRiskyAnnotations`), and the store does not serve it.
+ */
+export const criticalAnnotations: ReadonlySet<string> = new Set(['auth-snippet', 'configuration-snippet', 'modsecurity-snippet', 'server-snippet', 'stream-snippet'].map((n) => `${nginxAnnotationPrefix}${n}`));
+
 export interface ParsedNginxAnnotations {
   readonly annotations: NginxAnnotations;
   /** Set when ingress-nginx would not serve the Ingress at all, with why. */
@@ -65,6 +72,13 @@ export interface ParsedNginxAnnotations {
 export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[]): ParsedNginxAnnotations {
   const subject = `Ingress ${ing.metadata.namespace}/${ing.metadata.name}`;
   let dropped: string | null = null;
+  for (const [key, value] of ing.metadata.annotations) {
+    if (!criticalAnnotations.has(key)) continue;
+    dropped ??= `${key} is a Critical-risk annotation`;
+    diagnostics.push(createDiagnostic('E_ANNOTATION_RISK', 'error',
+      `${subject}: ${key} is a Critical-risk annotation: ingress-nginx (annotations-risk-level High, its default) does not serve this Ingress at all, and neither does ingress-dev`,
+      value.at, 'Remove the snippet (most have an annotation of their own, such as custom-headers), or the cluster needs annotations-risk-level: Critical and allow-snippet-annotations: "true" in the controller ConfigMap'));
+  }
   const read = <T>(a: NginxAnnotation<T>): T | null => {
     const key = `${nginxAnnotationPrefix}${a.name}`;
     const written = ing.metadata.annotations.get(key);
