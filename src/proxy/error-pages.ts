@@ -96,9 +96,14 @@ export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error:
   // A body nobody will read is discarded: node reads the rest of it and the connection goes
   // on with the next request, as nginx discards a request body it answers without.
   if (!req.complete) {
-    req.resume();
-    // A client that stopped sending its body would hold the connection until it resumes.
-    if (error.kind === 'send-timeout') headers.connection = 'close';
+    if (error.kind === 'body-too-large') {
+      // nginx answers 413 and closes the connection rather than read a body it refused.
+      headers.connection = 'close';
+    } else {
+      req.resume();
+      // A client that stopped sending its body would hold the connection until it resumes.
+      if (error.kind === 'send-timeout') headers.connection = 'close';
+    }
   }
   try {
     // The reason phrase is given: a failed writeHead of the backend's response may have left

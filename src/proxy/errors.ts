@@ -23,6 +23,7 @@ export type ProxyErrorKind =
   | 'connect-not-supported'
   | 'redirect'
   | 'bad-request'
+  | 'body-too-large'
   | 'internal';
 
 export interface RequestLine {
@@ -151,6 +152,7 @@ const upstreamTitles: Readonly<Record<Exclude<ForwardError['kind'], 'client-abor
   'connect-timeout': ['connect-timeout', 504, 'Connecting to the backend timed out'],
   'read-timeout': ['read-timeout', 504, 'The backend did not answer in time'],
   'send-timeout': ['send-timeout', 504, 'Sending the request body to the backend timed out'],
+  'body-too-large': ['body-too-large', 413, 'The request body is larger than the location allows'],
   'bad-response': ['bad-response', 502, 'The backend sent a response that is not valid HTTP'],
   other: ['bad-gateway', 502, 'The request could not be forwarded to the backend'],
 };
@@ -173,6 +175,8 @@ function upstreamHint(kind: keyof typeof upstreamTitles, target: string, via: st
       return `${target}${mapped} did not accept the connection in time: check the host and port, and that the service is up.`;
     case 'read-timeout':
       return 'The backend accepted the request but was too slow; ingress-nginx waits 60 s (proxy-read-timeout), so it would time out in the cluster too.';
+    case 'body-too-large':
+      return 'ingress-nginx limits request bodies to proxy-body-size (1m by default): raise it with nginx.ingress.kubernetes.io/proxy-body-size (0 is no limit).';
     case 'send-timeout':
       return 'The backend stopped reading the request body (or the client stopped sending it); ingress-nginx gives up after 60 s (proxy-send-timeout).';
     case 'bad-response':
@@ -206,6 +210,11 @@ export function redirectError(request: RequestLine, route: RouteRef | null, stat
 }
 
 /** nginx refuses the request's path before routing it (a bad percent-escape, `..` above the root). */
+/** 413 before anything is sent: the declared Content-Length is over the location's proxy-body-size. */
+export function bodyTooLargeError(request: RequestLine, route: RouteRef | null, length: number, limit: number): ProxyError {
+  return { kind: 'body-too-large', status: 413, title: 'The request body is larger than the location allows', request, route, target: null, via: null, error: `Content-Length ${length} is over proxy-body-size ${limit} bytes`, hint: 'ingress-nginx limits request bodies to proxy-body-size (1m by default): raise it with nginx.ingress.kubernetes.io/proxy-body-size (0 is no limit).', profile: 'nginx' };
+}
+
 export function badRequestError(request: RequestLine, why: string): ProxyError {
   return { kind: 'bad-request', status: 400, title: 'nginx refuses this path', request, route: null, target: null, via: null, error: why, hint: 'nginx decodes %XX escapes and resolves dot segments before it routes; fix the URL', profile: 'nginx' };
 }

@@ -33,6 +33,7 @@ export type ForwardErrorKind =
   | 'connect-timeout'
   | 'read-timeout'
   | 'send-timeout'
+  | 'body-too-large'
   | 'bad-response'
   | 'client-aborted'
   | 'other';
@@ -65,6 +66,10 @@ export interface ForwardRequest {
   readonly headers: RawHeaders;
   /** `Server` for a response whose backend sent none (the profile's), or null to add none. */
   readonly serverHeader: string | null;
+  /** Drop the backend's own `Server` (ingress-nginx: nginx hides it, and sends none itself). */
+  readonly hideBackendServer?: boolean;
+  /** The largest request body, in bytes (ingress-nginx's proxy-body-size); a larger one aborts the exchange with `body-too-large`. */
+  readonly bodyLimit?: number | null;
 }
 
 export interface Forwarder {
@@ -168,7 +173,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly timeouts: ForwardTimeouts,
     private readonly resolve: (outcome: ForwardOutcome) => void,
   ) {
-    this.body = hasRequestBody(req) ? new BodyMeter(() => this.sendTimer?.refresh()) : null;
+    const limit = request.bodyLimit ?? null;
+    this.body = hasRequestBody(req)
+      ? new BodyMeter(() => this.sendTimer?.refresh(), limit, () => {
+          if (this.abortUpstream !== null) this.abortUpstream(new BodyTooLargeError(`the request body is larger than ${limit ?? 0} bytes`));
+          else this.body?.destroy(new BodyTooLargeError(`the request body is larger than ${limit ?? 0} bytes`));
+        })
+      : null;
     // The meter, not `req`, is undici's body: when undici destroys it, the client socket
     // survives for an error page.
     if (this.body !== null) req.pipe(this.body);
@@ -209,7 +220,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.resumeUpstream = resume;
     this.status = statusCode;
     this.statusText = statusText;
-    this.responseHeaders = filterResponseHeaders(rawHeaders, this.request.serverHeader);
+    this.responseHeaders = filterResponseHeaders(rawHeaders, this.request.serverHeader, this.request.hideBackendServer === true);
     // The head goes out with the first piece of the body, or on its own when none came with it:
     // a framing error in the same packet (a bad chunk size) is then still a 502 page, not a head
     // followed by a cut connection. undici reports such an error when the socket has closed,
@@ -348,13 +359,22 @@ class Exchange implements Dispatcher.DispatchHandler {
 class BodyMeter extends Transform {
   bytes = 0;
 
-  constructor(private readonly onProgress: () => void) {
+  constructor(
+    private readonly onProgress: () => void,
+    private readonly limit: number | null = null,
+    private readonly onTooLarge: () => void = () => undefined,
+  ) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     this.onProgress();
+    if (this.limit !== null && this.bytes > this.limit) {
+      callback();
+      this.onTooLarge();
+      return;
+    }
     callback(null, chunk);
   }
 }
@@ -366,6 +386,10 @@ export function hasRequestBody(req: IncomingMessage): boolean {
 
 class SendTimeoutError extends Error {
   readonly code = 'INGRESS_DEV_SEND_TIMEOUT';
+}
+
+class BodyTooLargeError extends Error {
+  readonly code = 'INGRESS_DEV_BODY_TOO_LARGE';
 }
 
 export class BadResponseError extends Error {
@@ -420,6 +444,8 @@ export function classifyForwardError(err: unknown, target: HttpTarget, timeouts:
       return { kind: 'read-timeout', message: `${origin} sent no response within ${timeouts.readTimeoutMs} ms` };
     case 'UND_ERR_BODY_TIMEOUT':
       return { kind: 'read-timeout', message: `${origin} sent nothing for ${timeouts.readTimeoutMs} ms while sending the response body` };
+    case 'INGRESS_DEV_BODY_TOO_LARGE':
+      return { kind: 'body-too-large', message };
     case 'INGRESS_DEV_SEND_TIMEOUT':
       return { kind: 'send-timeout', message: `sending the request body to ${origin} made no progress for ${timeouts.sendTimeoutMs} ms` };
     default:

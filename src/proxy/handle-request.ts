@@ -13,7 +13,7 @@ import {
   type HandlerContext,
 } from './context.js';
 import { writeErrorPage } from './error-pages.js';
-import { internalError } from './errors.js';
+import { bodyTooLargeError, internalError } from './errors.js';
 import { hasRequestBody, isIdempotent, type ForwardOutcome } from './forward.js';
 import { headersToRecord } from './headers.js';
 import { routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
@@ -72,6 +72,13 @@ async function serveEcho(req: IncomingMessage, res: ServerResponse, routing: Ech
 }
 
 async function serveForward(context: HandlerContext, req: IncomingMessage, res: ServerResponse, first: ForwardRouting, requestId: string): Promise<Ending> {
+  // ingress-nginx's client_max_body_size: a declared length over the limit is refused at once.
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (first.bodyLimit !== undefined && first.bodyLimit !== null && declared > first.bodyLimit) {
+    const error = bodyTooLargeError(first.line, first.route, declared, first.bodyLimit);
+    const page = writeErrorPage(req, res, error, serverHeaderOf(first.profile));
+    return { routing: first, target: null, status: 413, error: error.error, responseHeaders: page?.headers ?? {}, bytesIn: 0, bytesOut: 0 };
+  }
   const headers = upstreamHeadersFor(req, first.upstreamHost, requestId, false, {
     ...(first.forwardedHost === undefined ? {} : { forwardedHost: first.forwardedHost }),
     ...(first.upstreamHeaders === undefined ? {} : { extra: first.upstreamHeaders }),
@@ -81,7 +88,7 @@ async function serveForward(context: HandlerContext, req: IncomingMessage, res: 
   const send = (to: ForwardRouting): Promise<ForwardOutcome> => {
     // Counted from the moment the endpoint is chosen, so a container that leaves waits for it.
     const end = context.options.inflight?.begin(to.target.host, to.target.port);
-    const sent = context.forwarder.forward(req, res, { target: to.target, path: to.upstreamPath, headers, serverHeader });
+    const sent = context.forwarder.forward(req, res, { target: to.target, path: to.upstreamPath, headers, serverHeader, hideBackendServer: to.profile === 'nginx', bodyLimit: to.bodyLimit ?? null });
     return end === undefined ? sent : sent.finally(end);
   };
   let outcome = await send(routing);

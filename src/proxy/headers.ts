@@ -124,7 +124,7 @@ export function requestIdOf(incoming: string | string[] | undefined): string {
  * concerns the proxy's pooled connection, not the client's (node sets the client's framing).
  * `server` is added as `Server` when the backend sent none (null adds nothing).
  */
-export function filterResponseHeaders(raw: readonly (string | Buffer)[], server: string | null = null): RawHeaders {
+export function filterResponseHeaders(raw: readonly (string | Buffer)[], server: string | null = null, hideServer = false): RawHeaders {
   const headers: RawHeaders = [];
   let connection: string | null = null;
   let hasServer = false;
@@ -132,6 +132,8 @@ export function filterResponseHeaders(raw: readonly (string | Buffer)[], server:
     const name = latin1(raw[i] as string | Buffer);
     const value = latin1(raw[i + 1] as string | Buffer);
     const lower = name.toLowerCase();
+    // nginx's proxy_pass hides the backend's Server header (proxy_hide_header's default).
+    if (hideServer && lower === 'server') continue;
     if (!droppedResponseHeaders.has(lower)) {
       headers.push(name, value);
       if (lower === 'server') hasServer = true;

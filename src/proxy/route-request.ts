@@ -56,6 +56,8 @@ export interface ForwardRouting extends RoutingBase {
   readonly forwardedHost?: string;
   /** Headers the profile adds for the backend (X-Forwarded-Prefix). */
   readonly upstreamHeaders?: readonly (readonly [string, string])[];
+  /** The largest request body, in bytes (ingress-nginx's proxy-body-size). */
+  readonly bodyLimit?: number | null;
 }
 
 export interface EchoRouting extends RoutingBase {
@@ -107,7 +109,7 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
     const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };
     return { kind: 'echo', profile, receivedHost, line, routeId, route, standIn, upstreamHost, upstreamPath };
   }
-  return { kind: 'forward', profile, receivedHost, line, routeId, route, backend, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(match.upstreamHeaders === undefined || match.upstreamHeaders.length === 0 ? {} : { upstreamHeaders: match.upstreamHeaders }) };
+  return { kind: 'forward', profile, receivedHost, line, routeId, route, backend, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(match.upstreamHeaders === undefined || match.upstreamHeaders.length === 0 ? {} : { upstreamHeaders: match.upstreamHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }) };
 }
 
 /**

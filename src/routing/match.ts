@@ -54,7 +54,7 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
   }
   const queryAt = target.indexOf('?');
   const upstreamPath = decision.rewrite === null ? target : `${decision.rewrite.to}${queryAt === -1 ? '' : target.slice(queryAt)}`;
-  const upstream = { upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers };
+  const upstream = { upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers, bodyLimit: answer.bodyLimit };
   if (route !== null) return { ...base, ...upstream, status: statusFor(route.backend), route, backend: route.backend, upstreamPath };
   const root = server.rootBackend;
   if (root === null) return { ...base, status: 404, route: null, backend: null, upstreamPath: null };

@@ -130,6 +130,8 @@ export type NginxAnswer =
       readonly upstreamHost: string | null;
       /** Headers added for the backend (X-Forwarded-Prefix). */
       readonly headers: readonly (readonly [string, string])[];
+      /** The largest request body, in bytes (proxy-body-size); null: no limit. */
+      readonly bodyLimit: number | null;
     };
 
 export interface NginxRequest {
@@ -175,5 +177,6 @@ export function applyNginxPolicy(server: NginxServer, decision: Extract<NginxDec
   }
   const headers: [string, string][] = [];
   if (decision.rewrite !== null && a?.xForwardedPrefix !== null && a?.xForwardedPrefix !== undefined) headers.push(['X-Forwarded-Prefix', a.xForwardedPrefix]);
-  return { kind: 'forward', upstreamHost: a?.upstreamVhost ?? null, headers };
+  const limit = a?.proxyBodySize ?? config.proxyBodySize;
+  return { kind: 'forward', upstreamHost: a?.upstreamVhost ?? null, headers, bodyLimit: limit === 0 ? null : limit };
 }

@@ -49,6 +49,8 @@ export interface Match {
   readonly upstreamHost?: string | null;
   /** Headers added for the backend (ingress-nginx's X-Forwarded-Prefix). */
   readonly upstreamHeaders?: readonly (readonly [string, string])[];
+  /** The largest request body the backend may receive, in bytes (ingress-nginx's proxy-body-size); a larger one gets 413. */
+  readonly bodyLimit?: number | null;
   /** For a host of the `nginx` profile: the location nginx chose, the URI it matched, the rewrite. */
   readonly nginx: NginxDecision | null;
 }

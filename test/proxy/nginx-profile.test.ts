@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifests } from '../../src/manifest/parse.js';
 import { compileRoutes } from '../../src/model/compile.js';
+import http from 'node:http';
 import { echoHandler, json, send, startTestProxy, startUpstream, testResolver, type TestProxy } from './harness.js';
 
 const yaml = `
@@ -64,7 +65,8 @@ let upstream: { port: number; close: () => Promise<void> };
 let proxy: TestProxy;
 
 beforeAll(async () => {
-  const started = (await startUpstream(echoHandler)) as unknown as { port: number; close: () => Promise<void> };
+  // The backend says who it is, as most do: nginx does not pass that on.
+  const started = (await startUpstream((req, res) => (res.setHeader('Server', 'gunicorn'), echoHandler(req, res)))) as unknown as { port: number; close: () => Promise<void> };
   upstream = started;
   const table = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: yaml }]).resources, { profile: 'auto' }).value;
   proxy = await startTestProxy({ table, resolver: testResolver({ api: started.port }) });
@@ -75,9 +77,10 @@ afterAll(async () => {
 });
 
 describe('the nginx profile through the proxy', () => {
-  it('rewrite-target /$2: the backend receives the rewritten URI and the query (docs/examples/rewrite)', async () => {
+  it('rewrite-target /$2: the backend receives the rewritten URI and the query (docs/examples/rewrite); its Server header is hidden, as nginx hides it', async () => {
     const reply = await send(proxy.port, { path: '/api/users/7?full=1', headers: { host: 'app.example.com' } });
     expect(reply.status).toBe(200);
+    expect(reply.headers.server).toBeUndefined();
     expect(json<{ url: string }>(reply).url).toBe('/users/7?full=1');
     expect(json<{ url: string }>(await send(proxy.port, { path: '/API', headers: { host: 'app.example.com' } })).url).toBe('/');
     expect(proxy.events.at(-1)?.upstreamPath).toBe('/');
@@ -130,6 +133,34 @@ describe('the nginx profile through the proxy', () => {
       expect(seen.headers.host).toBe('internal.svc');
       expect(seen.headers['x-forwarded-host']).toBe('secure.example.com');
       expect(seen.headers['x-forwarded-prefix']).toBe('/shop');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('proxy-body-size, 1m by default: a larger body gets nginx\'s 413 and the connection closes, declared or chunked; the annotation raises it (e2e annotations/proxy.go)', async () => {
+    const big = 'x'.repeat(1024 * 1024 + 1);
+    const declared = await send(proxy.port, { method: 'POST', path: '/api/upload', headers: { host: 'app.example.com' }, body: big });
+    expect(declared.status).toBe(413);
+    expect(declared.body).toContain('<center><h1>413 Request Entity Too Large</h1></center>');
+    expect(declared.headers.connection).toBe('close');
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: proxy.port, method: 'POST', path: '/api/upload', headers: { host: 'app.example.com', 'transfer-encoding': 'chunked' }, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 17; i++) req.write('y'.repeat(64 * 1024));
+      req.end();
+    });
+    expect(chunked).toBe(413);
+    // Within the limit, the body reaches the backend.
+    const small = await send(proxy.port, { method: 'POST', path: '/api/upload', headers: { host: 'app.example.com' }, body: 'x'.repeat(1024 * 1024) });
+    expect(json<{ bytes: number }>(small).bytes).toBe(1024 * 1024);
+    const raised = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: yaml.replace('rewrite-target: /$2', 'rewrite-target: /$2\n    nginx.ingress.kubernetes.io/proxy-body-size: 8m') }]).resources, { profile: 'auto' }).value;
+    const other = await startTestProxy({ table: raised, resolver: testResolver({ api: upstream.port }) });
+    try {
+      expect((await send(other.port, { method: 'POST', path: '/api/upload', headers: { host: 'app.example.com' }, body: big })).status).toBe(200);
     } finally {
       await other.close();
     }

@@ -15,6 +15,8 @@ export interface NginxConfig {
   readonly noTlsRedirectLocations: readonly string[];
   /** `relative-redirects`: nginx keeps relative Locations (absolute_redirect off). */
   readonly relativeRedirects: boolean;
+  /** `proxy-body-size`, in bytes (0: no limit): a larger request body gets 413. */
+  readonly proxyBodySize: number;
 }
 
 export const defaultNginxConfig: NginxConfig = {
@@ -24,4 +26,5 @@ export const defaultNginxConfig: NginxConfig = {
   httpRedirectCode: 308,
   noTlsRedirectLocations: ['/.well-known/acme-challenge'],
   relativeRedirects: false,
+  proxyBodySize: 1024 ** 2,
 };

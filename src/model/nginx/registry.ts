@@ -3,6 +3,7 @@ import { createDiagnostic } from '../../diagnostics/diagnostic.js';
 import type { Ingress } from '../../manifest/types.js';
 import { nginxAnnotationPrefix, type NginxAnnotation } from './annotation.js';
 import { appRoot } from './app-root.js';
+import { proxyBodySize } from './body-size.js';
 import { permanentRedirect, permanentRedirectCode, relativeRedirects, temporalRedirect, temporalRedirectCode } from './redirect.js';
 import { rewriteTarget } from './rewrite-target.js';
 import { forceSslRedirect, preserveTrailingSlash, sslRedirect } from './ssl-redirect.js';
@@ -25,6 +26,8 @@ export interface NginxAnnotations {
   readonly preserveTrailingSlash: boolean | null;
   readonly xForwardedPrefix: string | null;
   readonly upstreamVhost: string | null;
+  /** Bytes (0: no limit); null: the ConfigMap's `proxy-body-size` (1m). */
+  readonly proxyBodySize: number | null;
 }
 
 export const noNginxAnnotations: NginxAnnotations = {
@@ -38,12 +41,13 @@ export const noNginxAnnotations: NginxAnnotations = {
   preserveTrailingSlash: null,
   xForwardedPrefix: null,
   upstreamVhost: null,
+  proxyBodySize: null,
 };
 
 /** Every annotation the `nginx` profile emulates. */
 export const nginxAnnotations: readonly NginxAnnotation<unknown>[] = [
   useRegex, rewriteTarget, appRoot, permanentRedirect, permanentRedirectCode, temporalRedirect, temporalRedirectCode, relativeRedirects,
-  sslRedirect, forceSslRedirect, preserveTrailingSlash, xForwardedPrefix, upstreamVhost,
+  sslRedirect, forceSslRedirect, preserveTrailingSlash, xForwardedPrefix, upstreamVhost, proxyBodySize,
 ];
 
 export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotations.map((a) => `${nginxAnnotationPrefix}${a.name}`));
@@ -126,6 +130,7 @@ export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[]): 
       preserveTrailingSlash: read(preserveTrailingSlash),
       xForwardedPrefix: read(xForwardedPrefix),
       upstreamVhost: read(upstreamVhost),
+      proxyBodySize: read(proxyBodySize),
     },
     dropped,
   };
