@@ -31,30 +31,36 @@ export async function resolveProjectDir(cwd: string, dir: string | undefined): P
 export interface ProfileOption {
   readonly profile: Profile | 'auto';
   readonly source?: string;
+  /** `nginx:` of the config file: the controller ConfigMap's keys, for the nginx profile. */
+  readonly nginxConfig?: ProjectConfig['nginx'];
 }
 
 /** `--profile` wins over `profile:` in the config file; neither: `auto`. */
 export function profileOptionOf(flag: unknown, config: ProjectConfig | null): ProfileOption {
+  const nginx = config?.nginx === undefined ? {} : { nginxConfig: config.nginx };
   if (flag !== undefined) {
-    if (flag === 'auto' || (typeof flag === 'string' && (profiles as readonly string[]).includes(flag))) return { profile: flag as Profile | 'auto', source: `--profile ${flag}` };
+    if (flag === 'auto' || (typeof flag === 'string' && (profiles as readonly string[]).includes(flag))) return { profile: flag as Profile | 'auto', source: `--profile ${flag}`, ...nginx };
     throw new UsageError(`--profile ${String(flag)}: use auto, spec or nginx`);
   }
   const fromFile = config?.profile;
-  if (fromFile === undefined || fromFile === 'auto') return { profile: 'auto' };
-  return { profile: fromFile, source: `profile: ${fromFile} in ${config?.file ?? 'ingress-dev.yaml'}` };
+  if (fromFile === undefined || fromFile === 'auto') return { profile: 'auto', ...nginx };
+  return { profile: fromFile, source: `profile: ${fromFile} in ${config?.file ?? 'ingress-dev.yaml'}`, ...nginx };
 }
 
 /** For the offline commands: `--profile`, else `profile:` in the folder's ingress-dev.yaml. */
 export async function offlineProfileOption(dir: string, cwd: string, flag: unknown): Promise<ProfileOption> {
-  if (flag !== undefined) return profileOptionOf(flag, null);
   const loaded = await loadConfig(dir, cwd, undefined).catch(() => null);
-  return profileOptionOf(undefined, loaded?.config ?? null);
+  return profileOptionOf(flag, loaded?.config ?? null);
 }
 
 /** `loader` keeps parsed files between calls (hot reload); without it the folder is read afresh. */
 export async function compileProject(dir: string, profile: ProfileOption = { profile: 'auto' }, loader?: ProjectLoader): Promise<CompiledProject> {
   const load = loader === undefined ? await loadProject(dir) : await loader.load();
-  const compiled = compileRoutes(load.resources, { profile: profile.profile, ...(profile.source === undefined ? {} : { profileSource: profile.source }) });
+  const compiled = compileRoutes(load.resources, {
+    profile: profile.profile,
+    ...(profile.source === undefined ? {} : { profileSource: profile.source }),
+    ...(profile.nginxConfig === undefined ? {} : { nginxConfig: profile.nginxConfig }),
+  });
   return {
     dir,
     load,

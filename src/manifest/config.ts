@@ -37,11 +37,16 @@ export interface ProjectConfig {
   readonly docker?: 'auto' | 'off';
   /** `run: true` starts the folder's Deployments, StatefulSets and Pods as containers (`up --run`). */
   readonly run?: boolean;
+  /**
+   * `nginx:` the keys of ingress-nginx's controller ConfigMap the cluster sets, as written (the
+   * profile nginx reads and checks them: model/nginx/config.ts).
+   */
+  readonly nginx?: readonly { readonly key: string; readonly value: string; readonly at: SourcePosition }[];
 }
 
 export const configFileNames = ['ingress-dev.yaml', 'ingress-dev.yml'] as const;
 
-const topKeys = ['listen', 'profile', 'services', 'unmapped', 'timeouts', 'docker', 'run'];
+const topKeys = ['listen', 'profile', 'services', 'unmapped', 'timeouts', 'docker', 'run', 'nginx'];
 
 export function parseConfig(text: string, file: string): { config: ProjectConfig; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
@@ -61,7 +66,8 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
   let unmapped: ProjectConfig['unmapped'];
   let docker: ProjectConfig['docker'];
   let run: ProjectConfig['run'];
-  const result = () => ({ config: { file, listen, profile, mappings, unmapped, timeouts, docker, run }, diagnostics });
+  let nginx: { key: string; value: string; at: SourcePosition }[] | undefined;
+  const result = () => ({ config: { file, listen, profile, mappings, unmapped, timeouts, docker, run, ...(nginx === undefined ? {} : { nginx }) }, diagnostics });
 
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
@@ -115,6 +121,18 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
       case 'docker':
         if (isScalar(value) && (value.value === 'auto' || value.value === 'off')) docker = value.value;
         else error('docker must be auto or off', value, 'auto routes Services to matching containers when an engine runs; off never asks Docker.');
+        break;
+      case 'nginx':
+        // A ConfigMap's data: every value is a string; YAML booleans and numbers are taken as written.
+        if (isMap(value)) {
+          nginx = [];
+          for (const item of value.items as Pair<YamlNode, YamlNode>[]) {
+            const k = isScalar(item.key) ? String(item.key.value) : '';
+            const v = item.value;
+            if (isScalar(v) && v.value !== null && ['string', 'number', 'boolean'].includes(typeof v.value)) nginx.push({ key: k, value: String(v.value), at: at(v) });
+            else error(`nginx.${k} must be a value, as in the controller ConfigMap`, v ?? item.key, `Write ${k}: "…" (ConfigMap values are strings).`);
+          }
+        } else error('nginx must be a mapping of ingress-nginx ConfigMap keys', value, 'Write nginx: { ssl-redirect: "false", proxy-body-size: 8m }.');
         break;
       case 'run':
         if (isScalar(value) && typeof value.value === 'boolean') run = value.value;

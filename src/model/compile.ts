@@ -14,6 +14,7 @@ import { criticalAnnotations, emulatedAnnotationKeys, noNginxAnnotations, parseN
 import { nginxAnnotationPrefix } from './nginx/annotation.js';
 import { knownNginxAnnotations } from './nginx/known-annotations.js';
 import { compileNginxServer } from './nginx/server.js';
+import { parseNginxSettings, type NginxSettings } from './nginx/config.js';
 import { checkHost, isWildcardHost, normalizeRuleHost, suggestHost, type HostProblem } from './host.js';
 import { compareRoutesForMatch, compilePathMatch } from './path.js';
 import type {
@@ -34,7 +35,7 @@ import type {
  */
 export function compileRoutes(resources: ResourceSet, options: CompileOptions): Compiled<RouteTable> {
   const override = options.profile === 'auto' ? null : options.profile;
-  const c = new Compilation(resources, override, options.profileSource ?? `--profile ${options.profile}`);
+  const c = new Compilation(resources, override, options.profileSource ?? `--profile ${options.profile}`, options.nginxConfig ?? []);
   return c.run();
 }
 
@@ -53,11 +54,18 @@ class Compilation {
   /** The emulated ingress-nginx annotations of each Ingress the `nginx` profile routes. */
   private readonly nginxAnnotations = new Map<string, NginxAnnotations>();
 
+  /** The controller ConfigMap of the nginx profile (`nginx:` in ingress-dev.yaml, else ingress-nginx's defaults). */
+  private readonly nginxSettings: NginxSettings;
+
   constructor(
     private readonly resources: ResourceSet,
     private readonly override: Profile | null,
     private readonly overrideSource: string,
+    nginxConfig: NonNullable<CompileOptions['nginxConfig']>,
   ) {
+    const parsed = parseNginxSettings(nginxConfig);
+    this.nginxSettings = parsed.settings;
+    for (const p of parsed.problems) this.report(p.severity === 'error' ? 'E_CONFIG' : 'W_CONFIG_UNSUPPORTED', p.severity, p.message, p.at, p.hint);
     for (const s of resources.services) {
       const key = `${s.metadata.namespace}/${s.metadata.name}`;
       // The loader reports duplicates; the first definition is the one a cluster would keep.
@@ -113,7 +121,7 @@ class Compilation {
     const ns = ing.metadata.namespace;
     const name = ing.metadata.name;
     if (this.profileOf(ing) === 'nginx') {
-      const parsed = parseNginxAnnotations(ing, this.diagnostics);
+      const parsed = parseNginxAnnotations(ing, this.diagnostics, this.nginxSettings);
       this.nginxAnnotations.set(`${ns}/${name}`, parsed.annotations);
       // ingress-nginx skips an Ingress whose annotations it cannot extract (store.go).
       if (parsed.dropped !== null) return;
@@ -257,7 +265,16 @@ class Compilation {
         'If ingress-nginx serves this Ingress in the cluster, give it ingressClassName: nginx (or run with --profile nginx) to route it as ingress-nginx does.');
       return;
     }
-    if (emulatedAnnotationKeys.has(key) || criticalAnnotations.has(key)) return; // the latter: E_ANNOTATION_RISK
+    if (emulatedAnnotationKeys.has(key)) return;
+    if (criticalAnnotations.has(key)) {
+      // Refused with the Ingress (E_ANNOTATION_RISK) below risk level Critical; at Critical,
+      // dropped unless allow-snippet-annotations (controller.go dropSnippetDirectives).
+      if (this.nginxSettings.annotationsRiskLevel !== 'Critical') return;
+      if (!this.nginxSettings.allowSnippetAnnotations) {
+        this.report('W_ANNOTATION_NOT_EMULATED', 'warning', `${describe(ing)}: ${key} is dropped by ingress-nginx (allow-snippet-annotations is false)`, at, 'Set allow-snippet-annotations: "true" under nginx: for the cluster to use it (ingress-dev does not emulate snippets either way)');
+        return;
+      }
+    }
     if (known === undefined) return this.reportUnknownNginxAnnotation(ing, key, name, at);
     this.report('W_ANNOTATION_NOT_EMULATED', 'warning',
       `${describe(ing)}: ${key} is not emulated: in the cluster ingress-nginx ${known.does}; ingress-dev does not`, at,
@@ -314,7 +331,7 @@ class Compilation {
     // its host has spec.tls, whether or not its Secret exists (e2e ssl/http_redirect.go).
     const named = new Set(inOrder.map(key));
     const tls = host !== null && ranked.some((i) => named.has(`${i.metadata.namespace}/${i.metadata.name}`) && i.tls.length > 0);
-    return compileNginxServer(inOrder.map((route) => ({ route, annotations: annotationsOf(key(route)) })), first, root, tls, this.diagnostics);
+    return compileNginxServer(inOrder.map((route) => ({ route, annotations: annotationsOf(key(route)) })), first, root, tls, this.nginxSettings, this.diagnostics);
   }
 
   /** A host named by Ingresses of both profiles: those of the profile that does not serve it are left out. */

@@ -172,4 +172,6 @@ export interface CompileOptions {
   readonly profile: Profile | 'auto';
   /** What set an override, for explanations: `--profile nginx`, `profile: nginx in ingress-dev.yaml`. */
   readonly profileSource?: string;
+  /** `nginx:` of ingress-dev.yaml: the controller ConfigMap's keys, as written, for the nginx profile. */
+  readonly nginxConfig?: readonly { readonly key: string; readonly value: string; readonly at: SourcePosition }[];
 }

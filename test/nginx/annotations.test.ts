@@ -9,7 +9,7 @@ import { matchRequest } from '../../src/routing/match.js';
 // upstreamvhost}.go, test/e2e/ssl/http_redirect.go), its template (nginx.tmpl) and
 // rootfs/etc/nginx/lua/lua_ingress.lua (the https:// redirect).
 
-function table(annotations: Record<string, string>, o: { paths?: string[]; tls?: boolean; host?: string } = {}): { table: RouteTable; codes: string[]; messages: string[] } {
+function table(annotations: Record<string, string>, o: { paths?: string[]; tls?: boolean; host?: string; config?: Record<string, string> } = {}): { table: RouteTable; codes: string[]; messages: string[] } {
   const host = o.host ?? 'a.example.com';
   const yaml = `
 apiVersion: networking.k8s.io/v1
@@ -30,7 +30,8 @@ kind: Service
 metadata: {name: web}
 spec: {ports: [{port: 80}]}
 `;
-  const compiled = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: yaml }]).resources, { profile: 'auto' });
+  const nginxConfig = Object.entries(o.config ?? {}).map(([key, value], i) => ({ key, value, at: { file: 'ingress-dev.yaml', line: i + 2, col: 3 } }));
+  const compiled = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: yaml }]).resources, { profile: 'auto', nginxConfig });
   return { table: compiled.value, codes: compiled.diagnostics.map((d) => d.code), messages: compiled.diagnostics.map((d) => d.message) };
 }
 
@@ -121,5 +122,25 @@ describe('nginx profile: annotations ingress-nginx refuses', () => {
     const t = table({ [ann('configuration-snippet')]: "more_set_headers 'X: y';" });
     expect(answer(t.table, '/x')).toBe('404');
     expect(t.codes).toContain('E_ANNOTATION_RISK');
+  });
+});
+
+describe('nginx profile: the controller ConfigMap (nginx: in ingress-dev.yaml; config.go defaults)', () => {
+  it('ssl-redirect, http-redirect-code, no-tls-redirect-locations and proxy-body-size change the defaults; a bad value keeps the default, with an error', () => {
+    expect(answer(table({}, { tls: true, config: { 'ssl-redirect': 'false' } }).table, '/')).toBe('200 /');
+    expect(answer(table({}, { tls: true, config: { 'http-redirect-code': '301' } }).table, '/x')).toBe('301 https://a.example.com/x');
+    expect(answer(table({}, { tls: true, paths: ['/check'], config: { 'no-tls-redirect-locations': '/.well-known/acme-challenge, /check' } }).table, '/check')).toBe('200 /check');
+    const limited = table({}, { config: { 'proxy-body-size': '2k' } });
+    expect(matchRequest(limited.table, { host: 'a.example.com', path: '/' }).bodyLimit).toBe(2048);
+    const bad = table({}, { tls: true, config: { 'http-redirect-code': '303', 'server-tokens': 'true', 'ssl-redirct': 'false' } });
+    expect(answer(bad.table, '/')).toBe('308 https://a.example.com');
+    expect(bad.codes).toEqual(['E_CONFIG', 'W_CONFIG_UNSUPPORTED', 'W_CONFIG_UNSUPPORTED']);
+    expect(bad.messages[1]).toBe('nginx.server-tokens is not emulated: local routing ignores it');
+  });
+
+  it('annotations-risk-level Critical lets a snippet through; without allow-snippet-annotations ingress-nginx drops it', () => {
+    const t = table({ [ann('configuration-snippet')]: "more_set_headers 'X: y';" }, { config: { 'annotations-risk-level': 'Critical' } });
+    expect(answer(t.table, '/x')).toBe('200 /x');
+    expect(t.messages.join('\n')).toContain('is dropped by ingress-nginx (allow-snippet-annotations is false)');
   });
 });

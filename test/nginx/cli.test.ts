@@ -52,4 +52,15 @@ describe('nginx profile: routes, explain, check', () => {
     const bad = await cli(['explain', 'http://app.example.com/a/%zz', path.join(temp, 'plain')]);
     expect(bad.stdout).toContain('400 nginx refuses the path before routing it: "%zz" is not a percent-escape');
   });
+
+  it('nginx: in ingress-dev.yaml is the controller ConfigMap: ssl-redirect "false" stops the https:// redirect, in check, explain and test alike', async () => {
+    const folder = path.join(temp, 'configmap');
+    cpSync(dir, folder, { recursive: true });
+    writeFileSync(path.join(folder, 'app.yaml'), readFileSync(path.join(dir, 'app.yaml'), 'utf8').replace('spec:\n  ingressClassName: nginx\n  rules:\n    - host: app.example.com\n      http:\n        paths:\n          - {path: /,', 'spec:\n  ingressClassName: nginx\n  tls: [{hosts: [app.example.com]}]\n  rules:\n    - host: app.example.com\n      http:\n        paths:\n          - {path: /,'));
+    expect(JSON.parse((await cli(['explain', 'http://app.example.com/x', folder, '--json'])).stdout)).toMatchObject({ status: 308, redirect: { location: 'https://app.example.com/x' } });
+    writeFileSync(path.join(folder, 'ingress-dev.yaml'), 'nginx:\n  ssl-redirect: "false"\n  hsts: "true"\n');
+    expect(JSON.parse((await cli(['explain', 'http://app.example.com/x', folder, '--json'])).stdout)).toMatchObject({ status: 200, redirect: null });
+    const check = await cli(['check', folder]);
+    expect(check.stdout).toContain('ingress-dev.yaml:3:9: warning W_CONFIG_UNSUPPORTED: nginx.hsts is not emulated: local routing ignores it');
+  });
 });

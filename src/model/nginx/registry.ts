@@ -3,6 +3,7 @@ import { createDiagnostic } from '../../diagnostics/diagnostic.js';
 import type { Ingress } from '../../manifest/types.js';
 import { nginxAnnotationPrefix, type NginxAnnotation } from './annotation.js';
 import { appRoot } from './app-root.js';
+import { defaultNginxSettings, type NginxSettings } from './config.js';
 import { proxyBodySize } from './body-size.js';
 import { permanentRedirect, permanentRedirectCode, relativeRedirects, temporalRedirect, temporalRedirectCode } from './redirect.js';
 import { rewriteTarget } from './rewrite-target.js';
@@ -73,11 +74,11 @@ export interface ParsedNginxAnnotations {
 }
 
 /** Reads the emulated annotations of an Ingress; a bad value is an error, with what ingress-nginx does about it. */
-export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[]): ParsedNginxAnnotations {
+export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[], settings: Pick<NginxSettings, 'annotationsRiskLevel'> = defaultNginxSettings): ParsedNginxAnnotations {
   const subject = `Ingress ${ing.metadata.namespace}/${ing.metadata.name}`;
   let dropped: string | null = null;
   for (const [key, value] of ing.metadata.annotations) {
-    if (!criticalAnnotations.has(key)) continue;
+    if (!criticalAnnotations.has(key) || settings.annotationsRiskLevel === 'Critical') continue;
     dropped ??= `${key} is a Critical-risk annotation`;
     diagnostics.push(createDiagnostic('E_ANNOTATION_RISK', 'error',
       `${subject}: ${key} is a Critical-risk annotation: ingress-nginx (annotations-risk-level High, its default) does not serve this Ingress at all, and neither does ingress-dev`,

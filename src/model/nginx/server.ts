@@ -1,7 +1,7 @@
 import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { DefaultBackendRoute, NginxLocation, NginxServer, Route } from '../types.js';
 import { nginxAnnotationPrefix } from './annotation.js';
-import { defaultNginxConfig } from './config.js';
+import type { NginxConfig } from './config.js';
 import type { NginxAnnotations } from './registry.js';
 
 /**
@@ -60,6 +60,7 @@ export function compileNginxServer(
   first: { readonly ingress: string; readonly annotations: NginxAnnotations } | null,
   rootBackend: DefaultBackendRoute | null,
   tls: boolean,
+  config: NginxConfig,
   diagnostics: Diagnostic[],
 ): NginxServer {
   const drafts: Draft[] = [{ seq: 0, path: '/', pathType: 'Prefix', route: null, annotations: first?.annotations ?? null, ingress: first?.ingress ?? null, isDefault: true, name: '/', note: null }];
@@ -152,7 +153,7 @@ export function compileNginxServer(
   const served = locations.filter((l) => l.route === null || !refusedRoutes.has(l.route.id));
   // nginx.tmpl: one `if ($uri = /) { return 302 … }` per location with app-root, at server level: the first wins.
   const appRoot = served.find((l) => l.annotations?.appRoot !== null && l.annotations?.appRoot !== undefined)?.annotations?.appRoot ?? null;
-  return { regex, regexBecause, locations: served, rootBackend, appRoot, tls, config: defaultNginxConfig };
+  return { regex, regexBecause, locations: served, rootBackend, appRoot, tls, config };
 }
 
 /**
