@@ -12,12 +12,12 @@ interface Subject {
   readonly requests: readonly MatchRequest[];
 }
 
-function build(paths: number, hosts: number, requestHosts?: number): Subject {
-  const project = generateProject(paths, hosts, requestHosts === undefined ? {} : { requestHosts });
-  const table = compileRoutes(parseManifests(project.files).resources, { profile: 'spec' }).value;
+function build(paths: number, hosts: number, requestHosts?: number, nginxRegex = false): Subject {
+  const project = generateProject(paths, hosts, { ...(requestHosts === undefined ? {} : { requestHosts }), regex: nginxRegex });
+  const table = compileRoutes(parseManifests(project.files).resources, { profile: nginxRegex ? 'nginx' : 'spec' }).value;
   const hostCount = Math.min(paths, hosts);
   const spread = requestHosts === undefined ? 'requests to all hosts' : `requests to ${requestHosts} exact + ${requestHosts} wildcard host`;
-  const name = `${formatNumber(paths)} paths / ${formatNumber(hostCount)} hosts (${paths / hostCount} per host), ${spread}`;
+  const name = `${nginxRegex ? 'nginx, use-regex: ' : ''}${formatNumber(paths)} paths / ${formatNumber(hostCount)} hosts (${paths / hostCount} per host), ${spread}`;
   return { name, table, requests: project.requests };
 }
 
@@ -92,4 +92,35 @@ export function benchMatch(): void {
       [small.name, formatNumber(explainSmall), '1.00x'],
       [large.name, formatNumber(explainLarge), `${(explainLarge / explainSmall).toFixed(3)}x`],
     ]);
+
+  benchNginxMatch(rounds, median);
+}
+
+/**
+ * The nginx profile's matcher on regex hosts (use-regex on every Ingress: each request runs
+ * the host's regex locations in order) against the spec profile's on the same paths, at 10
+ * and 10,000 paths, interleaved: the ratio is the cost of ingress-nginx's regex locations.
+ */
+function benchNginxMatch(rounds: number, median: (xs: number[]) => number): void {
+  const pairs = [
+    [build(10, 2), build(10, 2, undefined, true)],
+    [build(10_000, 1_000), build(10_000, 1_000, undefined, true)],
+  ] as const;
+  const subjects = pairs.flat();
+  const results = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
+  for (const s of subjects) rate(s, 200, matchRequest);
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? subjects : subjects.toReversed();
+    for (const s of order) results.get(s.name)?.push(rate(s, 300, matchRequest));
+  }
+  printTable(`matchRequest, nginx profile with regex locations against the spec profile, median of ${rounds} interleaved rounds`,
+    ['table', 'matches/s', 'vs spec, same paths'],
+    pairs.flatMap(([spec, nginx]) => {
+      const specRate = median(results.get(spec.name) ?? []);
+      const nginxRate = median(results.get(nginx.name) ?? []);
+      return [
+        [spec.name, formatNumber(specRate), '1.00x'],
+        [nginx.name, formatNumber(nginxRate), `${(nginxRate / specRate).toFixed(2)}x`],
+      ];
+    }));
 }

@@ -14,7 +14,7 @@ export interface GeneratedProject {
 export function generateProject(
   paths: number,
   hosts: number,
-  options: { readonly requestCount?: number; readonly seed?: number; readonly requestHosts?: number } = {},
+  options: { readonly requestCount?: number; readonly seed?: number; readonly requestHosts?: number; readonly regex?: boolean } = {},
 ): GeneratedProject {
   const requestCount = options.requestCount ?? 20_000;
   const seed = options.seed ?? 42;
@@ -36,7 +36,7 @@ export function generateProject(
       items.push(`          - path: ${path}\n            pathType: ${p % 4 === 1 ? 'Exact' : 'Prefix'}\n            backend:\n              service:\n                name: svc${h % 50}\n                port:\n                  number: 80`);
     }
     hostNames.push({ name, wildcard, paths: hostPaths });
-    docs.push(`apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ing${h}\nspec:\n  rules:\n    - host: "${name}"\n      http:\n        paths:\n${items.join('\n')}`);
+    docs.push(`apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ing${h}${options.regex === true ? '\n  annotations:\n    nginx.ingress.kubernetes.io/use-regex: "true"' : ''}\nspec:\n  rules:\n    - host: "${name}"\n      http:\n        paths:\n${items.join('\n')}`);
   }
   for (let s = 0; s < 50; s++) {
     docs.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: svc${s}\nspec:\n  selector:\n    app: svc${s}\n  ports:\n    - port: 80\n      targetPort: 8080`);
