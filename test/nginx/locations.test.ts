@@ -3,7 +3,7 @@ import { parseManifests } from '../../src/manifest/parse.js';
 import { compileRoutes } from '../../src/model/compile.js';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import type { RouteTable } from '../../src/model/types.js';
-import { matchRequest } from '../../src/routing/match.js';
+import { explainRequest, matchRequest } from '../../src/routing/match.js';
 import { normalizeNginxUri } from '../../src/routing/nginx.js';
 
 // The nginx profile's location selection, case by case, from ingress-nginx v1.15.1's e2e tests
@@ -209,5 +209,15 @@ describe('nginx profile: the request path, hosts and Ingress order', () => {
     expect(route(timed.table, '/dup')).toBe('a');
     const untimed = tableOf(ingress('a', [{ path: '/dup', svc: 'a' }]), ingress('b', [{ path: '/dup', svc: 'b' }]));
     expect(route(untimed.table, '/dup')).toBe('b');
+  });
+});
+
+describe('nginx profile: why each location lost (explain)', () => {
+  it('nginx-shorter-prefix, nginx-no-match, and nginx-later-regex on a regex host', () => {
+    const { table } = tableOf(ingress('a', [{ path: '/app', svc: 'app' }, { path: '/app/admin', svc: 'admin' }]));
+    const reasons = (t: RouteTable, path: string) => Object.fromEntries(explainRequest(t, { host: 'h.example.com', path }).candidates.map((c) => [`${c.path}${c.detail.includes('exact twin') ? ' (twin)' : ''}`, c.reason]));
+    expect(reasons(table, '/app/admin/users')).toMatchObject({ '/app/': 'nginx-shorter-prefix', '/': 'nginx-shorter-prefix', '/app (twin)': 'nginx-no-match' });
+    const { table: re } = tableOf(ingress('a', [{ path: '/app', svc: 'app' }, { path: '/b', svc: 'b' }], { annotations: regex }));
+    expect(reasons(re, '/app/x')).toMatchObject({ '/': 'nginx-later-regex', '/b': 'nginx-no-match' });
   });
 });
