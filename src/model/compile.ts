@@ -309,8 +309,7 @@ class Compilation {
    * rules (controller.go createServers, the "catch all" case), else the default backend.
    */
   private nginxServerOf(host: string | null, routes: readonly Route[]) {
-    const ranked = this.resources.ingresses.filter((i) => this.profileOf(i) === 'nginx').toSorted(nginxOrder);
-    const rank = new Map<string, number>(ranked.map((ing, i) => [`${ing.metadata.namespace}/${ing.metadata.name}`, i]));
+    const { ranked, rank } = this.nginxIngressOrder();
     const key = (r: { readonly ingress: { readonly namespace: string; readonly name: string } }): string => `${r.ingress.namespace}/${r.ingress.name}`;
     const inOrder = routes.toSorted((a, b) => (rank.get(key(a)) ?? 0) - (rank.get(key(b)) ?? 0) || pathOrder(a.id) - pathOrder(b.id));
     const annotationsOf = (k: string): NginxAnnotations => this.nginxAnnotations.get(k) ?? noNginxAnnotations;
@@ -332,6 +331,17 @@ class Compilation {
     const named = new Set(inOrder.map(key));
     const tls = host !== null && ranked.some((i) => named.has(`${i.metadata.namespace}/${i.metadata.name}`) && i.tls.length > 0);
     return compileNginxServer(inOrder.map((route) => ({ route, annotations: annotationsOf(key(route)) })), first, root, tls, this.nginxSettings, this.diagnostics);
+  }
+
+  /** The Ingresses of the nginx profile in ingress-nginx's order, and each one's place in it: sorted once, for every host. */
+  private nginxOrderCache: { readonly ranked: readonly Ingress[]; readonly rank: ReadonlyMap<string, number> } | null = null;
+
+  private nginxIngressOrder(): { readonly ranked: readonly Ingress[]; readonly rank: ReadonlyMap<string, number> } {
+    if (this.nginxOrderCache === null) {
+      const ranked = this.resources.ingresses.filter((i) => this.profileOf(i) === 'nginx').toSorted(nginxOrder);
+      this.nginxOrderCache = { ranked, rank: new Map(ranked.map((ing, i) => [`${ing.metadata.namespace}/${ing.metadata.name}`, i])) };
+    }
+    return this.nginxOrderCache;
   }
 
   /** A host named by Ingresses of both profiles: those of the profile that does not serve it are left out. */
@@ -393,7 +403,8 @@ class Compilation {
         exactHosts.set(host, Object.freeze({ host, kind: 'exact', profile, routes, ...nginx }));
       }
     }
-    const fallback: Profile = this.override ?? ([...this.ingressProfiles.values()].length > 0 && [...this.ingressProfiles.values()].every((c) => c.profile === 'nginx') ? 'nginx' : 'spec');
+    const chosen = [...this.ingressProfiles.values()];
+    const fallback: Profile = this.override ?? (chosen.length > 0 && chosen.every((c) => c.profile === 'nginx') ? 'nginx' : 'spec');
     // ingress-nginx's default server `_` answers every host no server names, also without host-less rules.
     if (anyHost === null && fallback === 'nginx') anyHost = Object.freeze({ host: null, kind: 'any', profile: 'nginx', routes: [], nginx: this.nginxServerOf(null, []) });
     const defaults = this.defaultBackends.toSorted((a, b) => a.age - b.age);

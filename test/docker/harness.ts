@@ -5,9 +5,11 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** `../shared/scripts` next to the repository, in CI and here. */
@@ -111,6 +113,21 @@ export async function removeProjectResources(dir: string): Promise<void> {
   } catch {
     /* the engine is gone: nothing left to remove */
   }
+}
+
+/**
+ * A temporary project folder for `up --run` tests, with the engine started before them and,
+ * after them, whatever they left of it removed (its containers and networks, then the folder).
+ * `byProject` is the `docker ps --filter` that finds its containers.
+ */
+export function useProjectFolder(prefix: string): { readonly dir: string; readonly byProject: string } {
+  const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), `ingress-dev-${prefix}-`)));
+  beforeAll(startEngine, 120_000);
+  afterAll(async () => {
+    await removeProjectResources(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+  return { dir, byProject: `label=ingress-dev.project.dir=${dir}` };
 }
 
 /**

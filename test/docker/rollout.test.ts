@@ -4,22 +4,14 @@
  * reference (DeploymentStrategy: RollingUpdate with maxSurge/maxUnavailable 25% by default,
  * Recreate "All existing Pods are killed before new ones are created").
  */
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startUp, type RunningUp } from '../up-harness.js';
-import { docker, removeProjectResources, startEngine, waitFor, webDefaultBackendYaml } from './harness.js';
+import { docker, waitFor, webDefaultBackendYaml, useProjectFolder } from './harness.js';
 
-const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-rollout-')));
-const byProject = `label=ingress-dev.project.dir=${dir}`;
-
-beforeAll(startEngine, 120_000);
-afterAll(async () => {
-  await removeProjectResources(dir);
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+const { dir, byProject } = useProjectFolder('rollout');
 
 function manifests(o: { replicas: number; version: string; strategy?: string }): string {
   return `apiVersion: apps/v1

@@ -2,22 +2,14 @@
  * Issue 10 item 15: a replica killed under `up --run` is started again (the engine's restart
  * policy does not restart what `docker kill` stopped), and the log says the real exit code.
  */
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startUp } from '../up-harness.js';
-import { docker, startEngine, waitFor, removeProjectResources, webDefaultBackendYaml, webWorkloadYaml } from './harness.js';
+import { docker, waitFor, webDefaultBackendYaml, webWorkloadYaml, useProjectFolder } from './harness.js';
 
-const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-restart-')));
-const byProject = `label=ingress-dev.project.dir=${dir}`;
-
-beforeAll(startEngine, 120_000);
-afterAll(async () => {
-  await removeProjectResources(dir);
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+const { dir, byProject } = useProjectFolder('restart');
 
 const manifests = `${webWorkloadYaml('web')}---\n${webDefaultBackendYaml}`;
 

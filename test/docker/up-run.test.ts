@@ -3,23 +3,14 @@
  * routes to them once they are ready, an edit restarts only that workload, and Ctrl-C removes
  * everything the run created.
  */
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startUp } from '../up-harness.js';
-import { docker, startEngine, waitFor, removeProjectResources } from './harness.js';
+import { docker, waitFor, useProjectFolder } from './harness.js';
 
-const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-up-run-')));
-const byProject = `label=ingress-dev.project.dir=${dir}`;
-
-beforeAll(startEngine, 120_000);
-afterAll(async () => {
-  // Whatever a failed test left behind: containers and networks of this project folder only.
-  await removeProjectResources(dir);
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+const { dir, byProject } = useProjectFolder('up-run');
 
 function manifests(replicas: number, greeting: string): string {
   return `apiVersion: apps/v1

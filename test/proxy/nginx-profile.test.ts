@@ -64,12 +64,24 @@ spec: {ports: [{port: 80}]}
 let upstream: { port: number; close: () => Promise<void> };
 let proxy: TestProxy;
 
+/** The route table of `text`, each Ingress by its class. */
+const tableOf = (text: string) => compileRoutes(parseManifests([{ file: 'k8s.yaml', text }]).resources, { profile: 'auto' }).value;
+
+/** A second proxy to the same backend, for the manifests with one more annotation. */
+async function withProxy<T>(text: string, use: (port: number) => Promise<T>): Promise<T> {
+  const other = await startTestProxy({ table: tableOf(text), resolver: testResolver({ api: upstream.port }) });
+  try {
+    return await use(other.port);
+  } finally {
+    await other.close();
+  }
+}
+
 beforeAll(async () => {
   // The backend says who it is, as most do: nginx does not pass that on.
   const started = (await startUpstream((req, res) => (res.setHeader('Server', 'gunicorn'), echoHandler(req, res)))) as unknown as { port: number; close: () => Promise<void> };
   upstream = started;
-  const table = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: yaml }]).resources, { profile: 'auto' }).value;
-  proxy = await startTestProxy({ table, resolver: testResolver({ api: started.port }) });
+  proxy = await startTestProxy({ table: tableOf(yaml), resolver: testResolver({ api: started.port }) });
 });
 afterAll(async () => {
   await proxy.close();
@@ -125,17 +137,13 @@ describe('the nginx profile through the proxy', () => {
 
   it('upstream-vhost and x-forwarded-prefix reach the backend with the rewritten path (upstreamvhost.go, xforwardedprefix.go)', async () => {
     // ssl-redirect "false", so that plain HTTP reaches the backend.
-    const table = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: yaml.replace('x-forwarded-prefix: /shop', 'x-forwarded-prefix: /shop\n    nginx.ingress.kubernetes.io/ssl-redirect: "false"') }]).resources, { profile: 'auto' }).value;
-    const other = await startTestProxy({ table, resolver: testResolver({ api: upstream.port }) });
-    try {
-      const seen = json<{ url: string; headers: Record<string, string> }>(await send(other.port, { path: '/shop/cart?x=1', headers: { host: 'secure.example.com' } }));
+    await withProxy(yaml.replace('x-forwarded-prefix: /shop', 'x-forwarded-prefix: /shop\n    nginx.ingress.kubernetes.io/ssl-redirect: "false"'), async (port) => {
+      const seen = json<{ url: string; headers: Record<string, string> }>(await send(port, { path: '/shop/cart?x=1', headers: { host: 'secure.example.com' } }));
       expect(seen.url).toBe('/v2/cart?x=1');
       expect(seen.headers.host).toBe('internal.svc');
       expect(seen.headers['x-forwarded-host']).toBe('secure.example.com');
       expect(seen.headers['x-forwarded-prefix']).toBe('/shop');
-    } finally {
-      await other.close();
-    }
+    });
   });
 
   it('proxy-body-size, 1m by default: a larger body gets nginx\'s 413 and the connection closes, declared or chunked; the annotation raises it (e2e annotations/proxy.go)', async () => {
@@ -157,12 +165,8 @@ describe('the nginx profile through the proxy', () => {
     // Within the limit, the body reaches the backend.
     const small = await send(proxy.port, { method: 'POST', path: '/api/upload', headers: { host: 'app.example.com' }, body: 'x'.repeat(1024 * 1024) });
     expect(json<{ bytes: number }>(small).bytes).toBe(1024 * 1024);
-    const raised = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: yaml.replace('rewrite-target: /$2', 'rewrite-target: /$2\n    nginx.ingress.kubernetes.io/proxy-body-size: 8m') }]).resources, { profile: 'auto' }).value;
-    const other = await startTestProxy({ table: raised, resolver: testResolver({ api: upstream.port }) });
-    try {
-      expect((await send(other.port, { method: 'POST', path: '/api/upload', headers: { host: 'app.example.com' }, body: big })).status).toBe(200);
-    } finally {
-      await other.close();
-    }
+    await withProxy(yaml.replace('rewrite-target: /$2', 'rewrite-target: /$2\n    nginx.ingress.kubernetes.io/proxy-body-size: 8m'), async (port) => {
+      expect((await send(port, { method: 'POST', path: '/api/upload', headers: { host: 'app.example.com' }, body: big })).status).toBe(200);
+    });
   });
 });

@@ -377,11 +377,18 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
   async function applyWorkload(c: Clients, w: WorkloadPlan, existing: readonly Listed[], images: Map<string, Promise<ImageResult>>, diagnostics: Diagnostic[]): Promise<WorkloadOutcome> {
     const wanted = new Map(w.replicas.map((r) => [r.index, r]));
     const live = existing.filter((info) => !terminating.has(info.Id));
-    const states = live.map((info): RolloutContainer => {
-      const index = Number(info.Labels?.[runLabels.replica]);
-      const replica = wanted.get(index);
-      return { id: info.Id, name: listedName(info), index, current: replica !== undefined && info.Labels?.[runLabels.specHash] === replica.hash, ready: tracker.isReady(info.Id) };
-    });
+    /** The replica each container runs, when it runs the folder's spec of it. */
+    const currentReplicaOf = (info: Listed): ReplicaPlan | null => {
+      const replica = wanted.get(Number(info.Labels?.[runLabels.replica]));
+      return replica !== undefined && info.Labels?.[runLabels.specHash] === replica.hash ? replica : null;
+    };
+    const states = live.map((info): RolloutContainer => ({
+      id: info.Id,
+      name: listedName(info),
+      index: Number(info.Labels?.[runLabels.replica]),
+      current: currentReplicaOf(info) !== null,
+      ready: tracker.isReady(info.Id),
+    }));
     const leavingIndexes = [...terminating.values()].filter((t) => t.workload === w.title).map((t) => t.index);
     const step = planRolloutStep({ desired: w.replicas.map((r) => r.index), containers: states, terminating: leavingIndexes, strategy: w.strategy });
     const wasRolling = rolling.has(w.title);
@@ -415,12 +422,11 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
           if (statusCode(error) !== 304) emit('failed', w.title, listedName(info), `could not start container ${listedName(info)} again: ${errorText(error)}`);
         });
       }
-      const replica = wanted.get(Number(info.Labels?.[runLabels.replica]));
-      const current = replica !== undefined && info.Labels?.[runLabels.specHash] === replica.hash;
+      const current = currentReplicaOf(info);
       // A container of the old version keeps the check it was started with until it is replaced.
       if (!tracker.has(info.Id)) tracker.track({ id: info.Id, name: listedName(info), workload: w.title }, w.readiness);
-      else if (current) tracker.update(info.Id, w.readiness);
-      if (current) await updateAliases(c, info.Id, replica.aliases);
+      else if (current !== null) tracker.update(info.Id, w.readiness);
+      if (current !== null) await updateAliases(c, info.Id, current.aliases);
     }
     const taken = new Set(existing.map(listedName));
     const created: { id: string; name: string }[] = [];

@@ -14,6 +14,12 @@ export interface NginxAnnotation<T> {
 
 export const nginxAnnotationPrefix = 'nginx.ingress.kubernetes.io/';
 
+/**
+ * parser.RegexPathWithCapture (annotations/parser/validators.go): a path that may hold `$1`
+ * captures; rewrite-target, app-root and x-forwarded-prefix are checked with it.
+ */
+export const regexPathWithCapture = /^\/?[-._~a-zA-Z0-9/:$]*$/;
+
 /** Go's strconv.ParseBool, which parser.GetBoolAnnotation uses. */
 export function parseGoBool(value: string): boolean | null {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;

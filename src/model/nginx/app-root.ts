@@ -1,4 +1,4 @@
-import type { NginxAnnotation } from './annotation.js';
+import { regexPathWithCapture, type NginxAnnotation } from './annotation.js';
 
 /**
  * `app-root` (annotations/rewrite/main.go): a request for `/` of the host gets 302 to this path
@@ -9,7 +9,7 @@ export const appRoot: NginxAnnotation<string> = {
   name: 'app-root',
   doc: 'a request for / gets 302 to this path on the same host',
   parse(value) {
-    if (/^\/?[-._~a-zA-Z0-9/:$]*$/.test(value) && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(value)) return { ok: true, value };
+    if (regexPathWithCapture.test(value) && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(value)) return { ok: true, value };
     return { ok: false, error: `"${value}" is not a path on the same host`, hint: 'Write a path such as /app1 (no scheme, host or query)' };
   },
 };

@@ -1,3 +1,5 @@
+import { parseNginxSize } from './body-size.js';
+
 /**
  * The keys of ingress-nginx's controller ConfigMap that the `nginx` profile reads, with the
  * defaults of internal/ingress/controller/config/config.go (docs/user-guide/nginx-configuration/configmap.md).
@@ -90,12 +92,9 @@ export function parseNginxSettings(entries: readonly { readonly key: string; rea
         settings.noTlsRedirectLocations = value.split(',').map((p) => p.trim()).filter((p) => p !== '');
         break;
       case 'proxy-body-size': {
-        const m = /^(\d+)([bkmg]?)$/i.exec(value.trim());
-        if (m === null) bad(key, at, `nginx.proxy-body-size "${value}" is not a size; 1m is kept`, 'Write a size such as 8m, 512k or 0 (no limit)');
-        else {
-          const unit = (m[2] ?? '').toLowerCase();
-          settings.proxyBodySize = Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
-        }
+        const bytes = parseNginxSize(value);
+        if (bytes === null) bad(key, at, `nginx.proxy-body-size "${value}" is not a size; 1m is kept`, 'Write a size such as 8m, 512k or 0 (no limit)');
+        else settings.proxyBodySize = bytes;
         break;
       }
       case 'annotations-risk-level':

@@ -1,5 +1,4 @@
-import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import { createDiagnostic } from '../../diagnostics/diagnostic.js';
+import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { Ingress } from '../../manifest/types.js';
 import { nginxAnnotationPrefix, type NginxAnnotation } from './annotation.js';
 import { appRoot } from './app-root.js';

@@ -1,4 +1,4 @@
-import type { NginxAnnotation } from './annotation.js';
+import { regexPathWithCapture, type NginxAnnotation } from './annotation.js';
 
 /**
  * `x-forwarded-prefix` (annotations/xforwardedprefix: RegexPathWithCapture; sent only with a
@@ -10,7 +10,7 @@ export const xForwardedPrefix: NginxAnnotation<string> = {
   name: 'x-forwarded-prefix',
   doc: 'with rewrite-target, the backend receives X-Forwarded-Prefix with this value',
   parse(value) {
-    return /^\/?[-._~a-zA-Z0-9/:$]*$/.test(value) ? { ok: true, value } : { ok: false, error: `"${value}" is not a path`, hint: 'Write a path such as /api' };
+    return regexPathWithCapture.test(value) ? { ok: true, value } : { ok: false, error: `"${value}" is not a path`, hint: 'Write a path such as /api' };
   },
 };
 
