@@ -15,6 +15,7 @@ import { nginxAnnotationPrefix } from './nginx/annotation.js';
 import { knownNginxAnnotations } from './nginx/known-annotations.js';
 import { compileNginxServer } from './nginx/server.js';
 import { parseNginxSettings, type NginxSettings } from './nginx/config.js';
+import { findControllerConfigMap, type ControllerConfigMap } from './nginx/controller-configmap.js';
 import { checkHost, isWildcardHost, normalizeRuleHost, suggestHost, type HostProblem } from './host.js';
 import { compareRoutesForMatch, compilePathMatch } from './path.js';
 import type {
@@ -56,6 +57,8 @@ class Compilation {
 
   /** The controller ConfigMap of the nginx profile (`nginx:` in ingress-dev.yaml, else ingress-nginx's defaults). */
   private readonly nginxSettings: NginxSettings;
+  /** The folder's ingress-nginx controller ConfigMap, when it has one. */
+  private readonly controllerConfigMap: ControllerConfigMap | null;
 
   constructor(
     private readonly resources: ResourceSet,
@@ -63,7 +66,19 @@ class Compilation {
     private readonly overrideSource: string,
     nginxConfig: NonNullable<CompileOptions['nginxConfig']>,
   ) {
-    const parsed = parseNginxSettings(nginxConfig);
+    // The folder's controller ConfigMap first, then `nginx:` of ingress-dev.yaml over it, key by key.
+    const controller = findControllerConfigMap(resources.others);
+    this.controllerConfigMap = controller;
+    const fromFolder = controller === null ? null : parseNginxSettings(controller.entries, { label: `ConfigMap ${controller.name}: ` });
+    if (controller !== null && fromFolder !== null) {
+      const ignored = fromFolder.problems.filter((p) => p.severity === 'warning').map((p) => p.key);
+      for (const p of fromFolder.problems) if (p.severity === 'error') this.report('E_CONFIG', 'error', p.message, p.at, p.hint);
+      if (ignored.length > 0) {
+        this.report('W_CONFIG_UNSUPPORTED', 'warning', `ConfigMap ${controller.name} (the ingress-nginx controller's): ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not emulated; local routing ignores ${ignored.length === 1 ? 'it' : 'them'}`, controller.at,
+          'README lists the ConfigMap keys the nginx profile reads; the others change nginx itself (buffers, logs, timeouts), not where requests go');
+      }
+    }
+    const parsed = parseNginxSettings(nginxConfig, fromFolder === null ? {} : { base: fromFolder.settings });
     this.nginxSettings = parsed.settings;
     for (const p of parsed.problems) this.report(p.severity === 'error' ? 'E_CONFIG' : 'W_CONFIG_UNSUPPORTED', p.severity, p.message, p.at, p.hint);
     for (const s of resources.services) {
@@ -424,6 +439,7 @@ class Compilation {
       defaultBackend: winner ?? null,
       routes: Object.freeze(ordered),
       shadowedDefaultBackends: Object.freeze(losers),
+      nginxConfigMap: this.controllerConfigMap === null ? null : { name: this.controllerConfigMap.name, why: this.controllerConfigMap.why, at: this.controllerConfigMap.at },
     });
   }
 }

@@ -160,6 +160,8 @@ export interface RouteTable {
   readonly routes: readonly Route[];
   /** Default backends that lost to an older one, for explanations. */
   readonly shadowedDefaultBackends: readonly DefaultBackendRoute[];
+  /** The folder's ingress-nginx controller ConfigMap, when the nginx profile reads one. */
+  readonly nginxConfigMap?: { readonly name: string; readonly why: string; readonly at: SourcePosition } | null;
 }
 
 export interface Compiled<T> {

@@ -144,3 +144,78 @@ describe('nginx profile: the controller ConfigMap (nginx: in ingress-dev.yaml; c
     expect(t.messages.join('\n')).toContain('is dropped by ingress-nginx (allow-snippet-annotations is false)');
   });
 });
+
+describe("nginx profile: the controller ConfigMap found in the folder (deploy/static/provider/cloud/deploy.yaml: --configmap=$(POD_NAMESPACE)/ingress-nginx-controller)", () => {
+  const ingress = `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: app}
+spec:
+  ingressClassName: nginx
+  tls: [{hosts: [a.example.com], secretName: a-tls}]
+  rules:
+    - host: a.example.com
+      http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {ports: [{port: 80}]}
+`;
+  const compile = (extra: string, nginxConfig: { key: string; value: string }[] = []) => {
+    const compiled = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: ingress }, { file: 'controller.yaml', text: extra }]).resources,
+      { profile: 'auto', nginxConfig: nginxConfig.map((e) => ({ ...e, at: { file: 'ingress-dev.yaml', line: 2, col: 3 } })) });
+    return { table: compiled.value, diagnostics: compiled.diagnostics };
+  };
+  const controller = (configMapName: string, data: string) => `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ${configMapName}, namespace: ingress-nginx}
+data:
+${data}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+spec:
+  selector: {matchLabels: {app: c}}
+  template:
+    metadata: {labels: {app: c}}
+    spec:
+      containers:
+        - name: controller
+          image: registry.k8s.io/ingress-nginx/controller:v1.15.1
+          args: [/nginx-ingress-controller, --election-id=ingress-nginx-leader, "--configmap=$(POD_NAMESPACE)/${configMapName}"]
+`;
+
+  it('the ConfigMap the controller Deployment names with --configmap is read: ssl-redirect "false" stops the https:// redirect', () => {
+    const { table: t, diagnostics } = compile(controller('my-nginx-config', '  ssl-redirect: "false"\n  use-gzip: "true"\n  log-format-upstream: "$remote_addr"'));
+    expect(answer(t, '/x')).toBe('200 /x');
+    expect(t.nginxConfigMap).toMatchObject({ name: 'ingress-nginx/my-nginx-config', why: '--configmap of Deployment ingress-nginx/ingress-nginx-controller' });
+    // Keys that change nginx itself, not routing, are named once, at the ConfigMap.
+    const warning = diagnostics.find((d) => d.code === 'W_CONFIG_UNSUPPORTED');
+    expect(warning?.message).toBe("ConfigMap ingress-nginx/my-nginx-config (the ingress-nginx controller's): use-gzip, log-format-upstream are not emulated; local routing ignores them");
+    expect(warning?.file).toBe('controller.yaml');
+  });
+
+  it('without the Deployment, the ConfigMap named ingress-nginx-controller is read; nginx: in ingress-dev.yaml wins key by key', () => {
+    const alone = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata:\n  http-redirect-code: "301"\n  proxy-body-size: "8m"\n`;
+    const { table: t } = compile(alone);
+    expect(answer(t, '/x')).toBe('301 https://a.example.com/x');
+    const { table: overridden } = compile(alone, [{ key: 'http-redirect-code', value: '302' }]);
+    expect(answer(overridden, '/x')).toBe('302 https://a.example.com/x');
+    expect(matchRequest(overridden, { host: 'a.example.com', path: '/', scheme: 'https' }).bodyLimit).toBe(8 * 1024 ** 2);
+  });
+
+  it('a bad value in the folder ConfigMap is an error at the ConfigMap, and the default is kept', () => {
+    const { table: t, diagnostics } = compile(controller('ingress-nginx-controller', '  http-redirect-code: "303"'));
+    expect(answer(t, '/x')).toBe('308 https://a.example.com/x');
+    expect(diagnostics.find((d) => d.code === 'E_CONFIG')?.message).toBe('ConfigMap ingress-nginx/ingress-nginx-controller: http-redirect-code "303" is not 301, 302, 307 or 308; 308 is kept');
+  });
+
+  it('another ConfigMap (an app\'s) is not taken for the controller\'s', () => {
+    const { table: t } = compile('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-config}\ndata:\n  ssl-redirect: "false"\n');
+    expect(answer(t, '/x')).toBe('308 https://a.example.com/x');
+    expect(t.nginxConfigMap).toBeNull();
+  });
+});

@@ -66,6 +66,7 @@ function routesJson(project: CompiledProject, docker: DockerView | null): unknow
   return {
     profile: project.table.profile,
     ingresses: [...project.table.ingressProfiles].map(([name, c]) => ({ ingress: name, profile: c.profile, why: c.why })),
+    nginxConfigMap: project.table.nginxConfigMap === undefined || project.table.nginxConfigMap === null ? null : { name: project.table.nginxConfigMap.name, why: project.table.nginxConfigMap.why, source: project.table.nginxConfigMap.at },
     hosts: groups(project).map((g) => {
       const server = hostRoutesOf(project, g.host)?.nginx;
       return {
@@ -140,6 +141,10 @@ function formatRoutes(project: CompiledProject, io: CliIO, color: boolean, docke
   if (choices.some(([, c]) => c.profile !== 'spec')) {
     lines.push('', bold('profiles'));
     for (const [name, c] of choices) lines.push(`  ${name}  ${c.profile}  ${dim(c.why)}`);
+    const cm = project.table.nginxConfigMap;
+    lines.push(cm === null || cm === undefined
+      ? `  ${dim("controller ConfigMap: none in the folder (ingress-nginx's defaults, with nginx: of ingress-dev.yaml)")}`
+      : `  controller ConfigMap ${cm.name}  ${dim(`${cm.why}; ${where(cm.at.file, cm.at.line)}`)}`);
   }
   return lines.join('\n');
 }

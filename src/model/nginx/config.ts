@@ -63,15 +63,20 @@ export interface ParsedNginxSettings {
  * The ConfigMap keys of `nginx:` in ingress-dev.yaml, checked as ingress-nginx reads them
  * (config.go; template/configmap.go ReadConfig): a value it cannot read keeps the default.
  */
-export function parseNginxSettings(entries: readonly { readonly key: string; readonly value: string; readonly at: { readonly file: string; readonly line: number; readonly col: number } }[]): ParsedNginxSettings {
-  const settings: { -readonly [K in keyof NginxSettings]: NginxSettings[K] } = { ...defaultNginxSettings };
+export function parseNginxSettings(
+  entries: readonly { readonly key: string; readonly value: string; readonly at: { readonly file: string; readonly line: number; readonly col: number } }[],
+  options: { readonly base?: NginxSettings; readonly label?: string } = {},
+): ParsedNginxSettings {
+  const settings: { -readonly [K in keyof NginxSettings]: NginxSettings[K] } = { ...(options.base ?? defaultNginxSettings) };
+  // `nginx.ssl-redirect` for ingress-dev.yaml; `ConfigMap ingress-nginx/ingress-nginx-controller: ssl-redirect` for the folder's.
+  const label = options.label ?? 'nginx.';
   const problems: ParsedNginxSettings['problems'][number][] = [];
   const bad = (key: string, at: ParsedNginxSettings['problems'][number]['at'], message: string, hint: string) => problems.push({ severity: 'error', key, message, hint, at });
   const bool = (key: string, value: string, at: ParsedNginxSettings['problems'][number]['at']): boolean | null => {
     const v = value.toLowerCase();
     if (v === 'true') return true;
     if (v === 'false') return false;
-    bad(key, at, `nginx.${key} "${value}" is not true or false; the default is kept`, `Write ${key}: "true" or "false"`);
+    bad(key, at, `${label}${key} "${value}" is not true or false; the default is kept`, `Write ${key}: "true" or "false"`);
     return null;
   };
   for (const { key, value, at } of entries) {
@@ -85,7 +90,7 @@ export function parseNginxSettings(entries: readonly { readonly key: string; rea
         // template/configmap.go: only 301, 302, 307 and 308 are taken; anything else keeps 308.
         const code = Number(value);
         if ([301, 302, 307, 308].includes(code)) settings.httpRedirectCode = code;
-        else bad(key, at, `nginx.http-redirect-code "${value}" is not 301, 302, 307 or 308; 308 is kept`, 'Write http-redirect-code: "301"');
+        else bad(key, at, `${label}http-redirect-code "${value}" is not 301, 302, 307 or 308; 308 is kept`, 'Write http-redirect-code: "301"');
         break;
       }
       case 'no-tls-redirect-locations':
@@ -93,18 +98,18 @@ export function parseNginxSettings(entries: readonly { readonly key: string; rea
         break;
       case 'proxy-body-size': {
         const bytes = parseNginxSize(value);
-        if (bytes === null) bad(key, at, `nginx.proxy-body-size "${value}" is not a size; 1m is kept`, 'Write a size such as 8m, 512k or 0 (no limit)');
+        if (bytes === null) bad(key, at, `${label}proxy-body-size "${value}" is not a size; 1m is kept`, 'Write a size such as 8m, 512k or 0 (no limit)');
         else settings.proxyBodySize = bytes;
         break;
       }
       case 'annotations-risk-level':
         if (value === 'Low' || value === 'Medium' || value === 'High' || value === 'Critical') settings.annotationsRiskLevel = value;
-        else bad(key, at, `nginx.annotations-risk-level "${value}" is not Low, Medium, High or Critical; High is kept`, 'Write annotations-risk-level: Critical');
+        else bad(key, at, `${label}annotations-risk-level "${value}" is not Low, Medium, High or Critical; High is kept`, 'Write annotations-risk-level: Critical');
         break;
       default:
         problems.push(notEmulatedKeys.has(key)
-          ? { severity: 'warning', key, message: `nginx.${key} is not emulated: local routing ignores it`, hint: 'README lists the ConfigMap keys the nginx profile reads', at }
-          : { severity: 'warning', key, message: `nginx.${key} is not a ConfigMap key the nginx profile knows; it is ignored`, hint: 'Keys read: ssl-redirect, force-ssl-redirect, preserve-trailing-slash, http-redirect-code, no-tls-redirect-locations, relative-redirects, proxy-body-size, annotations-risk-level, allow-snippet-annotations', at });
+          ? { severity: 'warning', key, message: `${label}${key} is not emulated: local routing ignores it`, hint: 'README lists the ConfigMap keys the nginx profile reads', at }
+          : { severity: 'warning', key, message: `${label}${key} is not a ConfigMap key the nginx profile knows; it is ignored`, hint: 'Keys read: ssl-redirect, force-ssl-redirect, preserve-trailing-slash, http-redirect-code, no-tls-redirect-locations, relative-redirects, proxy-body-size, annotations-risk-level, allow-snippet-annotations', at });
     }
   }
   return { settings, problems };
