@@ -64,6 +64,7 @@ export const diagnosticCodes = {
   W_VOLUMES_NOT_MOUNTED: 'Volumes of a pod are not mounted into its container',
   W_ENV_NOT_SET: 'An environment variable of a workload cannot be set locally and is left out',
   W_READINESS_PROBE: 'A readinessProbe cannot be run as written',
+  I_CONTROLLER_NOT_RUN: "The folder's ingress-nginx controller is not run: ingress-dev routes in its place",
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

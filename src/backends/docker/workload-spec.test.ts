@@ -394,3 +394,13 @@ describe('helpers', () => {
     expect(expandVars('$(A)-$(B)-$$(A)-$$', env)).toBe('x-$(B)-$(A)-$');
   });
 });
+
+describe('the ingress-nginx controller in the folder', () => {
+  it('is not run: ingress-dev routes in its place (image of deploy/static/provider/cloud/deploy.yaml), with an info at the Deployment', () => {
+    const result = plan(`${deployment('        - {name: controller, image: "registry.k8s.io/ingress-nginx/controller:v1.15.1@sha256:0123", args: [/nginx-ingress-controller]}')}
+---
+${deployment('        - {name: web, image: nginx:1.27}').replace('name: web}', 'name: app}')}`);
+    expect(result.workloads.map((w) => w.key)).toEqual(['Deployment/default/app']);
+    expect(result.diagnostics.map((d) => [d.code, d.line])).toEqual([['I_CONTROLLER_NOT_RUN', 3]]);
+  });
+});

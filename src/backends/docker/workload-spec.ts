@@ -130,11 +130,33 @@ export function planWorkloads(resources: ResourceSet, context: PlanContext): Wor
   for (const resource of resources.others) {
     const kind = workloadKind(resource);
     if (kind === null) continue;
+    const controller = ingressControllerImage(resource);
+    if (controller !== null) {
+      diagnostics.push(createDiagnostic('I_CONTROLLER_NOT_RUN', 'info',
+        `${kind} ${resource.metadata.namespace}/${resource.metadata.name} runs ${controller}, the ingress-nginx controller: ingress-dev does not run it, it routes in its place (profile nginx)`,
+        resource.metadata.at, 'Nothing to do: its ConfigMap, if the folder holds it, is read as the nginx profile\'s controller ConfigMap (ingress-dev routes shows it).'));
+      continue;
+    }
     const result = planWorkload(resource, kind, resources.services, configs, context, diagnostics);
     if ('error' in result) failed.push(result);
     else workloads.push(result);
   }
   return { workloads, failed, diagnostics };
+}
+
+/**
+ * The image of an ingress-nginx controller container (registry.k8s.io/ingress-nginx/controller,
+ * as deploy.yaml and the Helm chart run it), or null: the folder's copy of the controller is
+ * what ingress-dev stands in for.
+ */
+function ingressControllerImage(resource: OtherResource): string | null {
+  const containers = (resource.raw as { spec?: { containers?: unknown; template?: { spec?: { containers?: unknown } } } } | null)?.spec;
+  const list = containers?.template?.spec?.containers ?? containers?.containers;
+  if (!Array.isArray(list)) return null;
+  for (const c of list as { image?: unknown }[]) {
+    if (typeof c?.image === 'string' && /(^|\/)ingress-nginx\/controller(-chroot)?([:@]|$)/.test(c.image)) return c.image;
+  }
+  return null;
 }
 
 /** Which workload kind an object is, when it is one this tool runs. */
