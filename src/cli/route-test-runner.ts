@@ -25,7 +25,7 @@ function runOne(table: RouteTable, test: RouteTest): RouteTestResult {
   } catch (e) {
     return { test, passed: false, failures: [`request: ${(e as Error).message}`], result: null };
   }
-  const result = explainRequest(table, request);
+  const result = explainRequest(table, { ...request, ...(test.clientIp === null ? {} : { clientAddress: test.clientIp }) });
   const failures: string[] = [];
   const x = test.expect;
   if (x.status !== undefined && x.status !== result.status) failures.push(`status: expected ${x.status}, got ${result.status}`);
@@ -46,6 +46,14 @@ function runOne(table: RouteTable, test: RouteTest): RouteTestResult {
     for (const [name, want] of Object.entries(x.upstreamHeaders)) {
       const got = sent.get(name);
       if (got !== want) failures.push(`upstreamHeaders.${name}: expected ${want}, got ${got ?? 'none'}`);
+    }
+  }
+  if (x.responseHeaders !== undefined) {
+    // What ingress-nginx writes on the response itself: its own answer's headers, or those it adds to the backend's.
+    const sent = new Map<string, string>([...(result.reply?.headers ?? []), ...(result.responseHeaders ?? [])].map(([k, v]) => [k.toLowerCase(), v]));
+    for (const [name, want] of Object.entries(x.responseHeaders)) {
+      const got = sent.get(name) ?? null;
+      if (got !== want) failures.push(`responseHeaders.${name}: expected ${want ?? 'none'}, got ${got ?? 'none'}`);
     }
   }
   if (x.backend !== undefined) {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { createDiagnostic, type Diagnostic, type SourcePosition } from '../diagnostics/diagnostic.js';
 
@@ -8,7 +9,7 @@ import { createDiagnostic, type Diagnostic, type SourcePosition } from '../diagn
  *     tests:
  *       - name: POST reaches httpbin
  *         request: http://httpbin.example.com/post?x=1     # a URL or a path, or:
- *         # request: {url: /post, method: POST, headers: {Host: httpbin.example.com}}
+ *         # request: {url: /post, method: POST, headers: {Host: httpbin.example.com}, clientIp: 10.0.0.7}
  *         expect:
  *           status: 200                     # 200 routed, 404 no route, 503 backend missing
  *           backend: httpbin:80             # [NAMESPACE/]SERVICE[:PORT], or none
@@ -25,6 +26,8 @@ export interface RouteTestExpectation {
   readonly location?: string | null;
   /** Headers the backend receives that routing sets (ingress-nginx: `Host` of upstream-vhost, `X-Forwarded-Prefix`). */
   readonly upstreamHeaders?: Readonly<Record<string, string>>;
+  /** Headers the client receives that routing sets (ingress-nginx: CORS, `WWW-Authenticate`); null: must be absent. */
+  readonly responseHeaders?: Readonly<Record<string, string | null>>;
 }
 
 export interface RouteTest {
@@ -32,13 +35,15 @@ export interface RouteTest {
   readonly url: string;
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** The client's address (ingress-nginx's source ranges); null: 127.0.0.1, as a local client. */
+  readonly clientIp: string | null;
   readonly expect: RouteTestExpectation;
   readonly at: SourcePosition;
 }
 
 const testKeys = new Set(['name', 'request', 'expect']);
-const requestKeys = new Set(['url', 'method', 'headers']);
-const expectKeys = new Set(['status', 'backend', 'upstreamPath', 'route', 'location', 'upstreamHeaders']);
+const requestKeys = new Set(['url', 'method', 'headers', 'clientIp']);
+const expectKeys = new Set(['status', 'backend', 'upstreamPath', 'route', 'location', 'upstreamHeaders', 'responseHeaders']);
 
 export function parseRouteTests(text: string, file: string): { tests: RouteTest[]; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
@@ -81,18 +86,22 @@ export function parseRouteTests(text: string, file: string): { tests: RouteTest[
     const nameNode = item.get('name', true) as YamlNode | undefined;
     let url: string | null = null;
     let method = 'GET';
+    let clientIp: string | null = null;
     const headers: Record<string, string> = {};
     if (isScalar(request) && typeof request.value === 'string') {
       url = request.value;
     } else if (isMap(request)) {
       for (const pair of request.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : '';
-        if (!requestKeys.has(key)) fail(`Unknown key "${key}" in request`, pair.key as YamlNode, 'A request has url, method and headers.');
+        if (!requestKeys.has(key)) fail(`Unknown key "${key}" in request`, pair.key as YamlNode, 'A request has url, method, headers and clientIp.');
       }
       const u = request.get('url', true) as YamlNode | undefined;
       if (isScalar(u) && typeof u.value === 'string') url = u.value;
       const m = request.get('method', true) as YamlNode | undefined;
       if (isScalar(m) && typeof m.value === 'string') method = m.value.toUpperCase();
+      const ip = request.get('clientIp', true) as YamlNode | undefined;
+      if (isScalar(ip) && typeof ip.value === 'string' && isIP(ip.value) !== 0) clientIp = ip.value;
+      else if (ip !== undefined) fail('request.clientIp must be an IPv4 or IPv6 address', ip, 'Write clientIp: 10.0.0.7 (the address the client connects from).');
       const h = request.get('headers', true) as YamlNode | undefined;
       if (isMap(h)) {
         for (const pair of h.items) {
@@ -117,7 +126,7 @@ export function parseRouteTests(text: string, file: string): { tests: RouteTest[
       const value = isScalar(pair.value) ? pair.value.value : undefined;
       const node = (pair.value ?? pair.key) as YamlNode;
       if (!expectKeys.has(key)) {
-        fail(`Unknown expectation "${key}"`, pair.key as YamlNode, 'Expectations: status, backend, upstreamPath, route, location, upstreamHeaders.');
+        fail(`Unknown expectation "${key}"`, pair.key as YamlNode, 'Expectations: status, backend, upstreamPath, route, location, upstreamHeaders, responseHeaders.');
       } else if (key === 'status') {
         if (typeof value === 'number' && Number.isInteger(value)) expect.status = value;
         else fail('expect.status must be a number such as 200, 404 or 503', node, 'Write status: 200.');
@@ -139,17 +148,28 @@ export function parseRouteTests(text: string, file: string): { tests: RouteTest[
           }
           expect.upstreamHeaders = sent;
         } else fail('expect.upstreamHeaders must be a mapping of header names to values', node, 'Write upstreamHeaders: {Host: api.internal}.');
+      } else if (key === 'responseHeaders') {
+        if (isMap(node)) {
+          const sent: Record<string, string | null> = {};
+          for (const h of node.items) {
+            const name = isScalar(h.key) ? String(h.key.value) : '';
+            const v = isScalar(h.value) ? h.value.value : undefined;
+            if (name === '' || (typeof v !== 'string' && typeof v !== 'number' && v !== null)) fail('expect.responseHeaders maps header names to values (null: absent)', h.key as YamlNode, 'Write responseHeaders: {Access-Control-Allow-Origin: "*"}.');
+            else sent[name.toLowerCase()] = v === null ? null : String(v);
+          }
+          expect.responseHeaders = sent;
+        } else fail('expect.responseHeaders must be a mapping of header names to values', node, 'Write responseHeaders: {Access-Control-Allow-Origin: "*"}.');
       } else if (key === 'upstreamPath' || key === 'route' || key === 'location') {
         if (value === null || typeof value === 'string') expect[key] = value;
         else fail(`expect.${key} must be a string`, node, `Quote the value: ${key}: "..."`);
       }
     }
     if (Object.keys(expect).length === 0) {
-      fail('A test expects nothing', expectNode, 'Add at least one of status, backend, upstreamPath, route, location, upstreamHeaders.');
+      fail('A test expects nothing', expectNode, 'Add at least one of status, backend, upstreamPath, route, location, upstreamHeaders, responseHeaders.');
       continue;
     }
     const name = isScalar(nameNode) && nameNode.value !== null ? String(nameNode.value) : `${method} ${url}`;
-    tests.push({ name, url, method, headers, expect, at: at(item) });
+    tests.push({ name, url, method, headers, clientIp, expect, at: at(item) });
   }
   return { tests, diagnostics };
 }

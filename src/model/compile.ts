@@ -14,8 +14,8 @@ import { criticalAnnotations, emulatedAnnotationKeys, noNginxAnnotations, parseN
 import { nginxAnnotationPrefix } from './nginx/annotation.js';
 import { knownNginxAnnotations } from './nginx/known-annotations.js';
 import { compileNginxServer } from './nginx/server.js';
-import { parseNginxSettings, type NginxSettings } from './nginx/config.js';
-import { findControllerConfigMap, type ControllerConfigMap } from './nginx/controller-configmap.js';
+import { parseNginxSettings, type ConfigMapLookup, type NginxSettings } from './nginx/config.js';
+import { configMapLookup, findControllerConfigMap, type ControllerConfigMap } from './nginx/controller-configmap.js';
 import { checkHost, isWildcardHost, normalizeRuleHost, suggestHost, type HostProblem } from './host.js';
 import { compareRoutesForMatch, compilePathMatch } from './path.js';
 import type {
@@ -59,6 +59,8 @@ class Compilation {
   private readonly nginxSettings: NginxSettings;
   /** The folder's ingress-nginx controller ConfigMap, when it has one. */
   private readonly controllerConfigMap: ControllerConfigMap | null;
+  /** The folder's ConfigMaps, for the annotations and keys that name one. */
+  private readonly configMaps: ConfigMapLookup;
 
   constructor(
     private readonly resources: ResourceSet,
@@ -69,7 +71,9 @@ class Compilation {
     // The folder's controller ConfigMap first, then `nginx:` of ingress-dev.yaml over it, key by key.
     const controller = findControllerConfigMap(resources.others);
     this.controllerConfigMap = controller;
-    const fromFolder = controller === null ? null : parseNginxSettings(controller.entries, { label: `ConfigMap ${controller.name}: ` });
+    const configMaps = configMapLookup(resources.others);
+    this.configMaps = configMaps;
+    const fromFolder = controller === null ? null : parseNginxSettings(controller.entries, { label: `ConfigMap ${controller.name}: `, configMaps });
     if (controller !== null && fromFolder !== null) {
       const ignored = fromFolder.problems.filter((p) => p.severity === 'warning').map((p) => p.key);
       for (const p of fromFolder.problems) if (p.severity === 'error') this.report('E_CONFIG', 'error', p.message, p.at, p.hint);
@@ -78,7 +82,7 @@ class Compilation {
           'README lists the ConfigMap keys the nginx profile reads; the others change nginx itself (buffers, logs, timeouts), not where requests go');
       }
     }
-    const parsed = parseNginxSettings(nginxConfig, fromFolder === null ? {} : { base: fromFolder.settings });
+    const parsed = parseNginxSettings(nginxConfig, { configMaps, ...(fromFolder === null ? {} : { base: fromFolder.settings }) });
     this.nginxSettings = parsed.settings;
     for (const p of parsed.problems) this.report(p.severity === 'error' ? 'E_CONFIG' : 'W_CONFIG_UNSUPPORTED', p.severity, p.message, p.at, p.hint);
     for (const s of resources.services) {

@@ -8,8 +8,8 @@ import type { RouteTable } from '../model/types.js';
 import type { ConnectionTracker } from './connections.js';
 import { upstreamError, type ProxyError, type RequestLine } from './errors.js';
 import { defaultTimeouts, type ForwardError, type Forwarder, type ForwardTimeouts } from './forward.js';
-import { buildUpstreamHeaders, clientAddressOf, requestIdOf, type RawHeaders } from './headers.js';
-import type { ForwardRouting, RequestInput, Routing } from './route-request.js';
+import { buildUpstreamHeaders, clientAddressOf, requestIdOf, type RawHeaders, type ResponseHeaderPolicy } from './headers.js';
+import type { EchoRouting, ForwardRouting, RequestInput, Routing } from './route-request.js';
 
 export interface ProxyOptions {
   readonly host: string;
@@ -74,23 +74,47 @@ export function startTiming(req: IncomingMessage, upgrade: boolean): Timing {
 }
 
 export function requestInputOf(req: IncomingMessage): RequestInput {
-  return { method: req.method ?? 'GET', url: req.url ?? '/', hostHeader: req.headers.host, localPort: req.socket.localPort ?? 0 };
+  return { method: req.method ?? 'GET', url: req.url ?? '/', hostHeader: req.headers.host, localPort: req.socket.localPort ?? 0, headers: req.headers, clientAddress: clientAddressOf(req.socket.remoteAddress) };
 }
 
 export function requestLineOf(req: IncomingMessage): RequestLine {
   return { method: req.method ?? 'GET', host: req.headers.host ?? '', path: req.url ?? '', port: req.socket.localPort ?? 0 };
 }
 
-export function upstreamHeadersFor(req: IncomingMessage, host: string, requestId: string, upgrade: boolean, profile: { readonly forwardedHost?: string; readonly extra?: readonly (readonly [string, string])[] } = {}): RawHeaders {
+export function upstreamHeadersFor(req: IncomingMessage, routing: ForwardRouting | EchoRouting, requestId: string, upgrade: boolean): RawHeaders {
+  const clientAddress = clientAddressOf(req.socket.remoteAddress);
+  const nginx = routing.nginx;
   return buildUpstreamHeaders(req.rawHeaders, {
-    ...profile,
-    host,
-    clientAddress: clientAddressOf(req.socket.remoteAddress),
+    host: routing.upstreamHost,
+    ...(routing.forwardedHost === undefined ? {} : { forwardedHost: routing.forwardedHost }),
+    ...(routing.upstreamHeaders === undefined ? {} : { extra: routing.upstreamHeaders }),
+    clientAddress,
     localPort: req.socket.localPort ?? 0,
     proto: 'http',
     upgrade,
     requestId,
+    ...(nginx === undefined ? {} : {
+      nginx: {
+        remoteAddress: nginx.remoteAddress,
+        useForwardedHeaders: nginx.config.useForwardedHeaders,
+        computeFullForwardedFor: nginx.config.computeFullForwardedFor,
+        proxyAddOriginalUriHeader: nginx.config.proxyAddOriginalUriHeader,
+        proxySetHeaders: nginx.config.proxySetHeaders,
+        requestUri: req.url ?? '/',
+      },
+    }),
   });
+}
+
+/** What the profile does to a response's headers: ingress-nginx hides the backend's Server (unless server-tokens and allow-backend-server-header), hide-headers, and sets CORS and add-headers. */
+export function responsePolicyOf(routing: Routing): ResponseHeaderPolicy {
+  const config = routing.nginx?.config;
+  if (routing.profile !== 'nginx') return {};
+  return {
+    hideServer: config === undefined || !(config.serverTokens && config.allowBackendServerHeader),
+    ...(config === undefined || config.hideHeaders.length === 0 ? {} : { hide: config.hideHeaders }),
+    ...(routing.responseHeaders === undefined ? {} : { set: routing.responseHeaders }),
+  };
 }
 
 export function upstreamErrorOf(routing: ForwardRouting, error: ForwardError): ProxyError {

@@ -85,7 +85,7 @@ function headerSafe(text: string): string {
  * destroyed, which is the only way left to tell it the response is incomplete. Never throws:
  * it runs where a backend's response could not be relayed, and must not fail the same way.
  */
-export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error: ProxyError, server: string | null = null): ErrorPage | null {
+export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error: ProxyError, server: string | null = null, set: readonly (readonly [string, string])[] = []): ErrorPage | null {
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return null;
@@ -93,6 +93,8 @@ export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error:
   const page = renderErrorPage(error, negotiateFormat(req.headers.accept));
   const headers: Record<string, string> = { ...page.headers };
   if (server !== null) headers.server = server;
+  // ingress-nginx's more_set_headers (CORS, add-headers) act on its own answers too.
+  for (const [name, value] of set) headers[name.toLowerCase()] = value;
   // A body nobody will read is discarded: node reads the rest of it and the connection goes
   // on with the next request, as nginx discards a request body it answers without.
   if (!req.complete) {

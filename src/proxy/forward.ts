@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { Client, Pool, type Dispatcher } from 'undici';
 import type { Target } from '../backends/types.js';
-import { filterResponseHeaders, type RawHeaders } from './headers.js';
+import { filterResponseHeaders, type RawHeaders, type ResponseHeaderPolicy } from './headers.js';
 
 /**
  * Forwarding one request that node's HTTP server received to an HTTP(S) backend, over undici's
@@ -66,8 +66,8 @@ export interface ForwardRequest {
   readonly headers: RawHeaders;
   /** `Server` for a response whose backend sent none (the profile's), or null to add none. */
   readonly serverHeader: string | null;
-  /** Drop the backend's own `Server` (ingress-nginx: nginx hides it, and sends none itself). */
-  readonly hideBackendServer?: boolean;
+  /** What the profile does to the backend's headers (ingress-nginx: hides Server, sets CORS and add-headers). */
+  readonly responsePolicy?: ResponseHeaderPolicy;
   /** The largest request body, in bytes (ingress-nginx's proxy-body-size); a larger one aborts the exchange with `body-too-large`. */
   readonly bodyLimit?: number | null;
 }
@@ -220,7 +220,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.resumeUpstream = resume;
     this.status = statusCode;
     this.statusText = statusText;
-    this.responseHeaders = filterResponseHeaders(rawHeaders, this.request.serverHeader, this.request.hideBackendServer === true);
+    this.responseHeaders = filterResponseHeaders(rawHeaders, this.request.serverHeader, this.request.responsePolicy);
     // The head goes out with the first piece of the body, or on its own when none came with it:
     // a framing error in the same packet (a bad chunk size) is then still a 502 page, not a head
     // followed by a cut connection. undici reports such an error when the socket has closed,

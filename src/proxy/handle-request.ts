@@ -6,6 +6,7 @@ import {
   errorEnding,
   requestInputOf,
   requestLineOf,
+  responsePolicyOf,
   startTiming,
   upstreamErrorOf,
   upstreamHeadersFor,
@@ -42,11 +43,12 @@ export function handleRequest(context: HandlerContext, req: IncomingMessage, res
   };
   try {
     const routing = routeRequest(context.options.getTable(), context.resolverOf(), requestInputOf(req));
-    server = serverHeaderOf(routing.profile);
+    server = serverHeaderOf(routing.profile, routing.nginx?.config);
     if (routing.kind === 'error') {
-      complete(errorEnding(routing, routing.error, writeErrorPage(req, res, routing.error, server)?.headers ?? {}));
+      complete(errorEnding(routing, routing.error, writeErrorPage(req, res, routing.error, server, routing.responseHeaders)?.headers ?? {}));
     } else if (routing.kind === 'echo') {
       if (server !== null) res.setHeader('Server', server);
+      for (const [name, value] of routing.responseHeaders ?? []) res.setHeader(name, value);
       serveEcho(req, res, routing, timing.requestId).then(complete, fail);
     } else {
       serveForward(context, req, res, routing, timing.requestId).then(complete, fail);
@@ -57,7 +59,7 @@ export function handleRequest(context: HandlerContext, req: IncomingMessage, res
 }
 
 async function serveEcho(req: IncomingMessage, res: ServerResponse, routing: EchoRouting, requestId: string): Promise<Ending> {
-  const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, false);
+  const headers = upstreamHeadersFor(req, routing, requestId, false);
   const request = { method: req.method ?? 'GET', path: routing.upstreamPath, host: routing.upstreamHost, headers: headersToRecord(headers) };
   const outcome = await respondEcho(req, res, request, routing.standIn);
   return {
@@ -76,19 +78,17 @@ async function serveForward(context: HandlerContext, req: IncomingMessage, res: 
   const declared = Number(req.headers['content-length'] ?? 0);
   if (first.bodyLimit !== undefined && first.bodyLimit !== null && declared > first.bodyLimit) {
     const error = bodyTooLargeError(first.line, first.route, declared, first.bodyLimit);
-    const page = writeErrorPage(req, res, error, serverHeaderOf(first.profile));
+    const page = writeErrorPage(req, res, error, serverHeaderOf(first.profile, first.nginx?.config), first.responseHeaders);
     return { routing: first, target: null, status: 413, error: error.error, responseHeaders: page?.headers ?? {}, bytesIn: 0, bytesOut: 0 };
   }
-  const headers = upstreamHeadersFor(req, first.upstreamHost, requestId, false, {
-    ...(first.forwardedHost === undefined ? {} : { forwardedHost: first.forwardedHost }),
-    ...(first.upstreamHeaders === undefined ? {} : { extra: first.upstreamHeaders }),
-  });
-  const serverHeader = serverHeaderOf(first.profile);
+  const headers = upstreamHeadersFor(req, first, requestId, false);
+  const serverHeader = serverHeaderOf(first.profile, first.nginx?.config);
+  const responsePolicy = responsePolicyOf(first);
   let routing = first;
   const send = (to: ForwardRouting): Promise<ForwardOutcome> => {
     // Counted from the moment the endpoint is chosen, so a container that leaves waits for it.
     const end = context.options.inflight?.begin(to.target.host, to.target.port);
-    const sent = context.forwarder.forward(req, res, { target: to.target, path: to.upstreamPath, headers, serverHeader, hideBackendServer: to.profile === 'nginx', bodyLimit: to.bodyLimit ?? null });
+    const sent = context.forwarder.forward(req, res, { target: to.target, path: to.upstreamPath, headers, serverHeader, responsePolicy, bodyLimit: to.bodyLimit ?? null });
     return end === undefined ? sent : sent.finally(end);
   };
   let outcome = await send(routing);
@@ -108,7 +108,7 @@ async function serveForward(context: HandlerContext, req: IncomingMessage, res: 
   if (outcome.error === null) return { ...forwarded, status: outcome.status ?? 502, error: null };
   if (outcome.error.kind === 'client-aborted') return { ...forwarded, status: clientClosedStatus, error: outcome.error.message };
   const error = upstreamErrorOf(routing, outcome.error);
-  const page = writeErrorPage(req, res, error, serverHeader);
+  const page = writeErrorPage(req, res, error, serverHeader, routing.responseHeaders);
   // Headers were already sent: the connection was cut, and the backend's status stands.
   if (page === null) return { ...forwarded, status: outcome.status ?? error.status, error: outcome.error.message };
   return { ...forwarded, status: page.status, error: outcome.error.message, responseHeaders: page.headers };

@@ -64,7 +64,7 @@ function routeUpgrade(context: HandlerContext, req: IncomingMessage, socket: Dup
 }
 
 function answerUpgradeWithEcho(req: IncomingMessage, socket: Duplex, routing: EchoRouting, requestId: string): Ending {
-  const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, true);
+  const headers = upstreamHeadersFor(req, routing, requestId, true);
   const request = { method: req.method ?? 'GET', path: routing.upstreamPath, host: routing.upstreamHost, headers: headersToRecord(headers) };
   const response = formatEchoUpgradeResponse(request, routing.standIn);
   socket.end(response);
@@ -74,10 +74,7 @@ function answerUpgradeWithEcho(req: IncomingMessage, socket: Duplex, routing: Ec
 
 async function relayTo(context: HandlerContext, req: IncomingMessage, socket: Duplex, head: Buffer, routing: ForwardRouting, requestId: string): Promise<Ending> {
   // undici writes `Connection: upgrade` and `Upgrade` itself, from `protocol`.
-  const headers = upstreamHeadersFor(req, routing.upstreamHost, requestId, false, {
-    ...(routing.forwardedHost === undefined ? {} : { forwardedHost: routing.forwardedHost }),
-    ...(routing.upstreamHeaders === undefined ? {} : { extra: routing.upstreamHeaders }),
-  });
+  const headers = upstreamHeadersFor(req, routing, requestId, false);
   const request = {
     target: routing.target,
     method: req.method ?? 'GET',

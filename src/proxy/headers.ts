@@ -22,6 +22,21 @@ export interface ForwardingContext {
   readonly forwardedHost?: string;
   /** Headers a profile adds (ingress-nginx's X-Forwarded-Prefix), after the forwarding ones. */
   readonly extra?: readonly (readonly [string, string])[];
+  /** ingress-nginx's own rules for the forwarding headers (nginx.tmpl's location block); absent: the spec profile's. */
+  readonly nginx?: NginxForwarding;
+}
+
+/** The controller ConfigMap's keys that shape what ingress-nginx sends upstream, and the client address nginx computed. */
+export interface NginxForwarding {
+  /** `$remote_addr`, after the realip module (use-forwarded-headers, enable-real-ip). */
+  readonly remoteAddress: string;
+  readonly useForwardedHeaders: boolean;
+  readonly computeFullForwardedFor: boolean;
+  readonly proxyAddOriginalUriHeader: boolean;
+  /** `proxy-set-headers`: sent last. */
+  readonly proxySetHeaders: readonly (readonly [string, string])[];
+  /** The request target as received (`$request_uri`), for X-Original-URI. */
+  readonly requestUri: string;
 }
 
 /**
@@ -70,6 +85,7 @@ const validRequestId = /^[\x21-\x7e]{1,200}$/;
  * a client sent are replaced, as ingress-nginx does with `use-forwarded-headers: false`.
  */
 export function buildUpstreamHeaders(raw: readonly string[], context: ForwardingContext): RawHeaders {
+  if (context.nginx !== undefined) return buildNginxUpstreamHeaders(raw, context, context.nginx);
   const headers: RawHeaders = ['Host', context.host];
   let forwardedFor: string | null = null;
   let upgrade: string | null = null;
@@ -113,10 +129,93 @@ export function buildUpstreamHeaders(raw: readonly string[], context: Forwarding
   return forwarded;
 }
 
+/**
+ * What ingress-nginx v1.15 sends upstream (nginx.tmpl's location block, in its order, and
+ * lua_ingress.lua's rewrite for $best_http_host, $pass_access_scheme and $pass_port): Host,
+ * Upgrade/Connection only for an upgrade, X-Request-ID, X-Real-IP and X-Forwarded-For as
+ * `$remote_addr` (the client's list is not appended: it goes as X-Original-Forwarded-For),
+ * X-Forwarded-Host/-Port/-Proto/-Scheme, X-Scheme, the `Proxy` header cleared (httpoxy), and
+ * headers with `_` in their name dropped (underscores_in_headers off). With use-forwarded-headers,
+ * the client's X-Forwarded-Proto/-Port/-Host are trusted (test/e2e/settings/forwarded_headers.go).
+ */
+function buildNginxUpstreamHeaders(raw: readonly string[], context: ForwardingContext, nginx: NginxForwarding): RawHeaders {
+  const passed: RawHeaders = [];
+  let connection: string | null = null;
+  let upgrade: string | null = null;
+  let contentLength = false;
+  const sent = new Map<string, string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (lower.includes('_')) continue;
+    if (!sent.has(lower)) sent.set(lower, value);
+    if (lower === 'connection') connection = connection === null ? value : `${connection}, ${value}`;
+    else if (lower === 'upgrade') upgrade ??= value;
+    else if (lower === 'content-length') {
+      if (!contentLength) passed.push(name, value);
+      contentLength = true;
+    } else if (!droppedRequestHeaders.has(lower) && lower !== 'proxy' && !nginxSetHeaders.has(lower)) passed.push(name, value);
+  }
+  const named = connection === null ? null : connectionTokens(connection);
+  const kept = named === null ? passed : withoutNamed(passed, named);
+  let host = context.host;
+  let scheme: string = context.proto;
+  let port = String(context.localPort);
+  if (nginx.useForwardedHeaders) {
+    const proto = sent.get('x-forwarded-proto');
+    const forwardedPort = sent.get('x-forwarded-port');
+    const forwardedHost = sent.get('x-forwarded-host');
+    if (proto !== undefined) scheme = proto;
+    if (forwardedPort !== undefined) port = forwardedPort;
+    if (forwardedHost !== undefined) host = (forwardedHost.split(',')[0] ?? '').trim();
+  }
+  const clientForwardedFor = sent.get('x-forwarded-for');
+  const forwardedFor = nginx.useForwardedHeaders && nginx.computeFullForwardedFor && clientForwardedFor !== undefined && clientForwardedFor !== ''
+    ? `${clientForwardedFor}, ${context.clientAddress}`
+    : nginx.remoteAddress;
+  const out: RawHeaders = ['Host', context.forwardedHost === undefined ? host : context.host, ...kept];
+  if (context.upgrade && upgrade !== null) out.push('Upgrade', upgrade, 'Connection', 'upgrade');
+  out.push(
+    'X-Request-ID', context.requestId,
+    'X-Real-IP', nginx.remoteAddress,
+    'X-Forwarded-For', forwardedFor,
+    'X-Forwarded-Host', context.forwardedHost ?? host,
+    'X-Forwarded-Port', port,
+    'X-Forwarded-Proto', scheme,
+    'X-Forwarded-Scheme', scheme,
+  );
+  if (nginx.proxyAddOriginalUriHeader) out.push('X-Original-URI', nginx.requestUri);
+  out.push('X-Scheme', scheme);
+  if (clientForwardedFor !== undefined && clientForwardedFor !== '') out.push('X-Original-Forwarded-For', clientForwardedFor);
+  const clientForwardedHost = sent.get('x-forwarded-host');
+  if (clientForwardedHost !== undefined && clientForwardedHost !== '') out.push('X-Original-Forwarded-Host', clientForwardedHost);
+  for (const [name, value] of context.extra ?? []) out.push(name, value);
+  for (const [name, value] of nginx.proxySetHeaders) out.push(name, value);
+  return out;
+}
+
+/** Headers nginx.tmpl sets itself, so a client's are not passed on. */
+const nginxSetHeaders: ReadonlySet<string> = new Set(['x-original-forwarded-for', 'x-original-forwarded-host', 'x-original-uri']);
+
 /** The request's id: the client's `X-Request-ID` when it is a plain token, else a new one. */
 export function requestIdOf(incoming: string | string[] | undefined): string {
   const first = Array.isArray(incoming) ? incoming[0] : incoming;
   return first !== undefined && validRequestId.test(first) ? first : generateRequestId();
+}
+
+/** What a profile does to a backend's response headers besides dropping the hop-by-hop ones. */
+export interface ResponseHeaderPolicy {
+  /** Drop the backend's own `Server` (ingress-nginx hides it: proxy_hide_header's default). */
+  readonly hideServer?: boolean;
+  /** Other backend headers dropped, lower case (ingress-nginx's hide-headers). */
+  readonly hide?: readonly string[];
+  /**
+   * Headers set on the response as headers-more's `more_set_headers` does (ingress-nginx's CORS,
+   * add-headers, custom-headers): the first header of that name (any case) takes the value in
+   * place, the others of that name go, and a missing one is appended.
+   */
+  readonly set?: readonly (readonly [string, string])[];
 }
 
 /**
@@ -124,16 +223,17 @@ export function requestIdOf(incoming: string | string[] | undefined): string {
  * concerns the proxy's pooled connection, not the client's (node sets the client's framing).
  * `server` is added as `Server` when the backend sent none (null adds nothing).
  */
-export function filterResponseHeaders(raw: readonly (string | Buffer)[], server: string | null = null, hideServer = false): RawHeaders {
-  const headers: RawHeaders = [];
+export function filterResponseHeaders(raw: readonly (string | Buffer)[], server: string | null = null, policy: ResponseHeaderPolicy = {}): RawHeaders {
+  let headers: RawHeaders = [];
   let connection: string | null = null;
   let hasServer = false;
+  const hidden = policy.hide === undefined || policy.hide.length === 0 ? null : new Set(policy.hide);
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = latin1(raw[i] as string | Buffer);
     const value = latin1(raw[i + 1] as string | Buffer);
     const lower = name.toLowerCase();
-    // nginx's proxy_pass hides the backend's Server header (proxy_hide_header's default).
-    if (hideServer && lower === 'server') continue;
+    if (policy.hideServer === true && lower === 'server') continue;
+    if (hidden?.has(lower) === true) continue;
     if (!droppedResponseHeaders.has(lower)) {
       headers.push(name, value);
       if (lower === 'server') hasServer = true;
@@ -141,7 +241,29 @@ export function filterResponseHeaders(raw: readonly (string | Buffer)[], server:
   }
   if (server !== null && !hasServer) headers.push('Server', server);
   const named = connection === null ? null : connectionTokens(connection);
-  return named === null ? headers : withoutNamed(headers, named);
+  if (named !== null) headers = withoutNamed(headers, named);
+  return policy.set === undefined || policy.set.length === 0 ? headers : setHeaders(headers, policy.set);
+}
+
+/** headers-more's `more_set_headers`, one header after the other: replace the first in place, drop the rest, or append. */
+export function setHeaders(headers: readonly string[], set: readonly (readonly [string, string])[]): RawHeaders {
+  let out: RawHeaders = [...headers];
+  for (const [name, value] of set) {
+    const lower = name.toLowerCase();
+    const next: RawHeaders = [];
+    let placed = false;
+    for (let i = 0; i + 1 < out.length; i += 2) {
+      const existing = out[i] as string;
+      if (existing.toLowerCase() !== lower) next.push(existing, out[i + 1] as string);
+      else if (!placed) {
+        next.push(existing, value);
+        placed = true;
+      }
+    }
+    if (!placed) next.push(name, value);
+    out = next;
+  }
+  return out;
 }
 
 /**

@@ -2,7 +2,8 @@ import type { EchoStandIn } from '../backends/echo.js';
 import type { BackendResolver } from '../backends/types.js';
 import type { Profile, RouteTable, ServiceBackend } from '../model/types.js';
 import { matchRequest } from '../routing/match.js';
-import type { Match } from '../routing/types.js';
+import type { NginxConfig } from '../model/nginx/config.js';
+import type { Match, MatchRequest, NginxStep } from '../routing/types.js';
 import { normalizeHost } from '../routing/host.js';
 import {
   badRequestError,
@@ -30,6 +31,10 @@ export interface RequestInput {
   readonly hostHeader: string | undefined;
   /** The port the client connected to. */
   readonly localPort: number;
+  /** The request's headers (ingress-nginx's canary, CORS and basic auth read them). */
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
+  /** The client's address (ingress-nginx's source ranges check it). */
+  readonly clientAddress?: string;
 }
 
 export interface RoutingBase {
@@ -41,6 +46,12 @@ export interface RoutingBase {
   /** The route id, or the defaultBackend's id; null for no route. */
   readonly routeId: string | null;
   readonly route: RouteRef | null;
+  /** For the `nginx` profile: the controller ConfigMap's settings and `$remote_addr` (the realip module's client address). */
+  readonly nginx?: { readonly config: NginxConfig; readonly remoteAddress: string };
+  /** Headers set on whatever response goes back, as `more_set_headers` does (ingress-nginx's CORS, add-headers). */
+  readonly responseHeaders?: readonly (readonly [string, string])[];
+  /** What each ingress-nginx annotation did, for the request view. */
+  readonly steps?: readonly NginxStep[];
 }
 
 export interface ForwardRouting extends RoutingBase {
@@ -65,6 +76,8 @@ export interface EchoRouting extends RoutingBase {
   readonly standIn: EchoStandIn;
   readonly upstreamHost: string;
   readonly upstreamPath: string;
+  readonly forwardedHost?: string;
+  readonly upstreamHeaders?: readonly (readonly [string, string])[];
 }
 
 export interface ErrorRouting extends RoutingBase {
@@ -77,7 +90,7 @@ export type Routing = ForwardRouting | EchoRouting | ErrorRouting;
 
 export function routeRequest(table: RouteTable, resolver: BackendResolver, input: RequestInput): Routing {
   const { host: receivedHost, path } = parseRequestTarget(input.url, input.hostHeader);
-  const { match, alias } = matchWithAlias(table, receivedHost, path, input.method);
+  const { match, alias } = matchWithAlias(table, { host: receivedHost, path, method: input.method, ...(input.headers === undefined ? {} : { headers: input.headers }), ...(input.clientAddress === undefined ? {} : { clientAddress: input.clientAddress }) });
   const line: RequestLine = { method: input.method, host: match.host, path, port: input.localPort };
   const winner = match.route ?? match.defaultBackend;
   const routeId = winner?.id ?? null;
@@ -86,7 +99,10 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   const upstreamPath = match.upstreamPath;
   const profile = match.profile;
   // ingress-nginx's answers look like its own; the spec profile's explain themselves.
-  const fail = (error: ProxyError, at: string | null = upstreamPath): ErrorRouting => ({ kind: 'error', profile, receivedHost, line, routeId, route, error: profile === 'nginx' ? { ...error, profile } : error, upstreamPath: at });
+  const nginx = match.nginxContext === undefined ? {} : { nginx: match.nginxContext };
+  const responseHeaders = [...(match.nginxContext?.config.addHeaders ?? []), ...(match.responseHeaders ?? [])];
+  const extra = { ...nginx, ...(responseHeaders.length === 0 ? {} : { responseHeaders }), ...(match.steps === undefined || match.steps.length === 0 ? {} : { steps: match.steps }) };
+  const fail = (error: ProxyError, at: string | null = upstreamPath): ErrorRouting => ({ kind: 'error', profile, receivedHost, line, routeId, route, ...extra, error: profile === 'nginx' ? { ...error, profile } : error, upstreamPath: at });
   const decision = match.nginx;
   if (decision?.kind === 'redirect') {
     // nginx writes the Host it received (lower case, without the port: port_in_redirect off).
@@ -107,9 +123,9 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   if (target.kind === 'echo') {
     const { service, namespace, port, portName } = backend;
     const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };
-    return { kind: 'echo', profile, receivedHost, line, routeId, route, standIn, upstreamHost, upstreamPath };
+    return { kind: 'echo', profile, receivedHost, line, routeId, route, ...extra, standIn, upstreamHost, upstreamPath, ...profileHeaders, ...(match.upstreamHeaders === undefined || match.upstreamHeaders.length === 0 ? {} : { upstreamHeaders: match.upstreamHeaders }) };
   }
-  return { kind: 'forward', profile, receivedHost, line, routeId, route, backend, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(match.upstreamHeaders === undefined || match.upstreamHeaders.length === 0 ? {} : { upstreamHeaders: match.upstreamHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }) };
+  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...extra, backend, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(match.upstreamHeaders === undefined || match.upstreamHeaders.length === 0 ? {} : { upstreamHeaders: match.upstreamHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }) };
 }
 
 /**
@@ -139,13 +155,13 @@ const localhostSuffix = '.localhost';
  * `HOST.localhost` itself: the full host is tried first, and the alias only when the full host
  * fell through to host-less rules or to nothing. `alias` is the host routed on, when it was used.
  */
-export function matchWithAlias(table: RouteTable, host: string | null, path: string, method: string): { match: Match; alias: string | null } {
-  const match = matchRequest(table, { host, path, method });
+export function matchWithAlias(table: RouteTable, request: MatchRequest): { match: Match; alias: string | null } {
+  const match = matchRequest(table, request);
   const kind = match.hostMatch.kind;
   if (kind === 'exact' || kind === 'wildcard' || !match.host.endsWith(localhostSuffix)) return { match, alias: null };
   const stripped = match.host.slice(0, -localhostSuffix.length);
   if (stripped === '') return { match, alias: null };
-  const aliased = matchRequest(table, { host: stripped, path, method });
+  const aliased = matchRequest(table, { ...request, host: stripped });
   const aliasedKind = aliased.hostMatch.kind;
   return aliasedKind === 'exact' || aliasedKind === 'wildcard' ? { match: aliased, alias: stripped } : { match, alias: null };
 }

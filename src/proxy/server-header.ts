@@ -1,3 +1,4 @@
+import type { NginxConfig } from '../model/nginx/config.js';
 import type { Profile } from '../model/types.js';
 
 /**
@@ -8,11 +9,14 @@ import type { Profile } from '../model/types.js';
  * Date and Server). ingress-nginx sends none: its `server-tokens` is false by default, and its
  * template then clears the header (`more_clear_headers Server`).
  */
-export function serverHeaderOf(profile: Profile): string | null {
+export function serverHeaderOf(profile: Profile, nginx?: Pick<NginxConfig, 'serverTokens'>): string | null {
   switch (profile) {
     case 'spec':
       return 'ingress-dev';
     case 'nginx':
-      return null;
+      // `server-tokens: "true"`: nginx's own header, with the version ingress-nginx v1.15 builds (images/nginx/rootfs/build.sh).
+      return nginx?.serverTokens === true ? nginxServerToken : null;
   }
 }
+
+export const nginxServerToken = 'nginx/1.27.1';

@@ -1,5 +1,5 @@
 import type { Backend, HostRoutes, NginxServer, Route, RouteTable } from '../model/types.js';
-import { applyNginxPolicy, matchNginxServer } from './nginx.js';
+import { applyNginxPolicy, matchNginxServer, nginxRemoteAddress } from './nginx.js';
 import { explainNginxLosses } from './explain-nginx.js';
 import { explainLosses } from './explain.js';
 import { normalizeHost, selectHostRoutes } from './host.js';
@@ -41,7 +41,8 @@ export function matchRequest(table: RouteTable, request: MatchRequest): Match {
 function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, request: MatchRequest): Match {
   const target = request.path;
   const decision = matchNginxServer(server, target);
-  const base = { profile: 'nginx' as const, host, hostMatch, nginx: decision, defaultBackend: null, redirect: null };
+  const remoteAddress = nginxRemoteAddress(server.config, request.clientAddress ?? '127.0.0.1', headerOf(request, 'x-forwarded-for'));
+  const base = { profile: 'nginx' as const, host, hostMatch, nginx: decision, defaultBackend: null, redirect: null, nginxContext: { config: server.config, remoteAddress } };
   if (decision.kind === 'bad-request') return { ...base, status: 400, route: null, backend: null, upstreamPath: null };
   if (decision.kind === 'redirect') {
     return { ...base, status: 301, route: decision.location.route, backend: null, upstreamPath: null, redirect: { status: 301, location: `http://${host}${decision.to}`, by: 'trailing slash' } };
@@ -93,4 +94,10 @@ function hostMatchOf(hostRoutes: HostRoutes): HostMatch {
 /** A backend that cannot be reached (missing Service or port, or a resource backend) is a 503. */
 function statusFor(backend: Backend): 200 | 503 {
   return backend.kind === 'resource' || backend.problem !== null ? 503 : 200;
+}
+
+/** A request header (names are lower case); several are joined with ", ", as nginx 1.23+ joins them in $http_NAME. */
+export function headerOf(request: MatchRequest, name: string): string | undefined {
+  const value = request.headers?.[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }

@@ -1,3 +1,4 @@
+import type { NginxConfig } from '../model/nginx/config.js';
 import type { NginxLocation, NginxServer } from '../model/types.js';
 
 /**
@@ -179,4 +180,32 @@ export function applyNginxPolicy(server: NginxServer, decision: Extract<NginxDec
   if (decision.rewrite !== null && a?.xForwardedPrefix !== null && a?.xForwardedPrefix !== undefined) headers.push(['X-Forwarded-Prefix', a.xForwardedPrefix]);
   const limit = a?.proxyBodySize ?? config.proxyBodySize;
   return { kind: 'forward', upstreamHost: a?.upstreamVhost ?? null, headers, bodyLimit: limit === 0 ? null : limit };
+}
+
+/**
+ * `$remote_addr` as ingress-nginx's nginx sees it. With `use-forwarded-headers` or
+ * `enable-real-ip`, nginx.tmpl turns on the realip module: `real_ip_header X-Forwarded-For;
+ * real_ip_recursive on; set_real_ip_from 0.0.0.0/0;` (proxy-real-ip-cidr's default, IPv4 only).
+ * So a peer with an IPv4 address is trusted, and the address is the rightmost one of the
+ * client's X-Forwarded-For that is not trusted, else its leftmost (ngx_http_realip_module).
+ */
+export function nginxRemoteAddress(config: Pick<NginxConfig, 'useForwardedHeaders' | 'enableRealIp'>, peer: string, forwardedFor: string | undefined): string {
+  if (!(config.useForwardedHeaders || config.enableRealIp) || forwardedFor === undefined || !isIPv4(peer)) return peer;
+  let address = peer;
+  const hops = forwardedFor.split(',').map((h) => h.trim()).filter((h) => h !== '');
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i] as string;
+    if (!isIPv4(hop) && !isIPv6(hop)) return address;
+    address = hop;
+    if (!isIPv4(hop)) return address;
+  }
+  return address;
+}
+
+function isIPv4(text: string): boolean {
+  return /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(text);
+}
+
+function isIPv6(text: string): boolean {
+  return text.includes(':') && /^[0-9a-fA-F:.]+$/.test(text);
 }

@@ -1,4 +1,5 @@
 import type { Backend, DefaultBackendRoute, HostKind, Profile, Route } from '../model/types.js';
+import type { NginxConfig } from '../model/nginx/config.js';
 import type { NginxDecision } from './nginx.js';
 
 export interface MatchRequest {
@@ -7,9 +8,14 @@ export interface MatchRequest {
   /** The request target's path, possibly with a query string: `/get?x=1`. */
   readonly path: string;
   readonly method?: string;
-  readonly headers?: Readonly<Record<string, string>>;
+  /** Lower-case names, as node's `req.headers`. */
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
   /** How the request arrived (default http): ingress-nginx redirects plain HTTP to https://. */
   readonly scheme?: 'http' | 'https';
+  /** The client's address as the proxy sees it (ingress-nginx's source ranges check it); default 127.0.0.1. */
+  readonly clientAddress?: string;
+  /** A number in [0, 1) for ingress-nginx's canary-weight; default Math.random. */
+  readonly random?: () => number;
 }
 
 /** How the request's host was matched against the host index. */
@@ -30,7 +36,7 @@ export interface Match {
    * 301: ingress-nginx redirects (see `redirect`); 400: nginx refuses the path before routing
    * (a bad percent-escape, `..` above the root).
    */
-  readonly status: 200 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 404 | 503;
+  readonly status: 200 | 204 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 403 | 404 | 503;
   /** The profile whose matcher decided: the host's, else the table's. */
   readonly profile: Profile;
   /** The normalised host used for matching: lower case, no port, no trailing dot. */
@@ -53,6 +59,24 @@ export interface Match {
   readonly bodyLimit?: number | null;
   /** For a host of the `nginx` profile: the location nginx chose, the URI it matched, the rewrite. */
   readonly nginx: NginxDecision | null;
+  /**
+   * An answer ingress-nginx writes itself instead of the backend's (a CORS preflight's 204, 401
+   * of basic auth, 403 of a source range), with its headers.
+   */
+  readonly reply?: { readonly status: Match['status']; readonly headers: readonly (readonly [string, string])[]; readonly by: string; readonly why: string } | null;
+  /** Headers ingress-nginx adds to the backend's response (CORS), replacing the backend's of the same name. */
+  readonly responseHeaders?: readonly (readonly [string, string])[];
+  /** For the `nginx` profile: the controller ConfigMap's settings and the client address nginx computed (`$remote_addr`). */
+  readonly nginxContext?: { readonly config: NginxConfig; readonly remoteAddress: string };
+  /** What each ingress-nginx annotation did to this request, in the order nginx ran them: `canary-by-header: X-Canary is "always"`. */
+  readonly steps?: readonly NginxStep[];
+}
+
+/** One annotation that acted on a request, for explain and the request view. */
+export interface NginxStep {
+  /** The annotation (without the prefix) or ConfigMap key: `canary-weight`, `enable-cors`. */
+  readonly by: string;
+  readonly what: string;
 }
 
 export type LossReason =

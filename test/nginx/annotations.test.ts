@@ -132,10 +132,10 @@ describe('nginx profile: the controller ConfigMap (nginx: in ingress-dev.yaml; c
     expect(answer(table({}, { tls: true, paths: ['/check'], config: { 'no-tls-redirect-locations': '/.well-known/acme-challenge, /check' } }).table, '/check')).toBe('200 /check');
     const limited = table({}, { config: { 'proxy-body-size': '2k' } });
     expect(matchRequest(limited.table, { host: 'a.example.com', path: '/' }).bodyLimit).toBe(2048);
-    const bad = table({}, { tls: true, config: { 'http-redirect-code': '303', 'server-tokens': 'true', 'ssl-redirct': 'false' } });
+    const bad = table({}, { tls: true, config: { 'http-redirect-code': '303', 'hsts': 'true', 'ssl-redirct': 'false' } });
     expect(answer(bad.table, '/')).toBe('308 https://a.example.com');
     expect(bad.codes).toEqual(['E_CONFIG', 'W_CONFIG_UNSUPPORTED', 'W_CONFIG_UNSUPPORTED']);
-    expect(bad.messages[1]).toBe('nginx.server-tokens is not emulated: local routing ignores it');
+    expect(bad.messages[1]).toBe('nginx.hsts is not emulated: local routing ignores it');
   });
 
   it('annotations-risk-level Critical lets a snippet through; without allow-snippet-annotations ingress-nginx drops it', () => {

@@ -1,6 +1,7 @@
 import { explainRequest } from '../../routing/match.js';
 import type { Explanation } from '../../routing/types.js';
-import type { CommandSpec, ParsedArgs } from '../args.js';
+import { isIP } from 'node:net';
+import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { backendJson, formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
 import { compileProject, offlineProfileOption, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
@@ -10,7 +11,7 @@ import { lookupDocker } from '../docker-view.js';
 export const explainCommand: CommandSpec = {
   name: 'explain',
   summary: 'Show which route a request would take and why, without starting anything.',
-  usage: "ingress-dev explain <url-or-path> [dir] [-X METHOD] [-H 'Name: value']... [--json] [--profile P]",
+  usage: "ingress-dev explain <url-or-path> [dir] [-X METHOD] [-H 'Name: value']... [--client-ip IP] [--json] [--profile P]",
   positionals: { min: 1, max: 2 },
   details: [
     '<url-or-path> is a full URL (http://app.example.com/api?x=1), host/path, or a path (/api).',
@@ -21,6 +22,7 @@ export const explainCommand: CommandSpec = {
   options: [
     { name: 'request', short: 'X', type: 'string', value: 'METHOD', description: 'request method (default GET)' },
     { name: 'header', short: 'H', type: 'list', value: "'Name: value'", description: 'request header, repeatable' },
+    { name: 'client-ip', type: 'string', value: 'IP', description: "the client's address, for ingress-nginx's source ranges (default 127.0.0.1)" },
     { name: 'json', type: 'boolean', description: 'print the explanation as JSON' },
     { name: 'no-docker', type: 'boolean', description: 'do not ask a running Docker engine which containers the Service selects' },
     { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
@@ -30,9 +32,11 @@ export const explainCommand: CommandSpec = {
 export async function runExplain(args: ParsedArgs, io: CliIO): Promise<number> {
   const request = parseRequestTarget(args.positionals[0] ?? '/', (args.flags.header as string[] | undefined) ?? [],
     (args.flags.request as string | undefined) ?? 'GET');
+  const clientIp = args.flags['client-ip'];
+  if (clientIp !== undefined && (typeof clientIp !== 'string' || isIP(clientIp) === 0)) throw new UsageError(`--client-ip ${String(clientIp)}: write an IPv4 or IPv6 address such as 10.0.0.7`);
   const dir = await resolveProjectDir(io.cwd, args.positionals[1]);
   const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile));
-  const result = explainRequest(project.table, request);
+  const result = explainRequest(project.table, { ...request, ...(clientIp === undefined ? {} : { clientAddress: clientIp }) });
   const docker = result.backend === null ? null : ((await lookupDocker(project, io.env, args.flags['no-docker'] === true))?.describe(result.backend) ?? null);
   if (args.flags.json === true) {
     const json = explanationJson(request.url, request.method ?? 'GET', result) as Record<string, unknown>;

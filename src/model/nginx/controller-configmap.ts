@@ -1,5 +1,6 @@
 import type { SourcePosition } from '../../diagnostics/diagnostic.js';
 import type { OtherResource } from '../../manifest/types.js';
+import type { ConfigMapLookup } from './config.js';
 
 /**
  * The controller ConfigMap of ingress-nginx, when the folder holds the controller's manifests
@@ -65,4 +66,14 @@ function readConfigMap(configMap: OtherResource, why: string): ControllerConfigM
     }
   }
   return { name: `${configMap.metadata.namespace}/${configMap.metadata.name}`, why, at: configMap.metadata.at, entries };
+}
+
+/** The folder's ConfigMaps by `NAMESPACE/NAME` (add-headers, proxy-set-headers and custom-headers name one). */
+export function configMapLookup(others: readonly OtherResource[]): ConfigMapLookup {
+  const byName = new Map<string, OtherResource>();
+  for (const o of others) if (o.resourceKind === 'ConfigMap' && o.apiVersion === 'v1') byName.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
+  return (ref) => {
+    const found = byName.get(ref);
+    return found === undefined ? null : new Map(readConfigMap(found, '').entries.map((e) => [e.key, e.value]));
+  };
 }
