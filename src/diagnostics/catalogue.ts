@@ -37,6 +37,8 @@ export const diagnosticCodes = {
   W_PROFILE_CONFLICT: 'A host is named by Ingresses of ingress-nginx and of another controller; one port serves it as ingress-nginx does',
   E_ANNOTATION_RISK: 'An ingress-nginx annotation of risk Critical (a snippet): ingress-nginx refuses the Ingress with its default annotations-risk-level',
   W_ANNOTATION_NOT_EMULATED: 'An ingress-nginx annotation that changes what the cluster does, which ingress-dev does not emulate',
+  E_NGINX_AUTH_SECRET: 'The Secret of an ingress-nginx basic auth is missing or has no htpasswd file: its Ingress answers 503',
+  W_CORS_ORIGIN_SKIPPED: 'An origin of cors-allow-origin that ingress-nginx skips',
   W_ANNOTATION_OTHER_PROFILE: 'An ingress-nginx annotation on an Ingress that the specification profile routes: it has no effect there',
   E_ANNOTATION_VALUE: 'An ingress-nginx annotation has a value ingress-nginx refuses; it is ignored, or the Ingress is not served, as ingress-nginx does',
   E_NGINX_REGEX: 'A path of a regex host is not a regular expression nginx and ingress-dev can both read',

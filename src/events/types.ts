@@ -22,6 +22,8 @@ export interface RequestCompleted {
   readonly responseHeaders: Readonly<Record<string, string | string[] | undefined>>;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** What each ingress-nginx annotation did to it (profile nginx): `{by: 'enable-cors', what: 'origin … is allowed'}`. */
+  readonly steps?: readonly { readonly by: string; readonly what: string }[];
 }
 
 /** What a reload changed, by route id. */

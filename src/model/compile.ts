@@ -12,6 +12,7 @@ import { annotationSeverity } from './annotations.js';
 import { chooseProfile } from './profile.js';
 import { criticalAnnotations, emulatedAnnotationKeys, noNginxAnnotations, parseNginxAnnotations, type NginxAnnotations } from './nginx/registry.js';
 import { nginxAnnotationPrefix } from './nginx/annotation.js';
+import { parseHtpasswdSecret, resolveNginxAuthSecret } from './nginx/access.js';
 import { knownNginxAnnotations } from './nginx/known-annotations.js';
 import { compileNginxServer } from './nginx/server.js';
 import { parseNginxSettings, type ConfigMapLookup, type NginxSettings } from './nginx/config.js';
@@ -136,12 +137,52 @@ class Compilation {
     }
   }
 
+  /**
+   * Basic auth reads its Secret (auth/main.go): a missing Secret, or one without an htpasswd
+   * file, makes every location of the Ingress answer 503 (a LocationDenied), as does a refused
+   * source range; each is said once, at the annotation. CORS origins Parse skipped are warned.
+   */
+  private resolveNginxAccess(ing: Ingress, annotations: NginxAnnotations): NginxAnnotations {
+    const subject = `Ingress ${ing.metadata.namespace}/${ing.metadata.name}`;
+    const at = (name: string) => ing.metadata.annotations.get(`${nginxAnnotationPrefix}${name}`)?.at ?? ing.metadata.at;
+    for (const origin of annotations.cors?.skippedOrigins ?? []) {
+      this.report('W_CORS_ORIGIN_SKIPPED', 'warning', `${subject}: cors-allow-origin "${origin}" is not scheme://host[:port], *, or null; ingress-nginx skips it, and so does ingress-dev`, at('cors-allow-origin'),
+        'Write each origin with its scheme, such as https://app.example.com or https://*.example.com');
+    }
+    let access = annotations.access;
+    let users: ReadonlyMap<string, string> | null = null;
+    const auth = access.auth;
+    if (auth !== null && access.denied === null) {
+      const resolved = resolveNginxAuthSecret(auth, ing.metadata.namespace, this.nginxSettings.allowCrossNamespaceResources);
+      if ('denied' in resolved) {
+        access = { ...access, denied: `auth-secret: ${resolved.denied}` };
+      } else {
+        const secret = this.resources.others.find((o) => o.resourceKind === 'Secret' && o.apiVersion === 'v1' && o.metadata.namespace === resolved.namespace && o.metadata.name === resolved.name);
+        const parsed = secret === undefined ? { error: `Secret ${resolved.namespace}/${resolved.name} is not in the folder`, hint: 'Add the Secret (kubectl create secret generic NAME --from-file=auth --dry-run=client -o yaml) to the folder' } : parseHtpasswdSecret(secret.raw as Parameters<typeof parseHtpasswdSecret>[0], auth.secretType);
+        if ('error' in parsed) {
+          access = { ...access, denied: `auth-secret: ${parsed.error}` };
+          this.report('E_NGINX_AUTH_SECRET', 'error', `${subject}: basic auth cannot read its users: ${parsed.error}; ingress-nginx answers 503 on every path of this Ingress, and so does ingress-dev`, at('auth-secret'), parsed.hint);
+          return { ...annotations, access };
+        }
+        users = parsed.users;
+      }
+    }
+    // A refused value was said by the registry; an empty one, or a combination it cannot judge alone, is said here.
+    const said = this.diagnostics.some((d) => d.message.startsWith(`${subject}: `) && d.message.includes('answers 503 on every path'));
+    if (access.denied !== null && !said) {
+      const name = access.denied.split(/[ :]/)[0] ?? 'auth-secret';
+      this.report('E_ANNOTATION_VALUE', 'error', `${subject}: ${access.denied}; ingress-nginx answers 503 on every path of this Ingress, and so does ingress-dev`, at(name),
+        name === 'auth-secret' ? 'Name a Secret in the Ingress\'s namespace (or set allow-cross-namespace-resources in the controller ConfigMap)' : 'Give a valid value, or remove the annotation');
+    }
+    return { ...annotations, access, authUsers: users };
+  }
+
   private compileIngress(ing: Ingress, age: number): void {
     const ns = ing.metadata.namespace;
     const name = ing.metadata.name;
     if (this.profileOf(ing) === 'nginx') {
       const parsed = parseNginxAnnotations(ing, this.diagnostics, this.nginxSettings);
-      this.nginxAnnotations.set(`${ns}/${name}`, parsed.annotations);
+      this.nginxAnnotations.set(`${ns}/${name}`, parsed.dropped === null ? this.resolveNginxAccess(ing, parsed.annotations) : parsed.annotations);
       // ingress-nginx skips an Ingress whose annotations it cannot extract (store.go).
       if (parsed.dropped !== null) return;
     }

@@ -101,6 +101,7 @@ export function upstreamHeadersFor(req: IncomingMessage, routing: ForwardRouting
         proxyAddOriginalUriHeader: nginx.config.proxyAddOriginalUriHeader,
         proxySetHeaders: nginx.config.proxySetHeaders,
         requestUri: req.url ?? '/',
+        clears: routing.kind === 'forward' ? (routing.upstreamClears ?? []) : [],
       },
     }),
   });
@@ -146,6 +147,7 @@ export function emitCompleted(context: HandlerContext, req: IncomingMessage, tim
     responseHeaders: ending.responseHeaders,
     bytesIn: ending.bytesIn,
     bytesOut: ending.bytesOut,
+    ...(ending.routing?.steps === undefined ? {} : { steps: ending.routing.steps }),
   };
   context.options.events.emit(event);
 }

@@ -44,6 +44,10 @@ export function nginxPageBody(status: number): string {
 export function renderErrorPage(error: ProxyError, format: PageFormat): ErrorPage {
   // The nginx profile answers as ingress-nginx does (API clients asking for JSON still get the
   // explanation); what ingress-dev knows stays in a header, the log, the UI and `explain`.
+  if (error.kind === 'preflight') {
+    // A 204 has no body; its headers are the preflight's (Content-Length: 0 among them).
+    return { status: 204, reason: STATUS_CODES[204] ?? '', headers: { 'x-ingress-dev-explain': headerSafe(error.error) }, body: '' };
+  }
   if (error.profile === 'nginx' && format !== 'json') {
     const body = nginxPageBody(error.status);
     return {
@@ -93,6 +97,7 @@ export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error:
   const page = renderErrorPage(error, negotiateFormat(req.headers.accept));
   const headers: Record<string, string> = { ...page.headers };
   if (server !== null) headers.server = server;
+  for (const [name, value] of error.headers ?? []) headers[name.toLowerCase()] = value;
   // ingress-nginx's more_set_headers (CORS, add-headers) act on its own answers too.
   for (const [name, value] of set) headers[name.toLowerCase()] = value;
   // A body nobody will read is discarded: node reads the rest of it and the connection goes

@@ -24,6 +24,10 @@ export type ProxyErrorKind =
   | 'redirect'
   | 'bad-request'
   | 'body-too-large'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'location-denied'
+  | 'preflight'
   | 'internal';
 
 export interface RequestLine {
@@ -69,6 +73,8 @@ export interface ProxyError {
   readonly candidates?: readonly Pick<Candidate, 'id' | 'host' | 'path' | 'pathType' | 'detail'>[];
   /** For a redirect: where to. */
   readonly location?: string;
+  /** Headers of the answer itself (`WWW-Authenticate`, a CORS preflight's Access-Control-*). */
+  readonly headers?: readonly (readonly [string, string])[];
   /**
    * The profile that answered: `nginx` pages look like ingress-nginx's (its status line and
    * body), with the explanation in a header; `spec` (the default) pages explain in the body.
@@ -213,6 +219,24 @@ export function redirectError(request: RequestLine, route: RouteRef | null, stat
 /** 413 before anything is sent: the declared Content-Length is over the location's proxy-body-size. */
 export function bodyTooLargeError(request: RequestLine, route: RouteRef | null, length: number, limit: number): ProxyError {
   return { kind: 'body-too-large', status: 413, title: 'The request body is larger than the location allows', request, route, target: null, via: null, error: `Content-Length ${length} is over proxy-body-size ${limit} bytes`, hint: 'ingress-nginx limits request bodies to proxy-body-size (1m by default): raise it with nginx.ingress.kubernetes.io/proxy-body-size (0 is no limit).', profile: 'nginx' };
+}
+
+/**
+ * An answer ingress-nginx writes itself in the location: a CORS preflight's 204, basic auth's
+ * 401 (with WWW-Authenticate), a source range's 403, a denied location's 503.
+ */
+export function nginxReplyError(request: RequestLine, route: RouteRef | null, reply: { readonly status: number; readonly headers: readonly (readonly [string, string])[]; readonly by: string; readonly why: string }): ProxyError {
+  const base = { request, route, target: null, via: null, error: reply.why, headers: reply.headers, profile: 'nginx' as const };
+  switch (reply.status) {
+    case 204:
+      return { ...base, kind: 'preflight', status: 204, title: 'CORS preflight answered by ingress-nginx', hint: 'nginx answers an OPTIONS request from an allowed origin itself (enable-cors); the backend never sees it' };
+    case 401:
+      return { ...base, kind: 'unauthorized', status: 401, title: 'Basic authentication required', hint: 'Send the user and password of the auth-secret\'s htpasswd file: curl -u USER:PASSWORD' };
+    case 403:
+      return { ...base, kind: 'forbidden', status: 403, title: 'The client address is not allowed', hint: 'ingress-nginx checks the client address against denylist-source-range and allowlist-source-range (whitelist-source-range); with explain, --client-ip tries another address' };
+    default:
+      return { ...base, kind: 'location-denied', status: reply.status, title: 'ingress-nginx denies this location', hint: 'An annotation of the Ingress has a value ingress-nginx refuses (ingress-dev check says which): every path of the Ingress answers 503 until it is fixed' };
+  }
 }
 
 export function badRequestError(request: RequestLine, why: string): ProxyError {

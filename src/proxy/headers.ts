@@ -37,6 +37,8 @@ export interface NginxForwarding {
   readonly proxySetHeaders: readonly (readonly [string, string])[];
   /** The request target as received (`$request_uri`), for X-Original-URI. */
   readonly requestUri: string;
+  /** Request headers not passed on, lower case (basic auth's `proxy_set_header Authorization "";`). */
+  readonly clears: readonly string[];
 }
 
 /**
@@ -148,7 +150,7 @@ function buildNginxUpstreamHeaders(raw: readonly string[], context: ForwardingCo
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
     const lower = name.toLowerCase();
-    if (lower.includes('_')) continue;
+    if (lower.includes('_') || nginx.clears.includes(lower)) continue;
     if (!sent.has(lower)) sent.set(lower, value);
     if (lower === 'connection') connection = connection === null ? value : `${connection}, ${value}`;
     else if (lower === 'upgrade') upgrade ??= value;

@@ -7,6 +7,7 @@ import type { Match, MatchRequest, NginxStep } from '../routing/types.js';
 import { normalizeHost } from '../routing/host.js';
 import {
   badRequestError,
+  nginxReplyError,
   brokenBackendError,
   redirectError,
   noEndpointError,
@@ -69,6 +70,8 @@ export interface ForwardRouting extends RoutingBase {
   readonly upstreamHeaders?: readonly (readonly [string, string])[];
   /** The largest request body, in bytes (ingress-nginx's proxy-body-size). */
   readonly bodyLimit?: number | null;
+  /** Request headers the backend does not get (ingress-nginx's basic auth clears Authorization). */
+  readonly upstreamClears?: readonly string[];
 }
 
 export interface EchoRouting extends RoutingBase {
@@ -110,6 +113,7 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
     return fail(redirectError(line, route, 301, location, `nginx answers ${decision.uri} with a 301 to its location ${decision.location.directive}, whose name ends in /`), null);
   }
   if (decision?.kind === 'bad-request') return fail(badRequestError(line, decision.why), null);
+  if (match.reply !== undefined && match.reply !== null) return fail(nginxReplyError(line, route, match.reply), null);
   if (match.redirect !== null) return fail(redirectError(line, route, match.redirect.status, match.redirect.location, `ingress-nginx answers with a redirect (${match.redirect.by})`), null);
   if (match.status === 404 || backend === null || upstreamPath === null) return fail(noRouteError(table, line), null);
   if (match.status === 503 || backend.kind === 'resource') return fail(brokenBackendError(line, route, backend));
@@ -125,7 +129,7 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
     const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };
     return { kind: 'echo', profile, receivedHost, line, routeId, route, ...extra, standIn, upstreamHost, upstreamPath, ...profileHeaders, ...(match.upstreamHeaders === undefined || match.upstreamHeaders.length === 0 ? {} : { upstreamHeaders: match.upstreamHeaders }) };
   }
-  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...extra, backend, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(match.upstreamHeaders === undefined || match.upstreamHeaders.length === 0 ? {} : { upstreamHeaders: match.upstreamHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }) };
+  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...extra, backend, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(match.upstreamHeaders === undefined || match.upstreamHeaders.length === 0 ? {} : { upstreamHeaders: match.upstreamHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }), ...(match.upstreamClears === undefined ? {} : { upstreamClears: match.upstreamClears }) };
 }
 
 /**

@@ -48,17 +48,22 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
     return { ...base, status: 301, route: decision.location.route, backend: null, upstreamPath: null, redirect: { status: 301, location: `http://${host}${decision.to}`, by: 'trailing slash' } };
   }
   const route = decision.location.route;
-  const answer = applyNginxPolicy(server, decision, { host: request.host, target, scheme: request.scheme ?? 'http' });
+  const answer = applyNginxPolicy(server, decision, { host: request.host, target, scheme: request.scheme ?? 'http', method: request.method ?? 'GET', headers: request.headers ?? {}, remoteAddress });
+  const told = { responseHeaders: answer.responseHeaders, steps: answer.steps };
+  const served = { route, defaultBackend: route === null ? server.rootBackend : null };
   if (answer.kind === 'redirect') {
     const status = answer.status as Match['status'];
-    return { ...base, status, route, defaultBackend: route === null ? server.rootBackend : null, backend: null, upstreamPath: null, redirect: { status, location: answer.location, by: answer.by } };
+    return { ...base, ...told, ...served, status, backend: null, upstreamPath: null, redirect: { status, location: answer.location, by: answer.by } };
+  }
+  if (answer.kind === 'reply') {
+    return { ...base, ...told, ...served, status: answer.status, backend: null, upstreamPath: null, reply: { status: answer.status, headers: answer.headers, by: answer.by, why: answer.why } };
   }
   const queryAt = target.indexOf('?');
   const upstreamPath = decision.rewrite === null ? target : `${decision.rewrite.to}${queryAt === -1 ? '' : target.slice(queryAt)}`;
-  const upstream = { upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers, bodyLimit: answer.bodyLimit };
+  const upstream = { ...told, upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers, bodyLimit: answer.bodyLimit, ...(answer.dropAuthorization ? { upstreamClears: ['authorization'] } : {}) };
   if (route !== null) return { ...base, ...upstream, status: statusFor(route.backend), route, backend: route.backend, upstreamPath };
   const root = server.rootBackend;
-  if (root === null) return { ...base, status: 404, route: null, backend: null, upstreamPath: null };
+  if (root === null) return { ...base, ...told, status: 404, route: null, backend: null, upstreamPath: null };
   return { ...base, ...upstream, status: statusFor(root.backend), route: null, defaultBackend: root, backend: root.backend, upstreamPath };
 }
 

@@ -1,5 +1,8 @@
 import type { NginxConfig } from '../model/nginx/config.js';
 import type { NginxLocation, NginxServer } from '../model/types.js';
+import { checkAccess } from './nginx-access.js';
+import { answerCors } from './nginx-cors.js';
+import type { NginxStep } from './types.js';
 
 /**
  * How nginx 1.27 (the one ingress-nginx v1.15 ships) picks a location of a server, on the
@@ -117,7 +120,7 @@ function rewriteOf(location: NginxLocation, uri: string): { from: string; to: st
 }
 
 /** What ingress-nginx does with a request once nginx chose its location. */
-export type NginxAnswer =
+export type NginxAnswer = (
   | {
       readonly kind: 'redirect';
       readonly status: number;
@@ -125,6 +128,8 @@ export type NginxAnswer =
       /** `app-root`, `permanent-redirect`, `temporal-redirect`, `ssl-redirect`, `force-ssl-redirect`. */
       readonly by: string;
     }
+  /** nginx answers itself: a CORS preflight's 204, basic auth's 401, a source range's 403, a denied location's 503. */
+  | { readonly kind: 'reply'; readonly status: 204 | 401 | 403 | 503; readonly headers: readonly (readonly [string, string])[]; readonly by: string; readonly why: string }
   | {
       readonly kind: 'forward';
       /** The Host header the backend gets instead of the request's (upstream-vhost). */
@@ -133,7 +138,15 @@ export type NginxAnswer =
       readonly headers: readonly (readonly [string, string])[];
       /** The largest request body, in bytes (proxy-body-size); null: no limit. */
       readonly bodyLimit: number | null;
-    };
+      /** Basic auth's `proxy_set_header Authorization "";`: the backend does not get the credentials. */
+      readonly dropAuthorization: boolean;
+    }
+) & {
+  /** Set on whatever response goes back (CORS's more_set_headers). */
+  readonly responseHeaders: readonly (readonly [string, string])[];
+  /** What each annotation did, in nginx's order. */
+  readonly steps: readonly NginxStep[];
+};
 
 export interface NginxRequest {
   /** The Host header as received (port included), or null. */
@@ -141,30 +154,53 @@ export interface NginxRequest {
   /** The request target as received: path and query. */
   readonly target: string;
   readonly scheme: 'http' | 'https';
+  readonly method: string;
+  /** Lower-case names, as node's. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** `$remote_addr`: the client address after the realip module. */
+  readonly remoteAddress: string;
 }
 
 /**
- * The redirects and upstream changes of ingress-nginx, in the order nginx runs them (nginx.tmpl
- * and lua_ingress.lua): `app-root` at server level for `/`; the location's `return` of
- * permanent/temporal-redirect; then the https:// redirect (rewrite_by_lua: redirect_to_https);
- * else the request goes upstream, with upstream-vhost's Host and, with a rewrite,
- * X-Forwarded-Prefix.
+ * The phases of ingress-nginx's location for one request, in nginx's order (nginx.tmpl and
+ * lua_ingress.lua): at server level, `app-root` for `/`; in the location's rewrite phase, a
+ * denied location's `return 503`, the CORS section (a preflight answered 204; other requests of
+ * an allowed origin get the Access-Control-* headers on whatever answer follows), the `return`
+ * of permanent/temporal-redirect, then the https:// redirect (rewrite_by_lua); in the access
+ * phase, the source ranges and basic auth (satisfy); else the request goes upstream, with
+ * upstream-vhost's Host and, with a rewrite, X-Forwarded-Prefix.
  */
 export function applyNginxPolicy(server: NginxServer, decision: Extract<NginxDecision, { kind: 'location' }>, request: NginxRequest): NginxAnswer {
   const a = decision.location.annotations;
   const config = server.config;
+  const steps: NginxStep[] = [];
   const rawHost = request.host ?? '';
   const hostOnly = rawHost.startsWith('[') ? rawHost.slice(0, rawHost.indexOf(']') + 1) : (rawHost.split(':')[0] ?? '');
   if (server.appRoot !== null && decision.uri === '/') {
     // `return 302 $scheme://$http_host<app-root>`: the Host header as sent, port included.
-    return { kind: 'redirect', status: 302, location: `${request.scheme}://${rawHost}${server.appRoot}`, by: 'app-root' };
+    steps.push({ by: 'app-root', what: `/ is answered with 302 to ${server.appRoot}` });
+    return { kind: 'redirect', status: 302, location: `${request.scheme}://${rawHost}${server.appRoot}`, by: 'app-root', responseHeaders: [], steps };
+  }
+  if (a?.access.denied !== null && a?.access.denied !== undefined) {
+    steps.push({ by: a.access.denied.split(/[ :]/)[0] ?? 'annotation', what: `the location is denied (${a.access.denied}): nginx answers 503` });
+    return { kind: 'reply', status: 503, headers: [], by: 'location denied', why: a.access.denied, responseHeaders: [], steps };
+  }
+  let responseHeaders: readonly (readonly [string, string])[] = [];
+  if (a?.cors !== null && a?.cors !== undefined) {
+    const origin = request.headers['origin'];
+    const cors = answerCors(a.cors, { method: request.method, origin: Array.isArray(origin) ? origin.join(', ') : origin });
+    steps.push({ by: 'enable-cors', what: cors.why.replace(/^CORS: /, '') });
+    if (cors.kind === 'preflight') return { kind: 'reply', status: 204, headers: cors.headers, by: 'enable-cors', why: cors.why, responseHeaders: [], steps };
+    if (cors.kind === 'headers') responseHeaders = cors.headers;
   }
   if (a?.redirect !== null && a?.redirect !== undefined) {
     const url = a.redirect.url;
     // nginx makes a relative Location absolute (absolute_redirect on; no port, port_in_redirect off).
     const relative = a.relativeRedirects || config.relativeRedirects;
     const location = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(url) || relative ? url : `${request.scheme}://${hostOnly.toLowerCase()}${url.startsWith('/') ? '' : '/'}${url}`;
-    return { kind: 'redirect', status: a.redirect.code, location, by: a.redirect.code === 302 || a.redirect.code === 307 ? 'temporal-redirect' : 'permanent-redirect' };
+    const by = a.redirect.code === 302 || a.redirect.code === 307 ? 'temporal-redirect' : 'permanent-redirect';
+    steps.push({ by, what: `the location answers ${a.redirect.code} with ${location}` });
+    return { kind: 'redirect', status: a.redirect.code, location, by, responseHeaders, steps };
   }
   if (request.scheme === 'http' && !config.noTlsRedirectLocations.some((p) => decision.location.ingressPath.startsWith(p))) {
     const forced = a?.forceSslRedirect ?? config.forceSslRedirect;
@@ -173,13 +209,30 @@ export function applyNginxPolicy(server: NginxServer, decision: Extract<NginxDec
       // lua_ingress.lua: https://HOST (without the port) + $request_uri, one trailing slash removed.
       const preserve = a?.preserveTrailingSlash ?? config.preserveTrailingSlash;
       const uri = !preserve && request.target.endsWith('/') ? request.target.slice(0, -1) : request.target;
-      return { kind: 'redirect', status: config.httpRedirectCode, location: `https://${hostOnly}${uri}`, by: forced ? 'force-ssl-redirect' : 'ssl-redirect' };
+      const by = forced ? 'force-ssl-redirect' : 'ssl-redirect';
+      steps.push({ by, what: forced ? 'plain HTTP is redirected to https://' : 'the host has spec.tls: plain HTTP is redirected to https://' });
+      return { kind: 'redirect', status: config.httpRedirectCode, location: `https://${hostOnly}${uri}`, by, responseHeaders, steps };
     }
   }
+  let dropAuthorization = false;
+  if (a !== null && (a.access.allowlist !== null || a.access.denylist !== null || a.access.auth !== null)) {
+    // no-auth-locations: no auth_basic there (the source ranges still apply).
+    const exempt = a.access.auth !== null && config.noAuthLocations.some((p) => decision.location.ingressPath.startsWith(p));
+    const access = exempt ? { ...a.access, auth: null } : a.access;
+    const authorization = request.headers['authorization'];
+    const verdict = checkAccess(access, { address: request.remoteAddress, authorization: Array.isArray(authorization) ? authorization[0] : authorization }, a.authUsers);
+    const by = access.auth !== null ? 'auth-type' : access.allowlist !== null ? 'allowlist-source-range' : 'denylist-source-range';
+    steps.push({ by, what: verdict.why });
+    if (verdict.kind === 'deny') return { kind: 'reply', status: 403, headers: [], by, why: verdict.why, responseHeaders, steps };
+    if (verdict.kind === 'auth') return { kind: 'reply', status: 401, headers: [['WWW-Authenticate', `Basic realm="${verdict.realm}"`]], by, why: verdict.why, responseHeaders, steps };
+    dropAuthorization = access.auth !== null;
+  }
   const headers: [string, string][] = [];
+  if (decision.rewrite !== null) steps.push({ by: 'rewrite-target', what: `${decision.rewrite.from} → ${decision.rewrite.to}` });
   if (decision.rewrite !== null && a?.xForwardedPrefix !== null && a?.xForwardedPrefix !== undefined) headers.push(['X-Forwarded-Prefix', a.xForwardedPrefix]);
+  if (a?.upstreamVhost !== null && a?.upstreamVhost !== undefined) steps.push({ by: 'upstream-vhost', what: `the backend gets Host: ${a.upstreamVhost}` });
   const limit = a?.proxyBodySize ?? config.proxyBodySize;
-  return { kind: 'forward', upstreamHost: a?.upstreamVhost ?? null, headers, bodyLimit: limit === 0 ? null : limit };
+  return { kind: 'forward', upstreamHost: a?.upstreamVhost ?? null, headers, bodyLimit: limit === 0 ? null : limit, dropAuthorization, responseHeaders, steps };
 }
 
 /**

@@ -19,7 +19,7 @@ const label = (name: string): string => name.padEnd(valueColumn);
 export function detailLines(entry: RequestEntry, table: RouteTable): Line[] {
   const e = entry.event;
   const path = pathOf(e.path);
-  const explanation = explain(table, e.host, path, e.method);
+  const explanation = explain(table, e.host, path, e.method, e.requestHeaders);
   const out: Line[] = [];
 
   out.push({
@@ -47,6 +47,8 @@ export function detailLines(entry: RequestEntry, table: RouteTable): Line[] {
   if (nginx?.kind === 'location') out.push(line(`${label('Location')}${nginx.location.directive}${nginx.location.note === null ? '' : ` (${nginx.location.note})`}`, {}, true, valueColumn));
   if (nginx?.kind === 'redirect') out.push(line(`${label('Redirect')}301 to ${explanation.redirect?.location ?? nginx.to} (${nginx.location.directive} ends in /)`, { color: 'cyan' }, true, valueColumn));
   if (nginx?.kind === 'bad-request') out.push(line(`${label('Refused')}nginx answers 400: ${nginx.why}`, { color: 'red' }, true, valueColumn));
+  // What each annotation did to this very request, as the proxy decided it (canary draws, auth, CORS).
+  for (const step of e.steps ?? []) out.push(line(`${label('nginx')}${step.by}: ${step.what}`, { color: 'cyan' }, true, valueColumn));
   const nowWins = explanation.route?.id ?? explanation.defaultBackend?.id ?? null;
   if (nowWins !== e.routeId) {
     out.push(line(`${label('')}the routes changed since: now this request would go to ${nowWins ?? 'no route'}`, { color: 'yellow' }, true, valueColumn));
@@ -80,14 +82,14 @@ export function detailLines(entry: RequestEntry, table: RouteTable): Line[] {
   return out;
 }
 
-function explain(table: RouteTable, host: string, path: string, method: string): Explanation {
-  const direct = explainRequest(table, { host, path, method });
+function explain(table: RouteTable, host: string, path: string, method: string, headers: Readonly<Record<string, string | string[] | undefined>>): Explanation {
+  const direct = explainRequest(table, { host, path, method, headers });
   // As the proxy does: `HOST.localhost` routes as HOST when no rule names the full host.
   const kind = direct.hostMatch.kind;
   if (kind === 'exact' || kind === 'wildcard' || !direct.host.endsWith('.localhost')) return direct;
   const stripped = direct.host.slice(0, -'.localhost'.length);
   if (stripped === '') return direct;
-  const aliased = explainRequest(table, { host: stripped, path, method });
+  const aliased = explainRequest(table, { host: stripped, path, method, headers });
   return aliased.hostMatch.kind === 'exact' || aliased.hostMatch.kind === 'wildcard' ? aliased : direct;
 }
 

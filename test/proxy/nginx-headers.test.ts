@@ -150,3 +150,43 @@ describe('nginx profile: add-headers on ingress-nginx\'s own answers', () => {
     }
   });
 });
+
+describe('nginx profile: CORS and basic auth through the proxy (e2e annotations/cors.go, auth.go)', () => {
+  const guarded = `${yaml.replace('  name: app\n', `  name: app
+  annotations:
+    nginx.ingress.kubernetes.io/enable-cors: "true"
+    nginx.ingress.kubernetes.io/auth-type: basic
+    nginx.ingress.kubernetes.io/auth-secret: basic-auth
+    nginx.ingress.kubernetes.io/auth-realm: test auth
+`)}---
+apiVersion: v1
+kind: Secret
+metadata: {name: basic-auth}
+stringData: {auth: "foo:{PLAIN}bar"}
+`;
+
+  it('the preflight is 204 from the proxy (no body, the backend never sees it); without credentials 401 with WWW-Authenticate and the CORS headers; with them 200, and no Authorization reaches the backend', async () => {
+    const table = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: guarded }]).resources, { profile: 'auto' }).value;
+    const proxy = await startTestProxy({ table, resolver: testResolver({ api: upstream.port }) });
+    try {
+      const preflight = await send(proxy.port, { method: 'OPTIONS', path: '/', headers: { host: 'forwarded-headers', origin: 'https://app.test' } });
+      expect(preflight.status).toBe(204);
+      expect(preflight.body).toBe('');
+      expect(preflight.headers['access-control-allow-origin']).toBe('*');
+      expect(preflight.headers['access-control-max-age']).toBe('1728000');
+      expect(preflight.headers['content-length']).toBe('0');
+      const refused = await send(proxy.port, { path: '/', headers: { host: 'forwarded-headers', origin: 'https://app.test', accept: 'text/html' } });
+      expect(refused.status).toBe(401);
+      expect(refused.headers['www-authenticate']).toBe('Basic realm="test auth"');
+      expect(refused.headers['access-control-allow-origin']).toBe('*');
+      expect(refused.body).toContain('<center><h1>401 Authorization Required</h1></center>');
+      const ok = await send(proxy.port, { path: '/', headers: { host: 'forwarded-headers', origin: 'https://app.test', authorization: `Basic ${Buffer.from('foo:bar').toString('base64')}` } });
+      expect(ok.status).toBe(200);
+      expect(ok.headers['access-control-allow-origin']).toBe('*');
+      expect(json<{ headers: Record<string, string> }>(ok).headers.authorization).toBeUndefined();
+      expect(proxy.events.map((e) => e.status)).toEqual([204, 401, 200]);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

@@ -17,7 +17,8 @@ export const explainCommand: CommandSpec = {
     '<url-or-path> is a full URL (http://app.example.com/api?x=1), host/path, or a path (/api).',
     'A Host header given with -H wins over the URL host. Status 200 means the request is',
     'forwarded to the backend, 404 that nothing matched, 503 that the backend is missing;',
-    'ingress-nginx (profile nginx) also answers redirects (301, 302, 308) and 400 for a path it refuses.',
+    'ingress-nginx (profile nginx) also answers redirects (301, 302, 308), 400 for a path it refuses,',
+    'CORS preflights (204), basic auth (401) and source ranges (403); --client-ip sets the address checked.',
   ].join('\n'),
   options: [
     { name: 'request', short: 'X', type: 'string', value: 'METHOD', description: 'request method (default GET)' },
@@ -71,6 +72,9 @@ export function explanationJson(url: string, method: string, e: Explanation): un
           location: e.nginx.location.directive,
           rewrite: e.nginx.kind === 'location' ? e.nginx.rewrite : null,
         },
+    reply: e.reply ?? null,
+    responseHeaders: e.responseHeaders ?? [],
+    steps: e.steps ?? [],
     candidates: e.candidates,
     notes: e.notes,
   };
@@ -86,6 +90,8 @@ function formatExplanation(project: CompiledProject, io: CliIO, url: string, met
     lines.push(`  ${statusText} nginx refuses the path before routing it: ${nginx.why}`);
   } else if (nginx?.kind === 'redirect') {
     lines.push(`  ${paint('36', '301')} → ${e.redirect?.location ?? nginx.to}  (nginx: ${nginx.location.directive} ends in /)${e.route === null ? '' : ` ${paint('2', `${e.route.id} ${where(e.route.source)}`)}`}`);
+  } else if (e.reply !== undefined && e.reply !== null) {
+    lines.push(`  ${paint(e.reply.status === 204 ? '36' : '31', String(e.reply.status))} answered by ingress-nginx (${e.reply.by}): ${e.reply.why}${e.route === null ? '' : ` ${paint('2', `${e.route.id} ${where(e.route.source)}`)}`}`);
   } else if (e.redirect !== null) {
     lines.push(`  ${paint('36', String(e.redirect.status))} → ${e.redirect.location}  (${e.redirect.by})${e.route === null ? '' : ` ${paint('2', `${e.route.id} ${where(e.route.source)}`)}`}`);
   } else if (e.route !== null) {
@@ -108,6 +114,8 @@ function formatExplanation(project: CompiledProject, io: CliIO, url: string, met
     if (docker !== null) lines.push(`  docker    ${docker}`);
   }
   if (e.upstreamPath !== null) lines.push(`  upstream  ${e.upstreamPath}`);
+  for (const step of e.steps ?? []) lines.push(`  nginx     ${step.by}: ${step.what}`);
+  for (const [name, value] of [...(e.reply?.headers ?? []), ...(e.responseHeaders ?? [])]) lines.push(`  response  ${name}: ${value}`);
   for (const note of e.notes) lines.push(`  note      ${note}`);
   if (e.candidates.length > 0) {
     lines.push('', `  Candidates that lost (${e.candidates.length}):`);

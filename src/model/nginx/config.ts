@@ -42,6 +42,10 @@ export interface NginxConfig {
   readonly addHeaders: readonly (readonly [string, string])[];
   /** `proxy-set-headers`: headers sent to every backend (from the ConfigMap it names), sorted by name. */
   readonly proxySetHeaders: readonly (readonly [string, string])[];
+  /** `no-auth-locations`: Ingress paths that start with one of these skip basic auth. */
+  readonly noAuthLocations: readonly string[];
+  /** `allow-cross-namespace-resources`: auth-secret and custom-headers may name another namespace's. */
+  readonly allowCrossNamespaceResources: boolean;
 }
 
 export const defaultNginxConfig: NginxConfig = {
@@ -62,6 +66,8 @@ export const defaultNginxConfig: NginxConfig = {
   globalAllowedResponseHeaders: [],
   addHeaders: [],
   proxySetHeaders: [],
+  noAuthLocations: ['/.well-known/acme-challenge'],
+  allowCrossNamespaceResources: false,
 };
 
 /** `annotations-risk-level` (config.go, default High): annotations of a higher risk make ingress-nginx refuse the Ingress. */
@@ -91,6 +97,7 @@ export const readNginxKeys: readonly string[] = [
   'ssl-redirect', 'force-ssl-redirect', 'preserve-trailing-slash', 'http-redirect-code', 'no-tls-redirect-locations', 'relative-redirects', 'proxy-body-size',
   'annotations-risk-level', 'allow-snippet-annotations', 'use-forwarded-headers', 'enable-real-ip', 'compute-full-forwarded-for', 'server-tokens',
   'allow-backend-server-header', 'hide-headers', 'proxy-add-original-uri-header', 'global-allowed-response-headers', 'add-headers', 'proxy-set-headers',
+  'no-auth-locations', 'allow-cross-namespace-resources',
 ];
 
 /** Finds a ConfigMap of the folder by `NAMESPACE/NAME`: its data, or null. */
@@ -152,6 +159,8 @@ export function parseNginxSettings(
       case 'allow-backend-server-header': settings.allowBackendServerHeader = bool(key, value, at) ?? settings.allowBackendServerHeader; break;
       case 'proxy-add-original-uri-header': settings.proxyAddOriginalUriHeader = bool(key, value, at) ?? settings.proxyAddOriginalUriHeader; break;
       // template/configmap.go: comma lists, trimmed; empty entries dropped.
+      case 'no-auth-locations': settings.noAuthLocations = splitList(value); break;
+      case 'allow-cross-namespace-resources': settings.allowCrossNamespaceResources = bool(key, value, at) ?? settings.allowCrossNamespaceResources; break;
       case 'hide-headers': settings.hideHeaders = splitList(value).map((h) => h.toLowerCase()); break;
       case 'global-allowed-response-headers': settings.globalAllowedResponseHeaders = splitList(value).filter((h) => /^[a-zA-Z\d\-_]+$/.test(h)); break;
       case 'add-headers':

@@ -9,6 +9,8 @@ import { rewriteTarget } from './rewrite-target.js';
 import { forceSslRedirect, preserveTrailingSlash, sslRedirect } from './ssl-redirect.js';
 import { upstreamVhost, xForwardedPrefix } from './upstream.js';
 import { useRegex } from './use-regex.js';
+import { accessDeniesLocation, accessDropsIngress, nginxAccessAnnotations, noNginxAccess, readNginxAccess, type NginxAccess } from './access.js';
+import { corsAnnotations, readNginxCors, type NginxCors } from './cors.js';
 
 /** The emulated annotations of one Ingress, read and checked. null: not set (or not valid). */
 export interface NginxAnnotations {
@@ -28,6 +30,12 @@ export interface NginxAnnotations {
   readonly upstreamVhost: string | null;
   /** Bytes (0: no limit); null: the ConfigMap's `proxy-body-size` (1m). */
   readonly proxyBodySize: number | null;
+  /** enable-cors and the cors-* annotations; null: CORS is off. */
+  readonly cors: NginxCors | null;
+  /** Source ranges, basic auth and satisfy. */
+  readonly access: NginxAccess;
+  /** The users of auth-secret (compile reads the Secret); null when there is no basic auth. */
+  readonly authUsers: ReadonlyMap<string, string> | null;
 }
 
 export const noNginxAnnotations: NginxAnnotations = {
@@ -42,12 +50,16 @@ export const noNginxAnnotations: NginxAnnotations = {
   xForwardedPrefix: null,
   upstreamVhost: null,
   proxyBodySize: null,
+  cors: null,
+  access: noNginxAccess,
+  authUsers: null,
 };
 
 /** Every annotation the `nginx` profile emulates. */
 export const nginxAnnotations: readonly NginxAnnotation<unknown>[] = [
   useRegex, rewriteTarget, appRoot, permanentRedirect, permanentRedirectCode, temporalRedirect, temporalRedirectCode, relativeRedirects,
   sslRedirect, forceSslRedirect, preserveTrailingSlash, xForwardedPrefix, upstreamVhost, proxyBodySize,
+  ...corsAnnotations, ...nginxAccessAnnotations,
 ];
 
 export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotations.map((a) => `${nginxAnnotationPrefix}${a.name}`));
@@ -57,7 +69,7 @@ export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotati
  * annotation is ignored); those of redirect, x-forwarded-prefix and upstream-vhost return the
  * error, and annotations.Extract's error makes the store skip the whole Ingress.
  */
-const dropsIngress: ReadonlySet<string> = new Set([permanentRedirect, temporalRedirect, permanentRedirectCode, temporalRedirectCode, relativeRedirects, xForwardedPrefix, upstreamVhost].map((a) => a.name));
+const dropsIngress: ReadonlySet<string> = new Set([...[permanentRedirect, temporalRedirect, permanentRedirectCode, temporalRedirectCode, relativeRedirects, xForwardedPrefix, upstreamVhost].map((a) => a.name), ...accessDropsIngress]);
 
 /**
  * Annotations of risk Critical (their parsers' `Risk: parser.AnnotationRiskCritical`: the
@@ -92,13 +104,13 @@ export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[], s
     if (parsed.ok) return parsed.value;
     const drops = dropsIngress.has(a.name);
     if (drops) dropped ??= `${key} ${parsed.error}`;
-    diagnostics.push(
-      createDiagnostic('E_ANNOTATION_VALUE', 'error',
-        drops
-          ? `${subject}: ${key} ${parsed.error}; ingress-nginx does not serve this Ingress at all, and neither does ingress-dev`
-          : `${subject}: ${key} ${parsed.error}; ingress-nginx ignores it, and so does ingress-dev`,
-        written.at, parsed.hint),
-    );
+    // A refused source range or auth-secret is a LocationDenied: every path of the Ingress answers 503.
+    const effect = drops
+      ? 'ingress-nginx does not serve this Ingress at all, and neither does ingress-dev'
+      : accessDeniesLocation.has(a.name)
+        ? 'ingress-nginx answers 503 on every path of this Ingress, and so does ingress-dev'
+        : 'ingress-nginx ignores it, and so does ingress-dev';
+    diagnostics.push(createDiagnostic('E_ANNOTATION_VALUE', 'error', `${subject}: ${key} ${parsed.error}; ${effect}`, written.at, parsed.hint));
     return null;
   };
   const regex = read(useRegex) ?? false;
@@ -131,6 +143,9 @@ export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[], s
       xForwardedPrefix: read(xForwardedPrefix),
       upstreamVhost: read(upstreamVhost),
       proxyBodySize: read(proxyBodySize),
+      cors: readNginxCors(read),
+      access: readNginxAccess(read, (name) => ing.metadata.annotations.get(`${nginxAnnotationPrefix}${name}`)?.value),
+      authUsers: null,
     },
     dropped,
   };
