@@ -25,11 +25,14 @@ import type {
   Compiled,
   DefaultBackendRoute,
   HostRoutes,
+  NginxCanaryBackend,
   Profile,
   ProfileChoice,
   Route,
   RouteTable,
+  ServiceBackend,
 } from './types.js';
+import type { NginxCanary } from './nginx/canary.js';
 
 /**
  * Compile the resources of a project into an immutable route table. Never throws for a user's
@@ -60,6 +63,9 @@ class Compilation {
   private readonly nginxSettings: NginxSettings;
   /** The folder's ingress-nginx controller ConfigMap, when it has one. */
   private readonly controllerConfigMap: ControllerConfigMap | null;
+  /** Paths of canary Ingresses (nginx profile), merged into the main backends when servers are built. */
+  private readonly canaries: { readonly ingress: string; readonly host: string | null; readonly path: string; readonly pathType: string; readonly backend: Backend; readonly policy: NginxCanary; readonly source: SourcePosition }[] = [];
+  private canaryCache: ReadonlyMap<string, NginxCanaryBackend> | null = null;
   /** The folder's ConfigMaps, for the annotations and keys that name one. */
   private readonly configMaps: ConfigMapLookup;
 
@@ -101,6 +107,7 @@ class Compilation {
     for (const { ingress, age } of rankByAge(this.resources.ingresses)) this.compileIngress(ingress, age);
     this.reportDuplicates();
     const table = this.buildTable();
+    this.canaryByBackend(); // says which canaries attach to nothing, also when no server was built
     if (this.resources.ingresses.length === 0) {
       this.report('I_NO_INGRESS', 'info', 'No Ingress found in this folder', wholeOf('.'),
         'ingress-dev reads every *.yaml and *.yml below the folder; add an Ingress (networking.k8s.io/v1) or point it at another folder.');
@@ -185,6 +192,8 @@ class Compilation {
       this.nginxAnnotations.set(`${ns}/${name}`, parsed.dropped === null ? this.resolveNginxAccess(ing, parsed.annotations) : parsed.annotations);
       // ingress-nginx skips an Ingress whose annotations it cannot extract (store.go).
       if (parsed.dropped !== null) return;
+      // A canary makes no server or location of its own (controller.go createServers skips it).
+      if (parsed.annotations.canary !== null) return this.collectCanary(ing, parsed.annotations.canary);
     }
     this.checkAnnotations(ing);
     if (ing.defaultBackend !== null) {
@@ -204,6 +213,45 @@ class Compilation {
       rule.paths.forEach((p, i) => this.compilePath(ing, age, host, p, `ingress:${ns}/${name}#r${r}.p${i}`));
     });
     this.checkTls(ing, ruleHosts);
+  }
+
+  /** The paths of a canary Ingress, for mergeAlternativeBackends once every main route is known. */
+  private collectCanary(ing: Ingress, policy: NginxCanary): void {
+    this.checkAnnotations(ing);
+    for (const rule of ing.rules) {
+      const host = this.compileHost(ing, rule);
+      if (host === undefined) continue;
+      for (const p of rule.paths) {
+        this.canaries.push({ ingress: `${ing.metadata.namespace}/${ing.metadata.name}`, host, path: p.path.value, pathType: p.pathType.value, backend: this.resolveBackend(ing, p.backend), policy, source: p.at });
+      }
+    }
+  }
+
+  /**
+   * controller.go mergeAlternativeBackends: a canary path attaches to the backend of the main
+   * Ingress's location with the same host, path (as written) and pathType, unless it is the same
+   * Service port; the attachment is per backend, so every location of that backend gets it, and
+   * only the first canary (in ingress-nginx's Ingress order) is consulted (balancer.lua).
+   * A canary with no such location serves nothing (e2e canary.go: a canary alone gives 404).
+   */
+  private canaryByBackend(): ReadonlyMap<string, NginxCanaryBackend> {
+    if (this.canaryCache !== null) return this.canaryCache;
+    const { rank } = this.nginxIngressOrder();
+    const attached = new Map<string, NginxCanaryBackend>();
+    const ordered = this.canaries.toSorted((a, b) => (rank.get(a.ingress) ?? 0) - (rank.get(b.ingress) ?? 0));
+    for (const c of ordered) {
+      const main = this.routes.find((r) => r.profile === 'nginx' && r.host === c.host && r.path === c.path && r.pathType === c.pathType);
+      if (main === undefined || main.backend.kind !== 'service') {
+        this.report('W_CANARY_UNMATCHED', 'warning', `Ingress ${c.ingress}: the canary ${c.host ?? '*'} ${c.pathType} ${c.path} matches no path of a main Ingress; ingress-nginx serves nothing of it, and neither does ingress-dev`, c.source,
+          'A canary needs an ordinary Ingress (without canary: "true") with the same host, path and pathType');
+        continue;
+      }
+      const key = backendKey(main.backend);
+      if (c.backend.kind === 'service' && backendKey(c.backend) === key) continue;
+      if (!attached.has(key)) attached.set(key, { backend: c.backend, policy: c.policy, ingress: c.ingress, source: c.source });
+    }
+    this.canaryCache = attached;
+    return attached;
   }
 
   /** null: a rule without host. undefined: an invalid host (reported). */
@@ -390,7 +438,16 @@ class Compilation {
     // its host has spec.tls, whether or not its Secret exists (e2e ssl/http_redirect.go).
     const named = new Set(inOrder.map(key));
     const tls = host !== null && ranked.some((i) => named.has(`${i.metadata.namespace}/${i.metadata.name}`) && i.tls.length > 0);
-    return compileNginxServer(inOrder.map((route) => ({ route, annotations: annotationsOf(key(route)) })), first, root, tls, this.nginxSettings, this.diagnostics);
+    const server = compileNginxServer(inOrder.map((route) => ({ route, annotations: annotationsOf(key(route)) })), first, root, tls, this.nginxSettings, this.diagnostics);
+    const canaries = this.canaryByBackend();
+    if (canaries.size === 0) return server;
+    return {
+      ...server,
+      locations: server.locations.map((l) => {
+        const canary = l.route !== null && l.route.backend.kind === 'service' ? canaries.get(backendKey(l.route.backend)) : undefined;
+        return canary === undefined ? l : { ...l, canary };
+      }),
+    };
   }
 
   /** The Ingresses of the nginx profile in ingress-nginx's order, and each one's place in it: sorted once, for every host. */
@@ -635,4 +692,9 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length] ?? 0;
+}
+
+/** A Service port as ingress-nginx names its upstream (NAMESPACE-SERVICE-PORT). */
+function backendKey(backend: ServiceBackend): string {
+  return `${backend.namespace}/${backend.service}:${backend.port ?? backend.portName ?? ''}`;
 }

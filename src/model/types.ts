@@ -2,6 +2,7 @@ import type { Diagnostic, SourcePosition } from '../diagnostics/diagnostic.js';
 import type { PathType } from '../manifest/types.js';
 import type { NginxAnnotations } from './nginx/registry.js';
 import type { NginxConfig } from './nginx/config.js';
+import type { NginxCanary } from './nginx/canary.js';
 
 export type { PathType } from '../manifest/types.js';
 
@@ -108,6 +109,17 @@ export interface NginxLocation {
   readonly annotations: NginxAnnotations | null;
   /** The Ingress path it was made from (`no-tls-redirect-locations` compares it). */
   readonly ingressPath: string;
+  /** The canary of its backend (controller.go mergeAlternativeBackends): a canary Ingress with the same host, path and pathType. */
+  readonly canary?: NginxCanaryBackend;
+}
+
+/** A canary Ingress's backend, attached to the main backend it shadows. */
+export interface NginxCanaryBackend {
+  readonly backend: Backend;
+  readonly policy: NginxCanary;
+  /** `NAMESPACE/NAME` of the canary Ingress. */
+  readonly ingress: string;
+  readonly source: SourcePosition;
 }
 
 /** How ingress-nginx serves one host: its locations in nginx.conf order, and whether they are regexes. */

@@ -1,5 +1,7 @@
 import type { Backend, HostRoutes, NginxServer, Route, RouteTable } from '../model/types.js';
 import { applyNginxPolicy, matchNginxServer, nginxRemoteAddress } from './nginx.js';
+import { decideCanary } from './nginx-canary.js';
+import { formatBackend } from '../model/format.js';
 import { explainNginxLosses } from './explain-nginx.js';
 import { explainLosses } from './explain.js';
 import { normalizeHost, selectHostRoutes } from './host.js';
@@ -60,8 +62,17 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
   }
   const queryAt = target.indexOf('?');
   const upstreamPath = decision.rewrite === null ? target : `${decision.rewrite.to}${queryAt === -1 ? '' : target.slice(queryAt)}`;
-  const upstream = { ...told, upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers, bodyLimit: answer.bodyLimit, ...(answer.dropAuthorization ? { upstreamClears: ['authorization'] } : {}) };
-  if (route !== null) return { ...base, ...upstream, status: statusFor(route.backend), route, backend: route.backend, upstreamPath };
+  let upstream = { ...told, upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers, bodyLimit: answer.bodyLimit, ...(answer.dropAuthorization ? { upstreamClears: ['authorization'] } : {}) };
+  if (route !== null) {
+    // balancer.lua route_to_alternative_balancer: the canary of the location's backend may take the request.
+    const canary = decision.location.canary;
+    if (canary !== undefined) {
+      const chosen = decideCanary(canary.policy, { headers: request.headers ?? {} }, request.random ?? Math.random);
+      upstream = { ...upstream, steps: [...upstream.steps, { by: 'canary', what: `${chosen.canary ? `to the canary ${formatBackend(canary.backend)} of Ingress ${canary.ingress}` : 'to the main backend'}: ${chosen.why}` }] };
+      if (chosen.canary) return { ...base, ...upstream, status: statusFor(canary.backend), route, backend: canary.backend, upstreamPath };
+    }
+    return { ...base, ...upstream, status: statusFor(route.backend), route, backend: route.backend, upstreamPath };
+  }
   const root = server.rootBackend;
   if (root === null) return { ...base, ...told, status: 404, route: null, backend: null, upstreamPath: null };
   return { ...base, ...upstream, status: statusFor(root.backend), route: null, defaultBackend: root, backend: root.backend, upstreamPath };
@@ -106,3 +117,4 @@ export function headerOf(request: MatchRequest, name: string): string | undefine
   const value = request.headers?.[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }
+

@@ -11,6 +11,7 @@ import { upstreamVhost, xForwardedPrefix } from './upstream.js';
 import { useRegex } from './use-regex.js';
 import { accessDeniesLocation, accessDropsIngress, nginxAccessAnnotations, noNginxAccess, readNginxAccess, type NginxAccess } from './access.js';
 import { corsAnnotations, readNginxCors, type NginxCors } from './cors.js';
+import { canaryAnnotations, canarySettingsWithoutCanary, readNginxCanary, type NginxCanary } from './canary.js';
 
 /** The emulated annotations of one Ingress, read and checked. null: not set (or not valid). */
 export interface NginxAnnotations {
@@ -36,6 +37,8 @@ export interface NginxAnnotations {
   readonly access: NginxAccess;
   /** The users of auth-secret (compile reads the Secret); null when there is no basic auth. */
   readonly authUsers: ReadonlyMap<string, string> | null;
+  /** `canary: "true"` and its traffic policy: the Ingress serves nothing itself, its backend is the canary of the main one. */
+  readonly canary: NginxCanary | null;
 }
 
 export const noNginxAnnotations: NginxAnnotations = {
@@ -53,13 +56,14 @@ export const noNginxAnnotations: NginxAnnotations = {
   cors: null,
   access: noNginxAccess,
   authUsers: null,
+  canary: null,
 };
 
 /** Every annotation the `nginx` profile emulates. */
 export const nginxAnnotations: readonly NginxAnnotation<unknown>[] = [
   useRegex, rewriteTarget, appRoot, permanentRedirect, permanentRedirectCode, temporalRedirect, temporalRedirectCode, relativeRedirects,
   sslRedirect, forceSslRedirect, preserveTrailingSlash, xForwardedPrefix, upstreamVhost, proxyBodySize,
-  ...corsAnnotations, ...nginxAccessAnnotations,
+  ...corsAnnotations, ...nginxAccessAnnotations, ...canaryAnnotations,
 ];
 
 export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotations.map((a) => `${nginxAnnotationPrefix}${a.name}`));
@@ -146,7 +150,21 @@ export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[], s
       cors: readNginxCors(read),
       access: readNginxAccess(read, (name) => ing.metadata.annotations.get(`${nginxAnnotationPrefix}${name}`)?.value),
       authUsers: null,
+      canary: readCanary(read, ing, subject, diagnostics),
     },
     dropped,
   };
+}
+
+/** canary.Parse: canary settings without `canary: "true"` are "configured but not enabled": logged, and the Ingress is an ordinary one. */
+function readCanary(read: <T>(a: NginxAnnotation<T>) => T | null, ing: Ingress, subject: string, diagnostics: Diagnostic[]): NginxCanary | null {
+  const policy = readNginxCanary(read);
+  if (policy !== null) return policy;
+  const set = canarySettingsWithoutCanary(read);
+  if (set.length > 0) {
+    const at = ing.metadata.annotations.get(`${nginxAnnotationPrefix}${set[0] ?? ''}`)?.at ?? ing.metadata.at;
+    diagnostics.push(createDiagnostic('W_CANARY_NOT_ENABLED', 'warning', `${subject}: ${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set without canary: "true"; ingress-nginx ignores ${set.length === 1 ? 'it' : 'them'} and serves this Ingress as an ordinary one, and so does ingress-dev`, at,
+      'Add nginx.ingress.kubernetes.io/canary: "true" to make this Ingress a canary of the Ingress with the same host and path'));
+  }
+  return null;
 }
