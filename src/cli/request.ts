@@ -39,5 +39,6 @@ export function parseRequestTarget(target: string, headerArgs: readonly string[]
   else if (host !== null) headers.host = host;
   const url = `${host !== null ? `${scheme}://${host}` : ''}${path}`;
   // https:// asks how a request over TLS is routed (ingress-nginx redirects only plain HTTP).
-  return { host, path, method: method.toUpperCase(), headers, url, scheme };
+  const port = /:(\d+)$/.exec(host ?? '')?.[1];
+  return { host, path, method: method.toUpperCase(), headers, url, scheme, ...(port === undefined ? {} : { port: Number(port) }) };
 }

@@ -215,6 +215,23 @@ class Compilation {
     this.checkTls(ing, ruleHosts);
   }
 
+  /**
+   * from-to-www-redirect (pkg/util/ingress BuildRedirects): for each nginx host with the
+   * annotation on one of its locations, a server for its www. twin (or its bare host) that
+   * redirects everything, unless an Ingress names the twin already.
+   */
+  private addWwwRedirects(exactHosts: Map<string, HostRoutes>): void {
+    for (const [host, hostRoutes] of [...exactHosts]) {
+      const server = hostRoutes.nginx;
+      const on = server?.locations.find((l) => l.annotations?.fromToWww === true);
+      if (server === undefined || on === undefined) continue;
+      const twin = host.startsWith('www.') ? host.slice(4) : `www.${host}`;
+      if (exactHosts.has(twin)) continue;
+      const because = `from-to-www-redirect on Ingress ${on.route?.ingress.namespace ?? ''}/${on.route?.ingress.name ?? ''}`;
+      exactHosts.set(twin, Object.freeze({ host: twin, kind: 'exact', profile: 'nginx', routes: [], nginx: { ...server, locations: [], redirectTo: { host, because } } }));
+    }
+  }
+
   /** The paths of a canary Ingress, for mergeAlternativeBackends once every main route is known. */
   private collectCanary(ing: Ingress, policy: NginxCanary): void {
     this.checkAnnotations(ing);
@@ -520,6 +537,7 @@ class Compilation {
         exactHosts.set(host, Object.freeze({ host, kind: 'exact', profile, routes, ...nginx }));
       }
     }
+    this.addWwwRedirects(exactHosts);
     const chosen = [...this.ingressProfiles.values()];
     const fallback: Profile = this.override ?? (chosen.length > 0 && chosen.every((c) => c.profile === 'nginx') ? 'nginx' : 'spec');
     // ingress-nginx's default server `_` answers every host no server names, also without host-less rules.

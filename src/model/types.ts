@@ -137,6 +137,8 @@ export interface NginxServer {
   readonly tls: boolean;
   /** The controller ConfigMap's keys that shape redirects. */
   readonly config: NginxConfig;
+  /** A server ingress-nginx adds for from-to-www-redirect: every request is redirected to this host. */
+  readonly redirectTo?: { readonly host: string; readonly because: string };
 }
 
 /** All paths of one host, ordered at compile time so the first that matches wins. */

@@ -93,7 +93,7 @@ export type Routing = ForwardRouting | EchoRouting | ErrorRouting;
 
 export function routeRequest(table: RouteTable, resolver: BackendResolver, input: RequestInput): Routing {
   const { host: receivedHost, path } = parseRequestTarget(input.url, input.hostHeader);
-  const { match, alias } = matchWithAlias(table, { host: receivedHost, path, method: input.method, ...(input.headers === undefined ? {} : { headers: input.headers }), ...(input.clientAddress === undefined ? {} : { clientAddress: input.clientAddress }) });
+  const { match, alias } = matchWithAlias(table, { host: receivedHost, path, method: input.method, port: input.localPort, ...(input.headers === undefined ? {} : { headers: input.headers }), ...(input.clientAddress === undefined ? {} : { clientAddress: input.clientAddress }) });
   const line: RequestLine = { method: input.method, host: match.host, path, port: input.localPort };
   const winner = match.route ?? match.defaultBackend;
   const routeId = winner?.id ?? null;
@@ -114,7 +114,11 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   }
   if (decision?.kind === 'bad-request') return fail(badRequestError(line, decision.why), null);
   if (match.reply !== undefined && match.reply !== null) return fail(nginxReplyError(line, route, match.reply), null);
-  if (match.redirect !== null) return fail(redirectError(line, route, match.redirect.status, match.redirect.location, `ingress-nginx answers with a redirect (${match.redirect.by})`), null);
+  if (match.redirect !== null) {
+    // The www twin's redirect names the host it redirects to; reached through `.localhost`, it stays there.
+    const location = alias !== null && match.redirect.by === 'from-to-www-redirect' ? match.redirect.location.replace(/^(https?:\/\/[^/:]+)/, `$1${localhostSuffix}`) : match.redirect.location;
+    return fail(redirectError(line, route, match.redirect.status, location, `ingress-nginx answers with a redirect (${match.redirect.by})`), null);
+  }
   if (match.status === 404 || backend === null || upstreamPath === null) return fail(noRouteError(table, line), null);
   if (match.status === 503 || backend.kind === 'resource') return fail(brokenBackendError(line, route, backend));
   const resolution = resolver.resolve(backend);

@@ -42,6 +42,7 @@ export function matchRequest(table: RouteTable, request: MatchRequest): Match {
  */
 function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, request: MatchRequest): Match {
   const target = request.path;
+  if (server.redirectTo !== undefined) return matchWwwRedirect(server, server.redirectTo, host, hostMatch, request);
   const decision = matchNginxServer(server, target);
   const remoteAddress = nginxRemoteAddress(server.config, request.clientAddress ?? '127.0.0.1', headerOf(request, 'x-forwarded-for'));
   const base = { profile: 'nginx' as const, host, hostMatch, nginx: decision, defaultBackend: null, redirect: null, nginxContext: { config: server.config, remoteAddress } };
@@ -76,6 +77,24 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
   const root = server.rootBackend;
   if (root === null) return { ...base, ...told, status: 404, route: null, backend: null, upstreamPath: null };
   return { ...base, ...upstream, status: statusFor(root.backend), route: null, defaultBackend: root, backend: root.backend, upstreamPath };
+}
+
+/**
+ * The server ingress-nginx adds for from-to-www-redirect (nginx.tmpl; ngx_srv_redirect.lua):
+ * `return <http-redirect-code> scheme://HOST:PORT<request_uri less one trailing slash>`, the
+ * port always written (e2e fromtowwwredirect.go: `http://fromtowwwredirect.bar.com:80/foo`).
+ */
+function matchWwwRedirect(server: NginxServer, to: { readonly host: string; readonly because: string }, host: string, hostMatch: HostMatch, request: MatchRequest): Match {
+  const scheme = request.scheme ?? 'http';
+  const port = request.port ?? (scheme === 'https' ? 443 : 80);
+  const uri = request.path.endsWith('/') ? request.path.slice(0, -1) : request.path;
+  const location = `${scheme}://${to.host}:${port}${uri}`;
+  const status = server.config.httpRedirectCode as Match['status'];
+  return {
+    profile: 'nginx', host, hostMatch, nginx: null, route: null, defaultBackend: null, backend: null, upstreamPath: null,
+    status, redirect: { status, location, by: 'from-to-www-redirect' },
+    steps: [{ by: 'from-to-www-redirect', what: `${host} is the twin of ${to.host} (${to.because}): every request is redirected there` }],
+  };
 }
 
 /**

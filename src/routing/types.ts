@@ -12,6 +12,8 @@ export interface MatchRequest {
   readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
   /** How the request arrived (default http): ingress-nginx redirects plain HTTP to https://. */
   readonly scheme?: 'http' | 'https';
+  /** The port the client connected to (ingress-nginx's www redirect keeps it); default 80, or 443 for https. */
+  readonly port?: number;
   /** The client's address as the proxy sees it (ingress-nginx's source ranges check it); default 127.0.0.1. */
   readonly clientAddress?: string;
   /** A number in [0, 1) for ingress-nginx's canary-weight; default Math.random. */

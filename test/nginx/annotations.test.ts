@@ -219,3 +219,27 @@ spec:
     expect(t.nginxConfigMap).toBeNull();
   });
 });
+
+describe('nginx profile: from-to-www-redirect (test/e2e/annotations/fromtowwwredirect.go, ngx_srv_redirect.lua)', () => {
+  it('the www. twin answers http-redirect-code (308) to the host with the port, one trailing slash removed; the host itself is served', () => {
+    const { table: t } = table({ [ann('from-to-www-redirect')]: 'true' }, { host: 'fromtowwwredirect.bar.com' });
+    const m = matchRequest(t, { host: 'www.fromtowwwredirect.bar.com', path: '/foo' });
+    expect([m.status, m.redirect?.location]).toEqual([308, 'http://fromtowwwredirect.bar.com:80/foo']);
+    expect(matchRequest(t, { host: 'www.fromtowwwredirect.bar.com', path: '/', scheme: 'https' }).redirect?.location).toBe('https://fromtowwwredirect.bar.com:443');
+    expect(matchRequest(t, { host: 'www.fromtowwwredirect.bar.com', path: '/a/?x=1', port: 8080 }).redirect?.location).toBe('http://fromtowwwredirect.bar.com:8080/a/?x=1');
+    expect(answer(t, '/foo', { host: 'fromtowwwredirect.bar.com' })).toBe('200 /foo');
+  });
+
+  it('a www. host redirects from its bare twin (BuildRedirects)', () => {
+    const { table: t } = table({ [ann('from-to-www-redirect')]: 'true' }, { host: 'www.example.com' });
+    expect(matchRequest(t, { host: 'example.com', path: '/x' }).redirect?.location).toBe('http://www.example.com:80/x');
+    const both = table({ [ann('from-to-www-redirect')]: 'true' }, { host: 'www.example.com' });
+    expect(both.table.exactHosts.get('example.com')?.nginx?.redirectTo?.host).toBe('www.example.com');
+  });
+
+  it('a value that is not a boolean makes ingress-nginx drop the Ingress (ValidateBool)', () => {
+    const t = table({ [ann('from-to-www-redirect')]: 'yes' });
+    expect(answer(t.table, '/')).toBe('404');
+    expect(t.codes).toContain('E_ANNOTATION_VALUE');
+  });
+});

@@ -37,3 +37,12 @@ function codeAnnotation(name: string, doc: string): NginxAnnotation<number> {
 export const permanentRedirectCode = codeAnnotation('permanent-redirect-code', 'the status of permanent-redirect (300–308, default 301)');
 export const temporalRedirectCode = codeAnnotation('temporal-redirect-code', 'the status of temporal-redirect (300–307, default 302)');
 export const relativeRedirects = boolAnnotation('relative-redirects', 'redirects nginx makes keep a relative Location (absolute_redirect off)');
+
+/**
+ * `from-to-www-redirect` (redirect.go FromToWWW, ValidateBool: a bad value drops the Ingress):
+ * on any location of a host, ingress-nginx adds a server for the www. twin (or the bare host of
+ * a www. one) that answers `return <http-redirect-code> $redirect_to` (nginx.tmpl;
+ * ngx_srv_redirect.lua: scheme://HOST:PORT + $request_uri less one trailing slash), unless an
+ * Ingress already names the twin (pkg/util/ingress BuildRedirects).
+ */
+export const fromToWwwRedirect = boolAnnotation('from-to-www-redirect', 'requests for the www. twin of the host (or the bare host of a www. one) are redirected to it (http-redirect-code, 308)');

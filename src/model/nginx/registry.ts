@@ -4,7 +4,7 @@ import { nginxAnnotationPrefix, type NginxAnnotation } from './annotation.js';
 import { appRoot } from './app-root.js';
 import { defaultNginxSettings, type NginxSettings } from './config.js';
 import { proxyBodySize } from './body-size.js';
-import { permanentRedirect, permanentRedirectCode, relativeRedirects, temporalRedirect, temporalRedirectCode } from './redirect.js';
+import { fromToWwwRedirect, permanentRedirect, permanentRedirectCode, relativeRedirects, temporalRedirect, temporalRedirectCode } from './redirect.js';
 import { rewriteTarget } from './rewrite-target.js';
 import { forceSslRedirect, preserveTrailingSlash, sslRedirect } from './ssl-redirect.js';
 import { upstreamVhost, xForwardedPrefix } from './upstream.js';
@@ -39,6 +39,8 @@ export interface NginxAnnotations {
   readonly authUsers: ReadonlyMap<string, string> | null;
   /** `canary: "true"` and its traffic policy: the Ingress serves nothing itself, its backend is the canary of the main one. */
   readonly canary: NginxCanary | null;
+  /** from-to-www-redirect: the host's www. twin (or bare twin) redirects to it. */
+  readonly fromToWww: boolean;
 }
 
 export const noNginxAnnotations: NginxAnnotations = {
@@ -57,13 +59,14 @@ export const noNginxAnnotations: NginxAnnotations = {
   access: noNginxAccess,
   authUsers: null,
   canary: null,
+  fromToWww: false,
 };
 
 /** Every annotation the `nginx` profile emulates. */
 export const nginxAnnotations: readonly NginxAnnotation<unknown>[] = [
   useRegex, rewriteTarget, appRoot, permanentRedirect, permanentRedirectCode, temporalRedirect, temporalRedirectCode, relativeRedirects,
   sslRedirect, forceSslRedirect, preserveTrailingSlash, xForwardedPrefix, upstreamVhost, proxyBodySize,
-  ...corsAnnotations, ...nginxAccessAnnotations, ...canaryAnnotations,
+  fromToWwwRedirect, ...corsAnnotations, ...nginxAccessAnnotations, ...canaryAnnotations,
 ];
 
 export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotations.map((a) => `${nginxAnnotationPrefix}${a.name}`));
@@ -73,7 +76,7 @@ export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotati
  * annotation is ignored); those of redirect, x-forwarded-prefix and upstream-vhost return the
  * error, and annotations.Extract's error makes the store skip the whole Ingress.
  */
-const dropsIngress: ReadonlySet<string> = new Set([...[permanentRedirect, temporalRedirect, permanentRedirectCode, temporalRedirectCode, relativeRedirects, xForwardedPrefix, upstreamVhost].map((a) => a.name), ...accessDropsIngress]);
+const dropsIngress: ReadonlySet<string> = new Set([...[fromToWwwRedirect, permanentRedirect, temporalRedirect, permanentRedirectCode, temporalRedirectCode, relativeRedirects, xForwardedPrefix, upstreamVhost].map((a) => a.name), ...accessDropsIngress]);
 
 /**
  * Annotations of risk Critical (their parsers' `Risk: parser.AnnotationRiskCritical`: the
@@ -151,6 +154,7 @@ export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[], s
       access: readNginxAccess(read, (name) => ing.metadata.annotations.get(`${nginxAnnotationPrefix}${name}`)?.value),
       authUsers: null,
       canary: readCanary(read, ing, subject, diagnostics),
+      fromToWww: read(fromToWwwRedirect) ?? false,
     },
     dropped,
   };
