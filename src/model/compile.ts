@@ -13,6 +13,7 @@ import { chooseProfile } from './profile.js';
 import { criticalAnnotations, emulatedAnnotationKeys, noNginxAnnotations, parseNginxAnnotations, type NginxAnnotations } from './nginx/registry.js';
 import { nginxAnnotationPrefix } from './nginx/annotation.js';
 import { parseHtpasswdSecret, resolveNginxAuthSecret } from './nginx/access.js';
+import { resolveCustomHeaders } from './nginx/custom-headers.js';
 import { knownNginxAnnotations } from './nginx/known-annotations.js';
 import { compileNginxServer } from './nginx/server.js';
 import { parseNginxSettings, type ConfigMapLookup, type NginxSettings } from './nginx/config.js';
@@ -158,6 +159,17 @@ class Compilation {
     }
     let access = annotations.access;
     let users: ReadonlyMap<string, string> | null = null;
+    let headers: readonly (readonly [string, string])[] = [];
+    const ref = annotations.customHeadersRef;
+    if (ref !== null && access.denied === null) {
+      const full = ref.includes('/') ? ref : `${ing.metadata.namespace}/${ref}`;
+      const resolved = resolveCustomHeaders(this.configMaps(full), full, this.nginxSettings.globalAllowedResponseHeaders);
+      if ('denied' in resolved) {
+        access = { ...access, denied: resolved.denied };
+        this.report('E_ANNOTATION_VALUE', 'error', `${subject}: ${resolved.denied}; ingress-nginx answers 503 on every path of this Ingress, and so does ingress-dev`, at('custom-headers'),
+          'Add the ConfigMap to the folder, and list each of its header names in global-allowed-response-headers of the controller ConfigMap (nginx: in ingress-dev.yaml)');
+      } else headers = resolved.headers;
+    }
     const auth = access.auth;
     if (auth !== null && access.denied === null) {
       const resolved = resolveNginxAuthSecret(auth, ing.metadata.namespace, this.nginxSettings.allowCrossNamespaceResources);
@@ -169,7 +181,7 @@ class Compilation {
         if ('error' in parsed) {
           access = { ...access, denied: `auth-secret: ${parsed.error}` };
           this.report('E_NGINX_AUTH_SECRET', 'error', `${subject}: basic auth cannot read its users: ${parsed.error}; ingress-nginx answers 503 on every path of this Ingress, and so does ingress-dev`, at('auth-secret'), parsed.hint);
-          return { ...annotations, access };
+          return { ...annotations, access, customHeaders: headers };
         }
         users = parsed.users;
       }
@@ -181,7 +193,7 @@ class Compilation {
       this.report('E_ANNOTATION_VALUE', 'error', `${subject}: ${access.denied}; ingress-nginx answers 503 on every path of this Ingress, and so does ingress-dev`, at(name),
         name === 'auth-secret' ? 'Name a Secret in the Ingress\'s namespace (or set allow-cross-namespace-resources in the controller ConfigMap)' : 'Give a valid value, or remove the annotation');
     }
-    return { ...annotations, access, authUsers: users };
+    return { ...annotations, access, authUsers: users, customHeaders: headers };
   }
 
   private compileIngress(ing: Ingress, age: number): void {
@@ -221,7 +233,8 @@ class Compilation {
    * redirects everything, unless an Ingress names the twin already.
    */
   private addWwwRedirects(exactHosts: Map<string, HostRoutes>): void {
-    for (const [host, hostRoutes] of [...exactHosts]) {
+    // A twin added here is visited too, and skipped: its server has no locations.
+    for (const [host, hostRoutes] of exactHosts) {
       const server = hostRoutes.nginx;
       const on = server?.locations.find((l) => l.annotations?.fromToWww === true);
       if (server === undefined || on === undefined) continue;

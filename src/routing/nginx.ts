@@ -193,6 +193,10 @@ export function applyNginxPolicy(server: NginxServer, decision: Extract<NginxDec
     if (cors.kind === 'preflight') return { kind: 'reply', status: 204, headers: cors.headers, by: 'enable-cors', why: cors.why, responseHeaders: [], steps };
     if (cors.kind === 'headers') responseHeaders = cors.headers;
   }
+  if (a !== null && a.customHeaders.length > 0) {
+    responseHeaders = [...responseHeaders, ...a.customHeaders];
+    steps.push({ by: 'custom-headers', what: `sets ${a.customHeaders.map(([n]) => n).join(', ')} on the response` });
+  }
   if (a?.redirect !== null && a?.redirect !== undefined) {
     const url = a.redirect.url;
     // nginx makes a relative Location absolute (absolute_redirect on; no port, port_in_redirect off).

@@ -191,3 +191,45 @@ describe('nginx profile: CORS (test/e2e/annotations/cors.go)', () => {
     expect(diagnostics.map((d) => d.code)).toEqual(['W_CORS_ORIGIN_SKIPPED']);
   });
 });
+
+describe('nginx profile: custom-headers (test/e2e/annotations/customheaders.go)', () => {
+  const configMap = `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: custom-headers, namespace: default}
+data: {My-Custom-Header: "42", My-Custom-Header-Dollar: "$remote_addr"}
+`;
+
+  it('headers listed in global-allowed-response-headers are set on the response, values literal', () => {
+    const withAllowed = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: auth
+  annotations: {nginx.ingress.kubernetes.io/custom-headers: default/custom-headers}
+spec:
+  ingressClassName: nginx
+  rules: [{host: auth, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: echo, port: {number: 80}}}}]}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo}
+spec: {ports: [{port: 80}]}
+${configMap}` }]).resources, { profile: 'auto', nginxConfig: [{ key: 'global-allowed-response-headers', value: 'My-Custom-Header,My-Custom-Header-Dollar', at: { file: 'ingress-dev.yaml', line: 2, col: 3 } }] });
+    const m = matchRequest(withAllowed.value, { host: 'auth', path: '/' });
+    expect(m.status).toBe(200);
+    expect(m.responseHeaders).toEqual([['My-Custom-Header', '42'], ['My-Custom-Header-Dollar', '$remote_addr']]);
+  });
+
+  it('without global-allowed-response-headers (empty by default) the location is denied: 503, with an error', () => {
+    const { table: t, diagnostics } = compile({ [ann('custom-headers')]: 'default/custom-headers' }, configMap);
+    expect(ask(t).status).toBe(503);
+    expect(diagnostics[0]?.message).toContain('header My-Custom-Header is not allowed');
+  });
+
+  it('a ConfigMap that is not in the folder: 503 ("should return status code 503 when the configmap is not found")', () => {
+    const { table: t } = compile({ [ann('custom-headers')]: 'default/missing' });
+    expect(ask(t).status).toBe(503);
+    expect(ask(t).reply?.why).toBe('custom-headers: unable to find configMap "default/missing"');
+  });
+});

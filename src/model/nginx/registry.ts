@@ -9,6 +9,7 @@ import { rewriteTarget } from './rewrite-target.js';
 import { forceSslRedirect, preserveTrailingSlash, sslRedirect } from './ssl-redirect.js';
 import { upstreamVhost, xForwardedPrefix } from './upstream.js';
 import { useRegex } from './use-regex.js';
+import { customHeaders } from './custom-headers.js';
 import { accessDeniesLocation, accessDropsIngress, nginxAccessAnnotations, noNginxAccess, readNginxAccess, type NginxAccess } from './access.js';
 import { corsAnnotations, readNginxCors, type NginxCors } from './cors.js';
 import { canaryAnnotations, canarySettingsWithoutCanary, readNginxCanary, type NginxCanary } from './canary.js';
@@ -41,6 +42,9 @@ export interface NginxAnnotations {
   readonly canary: NginxCanary | null;
   /** from-to-www-redirect: the host's www. twin (or bare twin) redirects to it. */
   readonly fromToWww: boolean;
+  /** custom-headers: the ConfigMap reference as written, and (after compile reads it) the headers set on responses. */
+  readonly customHeadersRef: string | null;
+  readonly customHeaders: readonly (readonly [string, string])[];
 }
 
 export const noNginxAnnotations: NginxAnnotations = {
@@ -60,13 +64,15 @@ export const noNginxAnnotations: NginxAnnotations = {
   authUsers: null,
   canary: null,
   fromToWww: false,
+  customHeadersRef: null,
+  customHeaders: [],
 };
 
 /** Every annotation the `nginx` profile emulates. */
 export const nginxAnnotations: readonly NginxAnnotation<unknown>[] = [
   useRegex, rewriteTarget, appRoot, permanentRedirect, permanentRedirectCode, temporalRedirect, temporalRedirectCode, relativeRedirects,
   sslRedirect, forceSslRedirect, preserveTrailingSlash, xForwardedPrefix, upstreamVhost, proxyBodySize,
-  fromToWwwRedirect, ...corsAnnotations, ...nginxAccessAnnotations, ...canaryAnnotations,
+  fromToWwwRedirect, customHeaders, ...corsAnnotations, ...nginxAccessAnnotations, ...canaryAnnotations,
 ];
 
 export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotations.map((a) => `${nginxAnnotationPrefix}${a.name}`));
@@ -76,7 +82,7 @@ export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotati
  * annotation is ignored); those of redirect, x-forwarded-prefix and upstream-vhost return the
  * error, and annotations.Extract's error makes the store skip the whole Ingress.
  */
-const dropsIngress: ReadonlySet<string> = new Set([...[fromToWwwRedirect, permanentRedirect, temporalRedirect, permanentRedirectCode, temporalRedirectCode, relativeRedirects, xForwardedPrefix, upstreamVhost].map((a) => a.name), ...accessDropsIngress]);
+const dropsIngress: ReadonlySet<string> = new Set([...[customHeaders, fromToWwwRedirect, permanentRedirect, temporalRedirect, permanentRedirectCode, temporalRedirectCode, relativeRedirects, xForwardedPrefix, upstreamVhost].map((a) => a.name), ...accessDropsIngress]);
 
 /**
  * Annotations of risk Critical (their parsers' `Risk: parser.AnnotationRiskCritical`: the
@@ -155,6 +161,8 @@ export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[], s
       authUsers: null,
       canary: readCanary(read, ing, subject, diagnostics),
       fromToWww: read(fromToWwwRedirect) ?? false,
+      customHeadersRef: read(customHeaders),
+      customHeaders: [],
     },
     dropped,
   };
