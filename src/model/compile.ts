@@ -157,6 +157,10 @@ class Compilation {
       this.report('W_CORS_ORIGIN_SKIPPED', 'warning', `${subject}: cors-allow-origin "${origin}" is not scheme://host[:port], *, or null; ingress-nginx skips it, and so does ingress-dev`, at('cors-allow-origin'),
         'Write each origin with its scheme, such as https://app.example.com or https://*.example.com');
     }
+    if (['GRPC', 'GRPCS', 'FCGI'].includes(annotations.backendProtocol)) {
+      this.report('W_ANNOTATION_NOT_EMULATED', 'warning', `${subject}: backend-protocol ${annotations.backendProtocol} is not emulated: in the cluster nginx talks ${annotations.backendProtocol === 'FCGI' ? 'FastCGI' : 'gRPC (HTTP/2)'} to the backend; ingress-dev sends HTTP/1.1${annotations.backendProtocol === 'GRPCS' ? ' over TLS' : ''}, which such a backend will likely refuse`, at('backend-protocol'),
+        'gRPC backends need HTTP/2 to the backend, which ingress-dev does not have yet; route them with --map to a port that speaks HTTP/1.1, or test them in the cluster');
+    }
     let access = annotations.access;
     let users: ReadonlyMap<string, string> | null = null;
     let headers: readonly (readonly [string, string])[] = [];

@@ -138,7 +138,10 @@ function nextEndpoint(context: HandlerContext, failed: ForwardRouting): ForwardR
   if (resolver.reportFailure === undefined) return null;
   resolver.reportFailure(failed.backend, failed.target);
   const resolution = resolver.resolve(failed.backend);
-  if (resolution.kind !== 'target' || resolution.target.kind !== 'http' || resolution.target.origin === failed.target.origin) return null;
-  return { ...failed, target: resolution.target, via: resolution.via };
+  if (resolution.kind !== 'target' || resolution.target.kind !== 'http') return null;
+  // backend-protocol HTTPS: the next endpoint is spoken to over TLS too.
+  const next = failed.target.protocol === 'https:' && resolution.target.protocol === 'http:' ? { ...resolution.target, protocol: 'https:' as const, origin: resolution.target.origin.replace(/^http:/, 'https:') } : resolution.target;
+  if (next.origin === failed.target.origin) return null;
+  return { ...failed, target: next, via: resolution.via };
 }
 

@@ -127,7 +127,9 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   const clientHost = alias ?? receivedHost ?? '';
   const upstreamHost = match.upstreamHost ?? clientHost;
   const profileHeaders = match.upstreamHost !== null && match.upstreamHost !== undefined ? { forwardedHost: clientHost } : {};
-  const target = resolution.target;
+  // backend-protocol HTTPS (or GRPCS): nginx talks TLS to the same address.
+  const tls = (match.backendProtocol === 'HTTPS' || match.backendProtocol === 'GRPCS') && resolution.target.kind === 'http' && resolution.target.protocol === 'http:';
+  const target = tls && resolution.target.kind === 'http' ? { ...resolution.target, protocol: 'https:' as const, origin: resolution.target.origin.replace(/^http:/, 'https:') } : resolution.target;
   if (target.kind === 'echo') {
     const { service, namespace, port, portName } = backend;
     const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };

@@ -63,7 +63,7 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
   }
   const queryAt = target.indexOf('?');
   const upstreamPath = decision.rewrite === null ? target : `${decision.rewrite.to}${queryAt === -1 ? '' : target.slice(queryAt)}`;
-  let upstream = { ...told, upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers, bodyLimit: answer.bodyLimit, ...(answer.dropAuthorization ? { upstreamClears: ['authorization'] } : {}) };
+  let upstream = { ...told, upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers, bodyLimit: answer.bodyLimit, ...(answer.dropAuthorization ? { upstreamClears: ['authorization'] } : {}), ...backendProtocolOf(decision.location.annotations?.backendProtocol, request.scheme ?? 'http') };
   if (route !== null) {
     // balancer.lua route_to_alternative_balancer: the canary of the location's backend may take the request.
     const canary = decision.location.canary;
@@ -137,3 +137,9 @@ export function headerOf(request: MatchRequest, name: string): string | undefine
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/** template.go buildProxyPass: HTTPS and GRPCS talk TLS to the backend; AUTO_HTTP the client's scheme. */
+function backendProtocolOf(protocol: string | undefined, scheme: 'http' | 'https'): { backendProtocol?: string } {
+  if (protocol === undefined || protocol === 'HTTP') return {};
+  if (protocol === 'AUTO_HTTP') return scheme === 'https' ? { backendProtocol: 'HTTPS' } : {};
+  return { backendProtocol: protocol };
+}

@@ -66,6 +66,8 @@ export interface Match {
    * of basic auth, 403 of a source range), with its headers.
    */
   readonly reply?: { readonly status: Match['status']; readonly headers: readonly (readonly [string, string])[]; readonly by: string; readonly why: string } | null;
+  /** ingress-nginx's backend-protocol of the location (HTTPS: TLS to the backend). */
+  readonly backendProtocol?: string;
   /** Request headers the backend does not get (ingress-nginx's basic auth clears Authorization). */
   readonly upstreamClears?: readonly string[];
   /** Headers ingress-nginx adds to the backend's response (CORS), replacing the backend's of the same name. */

@@ -243,3 +243,18 @@ describe('nginx profile: from-to-www-redirect (test/e2e/annotations/fromtowwwred
     expect(t.codes).toContain('E_ANNOTATION_VALUE');
   });
 });
+
+describe('nginx profile: backend-protocol, service-upstream, client-body-buffer-size', () => {
+  it('backend-protocol GRPC is warned as not emulated; a bad value is an error and HTTP is used (backendprotocol/main.go)', () => {
+    expect(table({ [ann('backend-protocol')]: 'GRPC' }).codes).toEqual(['W_ANNOTATION_NOT_EMULATED']);
+    const bad = table({ [ann('backend-protocol')]: 'h2' });
+    expect(answer(bad.table, '/')).toBe('200 /');
+    expect(bad.messages[0]).toContain('ingress-nginx uses HTTP, and so does ingress-dev');
+    expect(matchRequest(table({ [ann('backend-protocol')]: 'HTTPS' }).table, { host: 'a.example.com', path: '/' }).backendProtocol).toBe('HTTPS');
+  });
+
+  it('client-body-buffer-size is checked: 1m is fine, a value that is not a size drops the Ingress (clientbodybuffersize.go); service-upstream has no local effect', () => {
+    expect(table({ [ann('client-body-buffer-size')]: '1m', [ann('service-upstream')]: 'true' }).codes).toEqual([]);
+    expect(answer(table({ [ann('client-body-buffer-size')]: 'lots' }).table, '/')).toBe('404');
+  });
+});

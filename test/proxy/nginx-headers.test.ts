@@ -190,3 +190,21 @@ stringData: {auth: "foo:{PLAIN}bar"}
     }
   });
 });
+
+describe('nginx profile: backend-protocol (test/e2e/annotations/backendprotocol.go: proxy_pass https://upstream_balancer)', () => {
+  it('HTTPS: the proxy talks TLS to the mapped port, without verifying its certificate', async () => {
+    const secure = await startUpstream(echoHandler, { tls: true });
+    const text = yaml.replace('  name: app\n', '  name: app\n  annotations: {nginx.ingress.kubernetes.io/backend-protocol: "https"}\n');
+    const table = compileRoutes(parseManifests([{ file: 'k8s.yaml', text }]).resources, { profile: 'auto' }).value;
+    const proxy = await startTestProxy({ table, resolver: testResolver({ api: secure.port }) });
+    try {
+      const reply = await send(proxy.port, { path: '/tls', headers: { host: 'forwarded-headers' } });
+      expect(reply.status).toBe(200);
+      expect(json<{ url: string }>(reply).url).toBe('/tls');
+      expect(proxy.events.at(-1)?.target).toBe(`https://127.0.0.1:${secure.port}`);
+    } finally {
+      await proxy.close();
+      await secure.close();
+    }
+  });
+});

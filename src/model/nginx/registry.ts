@@ -10,6 +10,7 @@ import { forceSslRedirect, preserveTrailingSlash, sslRedirect } from './ssl-redi
 import { upstreamVhost, xForwardedPrefix } from './upstream.js';
 import { useRegex } from './use-regex.js';
 import { customHeaders } from './custom-headers.js';
+import { backendProtocol, clientBodyBufferSize, serviceUpstream, type BackendProtocol } from './backend.js';
 import { accessDeniesLocation, accessDropsIngress, nginxAccessAnnotations, noNginxAccess, readNginxAccess, type NginxAccess } from './access.js';
 import { corsAnnotations, readNginxCors, type NginxCors } from './cors.js';
 import { canaryAnnotations, canarySettingsWithoutCanary, readNginxCanary, type NginxCanary } from './canary.js';
@@ -45,6 +46,7 @@ export interface NginxAnnotations {
   /** custom-headers: the ConfigMap reference as written, and (after compile reads it) the headers set on responses. */
   readonly customHeadersRef: string | null;
   readonly customHeaders: readonly (readonly [string, string])[];
+  readonly backendProtocol: BackendProtocol;
 }
 
 export const noNginxAnnotations: NginxAnnotations = {
@@ -66,13 +68,14 @@ export const noNginxAnnotations: NginxAnnotations = {
   fromToWww: false,
   customHeadersRef: null,
   customHeaders: [],
+  backendProtocol: 'HTTP',
 };
 
 /** Every annotation the `nginx` profile emulates. */
 export const nginxAnnotations: readonly NginxAnnotation<unknown>[] = [
   useRegex, rewriteTarget, appRoot, permanentRedirect, permanentRedirectCode, temporalRedirect, temporalRedirectCode, relativeRedirects,
   sslRedirect, forceSslRedirect, preserveTrailingSlash, xForwardedPrefix, upstreamVhost, proxyBodySize,
-  fromToWwwRedirect, customHeaders, ...corsAnnotations, ...nginxAccessAnnotations, ...canaryAnnotations,
+  fromToWwwRedirect, customHeaders, backendProtocol, serviceUpstream, clientBodyBufferSize, ...corsAnnotations, ...nginxAccessAnnotations, ...canaryAnnotations,
 ];
 
 export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotations.map((a) => `${nginxAnnotationPrefix}${a.name}`));
@@ -82,7 +85,7 @@ export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotati
  * annotation is ignored); those of redirect, x-forwarded-prefix and upstream-vhost return the
  * error, and annotations.Extract's error makes the store skip the whole Ingress.
  */
-const dropsIngress: ReadonlySet<string> = new Set([...[customHeaders, fromToWwwRedirect, permanentRedirect, temporalRedirect, permanentRedirectCode, temporalRedirectCode, relativeRedirects, xForwardedPrefix, upstreamVhost].map((a) => a.name), ...accessDropsIngress]);
+const dropsIngress: ReadonlySet<string> = new Set([...[clientBodyBufferSize, customHeaders, fromToWwwRedirect, permanentRedirect, temporalRedirect, permanentRedirectCode, temporalRedirectCode, relativeRedirects, xForwardedPrefix, upstreamVhost].map((a) => a.name), ...accessDropsIngress]);
 
 /**
  * Annotations of risk Critical (their parsers' `Risk: parser.AnnotationRiskCritical`: the
@@ -122,11 +125,15 @@ export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[], s
       ? 'ingress-nginx does not serve this Ingress at all, and neither does ingress-dev'
       : accessDeniesLocation.has(a.name)
         ? 'ingress-nginx answers 503 on every path of this Ingress, and so does ingress-dev'
-        : 'ingress-nginx ignores it, and so does ingress-dev';
+        : a.name === backendProtocol.name
+          ? 'ingress-nginx uses HTTP, and so does ingress-dev'
+          : 'ingress-nginx ignores it, and so does ingress-dev';
     diagnostics.push(createDiagnostic('E_ANNOTATION_VALUE', 'error', `${subject}: ${key} ${parsed.error}; ${effect}`, written.at, parsed.hint));
     return null;
   };
   const regex = read(useRegex) ?? false;
+  read(serviceUpstream);
+  read(clientBodyBufferSize);
   const target = read(rewriteTarget);
   const temporal = read(temporalRedirect);
   const temporalCode = read(temporalRedirectCode);
@@ -163,6 +170,7 @@ export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[], s
       fromToWww: read(fromToWwwRedirect) ?? false,
       customHeadersRef: read(customHeaders),
       customHeaders: [],
+      backendProtocol: read(backendProtocol) ?? 'HTTP',
     },
     dropped,
   };
