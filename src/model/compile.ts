@@ -161,6 +161,17 @@ class Compilation {
       this.report('W_ANNOTATION_NOT_EMULATED', 'warning', `${subject}: backend-protocol ${annotations.backendProtocol} is not emulated: in the cluster nginx talks ${annotations.backendProtocol === 'FCGI' ? 'FastCGI' : 'gRPC (HTTP/2)'} to the backend; ingress-dev sends HTTP/1.1${annotations.backendProtocol === 'GRPCS' ? ' over TLS' : ''}, which such a backend will likely refuse`, at('backend-protocol'),
         'gRPC backends need HTTP/2 to the backend, which ingress-dev does not have yet; route them with --map to a port that speaks HTTP/1.1, or test them in the cluster');
     }
+    let fallback: ServiceBackend | null = null;
+    if (annotations.defaultBackendName !== null) {
+      const service = this.services.get(`${ing.metadata.namespace}/${annotations.defaultBackendName}`);
+      const first = service?.ports[0];
+      if (service === undefined || first === undefined) {
+        this.report('E_SERVICE_NOT_FOUND', 'error', `${subject}: default-backend names Service "${annotations.defaultBackendName}", which is not in namespace "${ing.metadata.namespace}" (or has no port); ingress-nginx ignores the annotation, and so does ingress-dev`, at('default-backend'),
+          'Add the Service to the folder, in the Ingress\'s namespace');
+      } else {
+        fallback = { kind: 'service', service: service.metadata.name, namespace: service.metadata.namespace, port: first.port, portName: first.name, problem: null };
+      }
+    }
     let access = annotations.access;
     let users: ReadonlyMap<string, string> | null = null;
     let headers: readonly (readonly [string, string])[] = [];
@@ -185,7 +196,7 @@ class Compilation {
         if ('error' in parsed) {
           access = { ...access, denied: `auth-secret: ${parsed.error}` };
           this.report('E_NGINX_AUTH_SECRET', 'error', `${subject}: basic auth cannot read its users: ${parsed.error}; ingress-nginx answers 503 on every path of this Ingress, and so does ingress-dev`, at('auth-secret'), parsed.hint);
-          return { ...annotations, access, customHeaders: headers };
+          return { ...annotations, access, customHeaders: headers, defaultBackend: fallback };
         }
         users = parsed.users;
       }
@@ -197,7 +208,7 @@ class Compilation {
       this.report('E_ANNOTATION_VALUE', 'error', `${subject}: ${access.denied}; ingress-nginx answers 503 on every path of this Ingress, and so does ingress-dev`, at(name),
         name === 'auth-secret' ? 'Name a Secret in the Ingress\'s namespace (or set allow-cross-namespace-resources in the controller ConfigMap)' : 'Give a valid value, or remove the annotation');
     }
-    return { ...annotations, access, authUsers: users, customHeaders: headers };
+    return { ...annotations, access, authUsers: users, customHeaders: headers, defaultBackend: fallback };
   }
 
   private compileIngress(ing: Ingress, age: number): void {

@@ -1,6 +1,6 @@
 import type { EchoStandIn } from '../backends/echo.js';
 import type { BackendResolver } from '../backends/types.js';
-import type { Profile, RouteTable, ServiceBackend } from '../model/types.js';
+import type { Backend, Profile, RouteTable, ServiceBackend } from '../model/types.js';
 import { matchRequest } from '../routing/match.js';
 import type { NginxConfig } from '../model/nginx/config.js';
 import type { Match, MatchRequest, NginxStep } from '../routing/types.js';
@@ -120,9 +120,12 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
     return fail(redirectError(line, route, match.redirect.status, location, `ingress-nginx answers with a redirect (${match.redirect.by})`), null);
   }
   if (match.status === 404 || backend === null || upstreamPath === null) return fail(noRouteError(table, line), null);
-  if (match.status === 503 || backend.kind === 'resource') return fail(brokenBackendError(line, route, backend));
-  const resolution = resolver.resolve(backend);
-  if (resolution.kind === 'unavailable') return fail(noEndpointError(line, route, backend, resolution.reason, resolution.hint));
+  const chosen = resolveWithFallback(resolver, match, backend);
+  if ('broken' in chosen) {
+    if (match.status === 503 || backend.kind === 'resource') return fail(brokenBackendError(line, route, backend));
+    return fail(noEndpointError(line, route, backend as ServiceBackend, chosen.broken.reason, chosen.broken.hint));
+  }
+  const { resolution, served, extraHeaders } = chosen;
   // The backend sees the host it would see in the cluster: the alias without `.localhost`, or upstream-vhost's.
   const clientHost = alias ?? receivedHost ?? '';
   const upstreamHost = match.upstreamHost ?? clientHost;
@@ -131,11 +134,30 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   const tls = (match.backendProtocol === 'HTTPS' || match.backendProtocol === 'GRPCS') && resolution.target.kind === 'http' && resolution.target.protocol === 'http:';
   const target = tls && resolution.target.kind === 'http' ? { ...resolution.target, protocol: 'https:' as const, origin: resolution.target.origin.replace(/^http:/, 'https:') } : resolution.target;
   if (target.kind === 'echo') {
-    const { service, namespace, port, portName } = backend;
+    const { service, namespace, port, portName } = served;
     const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };
-    return { kind: 'echo', profile, receivedHost, line, routeId, route, ...extra, standIn, upstreamHost, upstreamPath, ...profileHeaders, ...(match.upstreamHeaders === undefined || match.upstreamHeaders.length === 0 ? {} : { upstreamHeaders: match.upstreamHeaders }) };
+    return { kind: 'echo', profile, receivedHost, line, routeId, route, ...extra, standIn, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }) };
   }
-  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...extra, backend, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(match.upstreamHeaders === undefined || match.upstreamHeaders.length === 0 ? {} : { upstreamHeaders: match.upstreamHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }), ...(match.upstreamClears === undefined ? {} : { upstreamClears: match.upstreamClears }) };
+  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...extra, backend: served, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }), ...(match.upstreamClears === undefined ? {} : { upstreamClears: match.upstreamClears }) };
+}
+
+/**
+ * The target of the matched backend; with ingress-nginx's default-backend annotation, when the
+ * backend cannot be reached (no endpoints, or no Service), that Service's, if it can
+ * (controller.go: the custom default backend is used only when it has endpoints), with the
+ * X-Code headers for the backend.
+ */
+function resolveWithFallback(resolver: BackendResolver, match: Match, backend: Backend):
+  | { readonly resolution: Extract<ReturnType<BackendResolver['resolve']>, { kind: 'target' }>; readonly served: ServiceBackend; readonly extraHeaders: readonly (readonly [string, string])[] }
+  | { readonly broken: { readonly reason: string; readonly hint: string } } {
+  const own = match.status === 503 || backend.kind === 'resource' ? null : resolver.resolve(backend);
+  if (own !== null && own.kind === 'target' && backend.kind === 'service') return { resolution: own, served: backend, extraHeaders: match.upstreamHeaders ?? [] };
+  const fallback = match.fallback;
+  if (fallback !== undefined && fallback.backend.kind === 'service') {
+    const other = resolver.resolve(fallback.backend);
+    if (other.kind === 'target') return { resolution: other, served: fallback.backend, extraHeaders: [...(match.upstreamHeaders ?? []), ...fallback.headers] };
+  }
+  return { broken: own !== null && own.kind === 'unavailable' ? { reason: own.reason, hint: own.hint } : { reason: '', hint: '' } };
 }
 
 /**

@@ -63,7 +63,7 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
   }
   const queryAt = target.indexOf('?');
   const upstreamPath = decision.rewrite === null ? target : `${decision.rewrite.to}${queryAt === -1 ? '' : target.slice(queryAt)}`;
-  let upstream = { ...told, upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers, bodyLimit: answer.bodyLimit, ...(answer.dropAuthorization ? { upstreamClears: ['authorization'] } : {}), ...backendProtocolOf(decision.location.annotations?.backendProtocol, request.scheme ?? 'http') };
+  let upstream: Partial<Match> & typeof told = { ...told, upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers, bodyLimit: answer.bodyLimit, ...(answer.dropAuthorization ? { upstreamClears: ['authorization'] } : {}), ...backendProtocolOf(decision.location.annotations?.backendProtocol, request.scheme ?? 'http') };
   if (route !== null) {
     // balancer.lua route_to_alternative_balancer: the canary of the location's backend may take the request.
     const canary = decision.location.canary;
@@ -71,6 +71,13 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
       const chosen = decideCanary(canary.policy, { headers: request.headers ?? {} }, request.random ?? Math.random);
       upstream = { ...upstream, steps: [...upstream.steps, { by: 'canary', what: `${chosen.canary ? `to the canary ${formatBackend(canary.backend)} of Ingress ${canary.ingress}` : 'to the main backend'}: ${chosen.why}` }] };
       if (chosen.canary) return { ...base, ...upstream, status: statusFor(canary.backend), route, backend: canary.backend, upstreamPath };
+    }
+    const fallback = decision.location.annotations?.defaultBackend;
+    if (fallback !== null && fallback !== undefined && route.backend.kind === 'service') {
+      // nginx.tmpl, for a custom-default-backend upstream: X-Code 503 and where the request was going.
+      const b = route.backend;
+      const headers: [string, string][] = [['X-Code', '503'], ['X-Format', headerOf(request, 'accept') ?? ''], ['X-Namespace', route.ingress.namespace], ['X-Ingress-Name', route.ingress.name], ['X-Service-Name', b.service], ['X-Service-Port', String(b.port ?? b.portName ?? '')]];
+      upstream = { ...upstream, fallback: { backend: fallback, headers } };
     }
     return { ...base, ...upstream, status: statusFor(route.backend), route, backend: route.backend, upstreamPath };
   }

@@ -66,6 +66,8 @@ export interface Match {
    * of basic auth, 403 of a source range), with its headers.
    */
   readonly reply?: { readonly status: Match['status']; readonly headers: readonly (readonly [string, string])[]; readonly by: string; readonly why: string } | null;
+  /** ingress-nginx's default-backend annotation: the Service that answers when the backend has no endpoints, with the headers nginx.tmpl adds. */
+  readonly fallback?: { readonly backend: Backend; readonly headers: readonly (readonly [string, string])[] };
   /** ingress-nginx's backend-protocol of the location (HTTPS: TLS to the backend). */
   readonly backendProtocol?: string;
   /** Request headers the backend does not get (ingress-nginx's basic auth clears Authorization). */

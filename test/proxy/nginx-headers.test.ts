@@ -208,3 +208,36 @@ describe('nginx profile: backend-protocol (test/e2e/annotations/backendprotocol.
     }
   });
 });
+
+describe('nginx profile: default-backend annotation (test/e2e/annotations/default_backend.go "should use a custom default backend as upstream")', () => {
+  it('the path\'s Service does not exist: the default-backend Service answers, the URI unchanged, with X-Code 503 and where the request was going', async () => {
+    const text = `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: default-backend
+  annotations: {nginx.ingress.kubernetes.io/default-backend: api}
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: default-backend
+      http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: invalid, port: {number: 80}}}}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec: {ports: [{port: 80}]}
+`;
+    const table = compileRoutes(parseManifests([{ file: 'k8s.yaml', text }]).resources, { profile: 'auto' }).value;
+    const proxy = await startTestProxy({ table, resolver: testResolver({ api: upstream.port }) });
+    try {
+      const reply = await send(proxy.port, { path: '/alma/armud', headers: { host: 'default-backend', 'x-request-id': 'something-unique' } });
+      expect(reply.status).toBe(200);
+      const seen = json<{ url: string; headers: Record<string, string> }>(reply);
+      expect(seen.url).toBe('/alma/armud');
+      expect(seen.headers).toMatchObject({ 'x-code': '503', 'x-ingress-name': 'default-backend', 'x-service-name': 'invalid', 'x-request-id': 'something-unique' });
+    } finally {
+      await proxy.close();
+    }
+  });
+});

@@ -42,3 +42,19 @@ export const clientBodyBufferSize: NginxAnnotation<string> = {
     return /^\d+[bkmg]?$/i.test(compact) ? { ok: true, value: compact } : { ok: false, error: `"${value}" is not a size`, hint: 'Write a size such as 16k or 1m' };
   },
 };
+
+/**
+ * `default-backend` (annotations/defaultbackend: ValidateServiceName, a refused name drops the
+ * Ingress): a Service of the Ingress's namespace (its first port) that takes the requests of a
+ * location whose Service has no endpoints (controller.go: `len(upstream.Endpoints) == 0`),
+ * with the URI unchanged and X-Code: 503 and the X-Namespace/-Ingress-Name/-Service-Name/
+ * -Service-Port headers (nginx.tmpl). A Service that does not exist leaves the annotation out.
+ */
+export const defaultBackendService: NginxAnnotation<string> = {
+  name: 'default-backend',
+  doc: 'a Service (first port) that answers when the location\'s Service has no endpoints, with X-Code: 503',
+  parse(value) {
+    const name = value.trim();
+    return /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name) ? { ok: true, value: name } : { ok: false, error: `"${value}" is not a Service name`, hint: 'Write the name of a Service in the Ingress\'s namespace (no namespace/ prefix)' };
+  },
+};

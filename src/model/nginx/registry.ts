@@ -10,7 +10,8 @@ import { forceSslRedirect, preserveTrailingSlash, sslRedirect } from './ssl-redi
 import { upstreamVhost, xForwardedPrefix } from './upstream.js';
 import { useRegex } from './use-regex.js';
 import { customHeaders } from './custom-headers.js';
-import { backendProtocol, clientBodyBufferSize, serviceUpstream, type BackendProtocol } from './backend.js';
+import { backendProtocol, clientBodyBufferSize, defaultBackendService, serviceUpstream, type BackendProtocol } from './backend.js';
+import type { ServiceBackend } from '../types.js';
 import { accessDeniesLocation, accessDropsIngress, nginxAccessAnnotations, noNginxAccess, readNginxAccess, type NginxAccess } from './access.js';
 import { corsAnnotations, readNginxCors, type NginxCors } from './cors.js';
 import { canaryAnnotations, canarySettingsWithoutCanary, readNginxCanary, type NginxCanary } from './canary.js';
@@ -47,6 +48,9 @@ export interface NginxAnnotations {
   readonly customHeadersRef: string | null;
   readonly customHeaders: readonly (readonly [string, string])[];
   readonly backendProtocol: BackendProtocol;
+  /** default-backend as written, and (after compile finds the Service) its first port. */
+  readonly defaultBackendName: string | null;
+  readonly defaultBackend: ServiceBackend | null;
 }
 
 export const noNginxAnnotations: NginxAnnotations = {
@@ -69,13 +73,15 @@ export const noNginxAnnotations: NginxAnnotations = {
   customHeadersRef: null,
   customHeaders: [],
   backendProtocol: 'HTTP',
+  defaultBackendName: null,
+  defaultBackend: null,
 };
 
 /** Every annotation the `nginx` profile emulates. */
 export const nginxAnnotations: readonly NginxAnnotation<unknown>[] = [
   useRegex, rewriteTarget, appRoot, permanentRedirect, permanentRedirectCode, temporalRedirect, temporalRedirectCode, relativeRedirects,
   sslRedirect, forceSslRedirect, preserveTrailingSlash, xForwardedPrefix, upstreamVhost, proxyBodySize,
-  fromToWwwRedirect, customHeaders, backendProtocol, serviceUpstream, clientBodyBufferSize, ...corsAnnotations, ...nginxAccessAnnotations, ...canaryAnnotations,
+  fromToWwwRedirect, customHeaders, backendProtocol, serviceUpstream, clientBodyBufferSize, defaultBackendService, ...corsAnnotations, ...nginxAccessAnnotations, ...canaryAnnotations,
 ];
 
 export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotations.map((a) => `${nginxAnnotationPrefix}${a.name}`));
@@ -85,7 +91,7 @@ export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotati
  * annotation is ignored); those of redirect, x-forwarded-prefix and upstream-vhost return the
  * error, and annotations.Extract's error makes the store skip the whole Ingress.
  */
-const dropsIngress: ReadonlySet<string> = new Set([...[clientBodyBufferSize, customHeaders, fromToWwwRedirect, permanentRedirect, temporalRedirect, permanentRedirectCode, temporalRedirectCode, relativeRedirects, xForwardedPrefix, upstreamVhost].map((a) => a.name), ...accessDropsIngress]);
+const dropsIngress: ReadonlySet<string> = new Set([...[defaultBackendService, clientBodyBufferSize, customHeaders, fromToWwwRedirect, permanentRedirect, temporalRedirect, permanentRedirectCode, temporalRedirectCode, relativeRedirects, xForwardedPrefix, upstreamVhost].map((a) => a.name), ...accessDropsIngress]);
 
 /**
  * Annotations of risk Critical (their parsers' `Risk: parser.AnnotationRiskCritical`: the
@@ -171,6 +177,8 @@ export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[], s
       customHeadersRef: read(customHeaders),
       customHeaders: [],
       backendProtocol: read(backendProtocol) ?? 'HTTP',
+      defaultBackendName: read(defaultBackendService),
+      defaultBackend: null,
     },
     dropped,
   };
