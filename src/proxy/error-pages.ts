@@ -46,7 +46,7 @@ export function renderErrorPage(error: ProxyError, format: PageFormat): ErrorPag
   // explanation); what ingress-dev knows stays in a header, the log, the UI and `explain`.
   if (error.kind === 'preflight') {
     // A 204 has no body; its headers are the preflight's (Content-Length: 0 among them).
-    return { status: 204, reason: STATUS_CODES[204] ?? '', headers: { 'x-ingress-dev-explain': headerSafe(error.error) }, body: '' };
+    return { status: 204, reason: STATUS_CODES[204] ?? '', headers: { 'x-ingress-dev-error': error.kind, 'x-ingress-dev-explain': headerSafe(error.error) }, body: '' };
   }
   if (error.profile === 'nginx' && format !== 'json') {
     const body = nginxPageBody(error.status);

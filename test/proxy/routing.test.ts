@@ -153,15 +153,18 @@ describe.each(examples)('examples/%s through the proxy', (name) => {
   });
   afterAll(() => proxy.close());
 
-  // Requests over https:// need the HTTPS listener (issue 12); `ingress-dev test` runs them offline.
-  const plain = tests.filter((test) => !test.url.startsWith('https://'));
+  // Requests over https:// need the HTTPS listener (issue 12), and a clientIp another address
+  // than loopback's; `ingress-dev test` runs those offline.
+  const plain = tests.filter((test) => !test.url.startsWith('https://') && test.clientIp === null);
   it.each(plain.map((test) => [test.name, test] as const))('%s', async (_name, test) => {
     const url = new URL(test.url, 'http://localhost');
     // The target as written (new URL would resolve dot segments, which is the proxy's business).
     const target = test.url.startsWith('/') ? test.url : test.url.replace(/^[a-z]+:\/\/[^/?]*/i, '') || '/';
     const host = test.headers.Host ?? test.headers.host ?? (test.url.startsWith('/') ? undefined : url.host);
-    const reply = await send(proxy.port, { method: test.method, path: target, headers: host === undefined ? {} : { host } });
+    const others = Object.fromEntries(Object.entries(test.headers).filter(([name]) => name.toLowerCase() !== 'host'));
+    const reply = await send(proxy.port, { method: test.method, path: target, headers: { ...others, ...(host === undefined ? {} : { host }) } });
     const expected = test.expect;
+    for (const [header, value] of Object.entries(expected.responseHeaders ?? {})) expect(reply.headers[header] ?? null, header).toBe(value);
     if (expected.status !== undefined) expect(reply.status).toBe(expected.status);
     if (expected.location !== undefined) expect(reply.headers.location ?? null).toBe(expected.location);
     if (reply.status !== 200) {
