@@ -67,7 +67,8 @@ async function serveEcho(req: IncomingMessage, res: ServerResponse, routing: Ech
     routing,
     target: 'echo',
     error: outcome.status === null ? 'the client closed the connection' : null,
-    responseHeaders: outcome.responseHeaders,
+    // What the client got: the echo's headers and those the profile set on it (CORS, add-headers).
+    responseHeaders: { ...outcome.responseHeaders, ...Object.fromEntries((routing.responseHeaders ?? []).map(([name, value]) => [name.toLowerCase(), value])) },
     bytesIn: outcome.bytesIn,
     bytesOut: outcome.bytesOut,
   };

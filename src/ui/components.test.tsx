@@ -164,6 +164,17 @@ describe('DetailPane', () => {
     expect(f).toContain('host app.example.com ≠ request host nowhere.test');
   });
 
+  it('shows what each ingress-nginx annotation did to the request, as the proxy decided it (issue 11)', async () => {
+    const steps = [
+      { by: 'enable-cors', what: 'origin https://shop.example.com is allowed by https://shop.example.com; nginx sets the Access-Control-* headers on the response' },
+      { by: 'canary', what: 'to the canary api-next:80 of Ingress default/api-canary: canary-by-header: X-Canary is "always"' },
+    ];
+    const e = entry(1, { path: '/api/x', routeId: 'ingress:default/web#r0.p1', steps });
+    const f = await frameOf(<DetailPane entry={e} table={sampleTable()} width={160} height={30} scroll={0} />);
+    expect(f).toContain('enable-cors: origin https://shop.example.com is allowed by https://shop.example.com');
+    expect(f).toContain('canary: to the canary api-next:80 of Ingress default/api-canary: canary-by-header: X-Canary is "always"');
+  });
+
   it('says when the routes changed since the request was served', async () => {
     const e = entry(1, { path: '/api/x', routeId: 'ingress:default/gone#r0.p0' });
     const f = await frameOf(<DetailPane entry={e} table={sampleTable()} width={120} height={30} scroll={0} />);

@@ -239,6 +239,60 @@ describe.skipIf(!hasTmux)('terminal UI in a real terminal (tmux)', () => {
     expect(term.pane('cursor_flag')).toBe('1');
   }, 40_000);
 
+  it('issue 11: the nginx profile in the UI: the header says nginx, and a request\'s detail shows its location and what each annotation did (canary, CORS)', async () => {
+    await mkdir(path.join(dir, 'nginx'), { recursive: true });
+    await writeFile(path.join(dir, 'nginx', 'ingress.yaml'), `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: api
+  annotations: {nginx.ingress.kubernetes.io/enable-cors: "true"}
+spec:
+  ingressClassName: nginx
+  rules: [{host: api.test, http: {paths: [{path: /v1, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}]}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: api-canary
+  annotations: {nginx.ingress.kubernetes.io/canary: "true", nginx.ingress.kubernetes.io/canary-by-header: X-Canary}
+spec:
+  ingressClassName: nginx
+  rules: [{host: api.test, http: {paths: [{path: /v1, pathType: Prefix, backend: {service: {name: api-next, port: {number: 80}}}}]}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api-next}
+spec: {ports: [{port: 80}]}
+`);
+    const term = startUp(140, 36, [path.join(dir, 'nginx'), '--port', '0', '--echo-unmapped']);
+    let screen = await term.waitFor((s) => /ingress-dev \S+ +http:\/\/127\.0\.0\.1:\d+/.test(s) && s.includes('nginx'), 'the header with the profile');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: portOn(screen), path: '/v1/orders', headers: { host: 'api.test', 'x-canary': 'always', origin: 'https://shop.test' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    await term.waitFor((s) => /api\.test\/v1\/orders\s+200/.test(s), 'the request');
+    term.keys('Down');
+    await term.waitFor((s) => rowOf(s, 'api.test/v1/orders').startsWith('›'), 'the selection');
+    term.keys('Enter');
+    screen = await term.waitFor((s) => s.includes('canary: to the canary api-next:80') && s.includes('Location'), 'the nginx lines of the detail');
+    expect(screen).toContain('location "/v1/"');
+    expect(screen).toContain('enable-cors: cors-allow-origin is *, so every request is allowed');
+    expect(screen).toMatch(/access-control-allow-origin: \*/);
+    term.keys('q');
+    screen = await term.waitFor((s) => s.includes('EXIT='), 'the exit');
+    expect(screen).toContain('EXIT=0');
+  }, 40_000);
+
   it('fits 80x24, switches panes with Tab, and quits on Ctrl-C like an interrupt (130)', async () => {
     const term = startUp(80, 24);
     const screen = await term.waitFor((s) => s.includes('[Requests 0]') && s.includes('q quit'), 'the header and the key line');
