@@ -161,7 +161,7 @@ describe.each(examples)('examples/%s through the proxy', (name) => {
     // The target as written (new URL would resolve dot segments, which is the proxy's business).
     const target = test.url.startsWith('/') ? test.url : test.url.replace(/^[a-z]+:\/\/[^/?]*/i, '') || '/';
     const host = test.headers.Host ?? test.headers.host ?? (test.url.startsWith('/') ? undefined : url.host);
-    const others = Object.fromEntries(Object.entries(test.headers).filter(([name]) => name.toLowerCase() !== 'host'));
+    const others = Object.fromEntries(Object.entries(test.headers).filter(([header]) => header.toLowerCase() !== 'host'));
     const reply = await send(proxy.port, { method: test.method, path: target, headers: { ...others, ...(host === undefined ? {} : { host }) } });
     const expected = test.expect;
     for (const [header, value] of Object.entries(expected.responseHeaders ?? {})) expect(reply.headers[header] ?? null, header).toBe(value);
