@@ -53,16 +53,18 @@ describe('every example routes through the proxy as its route tests say', () => 
     expect(tests.length).toBeGreaterThan(0);
     const up = await startUp([dir, '--port', '0', '--echo-unmapped']);
     try {
-      // Requests over https:// need the HTTPS listener (issue 12); `ingress-dev test` runs them offline.
-      for (const t of tests.filter((x) => !x.url.startsWith('https://'))) {
+      // Requests over https:// need the HTTPS listener (issue 12), and a clientIp another address
+      // than loopback's; `ingress-dev test` runs those offline.
+      for (const t of tests.filter((x) => !x.url.startsWith('https://') && x.clientIp === null)) {
         const r = parseRequestTarget(t.url, Object.entries(t.headers).map(([k, v]) => `${k}: ${v}`), t.method);
         // HTTP/1.1 requires a Host header (Node and nginx answer 400 without one); a test without
         // a host is what `curl http://127.0.0.1:PORT/...` sends: a host no rule names.
-        const headers: Record<string, string> = { host: r.host ?? `127.0.0.1:${up.port}` };
+        const headers: Record<string, string> = { ...(r.headers as Record<string, string>), host: r.host ?? `127.0.0.1:${up.port}` };
         const reply = await send(up.port, r.path, headers, r.method);
         const label = `${t.name}: ${reply.status} ${reply.body.slice(0, 200)}`;
         if (t.expect.status !== undefined) expect(reply.status, label).toBe(t.expect.status);
         if (t.expect.location !== undefined) expect(reply.headers.location ?? null, label).toBe(t.expect.location);
+        for (const [header, value] of Object.entries(t.expect.responseHeaders ?? {})) expect(reply.headers[header] ?? null, label).toBe(value);
         if (reply.status !== 200) continue;
         const echo = JSON.parse(reply.body) as { path: string; headers: Record<string, string>; standsInFor: { service: string; port: number; portName: string | null; route: string } };
         for (const [header, value] of Object.entries(t.expect.upstreamHeaders ?? {})) expect(echo.headers[header], label).toBe(value);
