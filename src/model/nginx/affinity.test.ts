@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { NginxAnnotation } from './annotation.js';
+import { reader } from './annotation.test-util.js';
 import { affinityAnnotations, readAffinityCanaryBehavior, readNginxAffinity, sessionCookieExpires, sessionCookieSameSite } from './affinity.js';
-
-/** Reads as registry.ts does: an empty value is not set, a refused value is ignored. */
-function reader(values: Record<string, string>): <T>(a: NginxAnnotation<T>) => T | null {
-  return <T>(a: NginxAnnotation<T>): T | null => {
-    const value = values[a.name];
-    if (value === undefined || value === '') return null;
-    const parsed = a.parse(value);
-    return parsed.ok ? parsed.value : null;
-  };
-}
 
 describe('readNginxAffinity', () => {
   it('reads every cookie setting (annotations/sessionaffinity/main_test.go TestIngressAffinityCookieConfig)', () => {

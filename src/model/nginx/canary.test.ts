@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { NginxAnnotation } from './annotation.js';
+import { reader } from './annotation.test-util.js';
 import { canaryAnnotations, canaryByHeaderPattern, canarySettingsWithoutCanary, readNginxCanary } from './canary.js';
-
-/** Reads as registry.ts does: an empty value is not set, a refused value is ignored. */
-function reader(values: Record<string, string>): <T>(a: NginxAnnotation<T>) => T | null {
-  return <T>(a: NginxAnnotation<T>): T | null => {
-    const value = values[a.name];
-    if (value === undefined || value === '') return null;
-    const parsed = a.parse(value);
-    return parsed.ok ? parsed.value : null;
-  };
-}
 
 describe('readNginxCanary', () => {
   it('is null without annotations (annotations/canary/main_test.go TestCanaryInvalid)', () => {
