@@ -6,7 +6,7 @@ import { explainNginxLosses } from './explain-nginx.js';
 import { explainLosses } from './explain.js';
 import { normalizeHost, selectHostRoutes } from './host.js';
 import { requestPathEnd, routeMatchesPath } from './path.js';
-import type { Explanation, HostMatch, Match, MatchRequest } from './types.js';
+import type { Explanation, HostMatch, Match, MatchRequest, NginxStep } from './types.js';
 
 const noHostMatch: HostMatch = { kind: 'none', host: null };
 
@@ -63,28 +63,40 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
   }
   const queryAt = target.indexOf('?');
   const upstreamPath = decision.rewrite === null ? target : `${decision.rewrite.to}${queryAt === -1 ? '' : target.slice(queryAt)}`;
-  let upstream: Partial<Match> & typeof told = { ...told, upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers, bodyLimit: answer.bodyLimit, ...(answer.dropAuthorization ? { upstreamClears: ['authorization'] } : {}), ...backendProtocolOf(decision.location.annotations?.backendProtocol, request.scheme ?? 'http') };
+  // One object of one shape per forwarded request (the proxy's hot path); the rare parts are added after.
+  const forward = (backend: Backend, defaultBackend: Match['defaultBackend'], steps: readonly NginxStep[]): Match => {
+    const m: { -readonly [K in keyof Match]: Match[K] } = {
+      profile: 'nginx', host, hostMatch, nginx: decision, redirect: null, nginxContext: base.nginxContext, status: statusFor(backend), route, defaultBackend, backend, upstreamPath,
+      responseHeaders: answer.responseHeaders, steps, upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers, bodyLimit: answer.bodyLimit,
+    };
+    if (answer.dropAuthorization) m.upstreamClears = authorizationOnly;
+    const protocol = backendProtocolOf(decision.location.annotations?.backendProtocol, request.scheme ?? 'http');
+    if (protocol !== null) m.backendProtocol = protocol;
+    return m;
+  };
   if (route !== null) {
     // balancer.lua route_to_alternative_balancer: the canary of the location's backend may take the request.
     const canary = decision.location.canary;
+    let steps = answer.steps;
     if (canary !== undefined) {
       const chosen = decideCanary(canary.policy, { headers: request.headers ?? {} }, request.random ?? Math.random);
-      upstream = { ...upstream, steps: [...upstream.steps, { by: 'canary', what: `${chosen.canary ? `to the canary ${formatBackend(canary.backend)} of Ingress ${canary.ingress}` : 'to the main backend'}: ${chosen.why}` }] };
-      if (chosen.canary) return { ...base, ...upstream, status: statusFor(canary.backend), route, backend: canary.backend, upstreamPath };
+      steps = [...steps, { by: 'canary', what: `${chosen.canary ? `to the canary ${formatBackend(canary.backend)} of Ingress ${canary.ingress}` : 'to the main backend'}: ${chosen.why}` }];
+      if (chosen.canary) return forward(canary.backend, null, steps);
     }
+    const matched = forward(route.backend, null, steps);
     const fallback = decision.location.annotations?.defaultBackend;
-    if (fallback !== null && fallback !== undefined && route.backend.kind === 'service') {
-      // nginx.tmpl, for a custom-default-backend upstream: X-Code 503 and where the request was going.
-      const b = route.backend;
-      const headers: [string, string][] = [['X-Code', '503'], ['X-Format', headerOf(request, 'accept') ?? ''], ['X-Namespace', route.ingress.namespace], ['X-Ingress-Name', route.ingress.name], ['X-Service-Name', b.service], ['X-Service-Port', String(b.port ?? b.portName ?? '')]];
-      upstream = { ...upstream, fallback: { backend: fallback, headers } };
-    }
-    return { ...base, ...upstream, status: statusFor(route.backend), route, backend: route.backend, upstreamPath };
+    if (fallback === null || fallback === undefined || route.backend.kind !== 'service') return matched;
+    // nginx.tmpl, for a custom-default-backend upstream: X-Code 503 and where the request was going.
+    const b = route.backend;
+    const headers: [string, string][] = [['X-Code', '503'], ['X-Format', headerOf(request, 'accept') ?? ''], ['X-Namespace', route.ingress.namespace], ['X-Ingress-Name', route.ingress.name], ['X-Service-Name', b.service], ['X-Service-Port', String(b.port ?? b.portName ?? '')]];
+    return { ...matched, fallback: { backend: fallback, headers } };
   }
   const root = server.rootBackend;
   if (root === null) return { ...base, ...told, status: 404, route: null, backend: null, upstreamPath: null };
-  return { ...base, ...upstream, status: statusFor(root.backend), route: null, defaultBackend: root, backend: root.backend, upstreamPath };
+  return forward(root.backend, root, answer.steps);
 }
+
+const authorizationOnly: readonly string[] = ['authorization'];
 
 /**
  * The server ingress-nginx adds for from-to-www-redirect (nginx.tmpl; ngx_srv_redirect.lua):
@@ -144,9 +156,9 @@ export function headerOf(request: MatchRequest, name: string): string | undefine
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** template.go buildProxyPass: HTTPS and GRPCS talk TLS to the backend; AUTO_HTTP the client's scheme. */
-function backendProtocolOf(protocol: string | undefined, scheme: 'http' | 'https'): { backendProtocol?: string } {
-  if (protocol === undefined || protocol === 'HTTP') return {};
-  if (protocol === 'AUTO_HTTP') return scheme === 'https' ? { backendProtocol: 'HTTPS' } : {};
-  return { backendProtocol: protocol };
+/** template.go buildProxyPass: HTTPS and GRPCS talk TLS to the backend; AUTO_HTTP the client's scheme. null: plain HTTP. */
+function backendProtocolOf(protocol: string | undefined, scheme: 'http' | 'https'): string | null {
+  if (protocol === undefined || protocol === 'HTTP') return null;
+  if (protocol === 'AUTO_HTTP') return scheme === 'https' ? 'HTTPS' : null;
+  return protocol;
 }
