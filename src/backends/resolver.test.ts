@@ -103,6 +103,30 @@ describe('createResolver with Docker', () => {
     expect(new Set(names(2))).toEqual(new Set(['web-1', 'web-2']));
   });
 
+  // ingress-nginx's sticky balancer picks among a backend's endpoints itself (balancer/sticky.lua):
+  // it needs them all, in a stable order, and looking must not take a turn.
+  it('lists every ready container of a Service port for the sticky balancer, without taking a turn; a mapping or the echo is one endpoint', () => {
+    const a = container('web-1', { labelsOf: { app: 'web' } });
+    const b = container('web-2', { labelsOf: { app: 'web' } });
+    const docker = fakeDockerIndex([a, b]);
+    const r = createResolver({ mappings: [], services: [web], unmapped: 'unavailable', docker });
+    const names = () => {
+      const all = r.endpoints(webBackend);
+      return 'kind' in all ? all.reason : all.map((e) => /container (\S+)/.exec(e.via)?.[1]);
+    };
+    expect(names()).toEqual(['web-1', 'web-2']);
+    expect(names()).toEqual(['web-1', 'web-2']);
+    expect(r.resolve(webBackend)).toMatchObject({ via: expect.stringContaining('web-1') });
+    docker.set([a, { ...b, state: 'exited', exitCode: 0 }]);
+    expect(names()).toEqual(['web-1']);
+    const mapped = createResolver({ mappings: [mapping('web', '4000', '--map web=4000')], services: [web], unmapped: 'unavailable', docker });
+    expect(mapped.endpoints(webBackend)).toMatchObject([{ via: '--map web=4000' }]);
+    const echo = createResolver({ mappings: [], services: [dockerService('api', { app: 'api' })], unmapped: 'echo', docker });
+    expect(echo.endpoints(backend('api'))).toEqual([{ kind: 'target', target: { kind: 'echo' }, via: 'unmapped: echo' }]);
+    const none = createResolver({ mappings: [], services: [dockerService('api', { app: 'api' })], unmapped: 'unavailable', docker });
+    expect(none.endpoints(backend('api'))).toMatchObject({ kind: 'unavailable' });
+  });
+
   // Issue 10 item 14, as ingress-nginx's default proxy-next-upstream "error timeout" marks a failed
   // upstream server: an endpoint a request could not be sent to leaves the rotation at once.
   it('an endpoint a request failed on leaves the rotation until discovery sees a change; when all failed, all are tried', () => {

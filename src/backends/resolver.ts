@@ -3,7 +3,7 @@ import type { ServiceBackend } from '../model/types.js';
 import { formatDockerVia, resolveDockerEndpoints, type DockerResolution } from './docker/select.js';
 import type { DockerIndex, ReadinessIndex } from './docker/types.js';
 import type { ServiceSelector } from './target.js';
-import type { BackendResolver, Resolution, Target } from './types.js';
+import type { BackendResolver, Resolution, Target, TargetResolution, UnavailableResolution } from './types.js';
 
 /** One explicit mapping, from a flag or the config file, with where it was written. */
 export interface Mapping {
@@ -50,7 +50,7 @@ export function servicePortOf(service: Service, backend: ServiceBackend): Servic
   return service.ports.find((p) => p.port === backend.port) ?? service.ports.find((p) => p.name !== null && p.name === backend.portName);
 }
 
-export function createResolver(options: ResolverOptions): BackendResolver {
+export function createResolver(options: ResolverOptions): Required<BackendResolver> {
   const services = new Map(options.services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
   const docker = options.docker;
   const readiness = options.readiness;
@@ -102,7 +102,19 @@ export function createResolver(options: ResolverOptions): BackendResolver {
     return { kind: 'target', target: endpoint.target, via: formatDockerVia(result.selection, endpoint, result.endpoints.indexOf(endpoint), result.endpoints.length) };
   }
 
-  return {
+  const resolver: Required<BackendResolver> = {
+    endpoints(backend: ServiceBackend): readonly TargetResolution[] | UnavailableResolution {
+      const first = resolver.resolve(backend, { peek: true });
+      if (first.kind === 'unavailable') return first;
+      // The peek refreshed the Service port's Docker entry; when Docker served it, every ready container counts.
+      const service = services.get(`${backend.namespace}/${backend.service}`);
+      const servicePort = service === undefined ? undefined : servicePortOf(service, backend);
+      const entry = servicePort === undefined ? undefined : dockerEntries.get(`${backend.namespace}/${backend.service}:${servicePort.port}`);
+      const mapped = options.mappings.some((m) => selects(m.selector, backend));
+      if (mapped || entry === undefined || entry.result.kind !== 'endpoints') return [first];
+      const { selection, endpoints } = entry.result;
+      return endpoints.map((endpoint, i) => ({ kind: 'target', target: endpoint.target, via: formatDockerVia(selection, endpoint, i, endpoints.length) }));
+    },
     reportFailure(backend: ServiceBackend, target: Target): void {
       if (target.kind !== 'http') return;
       for (const [key, entry] of dockerEntries) {
@@ -145,6 +157,7 @@ export function createResolver(options: ResolverOptions): BackendResolver {
       return { kind: 'unavailable', cause: 'unmapped', reason: unmappedReason(backend), hint: mapHint(backend, service) };
     },
   };
+  return resolver;
 }
 
 function capitalize(text: string): string {

@@ -35,6 +35,9 @@ export type Resolution =
       readonly hint: string;
     };
 
+export type TargetResolution = Extract<Resolution, { kind: 'target' }>;
+export type UnavailableResolution = Extract<Resolution, { kind: 'unavailable' }>;
+
 export interface BackendResolver {
   /**
    * Where a request for this Service port goes now. Each call takes the next of several
@@ -49,6 +52,12 @@ export interface BackendResolver {
    * nginx marks a failed upstream server. Resolvers with one target per Service ignore it.
    */
   reportFailure?(backend: ServiceBackend, target: Target): void;
+  /**
+   * Every endpoint that takes requests for this Service port now, in a stable order, without
+   * taking a turn: ingress-nginx's sticky balancer picks among them itself. One for a mapping,
+   * an ExternalName or the echo; what `resolve` says when there is none.
+   */
+  endpoints?(backend: ServiceBackend): readonly TargetResolution[] | UnavailableResolution;
 }
 
 /** `http://127.0.0.1:3000`, `echo`: how a target is shown in logs and pages. */

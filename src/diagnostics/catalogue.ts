@@ -40,6 +40,7 @@ export const diagnosticCodes = {
   E_NGINX_AUTH_SECRET: 'The Secret of an ingress-nginx basic auth is missing or has no htpasswd file: its Ingress answers 503',
   W_CANARY_NOT_ENABLED: 'canary-* annotations on an Ingress without canary: "true": ingress-nginx ignores them',
   W_CANARY_UNMATCHED: 'A canary Ingress whose host and path no main Ingress serves: ingress-nginx serves nothing of it',
+  W_AFFINITY_COOKIE_PATH: 'Cookie affinity on an Ingress with regex paths and no session-cookie-path: the cookie\'s Path is the regex as written',
   W_CORS_ORIGIN_SKIPPED: 'An origin of cors-allow-origin that ingress-nginx skips',
   W_ANNOTATION_OTHER_PROFILE: 'An ingress-nginx annotation on an Ingress that the specification profile routes: it has no effect there',
   E_ANNOTATION_VALUE: 'An ingress-nginx annotation has a value ingress-nginx refuses; it is ignored, or the Ingress is not served, as ingress-nginx does',

@@ -26,6 +26,7 @@ import type {
   Compiled,
   DefaultBackendRoute,
   HostRoutes,
+  NginxBackendAffinity,
   NginxCanaryBackend,
   Profile,
   ProfileChoice,
@@ -34,6 +35,7 @@ import type {
   ServiceBackend,
 } from './types.js';
 import type { NginxCanary } from './nginx/canary.js';
+import type { NginxAffinity } from './nginx/affinity.js';
 
 /**
  * Compile the resources of a project into an immutable route table. Never throws for a user's
@@ -219,6 +221,12 @@ class Compilation {
       this.nginxAnnotations.set(`${ns}/${name}`, parsed.dropped === null ? this.resolveNginxAccess(ing, parsed.annotations) : parsed.annotations);
       // ingress-nginx skips an Ingress whose annotations it cannot extract (store.go).
       if (parsed.dropped !== null) return;
+      const cookie = parsed.annotations.affinity;
+      if (cookie !== null && cookie.path === null && (parsed.annotations.useRegex || parsed.annotations.rewriteTarget !== null)) {
+        const at = ing.metadata.annotations.get(`${nginxAnnotationPrefix}affinity`)?.at ?? ing.metadata.at;
+        this.report('W_AFFINITY_COOKIE_PATH', 'warning', `Ingress ${ns}/${name}: affinity: cookie with regex paths and no session-cookie-path; ingress-nginx (which logs "session-cookie-path should be set when use-regex is true") gives the cookie the path as written, regex and all, so browsers send it back only under that literal path, and sessions do not stick elsewhere; ingress-dev does the same`, at,
+          'Add nginx.ingress.kubernetes.io/session-cookie-path with the plain path the cookie should cover, such as "/"');
+      }
       // A canary makes no server or location of its own (controller.go createServers skips it).
       if (parsed.annotations.canary !== null) return this.collectCanary(ing, parsed.annotations.canary);
     }
@@ -485,14 +493,60 @@ class Compilation {
     const tls = host !== null && ranked.some((i) => named.has(`${i.metadata.namespace}/${i.metadata.name}`) && i.tls.length > 0);
     const server = compileNginxServer(inOrder.map((route) => ({ route, annotations: annotationsOf(key(route)) })), first, root, tls, this.nginxSettings, this.diagnostics);
     const canaries = this.canaryByBackend();
-    if (canaries.size === 0) return server;
+    const affinities = this.affinityByBackend();
+    if (canaries.size === 0 && affinities.size === 0) return server;
+    const hostKey = host ?? '_';
     return {
       ...server,
       locations: server.locations.map((l) => {
-        const canary = l.route !== null && l.route.backend.kind === 'service' ? canaries.get(backendKey(l.route.backend)) : undefined;
-        return canary === undefined ? l : { ...l, canary };
+        if (l.route === null || l.route.backend.kind !== 'service') return l;
+        const main = affinities.get(backendKey(l.route.backend));
+        const affinity = main === undefined ? undefined : locationAffinity(main, l.route.backend, hostKey, l.ingressPath);
+        const attached = canaries.get(backendKey(l.route.backend));
+        // mergeAlternativeBackend: with affinity-canary-behavior sticky (the default), the canary gets the main backend's affinity.
+        const sticky = attached !== undefined && affinity !== undefined && attached.backend.kind === 'service' && annotationsOf(attached.ingress).affinityCanaryBehavior === 'sticky';
+        const canary = attached === undefined ? undefined : sticky ? { ...attached, affinity: { ...affinity, upstream: upstreamName(attached.backend as ServiceBackend) } } : attached;
+        return { ...l, ...(canary === undefined ? {} : { canary }), ...(affinity === undefined ? {} : { affinity }) };
       }),
     };
+  }
+
+  private affinityCache: ReadonlyMap<string, BackendAffinity> | null = null;
+
+  /**
+   * controller.go getBackendServers, over the paths of the nginx profile's Ingresses in
+   * ingress-nginx's order: a backend takes the affinity-mode of the first Ingress that writes
+   * one, the cookie settings of the last with `affinity: cookie`, and, per host, the paths of
+   * every Ingress with `affinity: cookie` (the locations that set the cookie).
+   */
+  private affinityByBackend(): ReadonlyMap<string, BackendAffinity> {
+    if (this.affinityCache !== null) return this.affinityCache;
+    const { rank } = this.nginxIngressOrder();
+    const byBackend = new Map<string, { mode: 'balanced' | 'persistent' | null; config: NginxAffinity | null; ingress: string; paths: Map<string, string[]> }>();
+    const ordered = this.routes.filter((r) => r.profile === 'nginx' && r.backend.kind === 'service').toSorted((a, b) => (rank.get(`${a.ingress.namespace}/${a.ingress.name}`) ?? 0) - (rank.get(`${b.ingress.namespace}/${b.ingress.name}`) ?? 0));
+    for (const route of ordered) {
+      const ingress = `${route.ingress.namespace}/${route.ingress.name}`;
+      const annotations = this.nginxAnnotations.get(ingress) ?? noNginxAnnotations;
+      const key = backendKey(route.backend as ServiceBackend);
+      let entry = byBackend.get(key);
+      if (entry === undefined) {
+        entry = { mode: null, config: null, ingress, paths: new Map() };
+        byBackend.set(key, entry);
+      }
+      entry.mode ??= annotations.affinityMode;
+      if (annotations.affinity === null) continue;
+      entry.config = annotations.affinity;
+      entry.ingress = ingress;
+      const host = route.host ?? '_';
+      entry.paths.set(host, [...(entry.paths.get(host) ?? []), route.path]);
+    }
+    const affinities = new Map<string, BackendAffinity>();
+    for (const [key, entry] of byBackend) {
+      if (entry.config === null) continue;
+      affinities.set(key, { config: { ...entry.config, mode: entry.mode ?? 'balanced' }, ingress: entry.ingress, paths: entry.paths });
+    }
+    this.affinityCache = affinities;
+    return affinities;
   }
 
   /** The Ingresses of the nginx profile in ingress-nginx's order, and each one's place in it: sorted once, for every host. */
@@ -741,6 +795,29 @@ function editDistance(a: string, b: string): number {
 }
 
 /** A Service port as ingress-nginx names its upstream (NAMESPACE-SERVICE-PORT). */
+/** The affinity of one backend, before it is placed on each of its locations. */
+interface BackendAffinity {
+  readonly config: NginxAffinity;
+  readonly ingress: string;
+  /** Per host (`_` for host-less rules): the paths of the Ingresses with `affinity: cookie` for the backend. */
+  readonly paths: ReadonlyMap<string, readonly string[]>;
+}
+
+function locationAffinity(affinity: BackendAffinity, backend: ServiceBackend, host: string, ingressPath: string): NginxBackendAffinity {
+  return {
+    config: affinity.config,
+    upstream: upstreamName(backend),
+    setsCookie: affinity.paths.get(host)?.includes(ingressPath) === true,
+    locationPath: ingressPath === '' ? '/' : ingressPath,
+    ingress: affinity.ingress,
+  };
+}
+
+/** controller.go upstreamName (util.go): `namespace-service-port`, the port as a number when known, else its name. */
+function upstreamName(backend: ServiceBackend): string {
+  return `${backend.namespace}-${backend.service}-${backend.port ?? backend.portName ?? ''}`;
+}
+
 function backendKey(backend: ServiceBackend): string {
   return `${backend.namespace}/${backend.service}:${backend.port ?? backend.portName ?? ''}`;
 }

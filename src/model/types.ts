@@ -3,6 +3,7 @@ import type { PathType } from '../manifest/types.js';
 import type { NginxAnnotations } from './nginx/registry.js';
 import type { NginxConfig } from './nginx/config.js';
 import type { NginxCanary } from './nginx/canary.js';
+import type { NginxAffinity } from './nginx/affinity.js';
 
 export type { PathType } from '../manifest/types.js';
 
@@ -111,6 +112,26 @@ export interface NginxLocation {
   readonly ingressPath: string;
   /** The canary of its backend (controller.go mergeAlternativeBackends): a canary Ingress with the same host, path and pathType. */
   readonly canary?: NginxCanaryBackend;
+  /** The cookie affinity of its backend, when an Ingress using that backend has `affinity: cookie`. */
+  readonly affinity?: NginxBackendAffinity;
+}
+
+/**
+ * ingress-nginx's session affinity of one backend (controller.go getBackendServers): it belongs
+ * to the Service port, so every location of that backend follows the cookie, but only the paths
+ * of Ingresses with `affinity: cookie` for the host set it (sticky.lua should_set_cookie).
+ */
+export interface NginxBackendAffinity {
+  /** The cookie settings of the last Ingress (in ingress-nginx's order) with `affinity: cookie` for the backend; the mode of the first that writes one. */
+  readonly config: NginxAffinity;
+  /** controller.go upstreamName, `namespace-service-port`: it salts the cookie's value. */
+  readonly upstream: string;
+  /** This location's Ingress path is among those of the host's Ingresses with `affinity: cookie` for the backend. */
+  readonly setsCookie: boolean;
+  /** `$location_path`: the location's Ingress path as written ("/" when empty), the cookie's default Path. */
+  readonly locationPath: string;
+  /** `NAMESPACE/NAME` of the Ingress whose cookie settings apply. */
+  readonly ingress: string;
 }
 
 /** A canary Ingress's backend, attached to the main backend it shadows. */
@@ -120,6 +141,8 @@ export interface NginxCanaryBackend {
   /** `NAMESPACE/NAME` of the canary Ingress. */
   readonly ingress: string;
   readonly source: SourcePosition;
+  /** affinity-canary-behavior sticky (the default): the main backend's affinity, salted with the canary's upstream name; legacy: none. */
+  readonly affinity?: NginxBackendAffinity;
 }
 
 /** How ingress-nginx serves one host: its locations in nginx.conf order, and whether they are regexes. */

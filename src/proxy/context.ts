@@ -111,10 +111,12 @@ export function upstreamHeadersFor(req: IncomingMessage, routing: ForwardRouting
 export function responsePolicyOf(routing: Routing): ResponseHeaderPolicy {
   const config = routing.nginx?.config;
   if (routing.profile !== 'nginx') return {};
+  const cookies = routing.kind === 'error' ? undefined : routing.sticky?.setCookies;
   return {
     hideServer: config === undefined || !(config.serverTokens && config.allowBackendServerHeader),
     ...(config === undefined || config.hideHeaders.length === 0 ? {} : { hide: config.hideHeaders }),
     ...(routing.responseHeaders === undefined ? {} : { set: routing.responseHeaders }),
+    ...(cookies === undefined || cookies.length === 0 ? {} : { prepend: cookies.map((cookie) => ['Set-Cookie', cookie] as const) }),
   };
 }
 

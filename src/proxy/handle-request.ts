@@ -15,9 +15,9 @@ import {
 } from './context.js';
 import { writeErrorPage } from './error-pages.js';
 import { bodyTooLargeError, internalError } from './errors.js';
-import { hasRequestBody, isIdempotent, type ForwardOutcome } from './forward.js';
+import { hasRequestBody, isIdempotent, type ForwardOutcome, type HttpTarget } from './forward.js';
 import { headersToRecord } from './headers.js';
-import { routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
+import { endpointKey, routeRequest, stickyRetry, type EchoRouting, type ForwardRouting } from './route-request.js';
 import { serverHeaderOf } from './server-header.js';
 
 /** A plain HTTP request: route it, then forward it, answer with the echo, or with an error page. */
@@ -49,6 +49,7 @@ export function handleRequest(context: HandlerContext, req: IncomingMessage, res
     } else if (routing.kind === 'echo') {
       if (server !== null) res.setHeader('Server', server);
       for (const [name, value] of routing.responseHeaders ?? []) res.setHeader(name, value);
+      for (const cookie of routing.sticky?.setCookies ?? []) res.appendHeader('Set-Cookie', cookie);
       serveEcho(req, res, routing, timing.requestId).then(complete, fail);
     } else {
       serveForward(context, req, res, routing, timing.requestId).then(complete, fail);
@@ -68,7 +69,11 @@ async function serveEcho(req: IncomingMessage, res: ServerResponse, routing: Ech
     target: 'echo',
     error: outcome.status === null ? 'the client closed the connection' : null,
     // What the client got: the echo's headers and those the profile set on it (CORS, add-headers).
-    responseHeaders: { ...outcome.responseHeaders, ...Object.fromEntries((routing.responseHeaders ?? []).map(([name, value]) => [name.toLowerCase(), value])) },
+    responseHeaders: {
+      ...outcome.responseHeaders,
+      ...Object.fromEntries((routing.responseHeaders ?? []).map(([name, value]) => [name.toLowerCase(), value])),
+      ...(routing.sticky === undefined || routing.sticky.setCookies.length === 0 ? {} : { 'set-cookie': routing.sticky.setCookies.length === 1 ? routing.sticky.setCookies[0] as string : [...routing.sticky.setCookies] }),
+    },
     bytesIn: outcome.bytesIn,
     bytesOut: outcome.bytesOut,
   };
@@ -84,12 +89,11 @@ async function serveForward(context: HandlerContext, req: IncomingMessage, res: 
   }
   const headers = upstreamHeadersFor(req, first, requestId, false);
   const serverHeader = serverHeaderOf(first.profile, first.nginx?.config);
-  const responsePolicy = responsePolicyOf(first);
   let routing = first;
   const send = (to: ForwardRouting): Promise<ForwardOutcome> => {
     // Counted from the moment the endpoint is chosen, so a container that leaves waits for it.
     const end = context.options.inflight?.begin(to.target.host, to.target.port);
-    const sent = context.forwarder.forward(req, res, { target: to.target, path: to.upstreamPath, headers, serverHeader, responsePolicy, bodyLimit: to.bodyLimit ?? null });
+    const sent = context.forwarder.forward(req, res, { target: to.target, path: to.upstreamPath, headers, serverHeader, responsePolicy: responsePolicyOf(to), bodyLimit: to.bodyLimit ?? null });
     return end === undefined ? sent : sent.finally(end);
   };
   let outcome = await send(routing);
@@ -136,13 +140,25 @@ function canTryNext(req: IncomingMessage, res: ServerResponse, outcome: ForwardO
 /** Another endpoint of the same Service port, with the failed one out of the rotation; null when there is none. */
 function nextEndpoint(context: HandlerContext, failed: ForwardRouting): ForwardRouting | null {
   const resolver = context.resolverOf();
+  if (failed.sticky !== undefined) {
+    // ingress-nginx's sticky balancer picks the retry's endpoint itself (sticky.lua balance()).
+    resolver.reportFailure?.(failed.backend, failed.target);
+    const retry = stickyRetry(failed.sticky, failed.target);
+    if (retry === null || retry.resolution.target.kind !== 'http') return null;
+    const steps = [...(failed.steps ?? []), { by: 'affinity', what: `after ${endpointKey(failed.target)} failed: ${retry.why}` }];
+    return { ...failed, target: sameProtocol(failed.target, retry.resolution.target), via: retry.resolution.via, sticky: retry.state, steps };
+  }
   if (resolver.reportFailure === undefined) return null;
   resolver.reportFailure(failed.backend, failed.target);
   const resolution = resolver.resolve(failed.backend);
   if (resolution.kind !== 'target' || resolution.target.kind !== 'http') return null;
-  // backend-protocol HTTPS: the next endpoint is spoken to over TLS too.
-  const next = failed.target.protocol === 'https:' && resolution.target.protocol === 'http:' ? { ...resolution.target, protocol: 'https:' as const, origin: resolution.target.origin.replace(/^http:/, 'https:') } : resolution.target;
+  const next = sameProtocol(failed.target, resolution.target);
   if (next.origin === failed.target.origin) return null;
   return { ...failed, target: next, via: resolution.via };
+}
+
+/** backend-protocol HTTPS: the next endpoint is spoken to over TLS too. */
+function sameProtocol(failed: HttpTarget, next: HttpTarget): HttpTarget {
+  return failed.protocol === 'https:' && next.protocol === 'http:' ? { ...next, protocol: 'https:', origin: next.origin.replace(/^http:/, 'https:') } : next;
 }
 

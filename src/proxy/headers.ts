@@ -218,6 +218,8 @@ export interface ResponseHeaderPolicy {
    * place, the others of that name go, and a missing one is appended.
    */
   readonly set?: readonly (readonly [string, string])[];
+  /** Headers the proxy set before the backend answered (ingress-nginx's sticky Set-Cookie): they come first, and the backend's own are kept. */
+  readonly prepend?: readonly (readonly [string, string])[];
 }
 
 /**
@@ -227,6 +229,7 @@ export interface ResponseHeaderPolicy {
  */
 export function filterResponseHeaders(raw: readonly (string | Buffer)[], server: string | null = null, policy: ResponseHeaderPolicy = {}): RawHeaders {
   let headers: RawHeaders = [];
+  for (const [name, value] of policy.prepend ?? []) headers.push(name, value);
   let connection: string | null = null;
   let hasServer = false;
   const hidden = policy.hide === undefined || policy.hide.length === 0 ? null : new Set(policy.hide);

@@ -1,6 +1,7 @@
 import type { EchoStandIn } from '../backends/echo.js';
-import type { BackendResolver } from '../backends/types.js';
-import type { Backend, Profile, RouteTable, ServiceBackend } from '../model/types.js';
+import type { BackendResolver, TargetResolution, UnavailableResolution } from '../backends/types.js';
+import type { Backend, NginxBackendAffinity, Profile, RouteTable, ServiceBackend } from '../model/types.js';
+import { stickyChoice, stickyFailover, type StickyContext } from '../routing/nginx-sticky.js';
 import { matchRequest } from '../routing/match.js';
 import type { NginxConfig } from '../model/nginx/config.js';
 import type { Match, MatchRequest, NginxStep } from '../routing/types.js';
@@ -72,6 +73,8 @@ export interface ForwardRouting extends RoutingBase {
   readonly bodyLimit?: number | null;
   /** Request headers the backend does not get (ingress-nginx's basic auth clears Authorization). */
   readonly upstreamClears?: readonly string[];
+  /** ingress-nginx's cookie affinity chose the endpoint: what its retries and Set-Cookie need. */
+  readonly sticky?: StickyState;
 }
 
 export interface EchoRouting extends RoutingBase {
@@ -81,6 +84,7 @@ export interface EchoRouting extends RoutingBase {
   readonly upstreamPath: string;
   readonly forwardedHost?: string;
   readonly upstreamHeaders?: readonly (readonly [string, string])[];
+  readonly sticky?: StickyState;
 }
 
 export interface ErrorRouting extends RoutingBase {
@@ -120,12 +124,14 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
     return fail(redirectError(line, route, match.redirect.status, location, `ingress-nginx answers with a redirect (${match.redirect.by})`), null);
   }
   if (match.status === 404 || backend === null || upstreamPath === null) return fail(noRouteError(table, line), null);
-  const chosen = resolveWithFallback(resolver, match, backend);
+  const chosen = resolveWithFallback(resolver, match, backend, input);
   if ('broken' in chosen) {
     if (match.status === 503 || backend.kind === 'resource') return fail(brokenBackendError(line, route, backend));
     return fail(noEndpointError(line, route, backend as ServiceBackend, chosen.broken.reason, chosen.broken.hint));
   }
-  const { resolution, served, extraHeaders } = chosen;
+  const { resolution, served, extraHeaders, sticky } = chosen;
+  // The matcher's affinity step says what it could know; the sticky balancer's choice replaces it.
+  const routedSteps = sticky === undefined ? extra : { ...extra, steps: [...(match.steps ?? []).filter((step) => step.by !== 'affinity'), { by: 'affinity', what: sticky.why }] };
   // The backend sees the host it would see in the cluster: the alias without `.localhost`, or upstream-vhost's.
   const clientHost = alias ?? receivedHost ?? '';
   const upstreamHost = match.upstreamHost ?? clientHost;
@@ -136,9 +142,9 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   if (target.kind === 'echo') {
     const { service, namespace, port, portName } = served;
     const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };
-    return { kind: 'echo', profile, receivedHost, line, routeId, route, ...extra, standIn, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }) };
+    return { kind: 'echo', profile, receivedHost, line, routeId, route, ...routedSteps, ...(sticky === undefined ? {} : { sticky: sticky.state }), standIn, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }) };
   }
-  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...extra, backend: served, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }), ...(match.upstreamClears === undefined ? {} : { upstreamClears: match.upstreamClears }) };
+  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...routedSteps, ...(sticky === undefined ? {} : { sticky: sticky.state }), backend: served, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }), ...(match.upstreamClears === undefined ? {} : { upstreamClears: match.upstreamClears }) };
 }
 
 /**
@@ -147,9 +153,14 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
  * (controller.go: the custom default backend is used only when it has endpoints), with the
  * X-Code headers for the backend.
  */
-function resolveWithFallback(resolver: BackendResolver, match: Match, backend: Backend):
-  | { readonly resolution: Extract<ReturnType<BackendResolver['resolve']>, { kind: 'target' }>; readonly served: ServiceBackend; readonly extraHeaders: readonly (readonly [string, string])[] }
+function resolveWithFallback(resolver: BackendResolver, match: Match, backend: Backend, input: RequestInput):
+  | { readonly resolution: TargetResolution; readonly served: ServiceBackend; readonly extraHeaders: readonly (readonly [string, string])[]; readonly sticky?: { readonly state: StickyState; readonly why: string } }
   | { readonly broken: { readonly reason: string; readonly hint: string } } {
+  if (match.affinity !== undefined && backend.kind === 'service' && match.status !== 503 && resolver.endpoints !== undefined) {
+    const found = stickyResolve(resolver.endpoints(backend), match.affinity, input);
+    if (!('kind' in found)) return { resolution: found.resolution, served: backend, extraHeaders: match.upstreamHeaders ?? [], sticky: { state: found.state, why: found.why } };
+    if (match.fallback === undefined) return { broken: { reason: found.reason, hint: found.hint } };
+  }
   const own = match.status === 503 || backend.kind === 'resource' ? null : resolver.resolve(backend);
   if (own !== null && own.kind === 'target' && backend.kind === 'service') return { resolution: own, served: backend, extraHeaders: match.upstreamHeaders ?? [] };
   const fallback = match.fallback;
@@ -158,6 +169,64 @@ function resolveWithFallback(resolver: BackendResolver, match: Match, backend: B
     if (other.kind === 'target') return { resolution: other, served: fallback.backend, extraHeaders: [...(match.upstreamHeaders ?? []), ...fallback.headers] };
   }
   return { broken: own !== null && own.kind === 'unavailable' ? { reason: own.reason, hint: own.hint } : { reason: '', hint: '' } };
+}
+
+/** What ingress-nginx's sticky balancer knows of one request, for its retries (handle-request.ts) and its Set-Cookie. */
+export interface StickyState {
+  readonly affinity: NginxBackendAffinity;
+  /** The request's Cookie header and User-Agent (SameSite=None is left out for some browsers). */
+  readonly cookie: string | undefined;
+  readonly userAgent: string | undefined;
+  readonly endpoints: readonly TargetResolution[];
+  /** Endpoints (`address:port`) this request could not be sent to. */
+  readonly failed: readonly string[];
+  /** The Set-Cookie values the balancer set during the request, sent before the backend's headers. */
+  readonly setCookies: readonly string[];
+}
+
+/** An endpoint as sticky.lua names it: `address:port` (util.get_nodes); the echo is one endpoint. */
+export function endpointKey(target: TargetResolution['target']): string {
+  return target.kind === 'echo' ? 'echo' : `${target.host}:${target.port}`;
+}
+
+/** sticky.lua balance() for a first try: the cookie's endpoint, or a new one (and the cookie set, where this path sets it). */
+function stickyResolve(found: readonly TargetResolution[] | UnavailableResolution, affinity: NginxBackendAffinity, input: RequestInput): { readonly resolution: TargetResolution; readonly state: StickyState; readonly why: string } | UnavailableResolution {
+  if ('kind' in found) return found;
+  const cookie = headerText(input.headers?.['cookie'], '; ');
+  const userAgent = headerText(input.headers?.['user-agent'], ', ');
+  const keys = found.map((r) => endpointKey(r.target));
+  const choice = stickyChoice(affinity.config, keys, cookie, stickyContextOf(affinity, userAgent), Math.random);
+  const resolution = found[choice.endpoint === null ? -1 : keys.indexOf(choice.endpoint)];
+  if (resolution === undefined) return { kind: 'unavailable', cause: 'docker', reason: choice.why, hint: 'Start a container of the Service' };
+  const state: StickyState = { affinity, cookie, userAgent, endpoints: found, failed: [], setCookies: choice.setCookie === null ? [] : [choice.setCookie] };
+  return { resolution, state, why: `${affinity.upstream} (${affinity.config.mode}): ${choice.why}` };
+}
+
+/**
+ * sticky.lua balance() after a failed try (proxy_next_upstream): another endpoint when
+ * session-cookie-change-on-failure is on or the cookie leads nowhere, with the cookie set to
+ * it; null when the retry would go to the endpoint that failed, or none is left.
+ */
+export function stickyRetry(state: StickyState, failed: TargetResolution['target']): { readonly resolution: TargetResolution; readonly state: StickyState; readonly why: string } | null {
+  const failedKeys = [...state.failed, endpointKey(failed)];
+  const keys = state.endpoints.map((r) => endpointKey(r.target));
+  const choice = stickyFailover(state.affinity.config, keys, state.cookie, failedKeys, stickyContextOf(state.affinity, state.userAgent), Math.random);
+  if (choice.endpoint === null || failedKeys.includes(choice.endpoint)) return null;
+  const resolution = state.endpoints[keys.indexOf(choice.endpoint)];
+  if (resolution === undefined) return null;
+  return {
+    resolution,
+    state: { ...state, failed: failedKeys, setCookies: choice.setCookie === null ? state.setCookies : [...state.setCookies, choice.setCookie] },
+    why: `${state.affinity.upstream} (${state.affinity.config.mode}): ${choice.why}`,
+  };
+}
+
+function stickyContextOf(affinity: NginxBackendAffinity, userAgent: string | undefined): StickyContext {
+  return { scheme: 'http', locationPath: affinity.locationPath, upstream: affinity.upstream, setsCookie: affinity.setsCookie, ...(userAgent === undefined ? {} : { userAgent }) };
+}
+
+function headerText(value: string | string[] | undefined, separator: string): string | undefined {
+  return Array.isArray(value) ? value.join(separator) : value;
 }
 
 /**

@@ -1,6 +1,7 @@
-import type { Backend, HostRoutes, NginxServer, Route, RouteTable } from '../model/types.js';
+import type { Backend, HostRoutes, NginxBackendAffinity, NginxServer, Route, RouteTable } from '../model/types.js';
 import { applyNginxPolicy, matchNginxServer, nginxRemoteAddress } from './nginx.js';
 import { decideCanary } from './nginx-canary.js';
+import { isAffinitized, readStickyCookie } from './nginx-sticky.js';
 import { formatBackend } from '../model/format.js';
 import { explainNginxLosses } from './explain-nginx.js';
 import { explainLosses } from './explain.js';
@@ -64,7 +65,7 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
   const queryAt = target.indexOf('?');
   const upstreamPath = decision.rewrite === null ? target : `${decision.rewrite.to}${queryAt === -1 ? '' : target.slice(queryAt)}`;
   // One object of one shape per forwarded request (the proxy's hot path); the rare parts are added after.
-  const forward = (backend: Backend, defaultBackend: Match['defaultBackend'], steps: readonly NginxStep[]): Match => {
+  const forward = (backend: Backend, defaultBackend: Match['defaultBackend'], steps: readonly NginxStep[], affinity?: NginxBackendAffinity): Match => {
     const m: { -readonly [K in keyof Match]: Match[K] } = {
       profile: 'nginx', host, hostMatch, nginx: decision, redirect: null, nginxContext: base.nginxContext, status: statusFor(backend), route, defaultBackend, backend, upstreamPath,
       responseHeaders: answer.responseHeaders, steps, upstreamHost: answer.upstreamHost, upstreamHeaders: answer.headers, bodyLimit: answer.bodyLimit,
@@ -72,18 +73,24 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
     if (answer.dropAuthorization) m.upstreamClears = authorizationOnly;
     const protocol = backendProtocolOf(decision.location.annotations?.backendProtocol, request.scheme ?? 'http');
     if (protocol !== null) m.backendProtocol = protocol;
+    if (affinity !== undefined) m.affinity = affinity;
     return m;
   };
   if (route !== null) {
     // balancer.lua route_to_alternative_balancer: the canary of the location's backend may take the request.
     const canary = decision.location.canary;
+    const affinity = decision.location.affinity;
+    const cookie = affinity === undefined ? undefined : headerOf(request, 'cookie');
     let steps = answer.steps;
     if (canary !== undefined) {
-      const chosen = decideCanary(canary.policy, { headers: request.headers ?? {} }, request.random ?? Math.random);
+      // A session cookie naming the main backend, then one naming the canary, decides before any canary rule.
+      const affinitized = affinity !== undefined && isAffinitized(affinity.config, affinity.upstream, cookie) ? 'main'
+        : canary.affinity !== undefined && isAffinitized(canary.affinity.config, canary.affinity.upstream, cookie) ? 'canary' : null;
+      const chosen = decideCanary(canary.policy, { headers: request.headers ?? {} }, request.random ?? Math.random, affinitized);
       steps = [...steps, { by: 'canary', what: `${chosen.canary ? `to the canary ${formatBackend(canary.backend)} of Ingress ${canary.ingress}` : 'to the main backend'}: ${chosen.why}` }];
-      if (chosen.canary) return forward(canary.backend, null, steps);
+      if (chosen.canary) return forward(canary.backend, null, canary.affinity === undefined ? steps : [...steps, affinityStep(canary.affinity, cookie)], canary.affinity);
     }
-    const matched = forward(route.backend, null, steps);
+    const matched = forward(route.backend, null, affinity === undefined ? steps : [...steps, affinityStep(affinity, cookie)], affinity);
     const fallback = decision.location.annotations?.defaultBackend;
     if (fallback === null || fallback === undefined || route.backend.kind !== 'service') return matched;
     // nginx.tmpl, for a custom-default-backend upstream: X-Code 503 and where the request was going.
@@ -97,6 +104,22 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
 }
 
 const authorizationOnly: readonly string[] = ['authorization'];
+
+/**
+ * What the sticky balancer will do, as far as it is known without the endpoints: the proxy
+ * replaces this step with the endpoint it chose (src/proxy/route-request.ts).
+ */
+function affinityStep(affinity: NginxBackendAffinity, cookie: string | undefined): NginxStep {
+  const { config } = affinity;
+  const held = readStickyCookie(cookie, config.cookieName);
+  const sets = affinity.setsCookie ? `a new session sets ${config.cookieName} (Path ${config.path ?? affinity.locationPath})` : `this path sets no ${config.cookieName} cookie (no Ingress with affinity: cookie has it for this host)`;
+  const now = held.upstreamKey === null
+    ? `no ${config.cookieName} cookie: one endpoint is picked and ${sets}`
+    : config.mode === 'persistent'
+      ? `cookie ${config.cookieName} names an endpoint: the request goes there while it exists, else ${sets}`
+      : `cookie ${config.cookieName} leads to one endpoint on the hash ring: the request goes there`;
+  return { by: 'affinity', what: `cookie affinity of ${affinity.upstream} (${config.mode}, from Ingress ${affinity.ingress}): ${now}` };
+}
 
 /**
  * The server ingress-nginx adds for from-to-www-redirect (nginx.tmpl; ngx_srv_redirect.lua):

@@ -11,7 +11,7 @@ export type CanaryRequest = { readonly headers: Readonly<Record<string, string |
 /**
  * Which backend the request's session cookie already names (sticky.lua is_affinitized: the
  * cookie's part after `|` equals the backend's key); null when it names neither or there is no
- * sticky session. Worked out by the proxy (src/proxy/sticky.ts stickyAffinitizedTo).
+ * sticky session. Worked out with isAffinitized (nginx-sticky.ts).
  */
 export type CanaryAffinity = 'main' | 'canary' | null;
 

@@ -1,4 +1,4 @@
-import type { Backend, DefaultBackendRoute, HostKind, Profile, Route } from '../model/types.js';
+import type { Backend, DefaultBackendRoute, HostKind, NginxBackendAffinity, Profile, Route } from '../model/types.js';
 import type { NginxConfig } from '../model/nginx/config.js';
 import type { NginxDecision } from './nginx.js';
 
@@ -78,6 +78,8 @@ export interface Match {
   readonly nginxContext?: { readonly config: NginxConfig; readonly remoteAddress: string };
   /** What each ingress-nginx annotation did to this request, in the order nginx ran them: `canary-by-header: X-Canary is "always"`. */
   readonly steps?: readonly NginxStep[];
+  /** ingress-nginx's cookie affinity of the chosen backend: the proxy picks the endpoint with it (routing/nginx-sticky.ts). */
+  readonly affinity?: NginxBackendAffinity;
 }
 
 /** One annotation that acted on a request, for explain and the request view. */

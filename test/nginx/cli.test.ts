@@ -24,7 +24,7 @@ describe('nginx profile: routes, explain, check', () => {
     expect(r.stdout).toMatch(/default\/app {2}nginx {2}ingressClassName nginx \(the class ingress-nginx installs/);
     const json = JSON.parse((await cli(['routes', dir, '--json'])).stdout) as { ingresses: { profile: string }[]; hosts: { profile: string; nginx: { regex: boolean; locations: { location: string; rewrite: string | null }[] } }[] };
     expect(json.ingresses.map((i) => i.profile)).toEqual(['nginx', 'nginx']);
-    expect(json.hosts[0]?.nginx.locations[0]).toEqual({ location: 'location ~* "^/api(/|$)(.*)"', route: 'ingress:default/app#r0.p0', rewrite: '/$2', note: null, canary: null });
+    expect(json.hosts[0]?.nginx.locations[0]).toEqual({ location: 'location ~* "^/api(/|$)(.*)"', route: 'ingress:default/app#r0.p0', rewrite: '/$2', note: null, canary: null, affinity: null });
   });
 
   it('--profile spec routes the same folder by the specification', async () => {

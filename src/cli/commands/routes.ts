@@ -78,7 +78,7 @@ function routesJson(project: CompiledProject, docker: DockerView | null): unknow
           nginx: {
             regex: server.regex,
             regexBecause: server.regexBecause,
-            locations: server.locations.map((l) => ({ location: l.directive, route: l.route?.id ?? null, rewrite: l.rewrite?.target ?? null, note: l.note, canary: l.canary === undefined ? null : { ingress: l.canary.ingress, backend: backendJson(l.canary.backend), policy: l.canary.policy } })),
+            locations: server.locations.map((l) => ({ location: l.directive, route: l.route?.id ?? null, rewrite: l.rewrite?.target ?? null, note: l.note, canary: l.canary === undefined ? null : { ingress: l.canary.ingress, backend: backendJson(l.canary.backend), policy: l.canary.policy, affinity: l.canary.affinity?.upstream ?? null }, affinity: l.affinity ?? null })),
           },
         }),
       };
@@ -101,7 +101,7 @@ function formatRoutes(project: CompiledProject, io: CliIO, color: boolean, docke
       const rows = server.locations.map((l) => [
         l.directive,
         l.route === null ? 'root' : `${l.route.pathType === 'ImplementationSpecific' ? 'ImplSpecific' : l.route.pathType} ${l.route.path}`,
-        l.route !== null ? formatBackend(l.route.backend) + (l.route.backend.problem !== null ? '  ✗ 503' : '') + (l.canary === undefined ? '' : `  (canary ${formatBackend(l.canary.backend)} of ${l.canary.ingress})`) : server.rootBackend === null ? 'default backend (404)' : formatBackend(server.rootBackend.backend),
+        l.route !== null ? formatBackend(l.route.backend) + (l.route.backend.problem !== null ? '  ✗ 503' : '') + (l.canary === undefined ? '' : `  (canary ${formatBackend(l.canary.backend)} of ${l.canary.ingress})`) + (l.affinity === undefined ? '' : `  (sticky: cookie ${l.affinity.config.cookieName}${l.affinity.setsCookie ? '' : ', not set here'})`) : server.rootBackend === null ? 'default backend (404)' : formatBackend(server.rootBackend.backend),
         l.rewrite === null ? '' : `→ ${l.rewrite.target}`,
         l.route?.id ?? server.rootBackend?.id ?? '',
         l.route === null ? '' : where(l.route.source.file, l.route.source.line),

@@ -15,6 +15,7 @@ import type { ServiceBackend } from '../types.js';
 import { accessDeniesLocation, accessDropsIngress, nginxAccessAnnotations, noNginxAccess, readNginxAccess, type NginxAccess } from './access.js';
 import { corsAnnotations, readNginxCors, type NginxCors } from './cors.js';
 import { canaryAnnotations, canarySettingsWithoutCanary, readNginxCanary, type NginxCanary } from './canary.js';
+import { affinityAnnotations, affinityMode, readAffinityCanaryBehavior, readNginxAffinity, type NginxAffinity } from './affinity.js';
 
 /** The emulated annotations of one Ingress, read and checked. null: not set (or not valid). */
 export interface NginxAnnotations {
@@ -51,6 +52,12 @@ export interface NginxAnnotations {
   /** default-backend as written, and (after compile finds the Service) its first port. */
   readonly defaultBackendName: string | null;
   readonly defaultBackend: ServiceBackend | null;
+  /** `affinity: cookie` and its session-cookie-* settings; null without it. */
+  readonly affinity: NginxAffinity | null;
+  /** affinity-mode as written, whatever `affinity` says (the first Ingress of a backend that sets it decides, controller.go). */
+  readonly affinityMode: 'balanced' | 'persistent' | null;
+  /** affinity-canary-behavior, read on a canary Ingress. */
+  readonly affinityCanaryBehavior: 'sticky' | 'legacy';
 }
 
 export const noNginxAnnotations: NginxAnnotations = {
@@ -75,6 +82,9 @@ export const noNginxAnnotations: NginxAnnotations = {
   backendProtocol: 'HTTP',
   defaultBackendName: null,
   defaultBackend: null,
+  affinity: null,
+  affinityMode: null,
+  affinityCanaryBehavior: 'sticky',
 };
 
 /** Every annotation the `nginx` profile emulates. */
@@ -82,6 +92,7 @@ export const nginxAnnotations: readonly NginxAnnotation<unknown>[] = [
   useRegex, rewriteTarget, appRoot, permanentRedirect, permanentRedirectCode, temporalRedirect, temporalRedirectCode, relativeRedirects,
   sslRedirect, forceSslRedirect, preserveTrailingSlash, xForwardedPrefix, upstreamVhost, proxyBodySize,
   fromToWwwRedirect, customHeaders, backendProtocol, serviceUpstream, clientBodyBufferSize, defaultBackendService, ...corsAnnotations, ...nginxAccessAnnotations, ...canaryAnnotations,
+  ...affinityAnnotations,
 ];
 
 export const emulatedAnnotationKeys: ReadonlySet<string> = new Set(nginxAnnotations.map((a) => `${nginxAnnotationPrefix}${a.name}`));
@@ -117,7 +128,15 @@ export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[], s
       `${subject}: ${key} is a Critical-risk annotation: ingress-nginx (annotations-risk-level High, its default) does not serve this Ingress at all, and neither does ingress-dev`,
       value.at, 'Remove the snippet (most have an annotation of their own, such as custom-headers), or the cluster needs annotations-risk-level: Critical and allow-snippet-annotations: "true" in the controller ConfigMap'));
   }
+  // Each annotation is read (and its bad value told) once, however many settings ask for it.
+  const readOnce = new Map<string, unknown>();
   const read = <T>(a: NginxAnnotation<T>): T | null => {
+    if (readOnce.has(a.name)) return readOnce.get(a.name) as T | null;
+    const value = readValue(a);
+    readOnce.set(a.name, value);
+    return value;
+  };
+  const readValue = <T>(a: NginxAnnotation<T>): T | null => {
     const key = `${nginxAnnotationPrefix}${a.name}`;
     const written = ing.metadata.annotations.get(key);
     // parser/validators.go: an empty value is not checked, and means "not set".
@@ -179,6 +198,9 @@ export function parseNginxAnnotations(ing: Ingress, diagnostics: Diagnostic[], s
       backendProtocol: read(backendProtocol) ?? 'HTTP',
       defaultBackendName: read(defaultBackendService),
       defaultBackend: null,
+      affinity: readNginxAffinity(read),
+      affinityMode: read(affinityMode),
+      affinityCanaryBehavior: readAffinityCanaryBehavior(read),
     },
     dropped,
   };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { NginxAffinity } from '../model/nginx/affinity.js';
-import { formatCookieTime, isAffinitized, parseRestyCookies, readStickyCookie, sameSiteNoneCompatible, stickyBackendKey, stickyChoice, stickyFailover, type StickyContext } from './sticky.js';
+import { formatCookieTime, isAffinitized, parseRestyCookies, readStickyCookie, sameSiteNoneCompatible, stickyBackendKey, stickyChoice, stickyFailover, type StickyContext } from './nginx-sticky.js';
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 const base: NginxAffinity = { mode: 'balanced', cookieName: 'INGRESSCOOKIE', path: null, domain: null, expires: null, maxAge: null, sameSite: null, conditionalSameSiteNone: false, secure: false, changeOnFailure: false };
