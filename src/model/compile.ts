@@ -453,7 +453,9 @@ class Compilation {
       for (const h of tls.hosts) {
         const host = normalizeRuleHost(h.value);
         const used = ruleHosts.has(host) || (isWildcardHost(host) && [...ruleHosts].some((r) => r.endsWith(host.slice(1)) && !r.slice(0, -(host.length - 1)).includes('.')));
-        if (!used) {
+        // A rule naming this host that was dropped for an invalid host has its own error already.
+        const invalidRule = ing.rules.some((rule) => rule.host !== null && normalizeRuleHost(rule.host.value) === host);
+        if (!used && !invalidRule) {
           const hosts = [...ruleHosts];
           this.report('W_TLS_HOST_UNUSED', 'warning', `${describe(ing)}: TLS host "${h.value}" is not used by any rule of this Ingress`, h.at,
             hosts.length > 0 ? `Rule hosts: ${hosts.join(', ')}. A TLS host must equal a rule host to secure it; check for a typo.` : 'This Ingress has no host rules; add a rule with this host or remove it from tls.');

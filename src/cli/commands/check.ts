@@ -1,6 +1,7 @@
 import { diagnosticJson, formatSummary } from '../../diagnostics/format.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
+import { formatAnnotationCounts, summarizeNginxAnnotations } from '../../model/nginx/summary.js';
 import { compileProject, offlineProfileOption, formatProjectDiagnostic, resolveProjectDir } from '../project.js';
 
 export const checkCommand: CommandSpec = {
@@ -23,13 +24,26 @@ export async function runCheck(args: ParsedArgs, io: CliIO): Promise<number> {
   const strict = args.flags.strict === true;
   const shown = project.diagnostics.filter((d) => args.flags.quiet !== true || d.severity !== 'info');
   const failed = project.diagnostics.some((d) => d.severity === 'error' || (strict && d.severity === 'warning'));
+  const annotations = summarizeNginxAnnotations(project.load.resources.ingresses, project.table.ingressProfiles);
   if (args.flags.json === true) {
-    writeLine(io.stdout, JSON.stringify({ diagnostics: shown.map(diagnosticJson) }, null, 2));
+    writeLine(io.stdout, JSON.stringify({ diagnostics: shown.map(diagnosticJson), nginxAnnotations: annotations.ingresses === 0 ? null : annotations }, null, 2));
     return failed ? 1 : 0;
   }
   const color = useColor(io, io.stdout, args.flags);
   for (const d of shown) {
     writeLine(io.stdout, formatProjectDiagnostic(project, io.cwd, d, color));
+    writeLine(io.stdout);
+  }
+  const rows = ([['emulated', annotations.emulated], ['not emulated', annotations.notEmulated], ['refused', annotations.refused], ['unknown', annotations.unknown]] as const)
+    .filter(([, counts]) => Object.keys(counts).length > 0);
+  if (rows.length > 0) {
+    // What a migration needs at a glance: which annotations behave locally as in the cluster, and which do not.
+    const n = annotations.ingresses;
+    writeLine(io.stdout, `ingress-nginx annotations on the ${n} Ingress${n === 1 ? '' : 'es'} of the nginx profile (× how many carry one):`);
+    for (const [label, counts] of rows) {
+      const note = label === 'not emulated' ? '  (W_ANNOTATION_NOT_EMULATED above says what the cluster does)' : label === 'refused' ? '  (the Ingress is not served: E_ANNOTATION_RISK)' : label === 'unknown' ? '  (not ingress-nginx annotations: W_UNKNOWN_ANNOTATION)' : '';
+      writeLine(io.stdout, `  ${label.padEnd(12)}  ${formatAnnotationCounts(counts)}${note}`);
+    }
     writeLine(io.stdout);
   }
   const files = project.load.files.length;
