@@ -33,15 +33,17 @@ const nginxStatusLines: Readonly<Record<number, string>> = { 302: 'Moved Tempora
 const nginxPageTitles: Readonly<Record<number, string>> = { 302: 'Found', 401: 'Authorization Required', 405: 'Not Allowed', 413: 'Request Entity Too Large', 414: 'Request-URI Too Large', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
 
 /**
- * The page nginx 1.27 sends for a status (ngx_http_special_response.c, `server_tokens off` as
- * ingress-nginx sets it): `text/html`, no charset, the footer `nginx`.
+ * The page nginx 1.27 sends for a status (ngx_http_special_response.c): `text/html`, no
+ * charset, the footer `nginx` with `server_tokens off` (ingress-nginx's default), the version
+ * (`nginx/1.27.1`) with the ConfigMap's `server-tokens: "true"` (ngx_http_error_build_tail).
  */
-export function nginxPageBody(status: number): string {
+export function nginxPageBody(status: number, footer = 'nginx'): string {
   const title = `${status} ${nginxPageTitles[status] ?? STATUS_CODES[status] ?? ''}`;
-  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>${footer}</center>\r\n</body>\r\n</html>\r\n`;
 }
 
-export function renderErrorPage(error: ProxyError, format: PageFormat): ErrorPage {
+/** `server` is the Server header the profile sends (`nginx`, `nginx/1.27.1`): nginx's pages end with it. */
+export function renderErrorPage(error: ProxyError, format: PageFormat, server: string | null = null): ErrorPage {
   // The nginx profile answers as ingress-nginx does (API clients asking for JSON still get the
   // explanation); what ingress-dev knows stays in a header, the log, the UI and `explain`.
   if (error.kind === 'preflight') {
@@ -49,7 +51,7 @@ export function renderErrorPage(error: ProxyError, format: PageFormat): ErrorPag
     return { status: 204, reason: STATUS_CODES[204] ?? '', headers: { 'x-ingress-dev-error': error.kind, 'x-ingress-dev-explain': headerSafe(error.error) }, body: '' };
   }
   if (error.profile === 'nginx' && format !== 'json') {
-    const body = nginxPageBody(error.status);
+    const body = nginxPageBody(error.status, server ?? 'nginx');
     return {
       status: error.status,
       reason: nginxStatusLines[error.status] ?? STATUS_CODES[error.status] ?? '',
@@ -94,7 +96,7 @@ export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error:
     res.destroy();
     return null;
   }
-  const page = renderErrorPage(error, negotiateFormat(req.headers.accept));
+  const page = renderErrorPage(error, negotiateFormat(req.headers.accept), server);
   const headers: Record<string, string> = { ...page.headers };
   if (server !== null) headers.server = server;
   for (const [name, value] of error.headers ?? []) headers[name.toLowerCase()] = value;

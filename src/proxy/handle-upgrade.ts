@@ -45,7 +45,9 @@ function routeUpgrade(context: HandlerContext, req: IncomingMessage, socket: Dup
   try {
     const routing = routeRequest(table, context.resolverOf(), requestInputOf(req));
     if (routing.kind === 'error') {
-      emitCompleted(context, req, timing, errorEnding(routing, routing.error, endWithError(routing.error)));
+      // The profile of the host that routed it decides the Server header and the page's footer.
+      const own = writeRawErrorPage(req, socket, routing.error, serverHeaderOf(routing.profile, routing.nginx?.config));
+      emitCompleted(context, req, timing, errorEnding(routing, routing.error, own));
     } else if (routing.kind === 'echo') {
       emitCompleted(context, req, timing, answerUpgradeWithEcho(req, socket, routing, timing.requestId));
     } else {
@@ -81,7 +83,7 @@ async function relayTo(context: HandlerContext, req: IncomingMessage, socket: Du
     path: routing.upstreamPath,
     headers,
     protocol: req.headers.upgrade ?? 'websocket',
-    serverHeader: serverHeaderOf(routing.profile),
+    serverHeader: serverHeaderOf(routing.profile, routing.nginx?.config),
   };
   const outcome = await relayUpgrade(context.forwarder.dispatcher(routing.target), socket, head, request, context.timeouts);
   const relayed = { routing, target: routing.target.origin, bytesIn: outcome.bytesIn, bytesOut: outcome.bytesOut };
@@ -109,7 +111,7 @@ export function handleConnect(context: HandlerContext, req: IncomingMessage, soc
 
 /** Writes the error page on a raw socket (after `upgrade` or `connect`) and closes it. */
 function writeRawErrorPage(req: IncomingMessage, socket: Duplex, error: ProxyError, server: string | null): Readonly<Record<string, string>> {
-  const page = renderErrorPage(error, negotiateFormat(req.headers.accept));
+  const page = renderErrorPage(error, negotiateFormat(req.headers.accept), server);
   if (socket.writable && !socket.destroyed) socket.end(formatRawErrorResponse(page, server));
   else socket.destroy();
   return page.headers;

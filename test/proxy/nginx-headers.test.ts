@@ -129,6 +129,28 @@ describe('nginx profile: the headers of responses', () => {
     expect((await through({ 'server-tokens': 'true', 'allow-backend-server-header': 'true' }, {})).response.server).toBe('gunicorn');
   });
 
+  it('error pages end with the Server: "nginx" with server-tokens false, "nginx/1.27.1" with true (nginx ngx_http_special_response.c ngx_http_error_build_tail)', async () => {
+    const pageOf = async (config: Record<string, string>) => {
+      const nginxConfig = Object.entries(config).map(([key, value]) => ({ key, value, at: { file: 'ingress-dev.yaml', line: 2, col: 3 } }));
+      const table = compileRoutes(parseManifests([{ file: 'k8s.yaml', text: yaml }]).resources, { profile: 'auto', nginxConfig }).value;
+      // api is not mapped: ingress-nginx's 503 for a backend without endpoints.
+      const proxy = await startTestProxy({ table, resolver: testResolver({}) });
+      try {
+        return await send(proxy.port, { headers: { host: 'forwarded-headers', accept: 'text/html' } });
+      } finally {
+        await proxy.close();
+      }
+    };
+    const quiet = await pageOf({});
+    expect(quiet.status).toBe(503);
+    expect(quiet.body).toContain('<hr><center>nginx</center>');
+    expect(quiet.headers.server).toBeUndefined();
+    const told = await pageOf({ 'server-tokens': 'true' });
+    expect(told.body).toContain('<hr><center>nginx/1.27.1</center>');
+    expect(told.headers.server).toBe('nginx/1.27.1');
+    expect(told.headers['content-length']).toBe(String(Buffer.byteLength(told.body)));
+  });
+
   it('add-headers sets a header on every response, and hide-headers removes a backend\'s (custom_header.go)', async () => {
     const { response } = await through({ 'add-headers': 'ingress-nginx/add-headers-configmap', 'hide-headers': 'X-Powered-By' }, {});
     expect(response['x-a-custom-header']).toBe('customHeaderValue');
