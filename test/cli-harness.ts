@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { testTlsEnv } from './tls-env.js';
 import { runCli } from '../src/cli/main.js';
 
 export const repoRoot = path.join(import.meta.dirname, '..');
@@ -19,7 +20,7 @@ export async function cli(argv: readonly string[], options: { cwd?: string; tty?
     stderr: { write: (s: string) => (stderr += s), isTTY: options.tty ?? false },
     cwd: options.cwd ?? repoRoot,
     // No Docker unless a test asks for it: a container started elsewhere must not change output.
-    env: options.env ?? { DOCKER_HOST: 'unix:///nonexistent/ingress-dev-test.sock' },
+    env: { ...testTlsEnv, ...(options.env ?? { DOCKER_HOST: 'unix:///nonexistent/ingress-dev-test.sock' }) },
   });
   return { code, stdout, stderr };
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { testTlsEnv } from './tls-env.js';
 import path from 'node:path';
 import { runCli } from '../src/cli/main.js';
 import { repoRoot } from './cli-harness.js';
@@ -37,7 +38,7 @@ export async function startUp(argv: readonly string[], cwd = repoRoot, env: Read
     stdout: { write: (s: string) => (out += s), isTTY: false },
     stderr: { write: (s: string) => (err += s), isTTY: false },
     cwd,
-    env,
+    env: { ...testTlsEnv, ...env },
     onSignal: (h) => {
       handlers.add(h);
       return () => handlers.delete(h);

@@ -4,6 +4,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseRouteTests } from '../src/manifest/route-tests.js';
 import { parseRequestTarget } from '../src/cli/request.js';
 import { cli, repoRoot } from './cli-harness.js';
+import { testTlsEnv } from './tls-env.js';
 import { spawnCli, startUp, poll } from './up-harness.js';
 
 const temp = mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-up-'));
@@ -18,9 +20,10 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
 
-function send(port: number, target: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
+function send(port: number, target: string, headers: Record<string, string> = {}, method = 'GET', tls: { readonly ca: string; readonly servername: string } | null = null): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: target, method, headers, setHost: false, agent: false }, (res) => {
+    const options = { host: '127.0.0.1', port, path: target, method, headers, setHost: false, agent: false };
+    const req = (tls === null ? http.request : https.request)(tls === null ? options : { ...options, ca: tls.ca, servername: tls.servername }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -52,18 +55,23 @@ describe('every example routes through the proxy as its route tests say', () => 
     const { tests } = parseRouteTests(text, 'ingress-dev.test.yaml');
     expect(tests.length).toBeGreaterThan(0);
     const up = await startUp([dir, '--port', '0', '--echo-unmapped']);
+    const httpsPort = Number(/and https:\/\/127\.0\.0\.1:(\d+)/.exec(up.stdout())?.[1]);
+    const ca = readFileSync(path.join(testTlsEnv.INGRESS_DEV_HOME as string, 'ca', 'rootCA.pem'), 'utf8');
     try {
-      // Requests over https:// need the HTTPS listener (issue 12), and a clientIp another address
-      // than loopback's; `ingress-dev test` runs those offline.
-      for (const t of tests.filter((x) => !x.url.startsWith('https://') && x.clientIp === null)) {
+      // A clientIp other than loopback's cannot be sent from here: `ingress-dev test` runs those offline.
+      for (const t of tests.filter((x) => x.clientIp === null)) {
         const r = parseRequestTarget(t.url, Object.entries(t.headers).map(([k, v]) => `${k}: ${v}`), t.method);
+        const secure = t.url.startsWith('https://');
         // HTTP/1.1 requires a Host header (Node and nginx answer 400 without one); a test without
         // a host is what `curl http://127.0.0.1:PORT/...` sends: a host no rule names.
         const headers: Record<string, string> = { ...(r.headers as Record<string, string>), host: r.host ?? `127.0.0.1:${up.port}` };
-        const reply = await send(up.port, r.path, headers, r.method);
+        // https:// tests go to the HTTPS listener, verified against the local CA.
+        const reply = secure ? await send(httpsPort, r.path, headers, r.method, { ca, servername: r.host ?? 'localhost' }) : await send(up.port, r.path, headers, r.method);
         const label = `${t.name}: ${reply.status} ${reply.body.slice(0, 200)}`;
         if (t.expect.status !== undefined) expect(reply.status, label).toBe(t.expect.status);
-        if (t.expect.location !== undefined) expect(reply.headers.location ?? null, label).toBe(t.expect.location);
+        // The https:// redirects of the proxy name its HTTPS port; the cluster's (what the tests say) do not need to.
+        const location = reply.headers.location?.replace(new RegExp(`^(https://[^/:]+):${httpsPort}(?=/|$)`), '$1') ?? null;
+        if (t.expect.location !== undefined) expect(location, label).toBe(t.expect.location);
         for (const [header, value] of Object.entries(t.expect.responseHeaders ?? {})) expect(reply.headers[header] ?? null, label).toBe(value);
         if (reply.status !== 200) continue;
         const echo = JSON.parse(reply.body) as { path: string; headers: Record<string, string>; standsInFor: { service: string; port: number; portName: string | null; route: string } };

@@ -5,6 +5,8 @@ import { formatDiagnostic } from '../diagnostics/format.js';
 import { loadProject, type ProjectLoader } from '../manifest/load.js';
 import type { LoadResult } from '../manifest/types.js';
 import { compileRoutes } from '../model/compile.js';
+import type { ServedCertificate } from '../tls/certificates.js';
+import { tlsSecrets } from '../tls/secrets.js';
 import { profiles, type Profile, type RouteTable } from '../model/types.js';
 import type { ProjectConfig } from '../manifest/config.js';
 import { UsageError } from './args.js';
@@ -15,7 +17,9 @@ export interface CompiledProject {
   readonly dir: string;
   readonly load: LoadResult;
   readonly table: RouteTable;
-  /** Loader and compiler diagnostics together, sorted for output. */
+  /** The certificates of the folder's `kubernetes.io/tls` Secrets that pass their checks, by host. */
+  readonly certificates: ReadonlyMap<string, ServedCertificate>;
+  /** Loader, compiler and certificate diagnostics together, sorted for output. */
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -61,11 +65,13 @@ export async function compileProject(dir: string, profile: ProfileOption = { pro
     ...(profile.source === undefined ? {} : { profileSource: profile.source }),
     ...(profile.nginxConfig === undefined ? {} : { nginxConfig: profile.nginxConfig }),
   });
+  const tls = tlsSecrets(load.resources);
   return {
     dir,
     load,
     table: compiled.value,
-    diagnostics: sortDiagnostics([...load.diagnostics, ...compiled.diagnostics]),
+    certificates: tls.served,
+    diagnostics: sortDiagnostics([...load.diagnostics, ...compiled.diagnostics, ...tls.diagnostics]),
   };
 }
 

@@ -31,13 +31,24 @@ export interface ServingState {
 }
 
 /** What `up` listens with when neither a flag nor the config file says. */
-export const listenDefaults = { host: '127.0.0.1', port: 8080, connectTimeoutMs: 5_000, readTimeoutMs: 60_000, sendTimeoutMs: 60_000 } as const;
+export const listenDefaults = { host: '127.0.0.1', port: 8080, httpsPort: 8443, connectTimeoutMs: 5_000, readTimeoutMs: 60_000, sendTimeoutMs: 60_000 } as const;
+
+/**
+ * The HTTPS port from the config file's `listen.https` (false: off), else 8443, or a free one
+ * when the HTTP port is 0 (a caller that asks for free ports gets free ports for both).
+ */
+export function httpsPortOf(fromConfig: number | false | undefined, httpPort: number): number | null {
+  if (fromConfig === false) return null;
+  return fromConfig ?? (httpPort === 0 ? 0 : listenDefaults.httpsPort);
+}
 
 /** Listener settings: fixed while `up` runs (changing them needs a restart). */
 export interface ListenSettings {
   readonly host: string;
   readonly port: number;
   readonly timeouts: { readonly connectTimeoutMs: number; readonly readTimeoutMs: number; readonly sendTimeoutMs: number };
+  /** The HTTPS listener's port (0: a free one); null: no HTTPS listener. */
+  readonly httpsPort?: number | null;
 }
 
 /** Where a state comes from: the folder, the command line, and what the listener started with. */
@@ -51,7 +62,7 @@ export interface ServingSources {
   readonly profileFlag: unknown;
   readonly echoUnmapped: boolean;
   /** Settings given as flags; the config file cannot change those. */
-  readonly listenFlags: { readonly host: boolean; readonly port: boolean; readonly connect: boolean; readonly read: boolean; readonly send: boolean };
+  readonly listenFlags: { readonly host: boolean; readonly port: boolean; readonly connect: boolean; readonly read: boolean; readonly send: boolean; readonly https?: boolean };
   /** What the listener runs with. */
   readonly listen: ListenSettings;
   readonly loader: ProjectLoader;
@@ -131,6 +142,10 @@ function restartNeeded(sources: ServingSources, loaded: LoadedConfig): string | 
   if (!listenFlags.port && port !== listen.port) reasons.push(`listen port changed from ${listen.port} to ${port}`);
   const host = config?.listen.host ?? listenDefaults.host;
   if (!listenFlags.host && host !== listen.host) reasons.push(`listen host changed from ${listen.host} to ${host}`);
+  if (listenFlags.https !== true && listen.httpsPort !== undefined) {
+    const https = httpsPortOf(config?.listen.https, listenFlags.port ? listen.port : port);
+    if (https !== listen.httpsPort) reasons.push(`HTTPS ${https === null ? 'turned off' : listen.httpsPort === null ? `turned on (port ${https})` : `port changed from ${listen.httpsPort} to ${https}`}`);
+  }
   const t = config?.timeouts;
   const timeoutChanged =
     (!listenFlags.connect && (t?.connectMs ?? listenDefaults.connectTimeoutMs) !== listen.timeouts.connectTimeoutMs) ||

@@ -18,6 +18,10 @@ export interface RequestCompleted {
   /** What went wrong, for 502/503/504: `connect ECONNREFUSED 127.0.0.1:3000`. */
   readonly error: string | null;
   readonly upgrade: boolean;
+  /** `https` for a request that came over TLS (the HTTPS listener); absent means http. */
+  readonly scheme?: 'http' | 'https';
+  /** `HTTP/2` or `HTTP/1.1` (`HTTP/1.0`), as the client spoke. */
+  readonly protocol?: string;
   readonly requestHeaders: Readonly<Record<string, string | string[] | undefined>>;
   readonly responseHeaders: Readonly<Record<string, string | string[] | undefined>>;
   readonly bytesIn: number;

@@ -5,7 +5,7 @@ import { suggestWord } from './suggest.js';
 /**
  * The optional project config file, `ingress-dev.yaml`:
  *
- *     listen: { host: 127.0.0.1, http: 8080 }
+ *     listen: { host: 127.0.0.1, http: 8080, https: 8443 }   # https: false turns HTTPS off
  *     profile: auto                 # auto | spec | nginx
  *     services:
  *       httpbin: 3000               # every port of Service httpbin → 127.0.0.1:3000
@@ -28,7 +28,7 @@ export interface ConfigMapping {
 
 export interface ProjectConfig {
   readonly file: string;
-  readonly listen: { readonly host?: string; readonly http?: number };
+  readonly listen: { readonly host?: string; readonly http?: number; readonly https?: number | false };
   readonly profile?: 'auto' | 'spec' | 'nginx';
   readonly mappings: readonly ConfigMapping[];
   readonly unmapped?: 'echo' | 'error';
@@ -60,7 +60,7 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
   const error = (message: string, node: YamlNode | null | undefined, hint: string) =>
     diagnostics.push(createDiagnostic('E_CONFIG', 'error', message, at(node), hint));
   const mappings: ConfigMapping[] = [];
-  const listen: { host?: string; http?: number } = {};
+  const listen: { host?: string; http?: number; https?: number | false } = {};
   const timeouts: { connectMs?: number; readMs?: number; sendMs?: number } = {};
   let profile: ProjectConfig['profile'];
   let unmapped: ProjectConfig['unmapped'];
@@ -96,7 +96,12 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
             if (Number.isInteger(port) && port >= 0 && port <= 65535) listen.http = port;
             else error('listen.http must be a port number (0 picks a free port)', v, 'Write listen: { http: 8080 }.');
           } else {
-            diagnostics.push(createDiagnostic('W_CONFIG_UNSUPPORTED', 'warning', 'listen.https is not supported yet; only the HTTP listener runs', at(v), 'Remove it for now.'));
+            // false (or off) turns the HTTPS listener off, as --no-https does.
+            const off = isScalar(v) && (v.value === false || v.value === 'off');
+            const port = isScalar(v) ? Number(v.value) : NaN;
+            if (off) listen.https = false;
+            else if (isScalar(v) && typeof v.value !== 'boolean' && Number.isInteger(port) && port >= 0 && port <= 65535) listen.https = port;
+            else error('listen.https must be a port number (0 picks a free port) or false', v, 'Write listen: { https: 8443 }, or https: false to serve plain HTTP only.');
           }
         });
         break;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Http2Session } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { InflightRequests } from '../backends/inflight.js';
 import type { BackendResolver } from '../backends/types.js';
@@ -6,6 +7,7 @@ import type { EventBus } from '../events/bus.js';
 import type { RequestCompleted } from '../events/types.js';
 import type { RouteTable } from '../model/types.js';
 import type { ConnectionTracker } from './connections.js';
+import type { CertificateStore } from '../tls/certificates.js';
 import { upstreamError, type ProxyError, type RequestLine } from './errors.js';
 import { defaultTimeouts, type ForwardError, type Forwarder, type ForwardTimeouts } from './forward.js';
 import { buildUpstreamHeaders, clientAddressOf, requestIdOf, type RawHeaders, type ResponseHeaderPolicy } from './headers.js';
@@ -23,6 +25,8 @@ export interface ProxyOptions {
   readonly timeouts?: Partial<ProxyTimeouts>;
   /** Counts the requests in progress to each upstream, so that a leaving container is drained first. */
   readonly inflight?: InflightRequests;
+  /** The HTTPS listener (HTTP/2 and HTTP/1.1 by ALPN) on the same host; absent: none. */
+  readonly https?: { readonly port: number; readonly certificates: CertificateStore };
 }
 
 /** The backend timeouts, and the client side's, as node's server applies them. */
@@ -46,6 +50,10 @@ export interface HandlerContext {
   readonly connections: ConnectionTracker;
   readonly state: { closing: boolean };
   server?: Server;
+  /** The HTTPS listener's HTTP/2 sessions, closed with a GOAWAY when the proxy closes. */
+  readonly sessions?: Set<Http2Session>;
+  /** The HTTPS listener's port once it listens; null without one. */
+  httpsPort?: number | null;
 }
 
 /** Fields of a `request-completed` event that depend on how the request ended. */
@@ -73,24 +81,63 @@ export function startTiming(req: IncomingMessage, upgrade: boolean): Timing {
   return { requestId: requestIdOf(req.headers['x-request-id']), startedAt: Date.now(), started: performance.now(), upgrade };
 }
 
-export function requestInputOf(req: IncomingMessage): RequestInput {
-  return { method: req.method ?? 'GET', url: req.url ?? '/', hostHeader: req.headers.host, localPort: req.socket.localPort ?? 0, headers: req.headers, clientAddress: clientAddressOf(req.socket.remoteAddress) };
+export function requestInputOf(req: IncomingMessage, httpsPort: number | null = null): RequestInput {
+  return { method: req.method ?? 'GET', url: req.url ?? '/', hostHeader: hostOf(req), localPort: req.socket.localPort ?? 0, headers: req.headers, clientAddress: clientAddressOf(req.socket.remoteAddress), scheme: schemeOf(req), httpsPort };
 }
 
 export function requestLineOf(req: IncomingMessage): RequestLine {
-  return { method: req.method ?? 'GET', host: req.headers.host ?? '', path: req.url ?? '', port: req.socket.localPort ?? 0 };
+  return { method: req.method ?? 'GET', host: hostOf(req) ?? '', path: req.url ?? '', port: req.socket.localPort ?? 0 };
+}
+
+/**
+ * The HTTPS listener (node:http2's secure server with allowHTTP1) hands HTTP/2 requests over as
+ * node's compatibility objects, passed through the one pipeline as IncomingMessage and
+ * ServerResponse: they differ where HTTP/2 does (the authority, pseudo-headers, no reason
+ * phrase, no connection headers), and the pipeline asks this where it matters.
+ */
+export function isHttp2(req: IncomingMessage): boolean {
+  return req.httpVersionMajor === 2;
+}
+
+/** The Host header, or HTTP/2's `:authority` (RFC 9113 section 8.3.1). */
+export function hostOf(req: IncomingMessage): string | undefined {
+  return req.headers.host ?? (req.headers[':authority'] as string | undefined);
+}
+
+/** `https` for a request that came over TLS (the HTTPS listener). */
+export function schemeOf(req: IncomingMessage): 'http' | 'https' {
+  return (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http';
+}
+
+/**
+ * The request's header lines as an HTTP/1.1 backend takes them: HTTP/2's pseudo-headers left
+ * out, and its Cookie fields joined with "; " (RFC 9113 section 8.2.3).
+ */
+export function http1RawHeaders(req: IncomingMessage): string[] {
+  if (!isHttp2(req)) return req.rawHeaders;
+  const out: string[] = [];
+  const cookies: string[] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.startsWith(':')) continue;
+    if (name === 'cookie') cookies.push(raw[i + 1] as string);
+    else out.push(name, raw[i + 1] as string);
+  }
+  if (cookies.length > 0) out.push('cookie', cookies.join('; '));
+  return out;
 }
 
 export function upstreamHeadersFor(req: IncomingMessage, routing: ForwardRouting | EchoRouting, requestId: string, upgrade: boolean): RawHeaders {
   const clientAddress = clientAddressOf(req.socket.remoteAddress);
   const nginx = routing.nginx;
-  return buildUpstreamHeaders(req.rawHeaders, {
+  return buildUpstreamHeaders(http1RawHeaders(req), {
     host: routing.upstreamHost,
     ...(routing.forwardedHost === undefined ? {} : { forwardedHost: routing.forwardedHost }),
     ...(routing.upstreamHeaders === undefined ? {} : { extra: routing.upstreamHeaders }),
     clientAddress,
     localPort: req.socket.localPort ?? 0,
-    proto: 'http',
+    proto: schemeOf(req),
     upgrade,
     requestId,
     ...(nginx === undefined ? {} : {
@@ -136,7 +183,7 @@ export function emitCompleted(context: HandlerContext, req: IncomingMessage, tim
     id: timing.requestId,
     startedAt: timing.startedAt,
     method: req.method ?? 'GET',
-    host: ending.routing?.receivedHost ?? req.headers.host ?? '',
+    host: ending.routing?.receivedHost ?? hostOf(req) ?? '',
     path: req.url ?? '',
     status: ending.status,
     durationMs: performance.now() - timing.started,
@@ -145,6 +192,8 @@ export function emitCompleted(context: HandlerContext, req: IncomingMessage, tim
     upstreamPath: ending.routing?.upstreamPath ?? null,
     error: ending.error,
     upgrade: timing.upgrade,
+    scheme: schemeOf(req),
+    protocol: isHttp2(req) ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
     requestHeaders: req.headers,
     responseHeaders: ending.responseHeaders,
     bytesIn: ending.bytesIn,

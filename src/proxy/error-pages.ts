@@ -117,7 +117,11 @@ export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error:
   try {
     // The reason phrase is given: a failed writeHead of the backend's response may have left
     // its own (bad) one on `res`.
-    res.writeHead(page.status, page.reason, headers);
+    if (req.httpVersionMajor === 2) {
+      // HTTP/2 has no reason phrase and no Connection header; a stream ends on its own.
+      delete headers.connection;
+      res.writeHead(page.status, headers);
+    } else res.writeHead(page.status, page.reason, headers);
     res.end(req.method === 'HEAD' ? undefined : page.body);
   } catch {
     res.destroy();

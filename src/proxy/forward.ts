@@ -254,7 +254,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.headWritten) return true;
     this.headWritten = true;
     try {
-      this.res.writeHead(this.status ?? 502, this.statusText, this.responseHeaders ?? []);
+      // HTTP/2 has no reason phrase (node warns when given one).
+      if (this.req.httpVersionMajor === 2) this.res.writeHead(this.status ?? 502, this.responseHeaders ?? []);
+      else this.res.writeHead(this.status ?? 502, this.statusText, this.responseHeaders ?? []);
       return true;
     } catch (err) {
       // A status text or header node will not write (control characters, say): the backend's

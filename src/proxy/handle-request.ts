@@ -7,6 +7,7 @@ import {
   requestInputOf,
   requestLineOf,
   responsePolicyOf,
+  isHttp2,
   startTiming,
   upstreamErrorOf,
   upstreamHeadersFor,
@@ -23,10 +24,10 @@ import { serverHeaderOf } from './server-header.js';
 /** A plain HTTP request: route it, then forward it, answer with the echo, or with an error page. */
 export function handleRequest(context: HandlerContext, req: IncomingMessage, res: ServerResponse): void {
   const timing = startTiming(req, false);
-  context.connections.track(req, res);
+  if (!isHttp2(req)) context.connections.track(req, res);
   // No 'error' listener on req: node emits a request's 'error' (a client gone mid-upload) only
   // to listeners, and without one it cannot become an unhandled error.
-  if (context.state.closing) res.setHeader('connection', 'close');
+  if (context.state.closing && !isHttp2(req)) res.setHeader('connection', 'close');
   let completed = false;
   const complete = (ending: Ending): void => {
     if (completed) return;
@@ -42,7 +43,7 @@ export function handleRequest(context: HandlerContext, req: IncomingMessage, res
     complete(errorEnding(null, error, writeErrorPage(req, res, error, server)?.headers ?? {}));
   };
   try {
-    const routing = routeRequest(context.options.getTable(), context.resolverOf(), requestInputOf(req));
+    const routing = routeRequest(context.options.getTable(), context.resolverOf(), requestInputOf(req, context.httpsPort ?? null));
     server = serverHeaderOf(routing.profile, routing.nginx?.config);
     if (routing.kind === 'error') {
       complete(errorEnding(routing, routing.error, writeErrorPage(req, res, routing.error, server, routing.responseHeaders)?.headers ?? {}));

@@ -43,7 +43,7 @@ function routeUpgrade(context: HandlerContext, req: IncomingMessage, socket: Dup
   const server = serverHeaderOf(table.profile);
   const endWithError = (error: ProxyError): Readonly<Record<string, string>> => writeRawErrorPage(req, socket, error, server);
   try {
-    const routing = routeRequest(table, context.resolverOf(), requestInputOf(req));
+    const routing = routeRequest(table, context.resolverOf(), requestInputOf(req, context.httpsPort ?? null));
     if (routing.kind === 'error') {
       // The profile of the host that routed it decides the Server header and the page's footer.
       const own = writeRawErrorPage(req, socket, routing.error, serverHeaderOf(routing.profile, routing.nginx?.config));

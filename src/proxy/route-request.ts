@@ -37,6 +37,10 @@ export interface RequestInput {
   readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
   /** The client's address (ingress-nginx's source ranges check it). */
   readonly clientAddress?: string;
+  /** `https` when the request came over TLS (default http). */
+  readonly scheme?: 'http' | 'https';
+  /** The HTTPS listener's port, when there is one (ingress-nginx's https:// redirects point there). */
+  readonly httpsPort?: number | null;
 }
 
 export interface RoutingBase {
@@ -97,7 +101,7 @@ export type Routing = ForwardRouting | EchoRouting | ErrorRouting;
 
 export function routeRequest(table: RouteTable, resolver: BackendResolver, input: RequestInput): Routing {
   const { host: receivedHost, path } = parseRequestTarget(input.url, input.hostHeader);
-  const { match, alias } = matchWithAlias(table, { host: receivedHost, path, method: input.method, port: input.localPort, ...(input.headers === undefined ? {} : { headers: input.headers }), ...(input.clientAddress === undefined ? {} : { clientAddress: input.clientAddress }) });
+  const { match, alias } = matchWithAlias(table, { host: receivedHost, path, method: input.method, port: input.localPort, ...(input.headers === undefined ? {} : { headers: input.headers }), ...(input.clientAddress === undefined ? {} : { clientAddress: input.clientAddress }), ...(input.scheme === undefined ? {} : { scheme: input.scheme }), ...(input.httpsPort === undefined ? {} : { httpsPort: input.httpsPort }) });
   const line: RequestLine = { method: input.method, host: match.host, path, port: input.localPort };
   const winner = match.route ?? match.defaultBackend;
   const routeId = winner?.id ?? null;
@@ -177,6 +181,8 @@ export interface StickyState {
   /** The request's Cookie header and User-Agent (SameSite=None is left out for some browsers). */
   readonly cookie: string | undefined;
   readonly userAgent: string | undefined;
+  /** The cookie is Secure on https requests. */
+  readonly scheme: 'http' | 'https';
   readonly endpoints: readonly TargetResolution[];
   /** Endpoints (`address:port`) this request could not be sent to. */
   readonly failed: readonly string[];
@@ -195,10 +201,10 @@ function stickyResolve(found: readonly TargetResolution[] | UnavailableResolutio
   const cookie = headerText(input.headers?.['cookie'], '; ');
   const userAgent = headerText(input.headers?.['user-agent'], ', ');
   const keys = found.map((r) => endpointKey(r.target));
-  const choice = stickyChoice(affinity.config, keys, cookie, stickyContextOf(affinity, userAgent), Math.random);
+  const choice = stickyChoice(affinity.config, keys, cookie, stickyContextOf(affinity, userAgent, input.scheme ?? 'http'), Math.random);
   const resolution = found[choice.endpoint === null ? -1 : keys.indexOf(choice.endpoint)];
   if (resolution === undefined) return { kind: 'unavailable', cause: 'docker', reason: choice.why, hint: 'Start a container of the Service' };
-  const state: StickyState = { affinity, cookie, userAgent, endpoints: found, failed: [], setCookies: choice.setCookie === null ? [] : [choice.setCookie] };
+  const state: StickyState = { affinity, cookie, userAgent, scheme: input.scheme ?? 'http', endpoints: found, failed: [], setCookies: choice.setCookie === null ? [] : [choice.setCookie] };
   return { resolution, state, why: `${affinity.upstream} (${affinity.config.mode}): ${choice.why}` };
 }
 
@@ -210,7 +216,7 @@ function stickyResolve(found: readonly TargetResolution[] | UnavailableResolutio
 export function stickyRetry(state: StickyState, failed: TargetResolution['target']): { readonly resolution: TargetResolution; readonly state: StickyState; readonly why: string } | null {
   const failedKeys = [...state.failed, endpointKey(failed)];
   const keys = state.endpoints.map((r) => endpointKey(r.target));
-  const choice = stickyFailover(state.affinity.config, keys, state.cookie, failedKeys, stickyContextOf(state.affinity, state.userAgent), Math.random);
+  const choice = stickyFailover(state.affinity.config, keys, state.cookie, failedKeys, stickyContextOf(state.affinity, state.userAgent, state.scheme), Math.random);
   if (choice.endpoint === null || failedKeys.includes(choice.endpoint)) return null;
   const resolution = state.endpoints[keys.indexOf(choice.endpoint)];
   if (resolution === undefined) return null;
@@ -221,8 +227,8 @@ export function stickyRetry(state: StickyState, failed: TargetResolution['target
   };
 }
 
-function stickyContextOf(affinity: NginxBackendAffinity, userAgent: string | undefined): StickyContext {
-  return { scheme: 'http', locationPath: affinity.locationPath, upstream: affinity.upstream, setsCookie: affinity.setsCookie, ...(userAgent === undefined ? {} : { userAgent }) };
+function stickyContextOf(affinity: NginxBackendAffinity, userAgent: string | undefined, scheme: 'http' | 'https'): StickyContext {
+  return { scheme, locationPath: affinity.locationPath, upstream: affinity.upstream, setsCookie: affinity.setsCookie, ...(userAgent === undefined ? {} : { userAgent }) };
 }
 
 function headerText(value: string | string[] | undefined, separator: string): string | undefined {

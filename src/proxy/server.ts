@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { BackendResolver } from '../backends/types.js';
 import { defaultServerTimeouts, type HandlerContext, type ProxyOptions, type ProxyTimeouts } from './context.js';
@@ -7,6 +8,7 @@ import { createForwarder } from './forward.js';
 import { handleRequest } from './handle-request.js';
 import { handleClientError } from './client-error.js';
 import { handleConnect, handleUpgrade } from './handle-upgrade.js';
+import type { CertificateStore } from '../tls/certificates.js';
 
 export type { ProxyOptions, ProxyTimeouts } from './context.js';
 
@@ -15,6 +17,9 @@ export interface RunningProxy {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** `https://127.0.0.1:8443` and its port, when the HTTPS listener runs. */
+  readonly httpsUrl: string | null;
+  readonly httpsPort: number | null;
   /**
    * Stops accepting, lets in-flight requests finish (for at most `graceMs`, default 10 s, then
    * their connections are destroyed), ends relayed WebSockets at once, closes upstream pools.
@@ -34,7 +39,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const tunnels = new Set<Duplex>();
   const state = { closing: false };
   const connections = createConnectionTracker();
-  const context: HandlerContext = { options, timeouts, forwarder, resolverOf, tunnels, connections, state };
+  const sessions = new Set<Http2Session>();
+  const context: HandlerContext = { options, timeouts, forwarder, resolverOf, tunnels, connections, state, sessions };
 
   const server = createServer(
     {
@@ -58,29 +64,61 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   server.on('connect', (req: IncomingMessage, socket: Duplex) => handleConnect(context, req, socket));
   server.on('clientError', (err: Error, socket: Duplex) => handleClientError(context, err, socket));
   context.server = server;
+  const secure = options.https === undefined ? null : await createSecureListener(context, options.https.certificates, timeouts);
 
   try {
     await listen(server, options.host, options.port);
+    if (secure !== null && options.https !== undefined) await listen(secure, options.host, options.https.port);
   } catch (err) {
+    server.close();
     await forwarder.close();
     throw err;
   }
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const portOf = (s: { address(): ReturnType<Server['address']> }, fallback: number): number => {
+    const address = s.address();
+    return typeof address === 'object' && address !== null ? address.port : fallback;
+  };
+  const port = portOf(server, options.port);
+  const httpsPort = secure === null ? null : portOf(secure, options.https?.port ?? 0);
+  context.httpsPort = httpsPort;
   const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   let closed: Promise<void> | null = null;
   return {
     url: `http://${urlHost}:${port}`,
     host: options.host,
     port,
+    httpsUrl: httpsPort === null ? null : `https://${urlHost}:${httpsPort}`,
+    httpsPort,
     close(graceMs = 10_000) {
-      closed ??= closeProxy(server, context, graceMs);
+      closed ??= closeProxy(server, secure, context, graceMs);
       return closed;
     },
   };
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
+/**
+ * The HTTPS listener: node:http2's secure server with allowHTTP1, so ALPN picks HTTP/2 or
+ * HTTP/1.1, and both go through the same pipeline as plain HTTP (HTTP/1.1 Upgrade requests too).
+ * The certificate comes by SNI from the store; a client that sends no name gets `localhost`'s.
+ */
+async function createSecureListener(context: HandlerContext, certificates: CertificateStore, timeouts: ProxyTimeouts): Promise<Http2SecureServer> {
+  const { cert, key } = await certificates.defaultCredentials();
+  const secure = createSecureServer({ allowHTTP1: true, cert, key, SNICallback: certificates.sniCallback, settings: { enableConnectProtocol: false } });
+  // The compatibility objects stand in for node:http's (see isHttp2 in context.ts).
+  secure.on('request', (req, res) => handleRequest(context, req as unknown as IncomingMessage, res as unknown as ServerResponse));
+  secure.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(context, req, socket, head));
+  secure.on('session', (session: Http2Session) => {
+    context.sessions?.add(session);
+    session.once('close', () => context.sessions?.delete(session));
+  });
+  // A handshake that fails (an untrusting client closing, a port scan) concerns only that socket.
+  secure.on('tlsClientError', (_err: Error, socket: Duplex) => socket.destroy());
+  secure.setTimeout(0);
+  (secure as unknown as { headersTimeout?: number }).headersTimeout = timeouts.headersTimeoutMs;
+  return secure;
+}
+
+function listen(server: Server | Http2SecureServer, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
@@ -91,17 +129,21 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-async function closeProxy(server: Server, context: HandlerContext, graceMs: number): Promise<void> {
+async function closeProxy(server: Server, secure: Http2SecureServer | null, context: HandlerContext, graceMs: number): Promise<void> {
   context.state.closing = true;
   context.connections.closeAfterResponses();
   const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+  const secureStopped = secure === null ? Promise.resolve() : new Promise<void>((resolve) => secure.close(() => resolve()));
   server.closeIdleConnections();
+  // HTTP/2 sessions get a GOAWAY: streams in progress finish, no new ones start.
+  for (const session of context.sessions ?? []) session.close();
   for (const tunnel of context.tunnels) tunnel.destroy();
   const deadline = setTimeout(() => {
     server.closeAllConnections();
+    for (const session of context.sessions ?? []) session.destroy();
     for (const tunnel of context.tunnels) tunnel.destroy();
   }, graceMs);
-  await stopped;
+  await Promise.all([stopped, secureStopped]);
   clearTimeout(deadline);
   await context.forwarder.close();
 }

@@ -52,7 +52,7 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
     return { ...base, status: 301, route: decision.location.route, backend: null, upstreamPath: null, redirect: { status: 301, location: `http://${host}${decision.to}`, by: 'trailing slash' } };
   }
   const route = decision.location.route;
-  const answer = applyNginxPolicy(server, decision, { host: request.host, target, scheme: request.scheme ?? 'http', method: request.method ?? 'GET', headers: request.headers ?? {}, remoteAddress });
+  const answer = applyNginxPolicy(server, decision, { host: request.host, target, scheme: request.scheme ?? 'http', method: request.method ?? 'GET', headers: request.headers ?? {}, remoteAddress, httpsPort: request.httpsPort ?? null });
   const told = { responseHeaders: answer.responseHeaders, steps: answer.steps };
   const served = { route, defaultBackend: route === null ? server.rootBackend : null };
   if (answer.kind === 'redirect') {

@@ -159,6 +159,8 @@ export interface NginxRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** `$remote_addr`: the client address after the realip module. */
   readonly remoteAddress: string;
+  /** The local HTTPS port, when ingress-dev listens for HTTPS: the https:// redirect names it unless it is 443. */
+  readonly httpsPort?: number | null;
 }
 
 /**
@@ -211,11 +213,13 @@ export function applyNginxPolicy(server: NginxServer, decision: Extract<NginxDec
     const ssl = a?.sslRedirect ?? config.sslRedirect;
     if (forced || (ssl && server.tls)) {
       // lua_ingress.lua: https://HOST (without the port) + $request_uri, one trailing slash removed.
+      // The cluster's HTTPS port is 443; locally it is ingress-dev's HTTPS port, named when it is not 443.
       const preserve = a?.preserveTrailingSlash ?? config.preserveTrailingSlash;
       const uri = !preserve && request.target.endsWith('/') ? request.target.slice(0, -1) : request.target;
       const by = forced ? 'force-ssl-redirect' : 'ssl-redirect';
-      steps.push({ by, what: forced ? 'plain HTTP is redirected to https://' : 'the host has spec.tls: plain HTTP is redirected to https://' });
-      return { kind: 'redirect', status: config.httpRedirectCode, location: `https://${hostOnly}${uri}`, by, responseHeaders, steps };
+      const port = request.httpsPort === undefined || request.httpsPort === null || request.httpsPort === 443 ? '' : `:${request.httpsPort}`;
+      steps.push({ by, what: `${forced ? 'plain HTTP is redirected to https://' : 'the host has spec.tls: plain HTTP is redirected to https://'}${port === '' ? '' : ` (on the local HTTPS port ${request.httpsPort}; 443 in the cluster)`}` });
+      return { kind: 'redirect', status: config.httpRedirectCode, location: `https://${hostOnly}${port}${uri}`, by, responseHeaders, steps };
     }
   }
   let dropAuthorization = false;

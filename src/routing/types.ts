@@ -18,6 +18,8 @@ export interface MatchRequest {
   readonly clientAddress?: string;
   /** A number in [0, 1) for ingress-nginx's canary-weight; default Math.random. */
   readonly random?: () => number;
+  /** ingress-dev's HTTPS port, when it listens for HTTPS: ingress-nginx's https:// redirects point there (when it is not 443). */
+  readonly httpsPort?: number | null;
 }
 
 /** How the request's host was matched against the host index. */

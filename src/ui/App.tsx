@@ -34,6 +34,8 @@ export type QuitKey = 'q' | 'ctrl-c';
 export interface AppProps {
   readonly version: string;
   readonly urls: readonly string[];
+  /** The local CA's certificate file, when HTTPS is on: the waiting hint shows a `curl --cacert` that works. */
+  readonly caFile?: string;
   readonly requests: RequestStore;
   readonly status: StatusStore;
   /** The workloads of `up --run`; their pane shows once the run says anything about them. */
@@ -255,7 +257,7 @@ export function App(props: AppProps) {
     ? 'Paused: p resumes.'
     : requests.filter !== ''
       ? `No request matches "${requests.filter}".`
-      : `Waiting for requests: curl ${firstHost === undefined ? '' : `-H 'Host: ${firstHost}' `}${url}/`;
+      : `Waiting for requests: curl ${firstHost === undefined ? '' : `-H 'Host: ${firstHost}' `}${url}/${httpsHint(props.urls[1], props.caFile, firstHost)}`;
 
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -310,4 +312,12 @@ export function profileSummary(table: RouteTable): string {
   for (const c of table.ingressProfiles.values()) counts.set(c.profile, (counts.get(c.profile) ?? 0) + 1);
   if (counts.size <= 1) return [...counts.keys()][0] ?? table.profile;
   return [...counts].map(([p, n]) => `${p} ${n}`).join(' + ');
+}
+
+/** ` or curl --cacert CA --resolve HOST:PORT:ADDR https://HOST:PORT/` for the waiting hint, when HTTPS is on. */
+function httpsHint(httpsUrl: string | undefined, caFile: string | undefined, host: string | undefined): string {
+  if (httpsUrl === undefined || caFile === undefined) return '';
+  const url = new URL(httpsUrl);
+  if (host === undefined) return `  or  curl --cacert ${caFile} ${httpsUrl}/`;
+  return `  or  curl --cacert ${caFile} --resolve ${host}:${url.port}:${url.hostname} https://${host}:${url.port}/`;
 }

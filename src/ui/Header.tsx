@@ -28,7 +28,7 @@ export function Header(props: HeaderProps) {
     segments: [
       { text: 'ingress-dev', bold: true },
       { text: ` ${props.version}  ` },
-      { text: props.urls.join('  '), bold: true, color: 'cyan' },
+      { text: formatUrls(props.urls), bold: true, color: 'cyan' },
       { text: `  profile ${props.profile} · ${plural(props.files, 'manifest')} · ${plural(props.routes, 'route')}` },
     ],
   };
@@ -103,4 +103,15 @@ export function workloadSegments(c: WorkloadCounts): Segment[] {
   const out: Segment[] = [{ text: 'workloads ' }];
   parts.forEach((p, i) => out.push(...(i === 0 ? [p] : [{ text: ' · ' }, p])));
   return out;
+}
+
+/** `http://127.0.0.1:8080 https:8443`: the first URL whole, the HTTPS one by its port when the host is the same. */
+export function formatUrls(urls: readonly string[]): string {
+  const [first, ...rest] = urls;
+  if (first === undefined) return '';
+  const host = new URL(first).hostname;
+  return [first, ...rest.map((u) => {
+    const url = new URL(u);
+    return url.hostname === host ? `${url.protocol.slice(0, -1)}:${url.port}` : u;
+  })].join(' ');
 }

@@ -19,14 +19,14 @@ const label = (name: string): string => name.padEnd(valueColumn);
 export function detailLines(entry: RequestEntry, table: RouteTable): Line[] {
   const e = entry.event;
   const path = pathOf(e.path);
-  const explanation = explain(table, e.host, path, e.method, e.requestHeaders);
+  const explanation = explain(table, e.host, path, e.method, e.requestHeaders, e.scheme ?? 'http');
   const out: Line[] = [];
 
   out.push({
     segments: [
-      { text: `${e.method} ${e.host}${path}  `, bold: true },
+      { text: `${e.method} ${e.scheme === 'https' ? 'https://' : ''}${e.host}${path}  `, bold: true },
       { text: String(e.status), bold: true, color: statusColor[statusClass(e.status)] },
-      { text: `  ${formatDuration(e.durationMs)}${e.upgrade ? '  upgrade' : ''}` },
+      { text: `  ${formatDuration(e.durationMs)}${e.upgrade ? '  upgrade' : ''}${e.protocol === undefined ? '' : `  ${e.protocol}${e.scheme === 'https' ? ' over TLS' : ''}`}` },
     ],
   });
 
@@ -82,14 +82,14 @@ export function detailLines(entry: RequestEntry, table: RouteTable): Line[] {
   return out;
 }
 
-function explain(table: RouteTable, host: string, path: string, method: string, headers: Readonly<Record<string, string | string[] | undefined>>): Explanation {
-  const direct = explainRequest(table, { host, path, method, headers });
+function explain(table: RouteTable, host: string, path: string, method: string, headers: Readonly<Record<string, string | string[] | undefined>>, scheme: 'http' | 'https'): Explanation {
+  const direct = explainRequest(table, { host, path, method, headers, scheme });
   // As the proxy does: `HOST.localhost` routes as HOST when no rule names the full host.
   const kind = direct.hostMatch.kind;
   if (kind === 'exact' || kind === 'wildcard' || !direct.host.endsWith('.localhost')) return direct;
   const stripped = direct.host.slice(0, -'.localhost'.length);
   if (stripped === '') return direct;
-  const aliased = explainRequest(table, { host: stripped, path, method, headers });
+  const aliased = explainRequest(table, { host: stripped, path, method, headers, scheme });
   return aliased.hostMatch.kind === 'exact' || aliased.hostMatch.kind === 'wildcard' ? aliased : direct;
 }
 

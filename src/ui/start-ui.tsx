@@ -9,8 +9,10 @@ export type { UiState } from './status-store.js';
 export interface UiOptions {
   /** The tool's version, for the header. */
   readonly version: string;
-  /** Where the proxy listens: `http://127.0.0.1:8080`. */
+  /** Where the proxy listens: `http://127.0.0.1:8080`, then `https://127.0.0.1:8443` when HTTPS is on. */
   readonly urls: readonly string[];
+  /** The local CA's certificate, for the `curl --cacert` hint. */
+  readonly caFile?: string;
   /**
    * What the UI shows, from `createUiStores`: created by the caller before the proxy listens, so
    * they already hold what happened while Ink was loading. The caller disposes them.
@@ -83,6 +85,7 @@ export async function startUi(options: UiOptions): Promise<UiHandle> {
       <App
         version={options.version}
         urls={options.urls}
+        {...(options.caFile === undefined ? {} : { caFile: options.caFile })}
         requests={requests}
         status={status}
         workloads={workloads}

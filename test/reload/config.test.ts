@@ -76,9 +76,14 @@ describe('config file edits', { timeout: 15_000 }, () => {
     // No --port flag: the config file's listen port is the one in use (0: any free port).
     const p = project({ 'ingress.yaml': manifests, 'ingress-dev.yaml': `listen: {http: 0}\nservices:\n  web: ${a.port}\n` });
     const up = await start(p, []);
-    p.write('ingress-dev.yaml', `listen: {http: 9090}\nservices:\n  web: ${b.port}\n`);
+    // The HTTPS port is written too: with http 0 it was a free one as well, and stays so.
+    p.write('ingress-dev.yaml', `listen: {http: 9090, https: 0}\nservices:\n  web: ${b.port}\n`);
     await waitForAnswer(up.port, host, '/', (r) => r.body === 'B');
     await up.waitFor(/warning: listen port changed from 0 to 9090: restart ingress-dev up to apply it/);
+    // Without it, HTTPS would move from the free port to 8443: that needs a restart too.
+    p.write('ingress-dev.yaml', `listen: {http: 9090}\nservices:\n  web: ${a.port}\n`);
+    await waitForAnswer(up.port, host, '/', (r) => r.body === 'A');
+    await up.waitFor(/warning: listen port changed from 0 to 9090, HTTPS port changed from 0 to 8443: restart ingress-dev up to apply them/);
   });
 
   it('watches a --config file outside the folder, replaced by a rename', async () => {

@@ -1,4 +1,5 @@
 import { execFileSync, execSync } from 'node:child_process';
+import { testTlsEnv } from '../tls-env.js';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request, type Server } from 'node:http';
@@ -27,7 +28,7 @@ if (!hasTmux && process.env.CI !== undefined) throw new Error('tmux is required 
 
 const socket = `ingress-dev-test-${process.pid}`;
 // Ink shows only a final frame when it believes it runs in CI, so the CLI runs without CI set.
-const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
+const env: NodeJS.ProcessEnv = { ...process.env, ...testTlsEnv, TERM: 'xterm-256color' };
 delete env.CI;
 delete env.CONTINUOUS_INTEGRATION;
 

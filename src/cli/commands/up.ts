@@ -16,6 +16,9 @@ import { createProjectLoader } from '../../manifest/load.js';
 import { parseDuration } from '../../manifest/config.js';
 import type { Route, RouteTable, ServiceBackend } from '../../model/types.js';
 import { startProxy, type RunningProxy } from '../../proxy/server.js';
+import { loadOrCreateCa, type LocalCa } from '../../tls/ca.js';
+import { createCertificateStore, type CertificateStore, type ServedCertificate } from '../../tls/certificates.js';
+
 import { createReloader, type ReloadOutcome } from '../../watch/reload.js';
 import { startWatcher } from '../../watch/watcher.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
@@ -25,22 +28,26 @@ import { formatUnusedMappings } from '../unused-mappings.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
 import { readVersion } from '../version.js';
 import { compileProject, displayPath, formatProjectDiagnostic, profileOptionOf, resolveProjectDir, type CompiledProject } from '../project.js';
-import { buildServingState, describeServingState, listenDefaults, servingStateOf, type ServingSources, type ServingState } from '../serving.js';
+import { buildServingState, describeServingState, httpsPortOf, listenDefaults, servingStateOf, type ServingSources, type ServingState } from '../serving.js';
 
 export const upCommand: CommandSpec = {
   name: 'up',
   summary: 'Route real HTTP traffic by the Ingress rules to Services mapped to local ports.',
-  usage: 'ingress-dev up [dir] [--port 8080] [--host 127.0.0.1] [--map SERVICE[:PORT]=TARGET]... [--config F] [--profile P] [--no-watch] [--no-ui]',
+  usage: 'ingress-dev up [dir] [--port 8080] [--https-port 8443] [--host 127.0.0.1] [--map SERVICE[:PORT]=TARGET]... [--config F] [--profile P] [--no-watch] [--no-ui]',
   positionals: { min: 0, max: 1 },
   details: [
     'TARGET is 3000, host:port, http://host:port, https://host:port (self-signed allowed) or echo.',
     'Requests reach a host three ways: curl -H "Host: app.example.com" http://127.0.0.1:8080/,',
     'http://app.example.com.localhost:8080/ in a browser, or curl -x http://127.0.0.1:8080 http://app.example.com/.',
+    'HTTPS (HTTP/2 and HTTP/1.1) listens on 8443 with certificates of a local CA (ingress-dev trust --print shows its file),',
+    "or the folder's own kubernetes.io/tls Secrets: curl --cacert CA --resolve app.example.com:8443:127.0.0.1 https://app.example.com:8443/.",
     'Edits to the manifests and the config file apply at once; a file that does not parse keeps the last good routes serving.',
     'Stop with Ctrl-C (exit 130) or SIGTERM (exit 143); in-flight requests get up to 10 s to finish.',
   ].join('\n'),
   options: [
     { name: 'port', short: 'p', type: 'string', value: 'PORT', description: 'port to listen on (default 8080; 0 picks a free one)' },
+    { name: 'https-port', type: 'string', value: 'PORT', description: 'HTTPS port (default 8443; 0 picks a free one, as it does when --port is 0)' },
+    { name: 'no-https', type: 'boolean', description: 'serve plain HTTP only (also listen: { https: false })' },
     { name: 'host', type: 'string', value: 'ADDR', description: 'address to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)' },
     { name: 'map', short: 'm', type: 'list', value: 'SVC[:PORT]=TARGET', description: 'map a Service (port) to a target, repeatable; overrides the config file' },
     { name: 'config', short: 'c', type: 'string', value: 'F', description: 'config file (default: ingress-dev.yaml in the folder, when present)' },
@@ -146,6 +153,10 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
     return 1;
   }
   const port = parsePort(args.flags.port as string | undefined, config?.listen.http);
+  const httpsFlag = args.flags['https-port'] as string | undefined;
+  if (httpsFlag !== undefined && args.flags['no-https'] === true) throw new UsageError('--https-port and --no-https: choose one');
+  const httpsPort = args.flags['no-https'] === true ? null : httpsFlag !== undefined ? parsePort(httpsFlag, undefined, '--https-port') : httpsPortOf(config?.listen.https, port);
+  if (httpsPort !== null && httpsPort !== 0 && httpsPort === port) throw new UsageError(`--https-port ${httpsPort}: the HTTP listener has that port; choose another`);
   const host = (args.flags.host as string | undefined) ?? config?.listen.host ?? listenDefaults.host;
   const timeoutFlags = { connect: duration(args.flags['connect-timeout'], '--connect-timeout'), read: duration(args.flags['read-timeout'], '--read-timeout'), send: duration(args.flags['send-timeout'], '--send-timeout') };
   const timeouts = {
@@ -219,8 +230,8 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
       mapFlags,
       profileFlag: args.flags.profile,
       echoUnmapped: args.flags['echo-unmapped'] === true,
-      listenFlags: { host: args.flags.host !== undefined, port: args.flags.port !== undefined, connect: timeoutFlags.connect !== undefined, read: timeoutFlags.read !== undefined, send: timeoutFlags.send !== undefined },
-      listen: { host, port, timeouts },
+      listenFlags: { host: args.flags.host !== undefined, port: args.flags.port !== undefined, connect: timeoutFlags.connect !== undefined, read: timeoutFlags.read !== undefined, send: timeoutFlags.send !== undefined, https: httpsFlag !== undefined || args.flags['no-https'] === true },
+      listen: { host, port, timeouts, httpsPort },
       loader: createProjectLoader(dir),
       ...(dockerOff === undefined ? { docker: discovery } : {}),
       ...(runner === null ? {} : { readiness: runner.readiness }),
@@ -320,19 +331,27 @@ async function serveWith(
     logReloads(io, controller, project, color);
   }
 
+  // The local CA signs a certificate for every host without a Secret of its own; a CA that
+  // cannot be read or made leaves HTTPS off, with the reason, and plain HTTP serving.
+  const https = await prepareHttps(io, sources.listen.httpsPort ?? null, () => reloader.current.project.certificates);
   let proxy: RunningProxy;
   try {
     // One reference, read once per request: a request keeps the table and the resolver it started with.
-    proxy = await startProxy({ host, port, getTable: () => reloader.current.table, resolver: () => reloader.current.resolver, events, timeouts, inflight: prepared.inflight });
+    proxy = await startProxy({ host, port, getTable: () => reloader.current.table, resolver: () => reloader.current.resolver, events, timeouts, inflight: prepared.inflight, ...(https === null ? {} : { https: { port: https.port, certificates: https.certificates } }) });
   } catch (e) {
     stores?.dispose();
-    const err = e as NodeJS.ErrnoException;
+    const err = e as NodeJS.ErrnoException & { port?: number };
+    // The listener that failed: node's error names its port.
+    const secure = https !== null && err.port === https.port && err.port !== port;
+    const flag = secure ? '--https-port' : '--port';
+    const failedPort = secure ? https.port : port;
     if (err.code === 'EADDRINUSE') {
-      writeLine(io.stderr, `ingress-dev up: port ${port} on ${host} is in use; choose another with --port ${port === 8080 ? 8081 : port + 1} (or --port 0 for any free port)`);
+      const next = failedPort === 8080 ? 8081 : failedPort === 8443 ? 8444 : failedPort + 1;
+      writeLine(io.stderr, `ingress-dev up: ${secure ? 'HTTPS ' : ''}port ${failedPort} on ${host} is in use; choose another with ${flag} ${next} (or ${flag} 0 for any free port)${secure ? ', or --no-https' : ''}`);
       return 1;
     }
     if (err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
-      writeLine(io.stderr, `ingress-dev up: cannot listen on ${host}:${port} (${err.code}); choose another --host or --port`);
+      writeLine(io.stderr, `ingress-dev up: cannot listen on ${host}:${failedPort} (${err.code}); choose another --host or ${flag}`);
       return 1;
     }
     // A host name that does not resolve is the user's input, not a bug (the lookup happens on listen).
@@ -347,9 +366,9 @@ async function serveWith(
     writeLine(io.stderr, `warning: listening on ${host}: the mapped services are now reachable from the network, not only from this machine`);
   }
   if (logMode === 'json') {
-    writeLine(io.stdout, JSON.stringify({ type: 'proxy-started', at: Date.now(), url: proxy.url, host: proxy.host, port: proxy.port, routes: initial.table.routes.length, watching: changes !== null }));
+    writeLine(io.stdout, JSON.stringify({ type: 'proxy-started', at: Date.now(), url: proxy.url, host: proxy.host, port: proxy.port, httpsUrl: proxy.httpsUrl, httpsPort: proxy.httpsPort, caFile: https?.ca.certFile ?? null, routes: initial.table.routes.length, watching: changes !== null }));
   } else if (!useUi) {
-    writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null));
+    writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null, https?.ca.certFile ?? null));
   }
   // Health marks for the UI, backend-changed events for scripts reading --log json, and a line
   // in the plain log when a mapped target stops (or starts again) accepting connections.
@@ -365,7 +384,7 @@ async function serveWith(
       const { startUi } = await import('../../ui/start-ui.js');
       let quit: (key: QuitKey) => void = () => {};
       const quitKey = new Promise<QuitKey>((resolve) => (quit = resolve));
-      const ui = await startUi({ version: readVersion(), urls: [proxy.url], stores, startedAt: loadedAt, onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
+      const ui = await startUi({ version: readVersion(), urls: proxy.httpsUrl === null ? [proxy.url] : [proxy.url, proxy.httpsUrl], ...(https === null ? {} : { caFile: https.ca.certFile }), stores, startedAt: loadedAt, onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
       stop = await Promise.race([quitKey.then((key): StopReason => ({ kind: 'key', key })), signals.first.then((signal): StopReason => ({ kind: 'signal', signal }))]);
       ui.unmount();
     } finally {
@@ -522,10 +541,10 @@ function parseLogMode(flag: unknown): 'plain' | 'json' {
   throw new UsageError(`--log ${String(flag)}: use plain or json`);
 }
 
-function parsePort(flag: string | undefined, fromConfig: number | undefined): number {
+function parsePort(flag: string | undefined, fromConfig: number | undefined, name = '--port'): number {
   if (flag === undefined) return fromConfig ?? listenDefaults.port;
   const port = Number(flag);
-  if (!/^\d+$/.test(flag) || port > 65535) throw new UsageError(`--port ${flag}: a port is a number from 0 to 65535`);
+  if (!/^\d+$/.test(flag) || port > 65535) throw new UsageError(`${name} ${flag}: a port is a number from 0 to 65535`);
   return port;
 }
 
@@ -610,13 +629,32 @@ function printDiagnostics(io: CliIO, project: Awaited<ReturnType<typeof compileP
 }
 
 
+/**
+ * The HTTPS listener's certificates: the local CA (created on first use, or mkcert's) and the
+ * store that serves the folder's Secrets, else issues by SNI. null when HTTPS is off, or when
+ * the CA cannot be read or made (said on stderr: plain HTTP serves on).
+ */
+async function prepareHttps(io: CliIO, port: number | null, served: () => ReadonlyMap<string, ServedCertificate>): Promise<{ readonly port: number; readonly ca: LocalCa; readonly certificates: CertificateStore } | null> {
+  if (port === null) return null;
+  let ca: LocalCa;
+  try {
+    ca = await loadOrCreateCa(io.env);
+  } catch (err) {
+    writeLine(io.stderr, `warning: HTTPS is off: the local CA cannot be used: ${(err as Error).message} (fix or remove it, or run with --no-https)`);
+    return null;
+  }
+  if (ca.created) writeLine(io.stderr, `Created a local CA for HTTPS: ${ca.certFile} (run ingress-dev trust to make browsers trust it)`);
+  return { port, ca, certificates: createCertificateStore({ ca, served }) };
+}
+
 /** The listening URL, each host's routes with a request to try, and the Services with no endpoint. */
-export function formatStartup(proxy: { url: string; port: number; host: string }, table: RouteTable, resolver: BackendResolver, color: boolean, watching = false): string {
+export function formatStartup(proxy: { url: string; port: number; host: string; httpsUrl?: string | null; httpsPort?: number | null }, table: RouteTable, resolver: BackendResolver, color: boolean, watching = false, caFile: string | null = null): string {
   const bold = (s: string) => (color ? `\u001b[1m${s}\u001b[0m` : s);
   const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[0m` : s);
   const loopback = proxy.host === '0.0.0.0' || proxy.host === '::' ? '127.0.0.1' : proxy.host;
   const base = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${proxy.port}`;
-  const lines = [`${bold('ingress-dev')} listening on ${bold(proxy.url)}`, ''];
+  const httpsPort = proxy.httpsPort ?? null;
+  const lines = [`${bold('ingress-dev')} listening on ${bold(proxy.url)}${proxy.httpsUrl === undefined || proxy.httpsUrl === null ? '' : ` and ${bold(proxy.httpsUrl)}`}`, ''];
   const byHost = new Map<string | null, Route[]>();
   for (const r of table.routes) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r]);
   for (const [host, routes] of byHost) {
@@ -636,6 +674,9 @@ export function formatStartup(proxy: { url: string; port: number; host: string }
       lines.push(dim(`  try: curl -H 'Host: ${exampleHost}' ${base}${path}`));
       lines.push(dim(`       curl -x ${base} http://${exampleHost}${path}`));
       lines.push(dim(`       http://${exampleHost}.localhost:${proxy.port}${path}  (in a browser)`));
+      if (httpsPort !== null && caFile !== null) {
+        lines.push(dim(`       curl --cacert ${shellQuote(caFile)} --resolve ${exampleHost}:${httpsPort}:${loopback.includes(':') ? `[${loopback}]` : loopback} https://${exampleHost}:${httpsPort}${path}`));
+      }
     }
     lines.push('');
   }
@@ -653,6 +694,11 @@ export function formatStartup(proxy: { url: string; port: number; host: string }
   if (table.routes.length === 0 && d === null) lines.push('No routes: every request gets 404. Add an Ingress to the folder.', '');
   lines.push(dim(watching ? 'Watching the folder: edits apply at once. Logging one line per request. Ctrl-C to stop.' : 'Logging one line per request. Ctrl-C to stop.'));
   return lines.join('\n');
+}
+
+/** A path as a POSIX shell reads it: as is when it has no special character, else in single quotes. */
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 function unmappedBackends(table: RouteTable, resolver: BackendResolver): ServiceBackend[] {
@@ -674,9 +720,9 @@ export function formatRequestLine(e: RequestCompleted, color: boolean): string {
   const statusColor = e.status >= 500 ? '31' : e.status >= 400 ? '33' : e.status >= 300 ? '36' : '32';
   const status = color ? `\u001b[${statusColor}m${e.status}\u001b[0m` : String(e.status);
   // An absolute-form request (the proxy used as an HTTP proxy) carries the whole URL as its target.
-  const where = e.path.startsWith('/') ? `${e.host}${e.path}` : e.path;
+  const where = e.path.startsWith('/') ? `${e.scheme === 'https' ? 'https://' : ''}${e.host}${e.path}` : e.path;
   const route = e.routeId ?? 'no route';
   const target = e.target === null ? '' : ` → ${e.target}`;
   const error = e.error === null ? '' : `  (${e.error})`;
-  return `${time} ${e.method} ${where} ${status} ${Math.round(e.durationMs)}ms ${route}${target}${e.upgrade ? ' [upgrade]' : ''}${error}`;
+  return `${time} ${e.method} ${where} ${status} ${Math.round(e.durationMs)}ms ${route}${target}${e.upgrade ? ' [upgrade]' : ''}${e.protocol === 'HTTP/2' ? ' [h2]' : ''}${error}`;
 }

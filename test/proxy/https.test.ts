@@ -1,0 +1,169 @@
+/**
+ * The HTTPS listener (issue 12): certificates by SNI from a local CA created in a temporary data
+ * folder, HTTP/2 and HTTP/1.1 by ALPN through the same pipeline as plain HTTP, verified by real
+ * clients against the CA (never `rejectUnauthorized: false`). Sources: RFC 9113 (HTTP/2:
+ * `:authority`, no connection-specific headers, Cookie fields joined for HTTP/1.1), node's
+ * http2 compatibility API, ingress-nginx's X-Forwarded-Proto for TLS requests (nginx.tmpl
+ * `$pass_access_scheme`).
+ */
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import http2 from 'node:http2';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateCa, type LocalCa } from '../../src/tls/ca.js';
+import { createCertificateStore } from '../../src/tls/certificates.js';
+import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
+import { createEventBus } from '../../src/events/bus.js';
+import type { RequestCompleted } from '../../src/events/types.js';
+import { compileTable, echoHandler, ingressYaml, json, startUpstream, testResolver, type Upstream } from './harness.js';
+
+const home = mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-https-'));
+const env = { INGRESS_DEV_HOME: home, CAROOT: path.join(home, 'no-mkcert') };
+const table = compileTable(ingressYaml('app', [{ host: 'app.example.com', paths: [{ path: '/', service: 'web' }] }]));
+
+let ca: LocalCa;
+let upstream: Upstream;
+let proxy: RunningProxy;
+const events: RequestCompleted[] = [];
+
+beforeAll(async () => {
+  ca = await loadOrCreateCa(env);
+  upstream = await startUpstream(echoHandler);
+  const bus = createEventBus();
+  bus.on('request-completed', (e) => events.push(e));
+  const certificates = createCertificateStore({ ca, served: () => new Map() });
+  proxy = await startProxy({ host: '127.0.0.1', port: 0, https: { port: 0, certificates }, getTable: () => table, resolver: testResolver({ web: upstream.port }), events: bus });
+});
+
+afterAll(async () => {
+  await proxy.close(1000);
+  await upstream.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+function h1(servername: string, pathname = '/', headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown>; cert: X509Certificate; alpn: string | false | null }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port: proxy.httpsPort ?? 0, path: pathname, servername, ca: ca.certPem, headers: { host: servername, ...headers }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        const socket = res.socket as tls.TLSSocket;
+        resolve({ status: res.statusCode ?? 0, body, headers: res.headers, cert: socket.getPeerX509Certificate() as X509Certificate, alpn: socket.alpnProtocol });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function h2(servername: string, pathname: string, headers: Record<string, string | string[]> = {}): Promise<{ status: number; body: string; headers: http2.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const client = http2.connect(`https://${servername}:${proxy.httpsPort ?? 0}`, { ca: ca.certPem, lookup: (_h, _o, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }] as never, 4) });
+    client.on('error', reject);
+    const stream = client.request({ ':path': pathname, ...headers });
+    let body = '';
+    let got: http2.IncomingHttpHeaders = {};
+    stream.setEncoding('utf8');
+    stream.on('response', (h) => (got = h));
+    stream.on('data', (c: string) => (body += c));
+    stream.on('end', () => {
+      client.close();
+      resolve({ status: Number(got[':status']), body, headers: got });
+    });
+    stream.on('error', reject);
+    stream.end();
+  });
+}
+
+describe('the local CA', () => {
+  it('is created once in the data folder, its key readable by the user only, and reused after', async () => {
+    expect(ca.source).toBe('ingress-dev');
+    expect(ca.certFile).toBe(path.join(home, 'ca', 'rootCA.pem'));
+    expect(ca.cert.ca).toBe(true);
+    expect(statSync(path.join(home, 'ca', 'rootCA-key.pem')).mode & 0o777).toBe(0o600);
+    const again = await loadOrCreateCa(env);
+    expect(again.created).toBe(false);
+    expect(again.cert.fingerprint256).toBe(ca.cert.fingerprint256);
+  });
+
+  it('reuses mkcert\'s CA when ingress-dev has none yet, so browsers that trust mkcert trust ingress-dev', async () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-mkcert-'));
+    try {
+      // A CA made the same way stands in for mkcert's rootCA.pem and rootCA-key.pem.
+      const made = await loadOrCreateCa({ INGRESS_DEV_HOME: path.join(other, 'made'), CAROOT: path.join(other, 'none') });
+      const { copyFileSync, mkdirSync } = await import('node:fs');
+      mkdirSync(path.join(other, 'mkcert'));
+      copyFileSync(made.certFile, path.join(other, 'mkcert', 'rootCA.pem'));
+      copyFileSync(path.join(other, 'made', 'ca', 'rootCA-key.pem'), path.join(other, 'mkcert', 'rootCA-key.pem'));
+      const reused = await loadOrCreateCa({ INGRESS_DEV_HOME: path.join(other, 'home'), CAROOT: path.join(other, 'mkcert') });
+      expect(reused.source).toBe('mkcert');
+      expect(reused.certFile).toBe(path.join(other, 'mkcert', 'rootCA.pem'));
+      expect(reused.cert.fingerprint256).toBe(made.cert.fingerprint256);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('HTTPS listener', () => {
+  it('serves a routed host over HTTP/1.1 with a certificate for that name, trusted through the local CA', async () => {
+    const reply = await h1('app.example.com', '/get?x=1', { alpn: 'x' });
+    expect(reply.status).toBe(200);
+    expect(reply.cert.checkHost('app.example.com')).toBe('app.example.com');
+    expect(reply.cert.checkIssued(ca.cert)).toBe(true);
+    const seen = json<{ url: string; headers: Record<string, string> }>(reply);
+    expect(seen.url).toBe('/get?x=1');
+    expect(seen.headers['x-forwarded-proto']).toBe('https');
+    expect(seen.headers['x-forwarded-port']).toBe(String(proxy.httpsPort));
+    expect(seen.headers.host).toBe('app.example.com');
+  });
+
+  it('serves HTTP/2 by ALPN through the same pipeline: :authority routes, pseudo-headers stay out, Cookie fields are joined for the HTTP/1.1 backend', async () => {
+    const reply = await h2('app.example.com', '/h2?y=2', { cookie: ['a=1', 'b=2'], 'x-custom': 'v' });
+    expect(reply.status).toBe(200);
+    const seen = json<{ url: string; headers: Record<string, string>; rawHeaders: string[] }>(reply);
+    expect(seen.url).toBe('/h2?y=2');
+    // The authority as received, port included, as an HTTP/1.1 Host header would be.
+    expect(seen.headers.host).toBe(`app.example.com:${proxy.httpsPort}`);
+    expect(seen.headers.cookie).toBe('a=1; b=2');
+    expect(seen.headers['x-custom']).toBe('v');
+    expect(seen.headers['x-forwarded-proto']).toBe('https');
+    expect(seen.rawHeaders.filter((name, i) => i % 2 === 0 && name.startsWith(':'))).toEqual([]);
+    expect(events.some((e) => e.path === '/h2?y=2' && e.status === 200)).toBe(true);
+  });
+
+  it('answers a host no rule serves with ingress-dev\'s 404 (a certificate is issued for any name), over HTTP/2 without a reason phrase', async () => {
+    const reply = await h2('nothing.example.org', '/', { accept: 'text/plain' });
+    expect(reply.status).toBe(404);
+    expect(reply.body).toContain('nothing.example.org');
+    const first = await h1('nothing.example.org');
+    expect(first.cert.checkHost('nothing.example.org')).toBe('nothing.example.org');
+  });
+
+  it('gives a client that sends no server name the localhost certificate (127.0.0.1 and ::1 in it)', async () => {
+    const cert = await new Promise<X509Certificate>((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: proxy.httpsPort ?? 0, ca: ca.certPem }, () => {
+        resolve(socket.getPeerX509Certificate() as X509Certificate);
+        socket.destroy();
+      });
+      socket.on('error', reject);
+    });
+    expect(cert.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    expect(cert.checkHost('localhost')).toBe('localhost');
+  });
+
+  it('caches issued certificates on disk per CA, readable by the user only, and serves the same one after a restart of the store', async () => {
+    const first = await h1('cached.example.com');
+    const file = path.join(ca.cacheDir, 'cached.example.com.pem');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const store = createCertificateStore({ ca, served: () => new Map() });
+    await store.warm('cached.example.com');
+    const { readFileSync } = await import('node:fs');
+    expect(new X509Certificate(readFileSync(file)).fingerprint256).toBe(first.cert.fingerprint256);
+  });
+});
