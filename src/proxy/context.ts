@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { Http2Session } from 'node:http2';
+import type { Http2SecureServer, Http2Session } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { InflightRequests } from '../backends/inflight.js';
 import type { BackendResolver } from '../backends/types.js';
@@ -54,6 +54,8 @@ export interface HandlerContext {
   readonly sessions?: Set<Http2Session>;
   /** The HTTPS listener's port once it listens; null without one. */
   httpsPort?: number | null;
+  /** The HTTPS listener: a CONNECT it terminates hands it the client's socket. */
+  secure?: Http2SecureServer;
 }
 
 /** Fields of a `request-completed` event that depend on how the request ended. */

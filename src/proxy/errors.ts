@@ -195,17 +195,32 @@ function upstreamHint(kind: keyof typeof upstreamTitles, target: string, via: st
 }
 
 /** 501: `CONNECT` (https through the forward proxy) would need TLS termination for the host. */
-export function connectNotSupportedError(request: RequestLine): ProxyError {
+/**
+ * `CONNECT` that ingress-dev does not terminate: never a blind tunnel to the internet. `why`:
+ * `off` (no HTTPS listener), `port` (only :443 is terminated), `host` (no rule serves the host).
+ */
+export function connectNotSupportedError(request: RequestLine, why: 'off' | 'port' | 'host' = 'off'): ProxyError {
+  const host = request.host.replace(/:\d+$/, '');
+  const titles = {
+    off: 'CONNECT is not supported: the HTTPS listener is off (--no-https), so https:// through the proxy cannot be answered',
+    port: `CONNECT ${request.host} refused: ingress-dev terminates https:// on port 443 only`,
+    host: `CONNECT ${request.host} refused: no rule serves ${host}, and ingress-dev opens no tunnel to the internet`,
+  } as const;
+  const hints = {
+    off: `Use http:// URLs through the proxy (curl -x http://127.0.0.1:${request.port} http://${host}/), or start up without --no-https.`,
+    port: `Ask for https://${host}/ (port 443), or send the request to the HTTPS port directly.`,
+    host: 'Add a rule for this host, or configure the browser to use the proxy for the Ingress hosts only.',
+  } as const;
   return {
     kind: 'connect-not-supported',
-    status: 501,
-    title: 'CONNECT is not supported: ingress-dev forwards plain HTTP only',
+    status: why === 'host' ? 403 : 501,
+    title: titles[why],
     request,
     route: null,
     target: null,
     via: null,
     error: `CONNECT ${request.host}`,
-    hint: `Use http:// URLs through the proxy (curl -x http://127.0.0.1:${request.port} http://${request.host.replace(/:\d+$/, '')}/), or send the Host header directly.`,
+    hint: hints[why],
   };
 }
 

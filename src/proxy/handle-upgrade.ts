@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { RouteTable } from '../model/types.js';
+import { normalizeHost, selectHostRoutes } from '../routing/host.js';
 import { formatEchoUpgradeResponse } from '../backends/echo.js';
 import {
   clientClosedStatus,
@@ -18,7 +20,7 @@ import {
 import { formatRawErrorResponse, negotiateFormat, renderErrorPage } from './error-pages.js';
 import { connectNotSupportedError, internalError, type ProxyError } from './errors.js';
 import { headersToRecord } from './headers.js';
-import { routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
+import { matchWithAlias, routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
 import { serverHeaderOf } from './server-header.js';
 import { relayUpgrade } from './upgrade.js';
 
@@ -96,17 +98,49 @@ async function relayTo(context: HandlerContext, req: IncomingMessage, socket: Du
   return { ...relayed, status: error.status, error: outcome.error.message, responseHeaders: writeRawErrorPage(req, socket, error, request.serverHeader) };
 }
 
-/** `CONNECT` (https through the proxy) needs TLS for hosts we have no certificate for: 501. */
-export function handleConnect(context: HandlerContext, req: IncomingMessage, socket: Duplex): void {
+/**
+ * `CONNECT host:443` (https:// through the proxy: `curl -x`, a browser set to use it): for a host
+ * a rule serves, the tunnel ends here. After `200 Connection Established` the socket is handed to
+ * the HTTPS listener, which does the TLS handshake with a certificate for the host (the folder's
+ * Secret or the local CA's) and serves what comes through it as any HTTPS request. Any other
+ * CONNECT is refused with a page that says why: never a blind tunnel to the internet.
+ */
+export function handleConnect(context: HandlerContext, req: IncomingMessage, socket: Duplex, head: Buffer = Buffer.alloc(0)): void {
   const timing = startTiming(req, false);
   socket.on('error', noop);
   context.tunnels.add(socket);
   socket.once('close', () => context.tunnels.delete(socket));
   context.connections.afterResponses(socket, () => {
-    const error = connectNotSupportedError({ method: 'CONNECT', host: req.url ?? '', path: '', port: (socket as Socket).localPort ?? 0 });
-    const responseHeaders = writeRawErrorPage(req, socket, error, serverHeaderOf(context.options.getTable().profile));
-    emitCompleted(context, req, timing, { status: error.status, routing: null, target: null, error: error.error, responseHeaders, bytesIn: 0, bytesOut: 0 });
+    const authority = req.url ?? '';
+    const line = { method: 'CONNECT', host: authority, path: '', port: (socket as Socket).localPort ?? 0 };
+    const colon = authority.lastIndexOf(':');
+    const host = colon === -1 ? authority : authority.slice(0, colon);
+    const port = colon === -1 ? 443 : Number(authority.slice(colon + 1));
+    const table = context.options.getTable();
+    const why = context.secure === undefined ? 'off' : port !== 443 ? 'port' : !hostServed(table, host) ? 'host' : null;
+    if (why !== null || context.secure === undefined) {
+      const error = connectNotSupportedError(line, why ?? 'off');
+      const responseHeaders = writeRawErrorPage(req, socket, error, serverHeaderOf(table.profile));
+      emitCompleted(context, req, timing, { status: error.status, routing: null, target: null, error: error.error, responseHeaders, bytesIn: 0, bytesOut: 0 });
+      return;
+    }
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    // Bytes the client sent after the CONNECT head (its ClientHello, when it did not wait) come first.
+    if (head.length > 0) socket.unshift(head);
+    context.secure.emit('connection', socket);
+    emitCompleted(context, req, timing, { status: 200, routing: null, target: 'https (terminated here)', error: null, responseHeaders: {}, bytesIn: 0, bytesOut: 0 });
   });
+}
+
+/** A rule of the host, a host-less rule or a defaultBackend would answer it: the CONNECT may end here. */
+function hostServed(table: RouteTable, host: string): boolean {
+  if (table.defaultBackend !== null) return true;
+  const { match } = matchWithAlias(table, { host, path: '/' });
+  const kind = match.hostMatch.kind;
+  if (kind === 'exact' || kind === 'wildcard') return true;
+  // The catch-all: host-less rules (or, for ingress-nginx, the default server's own backend).
+  const any = kind === 'any' ? selectHostRoutes(table, normalizeHost(host)) : null;
+  return any !== null && (any.routes.length > 0 || (any.nginx?.rootBackend ?? null) !== null);
 }
 
 /** Writes the error page on a raw socket (after `upgrade` or `connect`) and closes it. */

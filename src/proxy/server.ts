@@ -61,10 +61,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   // but read by node's server when a client's side ends (lib/_http_server.js, socketOnEnd).
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(context, req, socket, head));
-  server.on('connect', (req: IncomingMessage, socket: Duplex) => handleConnect(context, req, socket));
+  server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleConnect(context, req, socket, head));
   server.on('clientError', (err: Error, socket: Duplex) => handleClientError(context, err, socket));
   context.server = server;
   const secure = options.https === undefined ? null : await createSecureListener(context, options.https.certificates, timeouts);
+  if (secure !== null) context.secure = secure;
 
   try {
     await listen(server, options.host, options.port);

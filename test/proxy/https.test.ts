@@ -9,6 +9,7 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import http2 from 'node:http2';
+import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -165,5 +166,46 @@ describe('HTTPS listener', () => {
     await store.warm('cached.example.com');
     const { readFileSync } = await import('node:fs');
     expect(new X509Certificate(readFileSync(file)).fingerprint256).toBe(first.cert.fingerprint256);
+  });
+});
+
+/** `CONNECT authority` on the plain port; the socket and the status line of the answer. */
+function connect(authority: string): Promise<{ status: number; socket: import('node:net').Socket; head: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: proxy.port, method: 'CONNECT', path: authority, headers: { host: authority }, agent: false });
+    req.on('connect', (res, socket) => resolve({ status: res.statusCode ?? 0, socket, head: '' }));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('HTTPS through the forward proxy (CONNECT)', () => {
+  it('terminates CONNECT to a routed host with a certificate of the local CA and routes what comes through it (curl -x … https://)', async () => {
+    const { status, socket } = await connect('app.example.com:443');
+    expect(status).toBe(200);
+    const secured = tls.connect({ socket, servername: 'app.example.com', ca: ca.certPem, ALPNProtocols: ['http/1.1'] });
+    await new Promise<void>((resolve, reject) => {
+      secured.once('secureConnect', resolve);
+      secured.once('error', reject);
+    });
+    expect((secured.getPeerX509Certificate() as X509Certificate).checkHost('app.example.com')).toBe('app.example.com');
+    secured.write('GET /through-connect HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n');
+    let text = '';
+    secured.setEncoding('utf8');
+    secured.on('data', (c: string) => (text += c));
+    await new Promise((resolve) => secured.on('end', resolve));
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(text).toContain('"url":"/through-connect"');
+    expect(text).toContain('"x-forwarded-proto":"https"');
+    expect(events.some((e) => e.method === 'CONNECT' && e.host === 'app.example.com:443' && e.status === 200)).toBe(true);
+  });
+
+  it('refuses CONNECT to a host no rule serves (403), and to another port than 443 (501): never a tunnel to the internet', async () => {
+    const unrouted = await connect('example.org:443');
+    expect(unrouted.status).toBe(403);
+    unrouted.socket.destroy();
+    const port = await connect('app.example.com:8443');
+    expect(port.status).toBe(501);
+    port.socket.destroy();
   });
 });
