@@ -4,6 +4,7 @@ import { explainCommand, runExplain } from './commands/explain.js';
 import { logsCommand, runLogs } from './commands/logs.js';
 import { routesCommand, runRoutes } from './commands/routes.js';
 import { runTest, testCommand } from './commands/test.js';
+import { runTrust, trustCommand } from './commands/trust.js';
 import { runUp, upCommand } from './commands/up.js';
 import { writeLine, type CliIO } from './io.js';
 import { readVersion } from './version.js';
@@ -27,6 +28,7 @@ const commands: readonly Command[] = [
   { spec: explainCommand, run: runExplain },
   { spec: testCommand, run: runTest },
   { spec: logsCommand, run: runLogs },
+  { spec: trustCommand, run: runTrust },
 ];
 
 
