@@ -127,6 +127,14 @@ describe('up over HTTPS', () => {
     expect(r.stdout).not.toContain('not-in-the-folder');
   });
 
+  it('explain https:// says which certificate the host gets and from where', async () => {
+    const secure = await cli(['explain', 'https://secure.example.com/', dir]);
+    expect(secure.stdout).toMatch(/\n {2}tls {7}certificate Secret default\/secure-tls \(k8s\.yaml:\d+:\d+\), served as it is\n/);
+    const absent = await cli(['explain', 'https://absent.example.com/', dir, '--json']);
+    expect(JSON.parse(absent.stdout).certificate).toEqual({ kind: 'local-ca', source: `the local CA (${path.join(testTlsEnv.INGRESS_DEV_HOME as string, 'ca', 'rootCA.pem')})`, text: `issued for absent.example.com by the local CA (${path.join(testTlsEnv.INGRESS_DEV_HOME as string, 'ca', 'rootCA.pem')})` });
+    expect(JSON.parse((await cli(['explain', 'http://absent.example.com/', dir, '--json'])).stdout).certificate).toBeNull();
+  });
+
   it('redirects plain HTTP for an nginx-class TLS host to the local HTTPS port, and serves the HTTPS request (ingress-nginx ssl-redirect, e2e ssl/http_redirect.go)', async () => {
     const plain = await new Promise<http.IncomingMessage>((resolve, reject) => {
       http.get({ host: '127.0.0.1', port: up.port, path: '/a?b=1', headers: { host: 'secure.example.com' }, agent: false }, (res) => {

@@ -89,6 +89,19 @@ export async function loadOrCreateCa(env: Env = process.env, now: Date = new Dat
   return { certPem, keyPem, cert, key: createPrivateKey(keyPem), certFile: path.join(dir, caCertName), cacheDir: path.join(cacheDir, fingerprintDir(cert)), source: 'ingress-dev', created: true };
 }
 
+/** Where the CA that `up` would use is, without making one: ingress-dev's, else mkcert's; null when neither exists yet. */
+export async function findCa(env: Env = process.env): Promise<{ readonly certFile: string; readonly source: 'ingress-dev' | 'mkcert' } | null> {
+  for (const [dir, source] of [[path.join(dataDir(env), 'ca'), 'ingress-dev'], [mkcertCaRoot(env), 'mkcert']] as const) {
+    try {
+      await readFile(path.join(dir, caCertName));
+      return { certFile: path.join(dir, caCertName), source };
+    } catch {
+      // not there
+    }
+  }
+  return null;
+}
+
 /** The CA of a folder (`rootCA.pem`, `rootCA-key.pem`), or null when the folder has none. */
 async function readCa(dir: string): Promise<Omit<LocalCa, 'cacheDir' | 'source' | 'created'> | null> {
   const certFile = path.join(dir, caCertName);

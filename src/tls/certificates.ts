@@ -65,15 +65,7 @@ export function createCertificateStore(options: CertificateStoreOptions): Certif
   const pending = new Map<string, Promise<Issued>>();
   const secretContexts = new WeakMap<ServedCertificate, SecureContext>();
 
-  function secretFor(name: string): { readonly key: string; readonly cert: ServedCertificate } | null {
-    const served = options.served();
-    const exact = served.get(name);
-    if (exact !== undefined) return { key: name, cert: exact };
-    const dot = name.indexOf('.');
-    const wildcard = dot === -1 ? undefined : `*${name.slice(dot)}`;
-    const found = wildcard === undefined ? undefined : served.get(wildcard);
-    return found === undefined || wildcard === undefined ? null : { key: wildcard, cert: found };
-  }
+  const secretFor = (name: string) => servedFor(options.served(), name);
 
   async function leaf(name: string): Promise<Issued> {
     const cached = issued.get(name);
@@ -120,6 +112,16 @@ export function createCertificateStore(options: CertificateStoreOptions): Certif
       await contextFor(servername);
     },
   };
+}
+
+/** The folder's certificate for a server name: its own entry, else the wildcard of its first label. */
+export function servedFor(served: ReadonlyMap<string, ServedCertificate>, name: string): { readonly key: string; readonly cert: ServedCertificate } | null {
+  const exact = served.get(name);
+  if (exact !== undefined) return { key: name, cert: exact };
+  const dot = name.indexOf('.');
+  const wildcard = dot === -1 ? undefined : `*${name.slice(dot)}`;
+  const found = wildcard === undefined ? undefined : served.get(wildcard);
+  return found === undefined || wildcard === undefined ? null : { key: wildcard, cert: found };
 }
 
 /**

@@ -4,6 +4,8 @@ import { isIP } from 'node:net';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { backendJson, formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
+import { findCa } from '../../tls/ca.js';
+import { serverNameOf, servedFor } from '../../tls/certificates.js';
 import { compileProject, offlineProfileOption, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
 import { parseRequestTarget } from '../request.js';
 import { lookupDocker } from '../docker-view.js';
@@ -39,13 +41,27 @@ export async function runExplain(args: ParsedArgs, io: CliIO): Promise<number> {
   const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile));
   const result = explainRequest(project.table, { ...request, ...(clientIp === undefined ? {} : { clientAddress: clientIp }) });
   const docker = result.backend === null ? null : ((await lookupDocker(project, io.env, args.flags['no-docker'] === true))?.describe(result.backend) ?? null);
+  const certificate = request.scheme === 'https' ? await certificateOf(project, io, result.host) : null;
   if (args.flags.json === true) {
     const json = explanationJson(request.url, request.method ?? 'GET', result) as Record<string, unknown>;
-    writeLine(io.stdout, JSON.stringify({ ...json, docker }, null, 2));
+    writeLine(io.stdout, JSON.stringify({ ...json, certificate, docker }, null, 2));
   } else {
-    writeLine(io.stdout, formatExplanation(project, io, request.url, request.method ?? 'GET', result, useColor(io, io.stdout, args.flags), docker));
+    const text = formatExplanation(project, io, request.url, request.method ?? 'GET', result, useColor(io, io.stdout, args.flags), docker);
+    const [first, ...rest] = text.split('\n');
+    // Right under the answer: the certificate `up` serves for the host over HTTPS.
+    writeLine(io.stdout, certificate === null ? text : [first, ...rest.slice(0, 1), `  tls       certificate ${certificate.text}`, ...rest.slice(1)].join('\n'));
   }
   return 0;
+}
+
+/** Which certificate `up` would serve for an https:// request's host, and from where (nothing is created). */
+async function certificateOf(project: CompiledProject, io: CliIO, host: string): Promise<{ readonly kind: 'secret' | 'local-ca'; readonly source: string; readonly text: string }> {
+  const name = serverNameOf(host);
+  const secret = servedFor(project.certificates, name);
+  if (secret !== null) return { kind: 'secret', source: secret.cert.source, text: `${secret.cert.source}${secret.key === name ? '' : ` (its wildcard ${secret.key})`}, served as it is` };
+  const ca = await findCa(io.env);
+  const source = ca === null ? 'the local CA (made at the first up or ingress-dev trust)' : `the local CA (${ca.source === 'mkcert' ? "mkcert's, " : ''}${ca.certFile})`;
+  return { kind: 'local-ca', source, text: `issued for ${name} by ${source}` };
 }
 
 export function explanationJson(url: string, method: string, e: Explanation): unknown {
