@@ -21,6 +21,7 @@ import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import { createEventBus } from '../../src/events/bus.js';
 import type { RequestCompleted } from '../../src/events/types.js';
 import { compileTable, echoHandler, ingressYaml, json, startUpstream, testResolver, type Upstream } from './harness.js';
+import { acceptWebSocket, openWebSocket } from './ws.js';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-https-'));
 const env = { INGRESS_DEV_HOME: home, CAROOT: path.join(home, 'no-mkcert') };
@@ -209,3 +210,25 @@ describe('HTTPS through the forward proxy (CONNECT)', () => {
     port.socket.destroy();
   });
 });
+
+describe('WebSockets over TLS', () => {
+  it('relays a WebSocket opened on the HTTPS port (HTTP/1.1 Upgrade after ALPN), both ways', async () => {
+    const wsUpstream = await startUpstream((_req, res) => res.end());
+    wsUpstream.server.on('upgrade', (req, socket) => acceptWebSocket(req, socket));
+    const wsTable = compileTable(ingressYaml('ws', [{ host: 'ws.example.com', paths: [{ path: '/', service: 'chat' }] }]));
+    const bus = createEventBus();
+    const store = createCertificateStore({ ca, served: () => new Map() });
+    const wsProxy = await startProxy({ host: '127.0.0.1', port: 0, https: { port: 0, certificates: store }, getTable: () => wsTable, resolver: testResolver({ chat: wsUpstream.port }), events: bus });
+    try {
+      const ws = await openWebSocket(wsProxy.httpsPort ?? 0, '/chat', { Host: 'ws.example.com' }, { ca: ca.certPem, servername: 'ws.example.com' });
+      expect(ws.status).toBe(101);
+      ws.send('hello over tls');
+      expect(await ws.next()).toBe('echo: hello over tls');
+      ws.socket.destroy();
+    } finally {
+      await wsProxy.close(500);
+      await wsUpstream.close();
+    }
+  });
+});
+

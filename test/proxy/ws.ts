@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -75,9 +76,10 @@ export interface TestWebSocket {
 }
 
 /** Client side: connects, sends the handshake, resolves once the response head arrived. */
-export function openWebSocket(port: number, path: string, headers: Record<string, string>): Promise<TestWebSocket> {
+export function openWebSocket(port: number, path: string, headers: Record<string, string>, secure?: { readonly ca: string; readonly servername: string }): Promise<TestWebSocket> {
   const key = randomBytes(16).toString('base64');
-  const socket = net.connect(port, '127.0.0.1');
+  // Over TLS, HTTP/1.1 by ALPN: the Upgrade handshake is HTTP/1.1's.
+  const socket = secure === undefined ? net.connect(port, '127.0.0.1') : tls.connect({ host: '127.0.0.1', port, ca: secure.ca, servername: secure.servername, ALPNProtocols: ['http/1.1'] });
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.write(`GET ${path} HTTP/1.1\r\n${extra}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
