@@ -112,6 +112,9 @@ async function createSecureListener(context: HandlerContext, certificates: Certi
     context.sessions?.add(session);
     session.once('close', () => context.sessions?.delete(session));
   });
+  // No Nagle on the TCP sockets under TLS (node:http's server sets noDelay; tls.Server does not):
+  // without it the handshake's last flight waits for a delayed ACK, some 40 ms per new connection.
+  secure.on('connection', (socket: { setNoDelay?: (noDelay?: boolean) => unknown }) => socket.setNoDelay?.(true));
   // A handshake that fails (an untrusting client closing, a port scan) concerns only that socket.
   secure.on('tlsClientError', (_err: Error, socket: Duplex) => socket.destroy());
   secure.setTimeout(0);

@@ -10,6 +10,11 @@ export interface LoadJob {
   readonly host: string;
   readonly connections: number;
   readonly durationMs: number;
+  /** For https:// origins: the CA to verify with, and HTTP/2 by ALPN. */
+  readonly ca?: string;
+  readonly h2?: boolean;
+  /** A new connection (a new TLS handshake) for every request. */
+  readonly fresh?: boolean;
 }
 
 export interface DownloadJob {
@@ -34,10 +39,11 @@ export interface DownloadResult {
 const pools = new Map<string, Pool>();
 
 async function load(job: LoadJob): Promise<LoadResult> {
-  const key = `${job.origin} ${job.connections}`;
-  let pool = pools.get(key);
-  if (pool === undefined) {
-    pool = new Pool(job.origin, { connections: job.connections, pipelining: 1 });
+  const key = `${job.origin} ${job.connections} ${job.h2 === true ? 'h2' : 'h1'}`;
+  const tls = job.ca === undefined ? {} : { connect: { ca: job.ca, servername: job.host }, allowH2: job.h2 === true };
+  let pool = job.fresh === true ? undefined : pools.get(key);
+  if (pool === undefined && job.fresh !== true) {
+    pool = new Pool(job.origin, { connections: job.connections, pipelining: 1, ...tls });
     pools.set(key, pool);
   }
   const latencies: number[] = [];
@@ -47,13 +53,16 @@ async function load(job: LoadJob): Promise<LoadResult> {
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
       const t = performance.now();
+      // A fresh job opens (and closes) a connection per request: the handshake is in the latency.
+      const one = job.fresh === true ? new Pool(job.origin, { connections: 1, pipelining: 1, ...tls }) : (pool as Pool);
       try {
-        const { statusCode, body } = await (pool as Pool).request({ path: '/', method: 'GET', headers: { host: job.host } });
+        const { statusCode, body } = await one.request({ path: '/', method: 'GET', headers: { host: job.host } });
         await body.dump();
         if (statusCode !== 200) errors++;
       } catch {
         errors++;
       }
+      if (job.fresh === true) await one.close();
       latencies.push(performance.now() - t);
     }
   };

@@ -11,6 +11,14 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
+/** nginx 1.25.1 and later take `http2 on;` (and warn about `listen … http2`); earlier ones only the latter. */
+function http2OnDirective(): boolean {
+  const version = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr ?? '');
+  if (version === null) return true;
+  const [major, minor, patch] = [Number(version[1]), Number(version[2]), Number(version[3])];
+  return major > 1 || minor > 25 || (minor === 25 && patch >= 1);
+}
+
 export function nginxInstalled(): boolean {
   return spawnSync('nginx', ['-v'], { stdio: 'ignore' }).status === 0;
 }
@@ -19,7 +27,7 @@ export function nginxInstalled(): boolean {
  * One worker (the Node proxy is one thread too), the forwarding headers ingress-nginx sets, and
  * its `proxy-buffering: off` default.
  */
-export function startNginx(port: number, upstreamPort: number): RunningNginx {
+export function startNginx(port: number, upstreamPort: number, tls?: { readonly certFile: string; readonly keyFile: string }): RunningNginx {
   const dir = mkdtempSync(path.join(tmpdir(), 'ingress-dev-bench-nginx-'));
   for (const sub of ['body', 'proxy']) mkdirSync(path.join(dir, sub));
   writeFileSync(
@@ -34,8 +42,10 @@ http {
   proxy_temp_path ${dir}/proxy;
   upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 64; }
   server {
-    listen 127.0.0.1:${port};
-    location / {
+    listen 127.0.0.1:${port}${tls === undefined ? '' : http2OnDirective() ? ' ssl' : ' ssl http2'};
+${tls === undefined ? '' : `${http2OnDirective() ? '    http2 on;\n' : ''}    ssl_certificate ${tls.certFile};
+    ssl_certificate_key ${tls.keyFile};
+`}    location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
       proxy_set_header Connection "";

@@ -6,6 +6,8 @@ import { createEventBus } from '../../src/events/bus.js';
 import { parseManifests } from '../../src/manifest/parse.js';
 import { compileRoutes } from '../../src/model/compile.js';
 import { startProxy } from '../../src/proxy/server.js';
+import { loadOrCreateCa } from '../../src/tls/ca.js';
+import { createCertificateStore } from '../../src/tls/certificates.js';
 import { getHeapSpaceStatistics } from 'node:v8';
 
 const upstreamPort = Number(process.argv[2]);
@@ -27,14 +29,17 @@ const events = createEventBus();
 let completed = 0;
 events.on('request-completed', () => completed++);
 
+// BENCH_HTTPS=1: the HTTPS listener too, with the local CA of $INGRESS_DEV_HOME (the TLS benchmark).
+const https = process.env['BENCH_HTTPS'] === '1' ? { port: 0, certificates: createCertificateStore({ ca: await loadOrCreateCa(), served: () => new Map() }) } : undefined;
 const proxy = await startProxy({
   host: '127.0.0.1',
   port: 0,
+  ...(https === undefined ? {} : { https }),
   getTable: () => table,
   resolver: { resolve: () => ({ kind: 'target', target: { kind: 'http', protocol: 'http:', host: '127.0.0.1', port: upstreamPort, origin }, via: 'bench' }) },
   events,
 });
-process.send?.({ port: proxy.port });
+process.send?.({ port: proxy.port, httpsPort: proxy.httpsPort });
 process.on('message', (message) => {
   if (message === 'memory') process.send?.({ rss: process.memoryUsage().rss, cpu: process.cpuUsage(), completed });
 });

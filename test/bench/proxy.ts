@@ -32,7 +32,7 @@ interface Subject {
   readonly pid: number | undefined;
 }
 
-interface Measured {
+export interface Measured {
   requests: number;
   errors: number;
   seconds: number;
@@ -168,32 +168,32 @@ function formatLoadRows(connections: number, results: ReadonlyMap<string, Measur
   ]);
 }
 
-function summarize(m: Measured): { rps: number; p50: number; p99: number; errors: number; peakRss: number } {
+export function summarize(m: Measured): { rps: number; p50: number; p99: number; errors: number; peakRss: number } {
   const sorted = m.latencies.toSorted((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return { rps: m.requests / m.seconds, p50: at(0.5), p99: at(0.99), errors: m.errors, peakRss: m.peakRss };
 }
 
-function ratio(value: number, base: number | undefined): string {
+export function ratio(value: number, base: number | undefined): string {
   return base === undefined || base === 0 ? '' : `${(value / base).toFixed(2)}x`;
 }
 
-function forkChild(script: string, args: string[], children: ChildProcess[], execArgv: string[] = []): ChildProcess {
+export function forkChild(script: string, args: string[], children: ChildProcess[], execArgv: string[] = []): ChildProcess {
   const child = fork(fileURLToPath(new URL(`./${script}`, import.meta.url)), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.push(child);
   return child;
 }
 
-async function forkWithPort(script: string, args: string[], children: ChildProcess[], execArgv: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+export async function forkWithPort(script: string, args: string[], children: ChildProcess[], execArgv: string[] = []): Promise<{ child: ChildProcess; port: number; httpsPort: number }> {
   const child = forkChild(script, args, children, execArgv);
-  const { port } = await new Promise<{ port: number }>((resolve, reject) => {
-    child.once('message', (message) => resolve(message as { port: number }));
+  const { port, httpsPort } = await new Promise<{ port: number; httpsPort?: number | null }>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as { port: number; httpsPort?: number | null }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
-  return { child, port };
+  return { child, port, httpsPort: httpsPort ?? 0 };
 }
 
-function ask<T>(child: ChildProcess, job: LoadJob | DownloadJob): Promise<T> {
+export function ask<T>(child: ChildProcess, job: LoadJob | DownloadJob): Promise<T> {
   return new Promise((resolve) => {
     child.once('message', (message) => resolve(message as T));
     child.send(job);
@@ -255,7 +255,7 @@ function procRss(pid: number): number {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
@@ -263,7 +263,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+export async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
