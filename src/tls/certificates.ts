@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import path from 'node:path';
 import type { LocalCa } from './ca.js';
@@ -152,7 +152,10 @@ async function loadOrIssue(ca: LocalCa, name: string, now: Date): Promise<Issued
   const text = `${pem.certPem}${pem.keyPem}`;
   try {
     await mkdir(ca.cacheDir, { recursive: true, mode: 0o700 });
-    await writeFile(file, text, { mode: 0o600 });
+    // Written aside, then renamed: another `up` reading the cache never sees half a file.
+    const aside = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    await writeFile(aside, text, { mode: 0o600 });
+    await rename(aside, file);
   } catch {
     // A read-only data folder costs a new certificate at the next start, nothing more.
   }
