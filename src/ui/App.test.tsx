@@ -11,7 +11,7 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-function renderApp(options: { size?: TerminalSize | null; state?: () => UiState } = {}) {
+function renderApp(options: { size?: TerminalSize | null; state?: () => UiState; https?: { url: string; caFile: string } } = {}) {
   const bus = fakeBus();
   const requests = createRequestStore();
   const disconnect = requests.connect(bus);
@@ -21,7 +21,7 @@ function renderApp(options: { size?: TerminalSize | null; state?: () => UiState 
   const onQuit = vi.fn<(key: QuitKey) => void>();
   const size = options.size === null ? undefined : (options.size ?? { columns: 100, rows: 30 });
   const ui = render(
-    <App version="9.9.9" urls={['http://127.0.0.1:8080']} requests={requests} status={status} onReload={onReload} onQuit={onQuit} size={size} />,
+    <App version="9.9.9" urls={options.https === undefined ? ['http://127.0.0.1:8080'] : ['http://127.0.0.1:8080', options.https.url]} {...(options.https === undefined ? {} : { caFile: options.https.caFile })} requests={requests} status={status} onReload={onReload} onQuit={onQuit} size={size} />,
   );
   cleanups.push(() => {
     ui.unmount();
@@ -63,6 +63,16 @@ describe('App', () => {
     f = await app.until((s) => s.includes('backends 2 reachable · 1 refused · 2 unmapped'));
     expect(f).toContain('[Requests 0]');
     expect(f).toContain("Waiting for requests: curl -H 'Host: app.example.com' http://127.0.0.1:8080/");
+  });
+
+  it('with HTTPS on, shows its port in the header and a curl --cacert that works on a line of its own (issue 12)', async () => {
+    const app = renderApp({ https: { url: 'https://127.0.0.1:8443', caFile: '/home/you/.local/share/ingress-dev/ca/rootCA.pem' } });
+    const f = await app.until((s) => s.includes('Waiting for requests'));
+    expect(f).toContain('ingress-dev 9.9.9  http://127.0.0.1:8080 https:8443  profile spec');
+    expect(f).toContain("Waiting for requests: curl -H 'Host: app.example.com' http://127.0.0.1:8080/\n");
+    // Wrapped at the pane's width, not cut: every character of the command is on screen.
+    const hint = f.slice(f.indexOf('or: curl')).split('\n').slice(0, 2).map((l) => l.trim()).join('');
+    expect(hint).toBe('or: curl --cacert /home/you/.local/share/ingress-dev/ca/rootCA.pem --resolve app.example.com:8443:127.0.0.1 https://app.example.com:8443/');
   });
 
   it('lists requests as they complete, newest at the bottom, with status, duration, route and target', async () => {

@@ -314,10 +314,11 @@ export function profileSummary(table: RouteTable): string {
   return [...counts].map(([p, n]) => `${p} ${n}`).join(' + ');
 }
 
-/** ` or curl --cacert CA --resolve HOST:PORT:ADDR https://HOST:PORT/` for the waiting hint, when HTTPS is on. */
+/** A second line of the waiting hint, when HTTPS is on: `or: curl --cacert CA --resolve HOST:PORT:ADDR https://HOST:PORT/`. */
 function httpsHint(httpsUrl: string | undefined, caFile: string | undefined, host: string | undefined): string {
   if (httpsUrl === undefined || caFile === undefined) return '';
   const url = new URL(httpsUrl);
-  if (host === undefined) return `  or  curl --cacert ${caFile} ${httpsUrl}/`;
-  return `  or  curl --cacert ${caFile} --resolve ${host}:${url.port}:${url.hostname} https://${host}:${url.port}/`;
+  // A line of its own: the CA's path is long, and cutting it would make the command useless.
+  if (host === undefined) return `\n  or: curl --cacert ${caFile} ${httpsUrl}/`;
+  return `\n  or: curl --cacert ${caFile} --resolve ${host}:${url.port}:${url.hostname} https://${host}:${url.port}/`;
 }

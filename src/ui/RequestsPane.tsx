@@ -27,7 +27,7 @@ export function RequestsPane({ entries, selectedSeq, width, height, emptyHint }:
   return (
     <Box flexDirection="column" width={width} height={height}>
       <LineView line={requestHeading(columns)} width={width} />
-      {shown.length === 0 ? <LineView line={line(`  ${emptyHint}`, { dim: true })} width={width} /> : null}
+      {shown.length === 0 ? wrapHint(emptyHint, width).map((text, i) => <LineView key={i} line={line(text, { dim: true })} width={width} />) : null}
       {shown.map((entry) => (
         <LineView key={entry.seq} line={requestLine(entry, columns, entry.seq === selectedSeq)} width={width} />
       ))}
@@ -48,3 +48,26 @@ export function indexOfSeq(entries: readonly RequestEntry[], seq: number): numbe
   }
   return null;
 }
+
+/**
+ * The hint's lines, each indented by two, wrapped at the pane's width rather than cut: it holds
+ * commands to copy (`curl --cacert …`), and a cut one would be useless.
+ */
+export function wrapHint(hint: string, width: number): string[] {
+  const room = Math.max(10, width - 2);
+  const out: string[] = [];
+  for (const text of hint.split('\n')) {
+    const indent = /^ */.exec(text)?.[0] ?? '';
+    let rest = text.slice(indent.length);
+    let first = true;
+    while (rest.length > 0 || first) {
+      const lead = first ? indent : `${indent}  `;
+      const take = Math.max(1, room - lead.length);
+      out.push(`  ${lead}${rest.slice(0, take)}`);
+      rest = rest.slice(take);
+      first = false;
+    }
+  }
+  return out;
+}
+
