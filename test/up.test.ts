@@ -232,6 +232,43 @@ describe('listening', () => {
     }
   });
 
+  it('an HTTPS port in use is a one-line error naming the port, its flag and --no-https (issue 12)', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = await cli(['up', project('busy-https', { 'web.yaml': webYaml }), '--port', '0', '--https-port', String(port)]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n').at(-1)).toBe(`ingress-dev up: HTTPS port ${port} on 127.0.0.1 is in use; choose another with --https-port ${port + 1} (or --https-port 0 for any free port), or --no-https`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses --https-port with --no-https, a bad port, or the HTTP port; --no-https and listen.https false serve plain HTTP only', async () => {
+    const dir = project('https-flags', { 'web.yaml': webYaml });
+    expect((await cli(['up', dir, '--no-https', '--https-port', '9443'])).stderr).toContain('--https-port and --no-https: choose one');
+    expect((await cli(['up', dir, '--https-port', 'x'])).stderr).toContain('--https-port x: a port is a number from 0 to 65535');
+    expect((await cli(['up', dir, '--port', '9080', '--https-port', '9080'])).stderr).toContain('--https-port 9080: the HTTP listener has that port; choose another');
+    const off = await startUp([dir, '--port', '0', '--no-https']);
+    try {
+      expect(off.stdout()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+\n/);
+      expect(off.stdout()).not.toContain('https://');
+    } finally {
+      await off.stop();
+    }
+    const configured = project('https-config', { 'web.yaml': webYaml, 'ingress-dev.yaml': 'listen: {http: 0, https: false}\n' });
+    const config = await startUp([configured]);
+    try {
+      expect(config.stdout()).not.toContain('https://');
+    } finally {
+      await config.stop();
+    }
+    const bad = await cli(['up', project('https-bad', { 'web.yaml': webYaml, 'ingress-dev.yaml': 'listen: {https: yes-please}\n' })]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('listen.https must be a port number (0 picks a free port) or false');
+  });
+
   it('--host 0.0.0.0 warns that the services become reachable from the network', async () => {
     const up = await startUp([project('exposed', { 'web.yaml': webYaml }), '--port', '0', '--host', '0.0.0.0']);
     try {

@@ -416,7 +416,7 @@ spec:
     await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
     const backendPort = (backend.address() as AddressInfo).port;
     const port = await freePort();
-    const term = startUp(100, 30, [path.join(dir, 'project'), '--port', String(port), '--map', `web:80=${backendPort}`, '--map', 'api:80=echo']);
+    const term = startUp(100, 30, [path.join(dir, 'project'), '--port', String(port), '--https-port', '0', '--map', `web:80=${backendPort}`, '--map', 'api:80=echo']);
 
     await accepting(port);
     const paths = ['/api/early-0', '/early-1', '/api/early-2', '/early-3', '/api/early-4'];
