@@ -7,13 +7,12 @@
  * sticky cookie SERVERID"), rootfs/etc/nginx/lua/balancer/sticky.lua.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerDiscovery, formatDockerStatus, type DockerDiscovery } from '../../src/backends/docker/discovery.js';
+import type { DockerDiscovery } from '../../src/backends/docker/discovery.js';
 import { createResolver } from '../../src/backends/resolver.js';
-import { createEventBus } from '../../src/events/bus.js';
 import { parseManifests } from '../../src/manifest/parse.js';
 import { compileRoutes } from '../../src/model/compile.js';
 import { send, startTestProxy, type TestProxy } from '../proxy/harness.js';
-import { docker, removeRunContainers, runContainer, runId, startEngine, waitFor } from './harness.js';
+import { docker, removeRunContainers, runContainer, runId, waitFor, connectedDiscovery } from './harness.js';
 
 const host = 'sticky.example.com';
 const serviceName = `sticky-${runId}`;
@@ -47,10 +46,7 @@ let discovery: DockerDiscovery | undefined;
 let proxy: TestProxy | undefined;
 
 beforeAll(async () => {
-  await startEngine();
-  discovery = createDockerDiscovery({ events: createEventBus(), env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' } });
-  const status = await discovery.ready();
-  expect(status.state, formatDockerStatus(status)).toBe('connected');
+  discovery = await connectedDiscovery();
 }, 300_000);
 
 afterAll(async () => {

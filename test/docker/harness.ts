@@ -4,6 +4,8 @@
  * them afterwards.
  */
 import { execFile } from 'node:child_process';
+import { createDockerDiscovery, formatDockerStatus, type DockerDiscovery } from '../../src/backends/docker/discovery.js';
+import { createEventBus } from '../../src/events/bus.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -164,3 +166,15 @@ metadata: {name: web}
 spec:
   defaultBackend: {service: {name: web, port: {number: 80}}}
 `;
+
+/** The engine started, and a discovery connected to it (the tests' socket, whatever DOCKER_HOST says). */
+export async function connectedDiscovery(): Promise<DockerDiscovery> {
+  await startEngine();
+  const discovery = createDockerDiscovery({ events: createEventBus(), env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' } });
+  const status = await discovery.ready();
+  if (status.state !== 'connected') {
+    discovery.stop();
+    throw new Error(`Docker discovery did not connect: ${formatDockerStatus(status)}`);
+  }
+  return discovery;
+}

@@ -6,12 +6,11 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerDiscovery, formatDockerStatus, type DockerDiscovery } from '../../src/backends/docker/discovery.js';
+import type { DockerDiscovery } from '../../src/backends/docker/discovery.js';
 import { createResolver } from '../../src/backends/resolver.js';
-import { createEventBus } from '../../src/events/bus.js';
 import type { Service } from '../../src/manifest/types.js';
 import { compileTable, ingressYaml, send, startTestProxy, type TestProxy } from '../proxy/harness.js';
-import { docker, removeRunContainers, runContainer, runId, startEngine, waitFor } from './harness.js';
+import { docker, removeRunContainers, runContainer, runId, waitFor, connectedDiscovery } from './harness.js';
 
 const at = { file: 'svc.yaml', line: 1, col: 1 };
 const host = 'next.example.com';
@@ -30,10 +29,7 @@ let discovery: DockerDiscovery | undefined;
 let proxy: TestProxy | undefined;
 
 beforeAll(async () => {
-  await startEngine();
-  discovery = createDockerDiscovery({ events: createEventBus(), env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' } });
-  const status = await discovery.ready();
-  expect(status.state, formatDockerStatus(status)).toBe('connected');
+  discovery = await connectedDiscovery();
 }, 300_000);
 
 afterAll(async () => {
