@@ -435,6 +435,12 @@ export function classifyForwardError(err: unknown, target: HttpTarget, timeouts:
   switch (code) {
     case 'ECONNREFUSED':
       return { kind: 'refused', message: `connect ECONNREFUSED ${target.host}:${target.port}` };
+    // No connection was made either (a removed container's address stops answering ARP): nothing
+    // was sent, so the next endpoint may take the request, as nginx's proxy_next_upstream "error" does.
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EHOSTDOWN':
+      return { kind: 'refused', message: `connect ${code} ${target.host}:${target.port}` };
     case 'ECONNRESET':
     case 'EPIPE':
     case 'UND_ERR_SOCKET':

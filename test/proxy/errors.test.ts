@@ -169,6 +169,9 @@ describe('classifying upstream errors', () => {
     ['UND_ERR_CONNECT_TIMEOUT', 'connect-timeout'],
     ['ETIMEDOUT', 'connect-timeout'],
     ['ECONNREFUSED', 'refused'],
+    // A connection never made, to an address that went away (a removed container): retried like a refusal.
+    ['EHOSTUNREACH', 'refused'],
+    ['ENETUNREACH', 'refused'],
     ['ECONNRESET', 'reset'],
     ['UND_ERR_SOCKET', 'reset'],
     ['UND_ERR_HEADERS_TIMEOUT', 'read-timeout'],
