@@ -84,11 +84,36 @@ export function startTiming(req: IncomingMessage, upgrade: boolean): Timing {
 }
 
 export function requestInputOf(req: IncomingMessage, httpsPort: number | null = null): RequestInput {
-  return { method: req.method ?? 'GET', url: req.url ?? '/', hostHeader: hostOf(req), localPort: req.socket.localPort ?? 0, headers: req.headers, clientAddress: clientAddressOf(req.socket.remoteAddress), scheme: schemeOf(req), httpsPort };
+  return { method: req.method ?? 'GET', url: req.url ?? '/', hostHeader: hostOf(req), localPort: localPortOf(req), headers: req.headers, clientAddress: clientAddressOf(req.socket.remoteAddress), scheme: schemeOf(req), httpsPort };
 }
 
 export function requestLineOf(req: IncomingMessage): RequestLine {
-  return { method: req.method ?? 'GET', host: hostOf(req) ?? '', path: req.url ?? '', port: req.socket.localPort ?? 0 };
+  return { method: req.method ?? 'GET', host: hostOf(req) ?? '', path: req.url ?? '', port: localPortOf(req) };
+}
+
+/**
+ * Connections a `CONNECT host:443` handed to the HTTPS listener, by their address pair: the port
+ * the client asked for. Requests through them are forwarded with that port (X-Forwarded-Port
+ * 443, as in the cluster), not the HTTP listener's that the socket really came in on.
+ */
+const connectPorts = new Map<string, number>();
+
+function connectionKey(socket: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined; readonly localPort?: number | undefined }): string {
+  return `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}>${socket.localPort ?? 0}`;
+}
+
+/** Called by the CONNECT handler before it hands the socket over; forgotten when it closes. */
+export function rememberConnectPort(socket: Duplex & { readonly remoteAddress?: string; readonly remotePort?: number; readonly localPort?: number }, port: number): void {
+  const key = connectionKey(socket);
+  connectPorts.set(key, port);
+  socket.once('close', () => connectPorts.delete(key));
+}
+
+/** The port the client connected to: the HTTP or HTTPS listener's, or 443 through a terminated CONNECT. */
+export function localPortOf(req: IncomingMessage): number {
+  const socket = req.socket as { readonly remoteAddress?: string; readonly remotePort?: number; readonly localPort?: number } | null;
+  if (socket === null) return 0;
+  return (connectPorts.size === 0 ? undefined : connectPorts.get(connectionKey(socket))) ?? socket.localPort ?? 0;
 }
 
 /**
@@ -138,7 +163,7 @@ export function upstreamHeadersFor(req: IncomingMessage, routing: ForwardRouting
     ...(routing.forwardedHost === undefined ? {} : { forwardedHost: routing.forwardedHost }),
     ...(routing.upstreamHeaders === undefined ? {} : { extra: routing.upstreamHeaders }),
     clientAddress,
-    localPort: req.socket.localPort ?? 0,
+    localPort: localPortOf(req),
     proto: schemeOf(req),
     upgrade,
     requestId,

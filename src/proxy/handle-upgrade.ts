@@ -8,6 +8,7 @@ import {
   clientClosedStatus,
   emitCompleted,
   errorEnding,
+  rememberConnectPort,
   requestInputOf,
   requestLineOf,
   startTiming,
@@ -125,6 +126,7 @@ export function handleConnect(context: HandlerContext, req: IncomingMessage, soc
       return;
     }
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    rememberConnectPort(socket as Socket, port);
     // Bytes the client sent after the CONNECT head (its ClientHello, when it did not wait) come first.
     if (head.length > 0) socket.unshift(head);
     context.secure.emit('connection', socket);

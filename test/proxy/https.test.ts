@@ -198,6 +198,8 @@ describe('HTTPS through the forward proxy (CONNECT)', () => {
     expect(text).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(text).toContain('"url":"/through-connect"');
     expect(text).toContain('"x-forwarded-proto":"https"');
+    // The port the client asked for, as the cluster's ingress would send it, not the HTTP port it came in on.
+    expect(text).toContain('"x-forwarded-port":"443"');
     expect(events.some((e) => e.method === 'CONNECT' && e.host === 'app.example.com:443' && e.status === 200)).toBe(true);
   });
 
