@@ -131,6 +131,12 @@ export function hostOf(req: IncomingMessage): string | undefined {
   return req.headers.host ?? (req.headers[':authority'] as string | undefined);
 }
 
+/** `HTTP/2`, `HTTP/1.1`, `HTTP/1.0`: the usual ones without building a string per request. */
+function protocolOf(req: IncomingMessage): string {
+  if (isHttp2(req)) return 'HTTP/2';
+  return req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`;
+}
+
 /** `https` for a request that came over TLS (the HTTPS listener). */
 export function schemeOf(req: IncomingMessage): 'http' | 'https' {
   return (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http';
@@ -220,7 +226,7 @@ export function emitCompleted(context: HandlerContext, req: IncomingMessage, tim
     error: ending.error,
     upgrade: timing.upgrade,
     scheme: schemeOf(req),
-    protocol: isHttp2(req) ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+    protocol: protocolOf(req),
     requestHeaders: req.headers,
     responseHeaders: ending.responseHeaders,
     bytesIn: ending.bytesIn,

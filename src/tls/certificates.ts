@@ -13,22 +13,11 @@ export interface ServedCertificate {
   readonly source: string;
 }
 
-/** Which certificate a server name gets, and from where. */
-export interface CertificateChoice {
-  readonly kind: 'secret' | 'local-ca';
-  /** `Secret default/app-tls (k8s.yaml:12:3)`, or `local CA (ingress-dev)`. */
-  readonly source: string;
-  /** The name the certificate was chosen for (`*.example.com` for a wildcard entry). */
-  readonly name: string;
-}
-
 export interface CertificateStore {
   /** tls.Server's SNICallback: a Secret's certificate, else one the local CA issues for the name. */
   readonly sniCallback: (servername: string, callback: (err: Error | null, context?: SecureContext) => void) => void;
   /** For clients that send no server name (an IP address in the URL): `localhost`, 127.0.0.1 and ::1, as PEM for the server's own `cert` and `key`. */
   defaultCredentials(): Promise<{ readonly cert: string; readonly key: string }>;
-  /** What `sniCallback` serves for a name, without issuing anything. */
-  choose(servername: string): CertificateChoice;
   /** Issues (or loads) the certificate of a name now, so the first handshake does not wait. */
   warm(servername: string): Promise<void>;
 }
@@ -101,12 +90,6 @@ export function createCertificateStore(options: CertificateStoreOptions): Certif
     async defaultCredentials() {
       const { pem } = await leaf(defaultName);
       return { cert: pem, key: pem };
-    },
-    choose(servername) {
-      const name = serverNameOf(servername);
-      const secret = secretFor(name);
-      if (secret !== null) return { kind: 'secret', source: secret.cert.source, name: secret.key };
-      return { kind: 'local-ca', source: `the local CA (${options.ca.source === 'mkcert' ? "mkcert's" : "ingress-dev's"}, ${options.ca.certFile})`, name };
     },
     async warm(servername) {
       await contextFor(servername);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { access, copyFile, readdir, rm, stat } from 'node:fs/promises';
+import { access, copyFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LocalCa } from './ca.js';
@@ -91,7 +91,7 @@ async function systemStep(options: TrustOptions, platform: NodeJS.Platform): Pro
   const file = options.ca.certFile;
   const name = `ingress-dev-${options.ca.cert.fingerprint256.replaceAll(':', '').slice(0, 8).toLowerCase()}`;
   if (platform === 'darwin') {
-    const command = options.uninstall ? `sudo security delete-certificate -c "${options.ca.cert.subject.match(/CN=([^\n]+)/)?.[1] ?? ''}" /Library/Keychains/System.keychain` : `sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${quote(file)}`;
+    const command = options.uninstall ? `sudo security delete-certificate -c "${options.ca.cert.subject.match(/CN=([^\n]+)/)?.[1] ?? ''}" /Library/Keychains/System.keychain` : `sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${shellQuote(file)}`;
     return { store: 'macOS System keychain', outcome: 'command', detail: command };
   }
   if (platform === 'win32') {
@@ -110,7 +110,7 @@ async function systemStep(options: TrustOptions, platform: NodeJS.Platform): Pro
   const store = `system store (${target})`;
   const root = options.isRoot ?? process.getuid?.() === 0;
   if (!root) {
-    return { store, outcome: 'command', detail: options.uninstall ? `sudo rm -f ${target} && sudo ${update}${debian ? ' --fresh' : ''}` : `sudo cp ${quote(file)} ${target} && sudo ${update}` };
+    return { store, outcome: 'command', detail: options.uninstall ? `sudo rm -f ${target} && sudo ${update}${debian ? ' --fresh' : ''}` : `sudo cp ${shellQuote(file)} ${target} && sudo ${update}` };
   }
   try {
     if (options.uninstall) {
@@ -150,14 +150,10 @@ function run(file: string, args: readonly string[]): Promise<string> {
 }
 
 async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return (await stat(file)) !== null;
-  } catch {
-    return false;
-  }
+  return access(file).then(() => true, () => false);
 }
 
-function quote(text: string): string {
+/** A path as a POSIX shell reads it: as it is when it has no special character, else in single quotes. */
+export function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }

@@ -17,6 +17,7 @@ import { parseDuration } from '../../manifest/config.js';
 import type { Route, RouteTable, ServiceBackend } from '../../model/types.js';
 import { startProxy, type RunningProxy } from '../../proxy/server.js';
 import { loadOrCreateCa, type LocalCa } from '../../tls/ca.js';
+import { shellQuote } from '../../tls/trust.js';
 import { createCertificateStore, type CertificateStore, type ServedCertificate } from '../../tls/certificates.js';
 
 import { createReloader, type ReloadOutcome } from '../../watch/reload.js';
@@ -694,11 +695,6 @@ export function formatStartup(proxy: { url: string; port: number; host: string; 
   if (table.routes.length === 0 && d === null) lines.push('No routes: every request gets 404. Add an Ingress to the folder.', '');
   lines.push(dim(watching ? 'Watching the folder: edits apply at once. Logging one line per request. Ctrl-C to stop.' : 'Logging one line per request. Ctrl-C to stop.'));
   return lines.join('\n');
-}
-
-/** A path as a POSIX shell reads it: as is when it has no special character, else in single quotes. */
-function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 function unmappedBackends(table: RouteTable, resolver: BackendResolver): ServiceBackend[] {
