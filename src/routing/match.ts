@@ -49,7 +49,12 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
   const base = { profile: 'nginx' as const, host, hostMatch, nginx: decision, defaultBackend: null, redirect: null, nginxContext: { config: server.config, remoteAddress } };
   if (decision.kind === 'bad-request') return { ...base, status: 400, route: null, backend: null, upstreamPath: null };
   if (decision.kind === 'redirect') {
-    return { ...base, status: 301, route: decision.location.route, backend: null, upstreamPath: null, redirect: { status: 301, location: `http://${host}${decision.to}`, by: 'trailing slash' } };
+    // ngx_http_header_filter: an absolute Location takes the connection's scheme and, with
+    // port_in_redirect off, no port; `relative-redirects` (absolute_redirect off, in the ConfigMap
+    // or on the Ingress of the location redirected to) leaves it relative.
+    const relative = server.config.relativeRedirects || decision.location.annotations?.relativeRedirects === true;
+    const location = relative ? decision.to : `${request.scheme ?? 'http'}://${host}${decision.to}`;
+    return { ...base, status: 301, route: decision.location.route, backend: null, upstreamPath: null, redirect: { status: 301, location, by: 'trailing slash' } };
   }
   const route = decision.location.route;
   const answer = applyNginxPolicy(server, decision, { host: request.host, target, scheme: request.scheme ?? 'http', method: request.method ?? 'GET', headers: request.headers ?? {}, remoteAddress, httpsPort: request.httpsPort ?? null });

@@ -47,8 +47,8 @@ function tableOf(...ingresses: string[]): { table: RouteTable; diagnostics: read
 }
 
 /** `svc upstream-path`, `301 Location`, `404`, `400`. */
-function route(table: RouteTable, path: string, host = 'h.example.com'): string {
-  const m = matchRequest(table, { host, path });
+function route(table: RouteTable, path: string, host = 'h.example.com', scheme: 'http' | 'https' = 'http'): string {
+  const m = matchRequest(table, { host, path, scheme });
   if (m.status === 301) return `301 ${m.redirect?.location ?? ''}`;
   if (m.status === 404 || m.status === 400) return String(m.status);
   const svc = m.backend?.kind === 'service' ? m.backend.service : '?';
@@ -94,6 +94,13 @@ describe('nginx profile: Prefix and Exact without regex (e2e pathtype_prefix.go,
     expect(route(table, '/foo?a=1')).toBe('301 http://h.example.com/foo/?a=1');
     expect(route(table, '/bar', 'H.example.com:8080')).toBe('301 http://h.example.com/bar/');
     expect([route(table, '/foo/'), route(table, '/bar/'), route(table, '/bar/x')]).toEqual(['foo', 'bar', '404']);
+  });
+
+  it('that 301 names the scheme the request came with, and is relative with relative-redirects (ngx_http_header_filter_module.c: "https" when c->ssl; nginx.tmpl absolute_redirect off)', () => {
+    const { table } = tableOf(ingress('a', [{ path: '/foo/', svc: 'foo' }]));
+    expect(route(table, '/foo', 'h.example.com', 'https')).toBe('301 https://h.example.com/foo/');
+    const relative = tableOf(ingress('a', [{ path: '/foo/', svc: 'foo' }], { annotations: { 'nginx.ingress.kubernetes.io/relative-redirects': 'true' } }));
+    expect(route(relative.table, '/foo')).toBe('301 /foo/');
   });
 
   it('Prefix /bar and Prefix /bar/ are one location: the second is an error and not served (derived: nginx "duplicate location")', () => {
