@@ -4,12 +4,12 @@
  * NODE_EXTRA_CA_CERTS and curl; the exact sudo command where the system store needs root.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOrCreateCa } from '../src/tls/ca.js';
-import { nssNickname, trustCa } from '../src/tls/trust.js';
+import { browserNssDbs, nssNickname, trustCa } from '../src/tls/trust.js';
 import { cli } from './cli-harness.js';
 import { testTlsEnv } from './tls-env.js';
 
@@ -51,6 +51,30 @@ describe('ingress-dev trust', () => {
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain(`removed "${nssNickname(ca)}"`);
     expect(listed()).not.toContain(nssNickname(ca));
+  });
+
+  it('finds the NSS databases browsers read: Chrome\'s, the Chromium snap\'s, and Firefox profiles on Linux (snap too) and macOS (mkcert\'s truststore_nss.go)', async () => {
+    const home = path.join(temp, 'home');
+    const dbs = [
+      ['.pki', 'nssdb'],
+      ['snap', 'chromium', 'current', '.pki', 'nssdb'],
+      ['.mozilla', 'firefox', 'abc.default-release'],
+      ['snap', 'firefox', 'common', '.mozilla', 'firefox', 'def.default'],
+      ['Library', 'Application Support', 'Firefox', 'Profiles', 'ghi.default'],
+    ].map((parts) => path.join(home, ...parts));
+    for (const db of dbs) {
+      mkdirSync(db, { recursive: true });
+      writeFileSync(path.join(db, 'cert9.db'), '');
+    }
+    // A profile folder without a database is not one.
+    mkdirSync(path.join(home, '.mozilla', 'firefox', 'Crash Reports'), { recursive: true });
+    expect((await browserNssDbs(home)).sort()).toEqual([...dbs].sort());
+  });
+
+  it('on Windows leaves NSS alone (its certutil.exe is not NSS\'s) and says how Firefox trusts the Windows store', async () => {
+    const ca = await loadOrCreateCa(testTlsEnv);
+    const steps = await trustCa({ ca, uninstall: false, system: false, platform: 'win32', home: path.join(temp, 'home') });
+    expect(steps).toEqual([{ store: 'NSS (Firefox)', outcome: 'skipped', detail: expect.stringContaining('security.enterprise_roots.enabled') as string }]);
   });
 
   it('fails with what to install when certutil is missing', async () => {

@@ -40,8 +40,11 @@ export async function trustCa(options: TrustOptions): Promise<readonly TrustStep
   const platform = options.platform ?? process.platform;
   const home = options.home ?? os.homedir();
   const steps: TrustStep[] = [];
-  const dbs = options.nssDbs ?? (await browserNssDbs(home));
-  if (dbs.length === 0) {
+  const dbs = platform === 'win32' ? [] : options.nssDbs ?? (await browserNssDbs(home));
+  if (platform === 'win32') {
+    // Windows' certutil.exe is not NSS's, and Chrome and Edge read the Windows store (below).
+    steps.push({ store: 'NSS (Firefox)', outcome: 'skipped', detail: 'on Windows, Firefox uses the Windows store once security.enterprise_roots.enabled is true in about:config' });
+  } else if (dbs.length === 0) {
     steps.push({ store: 'NSS (Chrome, Firefox)', outcome: 'skipped', detail: 'no NSS database found (~/.pki/nssdb, Firefox profiles): start the browser once, then run this again' });
   } else {
     const certutil = await findCertutil(options.env ?? process.env);
@@ -54,8 +57,10 @@ export async function trustCa(options: TrustOptions): Promise<readonly TrustStep
 /** Chrome/Chromium's shared database and every Firefox profile's (snap and flatpak included). */
 export async function browserNssDbs(home: string): Promise<string[]> {
   const found: string[] = [];
-  const chrome = path.join(home, '.pki', 'nssdb');
-  if (await exists(path.join(chrome, 'cert9.db'))) found.push(chrome);
+  // Chrome's and Chromium's shared database, and the Chromium snap's (as mkcert's truststore_nss.go lists them).
+  for (const chrome of [path.join(home, '.pki', 'nssdb'), path.join(home, 'snap', 'chromium', 'current', '.pki', 'nssdb')]) {
+    if (await exists(path.join(chrome, 'cert9.db'))) found.push(chrome);
+  }
   for (const root of [path.join(home, '.mozilla', 'firefox'), path.join(home, 'snap', 'firefox', 'common', '.mozilla', 'firefox'), path.join(home, 'Library', 'Application Support', 'Firefox', 'Profiles')]) {
     const entries = await readdir(root).catch(() => [] as string[]);
     for (const entry of entries) {
