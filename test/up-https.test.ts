@@ -5,6 +5,7 @@
  * https:// redirect pointing at the local HTTPS port, and the same routing over HTTP/2.
  * Clients verify the chain (never rejectUnauthorized: false).
  */
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -83,6 +84,15 @@ afterAll(async () => {
   rmSync(temp, { recursive: true, force: true });
 });
 
+/** Real curl (Debian's, with nghttp2), verifying against the given CA. */
+function curl(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('curl', ['-sS', '--max-time', '20', ...args], (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
+    });
+  });
+}
+
 function get(host: string, ca: string, pathname = '/'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; cert: X509Certificate }> {
   return new Promise((resolve, reject) => {
     const req = https.request({ host: '127.0.0.1', port: httpsPort, servername: host, path: pathname, headers: { host }, ca, agent: false }, (res) => {
@@ -97,11 +107,33 @@ function get(host: string, ca: string, pathname = '/'): Promise<{ status: number
 }
 
 describe('up over HTTPS', () => {
-  it('says where it listens for HTTPS and prints a curl --cacert line that works', async () => {
+  it('says where it listens for HTTPS and prints a curl --cacert line per host that real curl runs, over HTTP/1.1 and HTTP/2', async () => {
     expect(httpsPort).toBeGreaterThan(0);
-    const line = /curl --cacert (\S+) --resolve secure\.example\.com:(\d+):127\.0\.0\.1 https:\/\/secure\.example\.com:\d+\//.exec(up.stdout());
-    expect(line?.[1]).toBe(path.join(testTlsEnv.INGRESS_DEV_HOME as string, 'ca', 'rootCA.pem'));
-    expect(Number(line?.[2])).toBe(httpsPort);
+    const lines = [...up.stdout().matchAll(/curl --cacert (\S+) --resolve (\S+):(\d+):127\.0\.0\.1 (https:\/\/\S+)/g)];
+    // One per host; the Secret's host is named by its .localhost alias, whose certificate the local CA signs.
+    expect(lines.map((m) => m[2]).sort()).toEqual(['absent.example.com', 'expired.example.com', 'opaque.example.com', 'plain.example.com', 'secure.example.com.localhost', 'wrong.example.com']);
+    for (const [, caFile, host, port, url] of lines) {
+      expect(caFile).toBe(path.join(testTlsEnv.INGRESS_DEV_HOME as string, 'ca', 'rootCA.pem'));
+      expect(Number(port)).toBe(httpsPort);
+      for (const version of ['--http1.1', '--http2']) {
+        const out = await curl([version, '--cacert', caFile ?? '', '--resolve', `${host ?? ''}:${port ?? ''}:127.0.0.1`, '-w', '\n%{http_version} %{ssl_verify_result}', url ?? '']);
+        expect(out.code, `${version} ${url ?? ''}: ${out.stderr}`).toBe(0);
+        expect(out.stdout.endsWith(`\n${version === '--http2' ? '2' : '1.1'} 0`), out.stdout).toBe(true);
+        expect(JSON.parse(out.stdout.slice(0, out.stdout.lastIndexOf('\n')))).toMatchObject({ headers: { 'x-forwarded-proto': 'https' } });
+      }
+    }
+  });
+
+  it('curl through the forward proxy (curl -x … https://) gets the routed answer with a certificate it verifies against the local CA', async () => {
+    const caFile = path.join(testTlsEnv.INGRESS_DEV_HOME as string, 'ca', 'rootCA.pem');
+    const out = await curl(['--cacert', caFile, '-x', `http://127.0.0.1:${up.port}`, 'https://absent.example.com/via-proxy']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ path: '/via-proxy', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-port': '443' } });
+    // A CA that did not sign it: curl refuses (the check can fail).
+    const otherFile = path.join(temp, 'other-ca.pem');
+    writeFileSync(otherFile, otherCa.certPem);
+    const refused = await curl(['--cacert', otherFile, '-x', `http://127.0.0.1:${up.port}`, 'https://absent.example.com/']);
+    expect(refused.code).toBe(60);
   });
 
   it('serves the folder\'s kubernetes.io/tls Secret as it is for its host', async () => {

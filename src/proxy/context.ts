@@ -77,10 +77,12 @@ export interface Timing {
   readonly startedAt: number;
   readonly started: number;
   readonly upgrade: boolean;
+  /** Read at the start: an HTTP/2 request's socket is gone once its stream closed. */
+  readonly scheme: 'http' | 'https';
 }
 
 export function startTiming(req: IncomingMessage, upgrade: boolean): Timing {
-  return { requestId: requestIdOf(req.headers['x-request-id']), startedAt: Date.now(), started: performance.now(), upgrade };
+  return { requestId: requestIdOf(req.headers['x-request-id']), startedAt: Date.now(), started: performance.now(), upgrade, scheme: schemeOf(req) };
 }
 
 export function requestInputOf(req: IncomingMessage, httpsPort: number | null = null): RequestInput {
@@ -225,7 +227,7 @@ export function emitCompleted(context: HandlerContext, req: IncomingMessage, tim
     upstreamPath: ending.routing?.upstreamPath ?? null,
     error: ending.error,
     upgrade: timing.upgrade,
-    scheme: schemeOf(req),
+    scheme: timing.scheme,
     protocol: protocolOf(req),
     requestHeaders: req.headers,
     responseHeaders: ending.responseHeaders,

@@ -37,6 +37,8 @@ export interface RequestLine {
   readonly path: string;
   /** The port the client connected to, for URLs in hints. */
   readonly port: number;
+  /** Set when the request came over TLS: hints then give https:// URLs. */
+  readonly scheme?: 'https';
 }
 
 export interface RouteRef {
@@ -121,6 +123,9 @@ function noRouteHint(table: RouteTable, request: RequestLine, hostUnknown: boole
     const example = table.routes.find((route) => route.hostKind === 'exact') ?? table.routes[0];
     const host = example?.host ?? 'HOST';
     const path = example?.path ?? '/';
+    if (request.scheme === 'https') {
+      return `Send a host that a rule names, e.g. curl --cacert "$(ingress-dev trust --print)" -H 'Host: ${host}' https://127.0.0.1:${request.port}${path} or open https://${host}.localhost:${request.port}${path}`;
+    }
     return `Send a host that a rule names, e.g. curl -H 'Host: ${host}' http://127.0.0.1:${request.port}${path} or open http://${host}.localhost:${request.port}${path}`;
   }
   const nearestText = nearest === undefined ? '' : ` Nearest: ${nearest}.`;
@@ -199,17 +204,19 @@ function upstreamHint(kind: keyof typeof upstreamTitles, target: string, via: st
  * `CONNECT` that ingress-dev does not terminate: never a blind tunnel to the internet. `why`:
  * `off` (no HTTPS listener), `port` (only :443 is terminated), `host` (no rule serves the host).
  */
-export function connectNotSupportedError(request: RequestLine, why: 'off' | 'port' | 'host' = 'off'): ProxyError {
+export function connectNotSupportedError(request: RequestLine, why: 'off' | 'port' | 'host' | 'tunnel' = 'off'): ProxyError {
   const host = request.host.replace(/:\d+$/, '');
   const titles = {
     off: 'CONNECT is not supported: the HTTPS listener is off (--no-https), so https:// through the proxy cannot be answered',
     port: `CONNECT ${request.host} refused: ingress-dev terminates https:// on port 443 only`,
     host: `CONNECT ${request.host} refused: no rule serves ${host}, and ingress-dev opens no tunnel to the internet`,
+    tunnel: `CONNECT ${request.host} refused: an HTTP/2 CONNECT asks for a tunnel, and ingress-dev opens none`,
   } as const;
   const hints = {
     off: `Use http:// URLs through the proxy (curl -x http://127.0.0.1:${request.port} http://${host}/), or start up without --no-https.`,
     port: `Ask for https://${host}/ (port 443), or send the request to the HTTPS port directly.`,
     host: 'Add a rule for this host, or configure the browser to use the proxy for the Ingress hosts only.',
+    tunnel: `Send the requests themselves on this connection (https://${host}/); WebSockets over HTTP/2 use CONNECT with :protocol (RFC 8441), which is served.`,
   } as const;
   return {
     kind: 'connect-not-supported',

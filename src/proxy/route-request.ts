@@ -102,7 +102,7 @@ export type Routing = ForwardRouting | EchoRouting | ErrorRouting;
 export function routeRequest(table: RouteTable, resolver: BackendResolver, input: RequestInput): Routing {
   const { host: receivedHost, path } = parseRequestTarget(input.url, input.hostHeader);
   const { match, alias } = matchWithAlias(table, { host: receivedHost, path, method: input.method, port: input.localPort, ...(input.headers === undefined ? {} : { headers: input.headers }), ...(input.clientAddress === undefined ? {} : { clientAddress: input.clientAddress }), ...(input.scheme === undefined ? {} : { scheme: input.scheme }), ...(input.httpsPort === undefined ? {} : { httpsPort: input.httpsPort }) });
-  const line: RequestLine = { method: input.method, host: match.host, path, port: input.localPort };
+  const line: RequestLine = { method: input.method, host: match.host, path, port: input.localPort, ...(input.scheme === 'https' ? { scheme: 'https' as const } : {}) };
   const winner = match.route ?? match.defaultBackend;
   const routeId = winner?.id ?? null;
   const route = routeRefOf(winner);

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { BackendResolver } from '../backends/types.js';
 import { defaultServerTimeouts, type HandlerContext, type ProxyOptions, type ProxyTimeouts } from './context.js';
@@ -7,7 +7,7 @@ import { createConnectionTracker } from './connections.js';
 import { createForwarder } from './forward.js';
 import { handleRequest } from './handle-request.js';
 import { handleClientError } from './client-error.js';
-import { handleConnect, handleUpgrade } from './handle-upgrade.js';
+import { handleConnect, handleHttp2Connect, handleUpgrade } from './handle-upgrade.js';
 import type { CertificateStore } from '../tls/certificates.js';
 
 export type { ProxyOptions, ProxyTimeouts } from './context.js';
@@ -99,15 +99,18 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
 /**
  * The HTTPS listener: node:http2's secure server with allowHTTP1, so ALPN picks HTTP/2 or
- * HTTP/1.1, and both go through the same pipeline as plain HTTP (HTTP/1.1 Upgrade requests too).
+ * HTTP/1.1, and both go through the same pipeline as plain HTTP (HTTP/1.1 Upgrade requests, and
+ * HTTP/2's extended CONNECT for WebSockets, too).
  * The certificate comes by SNI from the store; a client that sends no name gets `localhost`'s.
  */
 async function createSecureListener(context: HandlerContext, certificates: CertificateStore, timeouts: ProxyTimeouts): Promise<Http2SecureServer> {
   const { cert, key } = await certificates.defaultCredentials();
-  const secure = createSecureServer({ allowHTTP1: true, cert, key, SNICallback: certificates.sniCallback, settings: { enableConnectProtocol: false } });
+  const secure = createSecureServer({ allowHTTP1: true, cert, key, SNICallback: certificates.sniCallback, settings: { enableConnectProtocol: true } });
   // The compatibility objects stand in for node:http's (see isHttp2 in context.ts).
   secure.on('request', (req, res) => handleRequest(context, req as unknown as IncomingMessage, res as unknown as ServerResponse));
   secure.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(context, req, socket, head));
+  // HTTP/2's CONNECT: with :protocol, a WebSocket (RFC 8441, allowed by the settings above).
+  secure.on('connect', (req: Http2ServerRequest, res: Http2ServerResponse) => handleHttp2Connect(context, req, res));
   secure.on('session', (session: Http2Session) => {
     context.sessions?.add(session);
     session.once('close', () => context.sessions?.delete(session));

@@ -1,4 +1,5 @@
-import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
+import { STATUS_CODES, validateHeaderName, validateHeaderValue, type OutgoingHttpHeaders } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { classifyForwardError, type ForwardError, type ForwardTimeouts, type HttpTarget } from './forward.js';
@@ -13,7 +14,65 @@ import { filterResponseHeaders, switchingProtocolsHeaders, type RawHeaders } fro
  * - anything else: it is an ordinary response, written to the client with `Connection: close`,
  *   and the connection closes after it. Bytes the client sent after its request never reach
  *   the backend raw: relaying them without a 101 would be a tunnel past routing.
+ * The client side is either that raw HTTP/1.1 socket or an HTTP/2 stream that an extended
+ * CONNECT opened (RFC 8441): there the 101 becomes a 200 on the stream, which then carries the
+ * bytes, and any other answer is that stream's response.
  */
+
+/** How the backend's answer reaches the client: on a raw HTTP/1.1 socket, or an HTTP/2 stream. */
+export interface UpgradeClient {
+  /** After the switch, bytes flow both ways through it; a response's body is written to it. */
+  readonly stream: Duplex;
+  /** Writes the backend's 101 the way this client takes it. Throws when it cannot be relayed. */
+  switched(status: number, headers: RawHeaders): void;
+  /** Writes the head of any other response (its body follows on `stream`); false when the client's buffer is full. */
+  respond(status: number, headers: RawHeaders): boolean;
+}
+
+/** The client of an HTTP/1.1 `Upgrade`: the socket node's server handed over. */
+export function socketUpgradeClient(socket: Duplex): UpgradeClient {
+  return {
+    stream: socket,
+    switched: (status, headers) => socket.write(formatResponseHead(status, headers)),
+    respond: (status, headers) => socket.write(formatResponseHead(status, headers, true)),
+  };
+}
+
+/**
+ * The client of an extended CONNECT (RFC 8441 section 5): the backend's 101 is answered 200, its
+ * headers kept but for the connection's own and `Sec-WebSocket-Accept`, which HTTP/2 does not use.
+ */
+export function http2UpgradeClient(stream: ServerHttp2Stream): UpgradeClient {
+  return {
+    stream,
+    switched: (_status, headers) => stream.respond(http2Headers(200, headers, ['sec-websocket-accept'])),
+    respond: (status, headers) => {
+      stream.respond(http2Headers(status, headers));
+      return true;
+    },
+  };
+}
+
+/** HTTP/1.1 connection-specific fields: an HTTP/2 message must not carry them (RFC 9113 section 8.2.2). */
+const connectionSpecific = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
+
+/** A response's header lines as an HTTP/2 header object, checked as node's server checks them. */
+function http2Headers(status: number, headers: RawHeaders, drop: readonly string[] = []): OutgoingHttpHeaders {
+  const out: Record<string, string | string[]> = { ':status': String(status) };
+  let hasDate = false;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = (headers[i] as string).toLowerCase();
+    const value = headers[i + 1] as string;
+    if (connectionSpecific.includes(name) || drop.includes(name)) continue;
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    if (name === 'date') hasDate = true;
+    const previous = out[name];
+    out[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
+  }
+  if (!hasDate) out.date = new Date().toUTCString();
+  return out;
+}
 
 export interface UpgradeOutcome {
   /** The backend's status (101 for a WebSocket), or null when it never answered. */
@@ -41,7 +100,7 @@ export interface UpgradeRequest {
 }
 
 /** Resolves when the backend failed before answering, or when the relayed connection ended. */
-export function relayUpgrade(dispatcher: Dispatcher, client: Duplex, head: Buffer, request: UpgradeRequest, timeouts: ForwardTimeouts): Promise<UpgradeOutcome> {
+export function relayUpgrade(dispatcher: Dispatcher, client: UpgradeClient, head: Buffer, request: UpgradeRequest, timeouts: ForwardTimeouts): Promise<UpgradeOutcome> {
   return new Promise((resolve) => {
     const handler = new UpgradeExchange(client, head, request, timeouts, resolve);
     dispatcher.dispatch(
@@ -64,15 +123,20 @@ class UpgradeExchange implements Dispatcher.DispatchHandler {
   private responding = false;
   private settled = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** The backend's socket once the 101 came. */
+  private upstream: Duplex | null = null;
   private readonly onClientClose = (): void => this.clientClosed();
+  private readonly client: Duplex;
 
   constructor(
-    private readonly client: Duplex,
+    private readonly side: UpgradeClient,
     private readonly head: Buffer,
     private readonly request: UpgradeRequest,
     private readonly timeouts: ForwardTimeouts,
     private readonly resolve: (outcome: UpgradeOutcome) => void,
   ) {
+    const client = side.stream;
+    this.client = client;
     client.on('error', noop);
     client.on('close', this.onClientClose);
   }
@@ -91,9 +155,8 @@ class UpgradeExchange implements Dispatcher.DispatchHandler {
       upstream.destroy();
       return;
     }
-    let responseHead: string;
     try {
-      responseHead = formatResponseHead(statusCode, headers);
+      this.side.switched(statusCode, headers);
     } catch (err) {
       upstream.destroy();
       this.status = null;
@@ -102,8 +165,8 @@ class UpgradeExchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.relaying = true;
+    this.upstream = upstream;
     upstream.on('error', noop);
-    client.write(responseHead);
     // WebSocket frames the client sent along with its request go out now that the backend speaks them.
     if (this.head.length > 0) {
       this.bytesIn += this.head.length;
@@ -134,12 +197,11 @@ class UpgradeExchange implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true;
     const headers = filterResponseHeaders(rawHeaders, this.request.serverHeader);
-    const head = formatResponseHead(statusCode, headers, true);
     this.status = statusCode;
     this.responseHeaders = headers;
     this.resumeUpstream = resume;
     this.responding = true;
-    return this.client.write(head) || this.waitForDrain();
+    return this.side.respond(statusCode, headers) || this.waitForDrain();
   }
 
   onData(chunk: Buffer): boolean {
@@ -166,6 +228,9 @@ class UpgradeExchange implements Dispatcher.DispatchHandler {
   private clientClosed(): void {
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     if (this.relaying) {
+      // A client gone without ending its side (reset, destroyed): the backend's connection goes
+      // too. One that ended has its end passed on already, and the backend's side closes after it.
+      if (this.upstream !== null && !this.upstream.writableEnded) this.upstream.destroy();
       this.settle(null);
       return;
     }

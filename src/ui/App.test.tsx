@@ -11,7 +11,7 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-function renderApp(options: { size?: TerminalSize | null; state?: () => UiState; https?: { url: string; caFile: string } } = {}) {
+function renderApp(options: { size?: TerminalSize | null; state?: () => UiState; https?: { url: string; caFile: string; servedBySecret?: (host: string) => boolean } } = {}) {
   const bus = fakeBus();
   const requests = createRequestStore();
   const disconnect = requests.connect(bus);
@@ -21,7 +21,7 @@ function renderApp(options: { size?: TerminalSize | null; state?: () => UiState;
   const onQuit = vi.fn<(key: QuitKey) => void>();
   const size = options.size === null ? undefined : (options.size ?? { columns: 100, rows: 30 });
   const ui = render(
-    <App version="9.9.9" urls={options.https === undefined ? ['http://127.0.0.1:8080'] : ['http://127.0.0.1:8080', options.https.url]} {...(options.https === undefined ? {} : { caFile: options.https.caFile })} requests={requests} status={status} onReload={onReload} onQuit={onQuit} size={size} />,
+    <App version="9.9.9" urls={options.https === undefined ? ['http://127.0.0.1:8080'] : ['http://127.0.0.1:8080', options.https.url]} {...(options.https === undefined ? {} : { caFile: options.https.caFile })} {...(options.https?.servedBySecret === undefined ? {} : { servedBySecret: options.https.servedBySecret })} requests={requests} status={status} onReload={onReload} onQuit={onQuit} size={size} />,
   );
   cleanups.push(() => {
     ui.unmount();
@@ -73,6 +73,13 @@ describe('App', () => {
     // Wrapped at the pane's width, not cut: every character of the command is on screen.
     const hint = f.slice(f.indexOf('or: curl')).split('\n').slice(0, 2).map((l) => l.trim()).join('');
     expect(hint).toBe('or: curl --cacert /home/you/.local/share/ingress-dev/ca/rootCA.pem --resolve app.example.com:8443:127.0.0.1 https://app.example.com:8443/');
+  });
+
+  it('names a host whose certificate is the folder\'s Secret by its .localhost alias in the curl --cacert hint, whose certificate the local CA signs', async () => {
+    const app = renderApp({ https: { url: 'https://127.0.0.1:8443', caFile: '/ca.pem', servedBySecret: (host: string) => host === 'app.example.com' } });
+    const f = await app.until((s) => s.includes('Waiting for requests'));
+    const hint = f.slice(f.indexOf('or: curl')).split('\n').slice(0, 2).map((l) => l.trim()).join('');
+    expect(hint).toBe('or: curl --cacert /ca.pem --resolve app.example.com.localhost:8443:127.0.0.1 https://app.example.com.localhost:8443/');
   });
 
   it('lists requests as they complete, newest at the bottom, with status, duration, route and target', async () => {

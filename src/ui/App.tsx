@@ -36,6 +36,8 @@ export interface AppProps {
   readonly urls: readonly string[];
   /** The local CA's certificate file, when HTTPS is on: the waiting hint shows a `curl --cacert` that works. */
   readonly caFile?: string;
+  /** Whether a host's certificate is the folder's Secret (not the local CA's): the hint then uses its `.localhost` alias. */
+  readonly servedBySecret?: (host: string) => boolean;
   readonly requests: RequestStore;
   readonly status: StatusStore;
   /** The workloads of `up --run`; their pane shows once the run says anything about them. */
@@ -257,7 +259,7 @@ export function App(props: AppProps) {
     ? 'Paused: p resumes.'
     : requests.filter !== ''
       ? `No request matches "${requests.filter}".`
-      : `Waiting for requests: curl ${firstHost === undefined ? '' : `-H 'Host: ${firstHost}' `}${url}/${httpsHint(props.urls[1], props.caFile, firstHost)}`;
+      : `Waiting for requests: curl ${firstHost === undefined ? '' : `-H 'Host: ${firstHost}' `}${url}/${httpsHint(props.urls[1], props.caFile, firstHost !== undefined && props.servedBySecret?.(firstHost) === true ? `${firstHost}.localhost` : firstHost)}`;
 
   return (
     <Box flexDirection="column" width={width} height={height}>

@@ -13,6 +13,8 @@ export interface UiOptions {
   readonly urls: readonly string[];
   /** The local CA's certificate, for the `curl --cacert` hint. */
   readonly caFile?: string;
+  /** Whether a host's certificate is the folder's Secret: the hint then names its `.localhost` alias. */
+  readonly servedBySecret?: (host: string) => boolean;
   /**
    * What the UI shows, from `createUiStores`: created by the caller before the proxy listens, so
    * they already hold what happened while Ink was loading. The caller disposes them.
@@ -86,6 +88,7 @@ export async function startUi(options: UiOptions): Promise<UiHandle> {
         version={options.version}
         urls={options.urls}
         {...(options.caFile === undefined ? {} : { caFile: options.caFile })}
+        {...(options.servedBySecret === undefined ? {} : { servedBySecret: options.servedBySecret })}
         requests={requests}
         status={status}
         workloads={workloads}

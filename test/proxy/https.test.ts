@@ -21,7 +21,7 @@ import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import { createEventBus } from '../../src/events/bus.js';
 import type { RequestCompleted } from '../../src/events/types.js';
 import { compileTable, echoHandler, ingressYaml, json, startUpstream, testResolver, type Upstream } from './harness.js';
-import { acceptWebSocket, openWebSocket } from './ws.js';
+import { acceptKey, acceptWebSocket, openHttp2WebSocket, openWebSocket } from './ws.js';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'ingress-dev-https-'));
 const env = { INGRESS_DEV_HOME: home, CAROOT: path.join(home, 'no-mkcert') };
@@ -143,6 +143,9 @@ describe('HTTPS listener', () => {
     const reply = await h2('nothing.example.org', '/', { accept: 'text/plain' });
     expect(reply.status).toBe(404);
     expect(reply.body).toContain('nothing.example.org');
+    // Its hint gives https:// URLs on the HTTPS port, with the CA for curl.
+    expect(reply.body).toContain(`curl --cacert "$(ingress-dev trust --print)" -H 'Host: app.example.com' https://127.0.0.1:${proxy.httpsPort ?? 0}/`);
+    expect(reply.body).toContain(`https://app.example.com.localhost:${proxy.httpsPort ?? 0}/`);
     const first = await h1('nothing.example.org');
     expect(first.cert.checkHost('nothing.example.org')).toBe('nothing.example.org');
   });
@@ -232,5 +235,130 @@ describe('WebSockets over TLS', () => {
       await wsUpstream.close();
     }
   });
-});
 
+  /**
+   * RFC 8441: the server allows extended CONNECT with SETTINGS_ENABLE_CONNECT_PROTOCOL; the
+   * client's `CONNECT` with `:protocol: websocket` stands for the HTTP/1.1 GET + Upgrade (section
+   * 5: no Sec-WebSocket-Key/Accept), and a 2xx answer opens the stream for the frames. The hop
+   * to the HTTP/1.1 backend is an ordinary RFC 6455 handshake.
+   */
+  describe('over HTTP/2 (RFC 8441 extended CONNECT)', () => {
+    let wsUpstream: Upstream;
+    let wsProxy: RunningProxy;
+    const seen: http.IncomingHttpHeaders[] = [];
+    const seenLines: string[] = [];
+    const wsEvents: RequestCompleted[] = [];
+    const upstreamClosed: Promise<void>[] = [];
+
+    beforeAll(async () => {
+      wsUpstream = await startUpstream((_req, res) => res.end());
+      wsUpstream.server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex) => {
+        seen.push(req.headers);
+        seenLines.push(`${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`);
+        upstreamClosed.push(new Promise((resolve) => socket.on('close', () => resolve())));
+        if (req.url === '/forbidden') {
+          socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nX-Why: origin\r\n\r\nnot from here');
+          return;
+        }
+        if (req.url === '/bye') {
+          socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(req.headers['sec-websocket-key'] ?? '')}\r\n\r\n`);
+          socket.end();
+          return;
+        }
+        acceptWebSocket(req, socket, { greeting: 'hi' });
+      });
+      const wsTable = compileTable(ingressYaml('ws', [{ host: 'ws.example.com', paths: [{ path: '/', service: 'chat' }] }]));
+      const bus = createEventBus();
+      bus.on('request-completed', (e) => wsEvents.push(e));
+      const store = createCertificateStore({ ca, served: () => new Map() });
+      wsProxy = await startProxy({ host: '127.0.0.1', port: 0, https: { port: 0, certificates: store }, getTable: () => wsTable, resolver: testResolver({ chat: wsUpstream.port }), events: bus });
+    });
+
+    afterAll(async () => {
+      await wsProxy.close(500);
+      await wsUpstream.close();
+    });
+
+    it('relays a WebSocket opened with :protocol websocket: the backend gets an HTTP/1.1 Upgrade with a key of its own, the client a 200 and the frames', async () => {
+      const ws = await openHttp2WebSocket(wsProxy.httpsPort ?? 0, '/chat?room=1', 'ws.example.com', ca.certPem, { origin: 'https://ws.example.com', 'sec-websocket-protocol': 'chat' });
+      expect(ws.status).toBe(200);
+      // RFC 8441 section 5: no Sec-WebSocket-Accept; RFC 9113 section 8.2.2: no connection-specific fields.
+      expect(ws.headers['sec-websocket-accept']).toBeUndefined();
+      expect(ws.headers.upgrade).toBeUndefined();
+      expect(await ws.next()).toBe('hi');
+      ws.send('hello over h2');
+      expect(await ws.next()).toBe('echo: hello over h2');
+      ws.send('again');
+      expect(await ws.next()).toBe('echo: again');
+      const headers = seen.at(-1) ?? {};
+      expect(seenLines.at(-1)).toBe('GET /chat?room=1 HTTP/1.1');
+      expect(headers.upgrade).toBe('websocket');
+      expect(headers.connection?.toLowerCase()).toContain('upgrade');
+      expect(Buffer.from(headers['sec-websocket-key'] ?? '', 'base64')).toHaveLength(16);
+      expect(headers['sec-websocket-version']).toBe('13');
+      expect(headers['sec-websocket-protocol']).toBe('chat');
+      expect(headers.origin).toBe('https://ws.example.com');
+      expect(headers.host).toBe('ws.example.com');
+      expect(headers['x-forwarded-proto']).toBe('https');
+      expect(Object.keys(headers).filter((name) => name.startsWith(':'))).toEqual([]);
+      const closed = upstreamClosed.at(-1);
+      ws.stream.end();
+      await closed;
+      await ws.closed;
+      ws.session.close();
+      await expect.poll(() => wsEvents.find((e) => e.path === '/chat?room=1')).toBeDefined();
+      const event = wsEvents.find((e) => e.path === '/chat?room=1');
+      expect(event).toMatchObject({ method: 'CONNECT', status: 200, upgrade: true, protocol: 'HTTP/2', scheme: 'https', host: 'ws.example.com', routeId: expect.any(String) as string });
+      expect(event?.bytesIn).toBeGreaterThan(0);
+      expect(event?.bytesOut).toBeGreaterThan(0);
+    });
+
+    it('closes the backend connection when the client resets the stream (RST_STREAM CANCEL)', async () => {
+      const ws = await openHttp2WebSocket(wsProxy.httpsPort ?? 0, '/reset', 'ws.example.com', ca.certPem);
+      expect(await ws.next()).toBe('hi');
+      const closed = upstreamClosed.at(-1);
+      ws.stream.close(http2.constants.NGHTTP2_CANCEL);
+      await closed;
+      ws.session.close();
+    });
+
+    it('ends the stream when the backend closes the WebSocket', async () => {
+      const ws = await openHttp2WebSocket(wsProxy.httpsPort ?? 0, '/bye', 'ws.example.com', ca.certPem);
+      expect(ws.status).toBe(200);
+      await ws.closed;
+      ws.session.close();
+    });
+
+    it('answers on the stream with the backend\'s own response when it refuses the upgrade', async () => {
+      const ws = await openHttp2WebSocket(wsProxy.httpsPort ?? 0, '/forbidden', 'ws.example.com', ca.certPem);
+      expect(ws.status).toBe(403);
+      expect(ws.headers['x-why']).toBe('origin');
+      expect(await ws.all()).toBe('not from here');
+      ws.session.close();
+    });
+
+    it('answers a host no rule serves with the 404 page, on the stream', async () => {
+      const ws = await openHttp2WebSocket(wsProxy.httpsPort ?? 0, '/chat', 'nowhere.example.com', ca.certPem, { accept: 'application/json' });
+      expect(ws.status).toBe(404);
+      expect(JSON.parse(await ws.all())).toMatchObject({ error: { status: 404, kind: 'no-route' } });
+      ws.session.close();
+    });
+
+    it('refuses a CONNECT without :protocol (a tunnel) with 501 and says why', async () => {
+      const session = http2.connect(`https://ws.example.com:${wsProxy.httpsPort ?? 0}`, { ca: ca.certPem, lookup: (_h, _o, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }] as never, 4) });
+      const stream = session.request({ ':method': 'CONNECT', ':authority': 'example.org:443' });
+      const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        let status = 0;
+        let body = '';
+        stream.on('response', (h) => (status = Number(h[':status'])));
+        stream.setEncoding('utf8');
+        stream.on('data', (c: string) => (body += c));
+        stream.on('end', () => resolve({ status, body }));
+        stream.on('error', reject);
+      });
+      session.close();
+      expect(response.status).toBe(501);
+      expect(response.body).toContain('an HTTP/2 CONNECT asks for a tunnel');
+    });
+  });
+});

@@ -63,6 +63,18 @@ describe('WebSockets', () => {
     expect(proxy.events[0]?.bytesOut).toBeGreaterThan(0);
   });
 
+  it('closes the backend connection when the client resets its connection (no FIN for the relay to pass on)', async () => {
+    await start((req, socket) => acceptWebSocket(req, socket));
+    const ws = await openWebSocket(proxy.port, '/ws', { Host: host });
+    ws.send('ping');
+    expect(await ws.next()).toBe('echo: ping');
+    const backendClosed = new Promise<void>((resolve) => upgrades[0]?.socket.on('close', () => resolve()));
+    ws.socket.resetAndDestroy();
+    await backendClosed;
+    await waitFor(() => proxy.events.length === 1);
+    expect(proxy.events[0]).toMatchObject({ upgrade: true, status: 101, error: null });
+  });
+
   it('closes the client connection when the backend closes', async () => {
     await start((req, socket) => acceptWebSocket(req, socket));
     const ws = await openWebSocket(proxy.port, '/ws', { Host: host });

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
@@ -122,5 +123,71 @@ export function openWebSocket(port: number, path: string, headers: Record<string
       }
     });
     socket.on('close', () => (ws === null ? reject(new Error('closed before the handshake response')) : undefined));
+  });
+}
+
+export interface Http2TestWebSocket {
+  readonly session: http2.ClientHttp2Session;
+  readonly stream: http2.ClientHttp2Stream;
+  readonly status: number;
+  readonly headers: http2.IncomingHttpHeaders;
+  send(text: string): void;
+  next(): Promise<string>;
+  /** Resolves when the stream closed. */
+  readonly closed: Promise<void>;
+  /** Every byte of the response body, once the stream closed. */
+  all(): Promise<string>;
+}
+
+/**
+ * Client side over HTTP/2 (RFC 8441): waits for the server's SETTINGS_ENABLE_CONNECT_PROTOCOL,
+ * opens an extended CONNECT stream with `:protocol: websocket`, resolves with its response.
+ */
+export function openHttp2WebSocket(port: number, path: string, authority: string, ca: string, headers: Record<string, string> = {}): Promise<Http2TestWebSocket> {
+  const session = http2.connect(`https://${authority}:${port}`, { ca, lookup: (_h, _o, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }] as never, 4) });
+  session.on('error', () => {});
+  return new Promise((resolve, reject) => {
+    session.once('remoteSettings', (settings) => {
+      if (settings.enableConnectProtocol !== true) {
+        reject(new Error('the server does not allow extended CONNECT'));
+        return;
+      }
+      const stream = session.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'https', ':path': path, ':authority': authority, 'sec-websocket-version': '13', ...headers });
+      const closed = new Promise<void>((done) => stream.on('close', () => done()));
+      const received: Buffer[] = [];
+      const queue: string[] = [];
+      const waiting: ((text: string) => void)[] = [];
+      let buffer: Buffer = Buffer.alloc(0);
+      let status = 0;
+      stream.on('error', () => {});
+      stream.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        if (status !== 200) return;
+        const { messages, rest } = decodeFrames(Buffer.concat([buffer, chunk]));
+        buffer = rest;
+        for (const message of messages) {
+          const waiter = waiting.shift();
+          if (waiter === undefined) queue.push(message.text);
+          else waiter(message.text);
+        }
+      });
+      stream.once('response', (responseHeaders) => {
+        status = Number(responseHeaders[':status']);
+        resolve({
+          session,
+          stream,
+          status,
+          headers: responseHeaders,
+          send: (text) => stream.write(encodeFrame(text, { masked: true })),
+          next: () => new Promise((res) => (queue.length > 0 ? res(queue.shift() ?? '') : waiting.push(res))),
+          closed,
+          all: async () => {
+            await closed;
+            return Buffer.concat(received).toString('utf8');
+          },
+        });
+      });
+      stream.once('close', () => (status === 0 ? reject(new Error(`the stream closed before a response (code ${stream.rstCode ?? '?'})`)) : undefined));
+    });
   });
 }

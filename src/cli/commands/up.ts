@@ -18,7 +18,7 @@ import type { Route, RouteTable, ServiceBackend } from '../../model/types.js';
 import { startProxy, type RunningProxy } from '../../proxy/server.js';
 import { loadOrCreateCa, type LocalCa } from '../../tls/ca.js';
 import { shellQuote } from '../../tls/trust.js';
-import { createCertificateStore, type CertificateStore, type ServedCertificate } from '../../tls/certificates.js';
+import { createCertificateStore, servedFor, type CertificateStore, type ServedCertificate } from '../../tls/certificates.js';
 
 import { createReloader, type ReloadOutcome } from '../../watch/reload.js';
 import { startWatcher } from '../../watch/watcher.js';
@@ -335,6 +335,7 @@ async function serveWith(
   // The local CA signs a certificate for every host without a Secret of its own; a CA that
   // cannot be read or made leaves HTTPS off, with the reason, and plain HTTP serving.
   const https = await prepareHttps(io, sources.listen.httpsPort ?? null, () => reloader.current.project.certificates);
+  const servedBySecret = (name: string): boolean => servedFor(reloader.current.project.certificates, name) !== null;
   let proxy: RunningProxy;
   try {
     // One reference, read once per request: a request keeps the table and the resolver it started with.
@@ -369,7 +370,7 @@ async function serveWith(
   if (logMode === 'json') {
     writeLine(io.stdout, JSON.stringify({ type: 'proxy-started', at: Date.now(), url: proxy.url, host: proxy.host, port: proxy.port, httpsUrl: proxy.httpsUrl, httpsPort: proxy.httpsPort, caFile: https?.ca.certFile ?? null, routes: initial.table.routes.length, watching: changes !== null }));
   } else if (!useUi) {
-    writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null, https?.ca.certFile ?? null));
+    writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null, https?.ca.certFile ?? null, servedBySecret));
   }
   // Health marks for the UI, backend-changed events for scripts reading --log json, and a line
   // in the plain log when a mapped target stops (or starts again) accepting connections.
@@ -385,7 +386,7 @@ async function serveWith(
       const { startUi } = await import('../../ui/start-ui.js');
       let quit: (key: QuitKey) => void = () => {};
       const quitKey = new Promise<QuitKey>((resolve) => (quit = resolve));
-      const ui = await startUi({ version: readVersion(), urls: proxy.httpsUrl === null ? [proxy.url] : [proxy.url, proxy.httpsUrl], ...(https === null ? {} : { caFile: https.ca.certFile }), stores, startedAt: loadedAt, onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
+      const ui = await startUi({ version: readVersion(), urls: proxy.httpsUrl === null ? [proxy.url] : [proxy.url, proxy.httpsUrl], ...(https === null ? {} : { caFile: https.ca.certFile, servedBySecret }), stores, startedAt: loadedAt, onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
       stop = await Promise.race([quitKey.then((key): StopReason => ({ kind: 'key', key })), signals.first.then((signal): StopReason => ({ kind: 'signal', signal }))]);
       ui.unmount();
     } finally {
@@ -649,7 +650,7 @@ async function prepareHttps(io: CliIO, port: number | null, served: () => Readon
 }
 
 /** The listening URL, each host's routes with a request to try, and the Services with no endpoint. */
-export function formatStartup(proxy: { url: string; port: number; host: string; httpsUrl?: string | null; httpsPort?: number | null }, table: RouteTable, resolver: BackendResolver, color: boolean, watching = false, caFile: string | null = null): string {
+export function formatStartup(proxy: { url: string; port: number; host: string; httpsUrl?: string | null; httpsPort?: number | null }, table: RouteTable, resolver: BackendResolver, color: boolean, watching = false, caFile: string | null = null, servedBySecret: (host: string) => boolean = () => false): string {
   const bold = (s: string) => (color ? `\u001b[1m${s}\u001b[0m` : s);
   const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[0m` : s);
   const loopback = proxy.host === '0.0.0.0' || proxy.host === '::' ? '127.0.0.1' : proxy.host;
@@ -676,7 +677,10 @@ export function formatStartup(proxy: { url: string; port: number; host: string; 
       lines.push(dim(`       curl -x ${base} http://${exampleHost}${path}`));
       lines.push(dim(`       http://${exampleHost}.localhost:${proxy.port}${path}  (in a browser)`));
       if (httpsPort !== null && caFile !== null) {
-        lines.push(dim(`       curl --cacert ${shellQuote(caFile)} --resolve ${exampleHost}:${httpsPort}:${loopback.includes(':') ? `[${loopback}]` : loopback} https://${exampleHost}:${httpsPort}${path}`));
+        // A host whose certificate is the folder's Secret is not signed by the local CA: its
+        // `.localhost` alias routes the same and gets the local CA's.
+        const caHost = servedBySecret(exampleHost) ? `${exampleHost}.localhost` : exampleHost;
+        lines.push(dim(`       curl --cacert ${shellQuote(caFile)} --resolve ${caHost}:${httpsPort}:${loopback.includes(':') ? `[${loopback}]` : loopback} https://${caHost}:${httpsPort}${path}`));
       }
     }
     lines.push('');
