@@ -68,7 +68,7 @@ describe('ingress-dev trust', () => {
     }
     // A profile folder without a database is not one.
     mkdirSync(path.join(home, '.mozilla', 'firefox', 'Crash Reports'), { recursive: true });
-    expect((await browserNssDbs(home)).sort()).toEqual([...dbs].sort());
+    expect((await browserNssDbs(home)).toSorted()).toEqual(dbs.toSorted());
   });
 
   it('on Windows leaves NSS alone (its certutil.exe is not NSS\'s) and says how Firefox trusts the Windows store', async () => {

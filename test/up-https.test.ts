@@ -111,7 +111,7 @@ describe('up over HTTPS', () => {
     expect(httpsPort).toBeGreaterThan(0);
     const lines = [...up.stdout().matchAll(/curl --cacert (\S+) --resolve (\S+):(\d+):127\.0\.0\.1 (https:\/\/\S+)/g)];
     // One per host; the Secret's host is named by its .localhost alias, whose certificate the local CA signs.
-    expect(lines.map((m) => m[2]).sort()).toEqual(['absent.example.com', 'expired.example.com', 'opaque.example.com', 'plain.example.com', 'secure.example.com.localhost', 'wrong.example.com']);
+    expect(lines.map((m) => m[2]).toSorted()).toEqual(['absent.example.com', 'expired.example.com', 'opaque.example.com', 'plain.example.com', 'secure.example.com.localhost', 'wrong.example.com']);
     for (const [, caFile, host, port, url] of lines) {
       expect(caFile).toBe(path.join(testTlsEnv.INGRESS_DEV_HOME as string, 'ca', 'rootCA.pem'));
       expect(Number(port)).toBe(httpsPort);
