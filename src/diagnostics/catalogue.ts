@@ -30,6 +30,13 @@ export const diagnosticCodes = {
   // Service
   E_SERVICE_PORT_INVALID: 'A Service port is invalid',
   E_SERVICE_TYPE_INVALID: 'A Service type is not one Kubernetes knows',
+  // Gateway API (read as written; the model checks what needs other resources)
+  E_LISTENER_INVALID: 'A Gateway listener has a port, TLS mode or allowedRoutes value the Gateway API does not allow; the listener is ignored',
+  E_PARENT_REF_INVALID: 'A parentRef of a route has a value the Gateway API does not allow; the reference is ignored',
+  E_MATCH_INVALID: 'An HTTPRoute or GRPCRoute match has a type, method, path or regular expression that cannot be used; the match is ignored',
+  E_RULE_NO_MATCH: 'None of the matches of a route rule can be used; the rule is ignored (with no match it would take every request)',
+  E_FILTER_TYPE_UNKNOWN: 'A route filter has a type that is not one of the route kind, or one ingress-dev does not emulate',
+  E_FILTER_INVALID: 'A route filter has settings the Gateway API does not allow (scheme, status code, path modifier, percentage), or cannot be applied (the rule answers 500)',
   // semantics across resources
   E_SERVICE_NOT_FOUND: 'The Service a backend names does not exist in its namespace',
   E_SERVICE_PORT_NOT_FOUND: 'The Service has no port with that number or name',
@@ -57,6 +64,15 @@ export const diagnosticCodes = {
   I_ANNOTATION_IGNORED: 'An annotation that ingress-dev does not read',
   W_MULTIPLE_DEFAULT_CLASSES: 'More than one IngressClass is marked as the default',
   I_NO_INGRESS: 'No Ingress was found in the folder',
+  // Gateway API: what a controller would write in a status
+  W_NO_GATEWAY: 'The folder has HTTPRoutes but no Gateway for them to attach to',
+  W_GATEWAY_CLASS_NOT_FOUND: 'gatewayClassName names a GatewayClass that is not in the folder',
+  W_LISTENER_NOT_SERVED: 'A Gateway listener of a protocol or TLS mode that ingress-dev does not serve',
+  E_LISTENER_CONFLICT: 'Two listeners of a Gateway have the same name, or the same port, protocol and hostname',
+  E_ROUTE_NOT_ACCEPTED: 'A route (or one of its parentRefs) attaches to no listener: Accepted is False, with the reason',
+  E_BACKEND_REF_INVALID: 'A backendRef a controller cannot resolve (ResolvedRefs False): its share of requests answers 500',
+  W_FILTER_NOT_EMULATED: 'A route filter that ingress-dev does not apply yet',
+  W_HOST_BOTH_APIS: 'A host is served both by an Ingress and by an HTTPRoute: one of them answers',
   // the config file
   E_CONFIG: 'The config file ingress-dev.yaml is invalid',
   W_CONFIG_UNSUPPORTED: 'A config setting is not supported yet',

@@ -80,6 +80,69 @@ items:
   - <<: *svc
     metadata: {name: b}
 `,
+  `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec:
+  gatewayClassName: local
+  listeners:
+    - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+    - name: https
+      hostname: "*.example.com"
+      port: 443
+      protocol: HTTPS
+      tls: {mode: Terminate, certificateRefs: [{name: tls}]}
+      allowedRoutes:
+        namespaces: {from: Selector, selector: {matchLabels: {team: shop}, matchExpressions: [{key: env, operator: In, values: [dev]}]}}
+        kinds: [{kind: HTTPRoute}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop}
+spec:
+  parentRefs: [{name: edge, namespace: infra, sectionName: https, port: 443}]
+  hostnames: [shop.example.com]
+  rules:
+    - name: api
+      matches:
+        - path: {type: PathPrefix, value: /api}
+          headers: [{name: X-Version, value: "2"}]
+          queryParams: [{type: RegularExpression, name: debug, value: "1"}]
+          method: GET
+      filters:
+        - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: A, value: b}], add: [{name: C, value: d}], remove: [E]}}
+        - {type: URLRewrite, urlRewrite: {hostname: api, path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}}
+        - {type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}, fraction: {numerator: 1, denominator: 2}}}
+        - {type: CORS, cors: {allowOrigins: ["*"], maxAge: 5}}
+        - {type: ExtensionRef, extensionRef: {group: example.com, kind: Limit, name: slow}}
+      backendRefs:
+        - {name: api, port: 80, weight: 9, filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {remove: [Server]}}]}
+      timeouts: {request: 10s, backendRequest: 5s}
+    - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, port: 443, statusCode: 301, path: {type: ReplaceFullPath, replaceFullPath: /}}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: rpc}
+spec:
+  parentRefs: [{name: edge, namespace: infra}]
+  rules: [{matches: [{method: {service: a.B, method: C}, headers: [{name: x, value: y}]}], backendRefs: [{name: rpc, port: 50051}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: grant, namespace: infra}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: shop}]
+  to: [{group: "", kind: Service}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: local}
+spec: {controllerName: example.com/gateway}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {team: shop}}
+`,
 ];
 
 const yamlFragments = [
@@ -284,6 +347,99 @@ const serviceSpec = fc.record(
   },
   opt,
 );
+const portNumber = fc.integer({ min: -5, max: 70_000 });
+const gatewayBackendRef = fc.record(
+  {
+    name: maybe(name),
+    namespace: maybe(name),
+    group: maybe(fc.constantFrom('', 'example.com')),
+    kind: maybe(fc.constantFrom('Service', 'Bucket')),
+    port: maybe(portNumber),
+    weight: maybe(fc.integer({ min: -2, max: 2_000_000 })),
+  },
+  opt,
+);
+const pathModifier = fc.record(
+  { type: maybe(fc.constantFrom('ReplaceFullPath', 'ReplacePrefixMatch', 'replacePrefix')), replaceFullPath: maybe(fc.constantFrom('/', '/x')), replacePrefixMatch: maybe(fc.constantFrom('/', '/y')) },
+  opt,
+);
+const headerList = fc.array(maybe(fc.record({ name: maybe(name), value: maybe(name) }, opt)), { maxLength: 2 });
+const routeFilter = fc.record(
+  {
+    type: maybe(fc.constantFrom('RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'RequestMirror', 'ExtensionRef', 'CORS', 'ExternalAuth', 'Bogus')),
+    requestHeaderModifier: maybe(fc.record({ set: maybe(headerList), add: maybe(headerList), remove: maybe(fc.array(name, { maxLength: 2 })) }, opt)),
+    responseHeaderModifier: maybe(fc.record({ remove: maybe(fc.array(name, { maxLength: 2 })) }, opt)),
+    requestRedirect: maybe(fc.record({ scheme: maybe(fc.constantFrom('http', 'https', 'HTTPS')), hostname: maybe(name), port: maybe(portNumber), statusCode: maybe(fc.constantFrom(301, 302, 304, 308)), path: maybe(pathModifier) }, opt)),
+    urlRewrite: maybe(fc.record({ hostname: maybe(name), path: maybe(pathModifier) }, opt)),
+    requestMirror: maybe(fc.record({ backendRef: maybe(gatewayBackendRef), percent: maybe(fc.integer({ min: -1, max: 101 })), fraction: maybe(fc.record({ numerator: maybe(fc.integer({ min: -1, max: 5 })), denominator: maybe(fc.integer({ min: 0, max: 5 })) }, opt)) }, opt)),
+    extensionRef: maybe(fc.record({ group: maybe(name), kind: maybe(name), name: maybe(name) }, opt)),
+    cors: anyJson,
+  },
+  opt,
+);
+const valueMatch = fc.record({ type: maybe(fc.constantFrom('Exact', 'RegularExpression', 'exact')), name: maybe(name), value: maybe(name) }, opt);
+const routeMatch = fc.record(
+  {
+    path: maybe(fc.record({ type: maybe(fc.constantFrom('Exact', 'PathPrefix', 'RegularExpression', 'Prefix')), value: maybe(fc.constantFrom('/', '/api', 'api')) }, opt)),
+    headers: maybe(fc.array(maybe(valueMatch), { maxLength: 2 })),
+    queryParams: maybe(fc.array(maybe(valueMatch), { maxLength: 2 })),
+    method: maybe(fc.oneof(fc.constantFrom('GET', 'get', 'POST'), fc.record({ type: maybe(fc.constantFrom('Exact', 'exact')), service: maybe(name), method: maybe(name) }, opt))),
+  },
+  opt,
+);
+const routeRule = fc.record(
+  {
+    name: maybe(name),
+    matches: maybe(fc.array(maybe(routeMatch), { maxLength: 3 })),
+    filters: maybe(fc.array(maybe(routeFilter), { maxLength: 3 })),
+    backendRefs: maybe(fc.array(maybe(fc.record({ name: maybe(name), port: maybe(portNumber), weight: maybe(fc.integer({ min: -1, max: 10 })), filters: maybe(fc.array(maybe(routeFilter), { maxLength: 1 })) }, opt)), { maxLength: 3 })),
+    timeouts: maybe(fc.record({ request: maybe(fc.constantFrom('10s', '1m')), backendRequest: maybe(name) }, opt)),
+  },
+  opt,
+);
+const routeSpec = fc.record(
+  {
+    parentRefs: maybe(fc.array(maybe(fc.record({ name: maybe(name), namespace: maybe(name), sectionName: maybe(name), port: maybe(portNumber), group: maybe(name), kind: maybe(name) }, opt)), { maxLength: 2 })),
+    hostnames: maybe(fc.array(maybe(name), { maxLength: 2 })),
+    rules: maybe(fc.array(maybe(routeRule), { maxLength: 3 })),
+  },
+  opt,
+);
+const listener = fc.record(
+  {
+    name: maybe(name),
+    hostname: maybe(name),
+    port: maybe(portNumber),
+    protocol: maybe(fc.constantFrom('HTTP', 'HTTPS', 'TLS', 'http')),
+    tls: maybe(fc.record({ mode: maybe(fc.constantFrom('Terminate', 'Passthrough', 'terminate')), certificateRefs: maybe(fc.array(maybe(fc.record({ name: maybe(name), namespace: maybe(name) }, opt)), { maxLength: 2 })) }, opt)),
+    allowedRoutes: maybe(
+      fc.record(
+        {
+          namespaces: maybe(fc.record({ from: maybe(fc.constantFrom('All', 'Same', 'Selector', 'all')), selector: maybe(fc.record({ matchLabels: maybe(stringMap), matchExpressions: maybe(fc.array(maybe(fc.record({ key: maybe(name), operator: maybe(fc.constantFrom('In', 'Exists', 'in')), values: maybe(fc.array(name, { maxLength: 2 })) }, opt)), { maxLength: 2 })) }, opt)) }, opt)),
+          kinds: maybe(fc.array(maybe(fc.record({ group: maybe(name), kind: maybe(name) }, opt)), { maxLength: 2 })),
+        },
+        opt,
+      ),
+    ),
+  },
+  opt,
+);
+const gatewayVersion = maybe(fc.constantFrom('gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1', 'gateway.networking.k8s.io/v1alpha2'));
+const gatewayObject = fc.oneof(
+  fc.record({ apiVersion: gatewayVersion, kind: fc.constantFrom('HTTPRoute', 'GRPCRoute'), metadata: maybe(metadata), spec: maybe(routeSpec) }, opt),
+  fc.record({ apiVersion: gatewayVersion, kind: fc.constant('Gateway'), metadata: maybe(metadata), spec: maybe(fc.record({ gatewayClassName: maybe(name), listeners: maybe(fc.array(maybe(listener), { maxLength: 3 })) }, opt)) }, opt),
+  fc.record({ apiVersion: gatewayVersion, kind: fc.constant('GatewayClass'), metadata: maybe(metadata), spec: maybe(fc.record({ controllerName: maybe(name) }, opt)) }, opt),
+  fc.record(
+    {
+      apiVersion: gatewayVersion,
+      kind: fc.constant('ReferenceGrant'),
+      metadata: maybe(metadata),
+      spec: maybe(fc.record({ from: maybe(fc.array(maybe(fc.record({ group: maybe(name), kind: maybe(name), namespace: maybe(name) }, opt)), { maxLength: 2 })), to: maybe(fc.array(maybe(fc.record({ group: maybe(name), kind: maybe(name), name: maybe(name) }, opt)), { maxLength: 2 })) }, opt)),
+    },
+    opt,
+  ),
+  fc.record({ apiVersion: fc.constant('v1'), kind: fc.constant('Namespace'), metadata: maybe(metadata), spec: anyJson }, opt),
+);
 const knownObject = fc.oneof(
   fc.record(
     {
@@ -296,6 +452,7 @@ const knownObject = fc.oneof(
   ),
   fc.record({ apiVersion: maybe(fc.constant('v1')), kind: maybe(fc.constant('Service')), metadata: maybe(metadata), spec: maybe(serviceSpec) }, opt),
   fc.record({ apiVersion: fc.constant('apps/v1'), kind: fc.constant('Deployment'), metadata: maybe(metadata), spec: anyJson }, opt),
+  gatewayObject,
 );
 const generatedFile: fc.Arbitrary<string> = fc
   .record({
@@ -366,6 +523,28 @@ function checkResult(result: ParseResult, files: readonly SourceFile[]): void {
   }
   for (const service of result.resources.services) {
     for (const port of service.ports) expect(port.port >= 1 && port.port <= 65535).toBe(true);
+  }
+  const inRange = (n: { readonly value: number } | null, min: number, max: number) => n === null || (Number.isInteger(n.value) && n.value >= min && n.value <= max);
+  for (const gateway of result.resources.gateways) {
+    for (const entry of gateway.listeners) {
+      expect(inRange(entry.port, 1, 65535)).toBe(true);
+      checkPosition(entry.port.at, texts);
+    }
+  }
+  for (const route of [...result.resources.httpRoutes, ...result.resources.grpcRoutes]) {
+    for (const parent of route.parentRefs) expect(inRange(parent.port, 1, 65535)).toBe(true);
+    for (const rule of route.rules) {
+      checkPosition(rule.at, texts);
+      for (const ref of rule.backendRefs) {
+        expect(inRange(ref.port, 1, 65535) && inRange(ref.weight, 0, 1_000_000)).toBe(true);
+        expect(typeof ref.name.value).toBe('string');
+      }
+      for (const filter of rule.filters) {
+        expect(['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'RequestMirror', 'CORS', 'ExtensionRef', 'Unknown']).toContain(filter.type);
+        if (filter.type === 'RequestMirror') expect(filter.percent === null || (filter.percent >= 0 && filter.percent <= 100)).toBe(true);
+        if (filter.type === 'RequestRedirect') expect([null, 301, 302, 303, 307, 308]).toContain(filter.statusCode?.value ?? null);
+      }
+    }
   }
 }
 

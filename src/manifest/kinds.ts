@@ -1,3 +1,4 @@
+import { gatewayApiVersions, grpcRouteApiVersions, referenceGrantApiVersions } from './gateway.js';
 import { ingressClassApiVersions } from './ingress-class.js';
 import { ingressApiVersions } from './ingress.js';
 import { suggestWord } from './suggest.js';
@@ -12,6 +13,10 @@ export type Classified =
   | { readonly type: 'ingress'; readonly legacy: boolean }
   | { readonly type: 'ingress-class'; readonly legacy: boolean }
   | { readonly type: 'service' }
+  /** Gateway API kinds; `legacy`: an older apiVersion, read as v1. */
+  | { readonly type: 'gateway-class' | 'gateway' | 'http-route' | 'grpc-route'; readonly legacy: boolean }
+  | { readonly type: 'reference-grant' }
+  | { readonly type: 'namespace' }
   | { readonly type: 'other' }
   | { readonly type: 'unknown'; readonly message: string; readonly hint: string; readonly onApiVersion: boolean };
 
@@ -40,6 +45,19 @@ const typedKinds: Readonly<Record<string, { readonly apiVersions: readonly strin
   Ingress: { apiVersions: ingressApiVersions, group: ['networking.k8s.io', 'extensions'] },
   IngressClass: { apiVersions: ingressClassApiVersions, group: ['networking.k8s.io'] },
   Service: { apiVersions: ['v1'], group: [''] },
+  Namespace: { apiVersions: ['v1'], group: [''] },
+  GatewayClass: { apiVersions: gatewayApiVersions, group: ['gateway.networking.k8s.io'] },
+  Gateway: { apiVersions: gatewayApiVersions, group: ['gateway.networking.k8s.io'] },
+  HTTPRoute: { apiVersions: gatewayApiVersions, group: ['gateway.networking.k8s.io'] },
+  GRPCRoute: { apiVersions: grpcRouteApiVersions, group: ['gateway.networking.k8s.io'] },
+  ReferenceGrant: { apiVersions: referenceGrantApiVersions, group: ['gateway.networking.k8s.io'] },
+};
+
+const gatewayTypes: Readonly<Record<string, 'gateway-class' | 'gateway' | 'http-route' | 'grpc-route'>> = {
+  GatewayClass: 'gateway-class',
+  Gateway: 'gateway',
+  HTTPRoute: 'http-route',
+  GRPCRoute: 'grpc-route',
 };
 
 export function groupOf(apiVersion: string): string {
@@ -49,8 +67,11 @@ export function groupOf(apiVersion: string): string {
 
 /** Which reader an object goes to, by apiVersion and kind. */
 export function classify(apiVersion: string, kind: string): Classified {
+  const group = groupOf(apiVersion);
   const typed = Object.hasOwn(typedKinds, kind) ? typedKinds[kind] : undefined;
-  if (typed !== undefined) {
+  // A kind of the same name in another group is someone else's (Istio's networking.istio.io
+  // Gateway, Knative's serving.knative.dev Service): it falls to the group rules below.
+  if (typed !== undefined && typed.group.includes(group)) {
     if (!typed.apiVersions.includes(apiVersion)) {
       return {
         type: 'unknown',
@@ -60,10 +81,13 @@ export function classify(apiVersion: string, kind: string): Classified {
       };
     }
     if (kind === 'Service') return { type: 'service' };
+    if (kind === 'Namespace') return { type: 'namespace' };
+    if (kind === 'ReferenceGrant') return { type: 'reference-grant' };
+    const gatewayType = Object.hasOwn(gatewayTypes, kind) ? gatewayTypes[kind] : undefined;
+    if (gatewayType !== undefined) return { type: gatewayType, legacy: apiVersion !== typed.apiVersions[0] };
     const legacy = apiVersion !== 'networking.k8s.io/v1';
     return kind === 'Ingress' ? { type: 'ingress', legacy } : { type: 'ingress-class', legacy };
   }
-  const group = groupOf(apiVersion);
   const known = Object.hasOwn(groupKinds, group) ? groupKinds[group] : undefined;
   if (known === undefined || known.includes(kind)) return { type: 'other' };
   const home = Object.entries(groupApiVersions).find(([g]) => groupKinds[g]?.includes(kind) === true);

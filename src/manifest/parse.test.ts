@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { parseManifests } from './parse.js';
-import type { BackendRef, Ingress, SourceFile } from './types.js';
+import { emptyResourceSet, type BackendRef, type Ingress, type SourceFile } from './types.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/manifest');
 
@@ -219,14 +219,53 @@ describe('documents, files and order', () => {
   });
 
   test('kinds ingress-dev does not read keep their plain value', () => {
-    const { resources } = parseManifests([fixture('valid/other-kinds.yaml')]);
+    const { resources, diagnostics } = parseText(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {replicas: 2}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: shop-tls}
+type: kubernetes.io/tls
+data: {tls.crt: "", tls.key: ""}
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: web}
+spec: {parentRefs: [{name: gw}]}
+---
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [web.yaml]
+`);
+    expect(diagnostics).toEqual([]);
     expect(resources.others.map((o) => `${o.apiVersion} ${o.resourceKind} ${o.metadata.name}`)).toEqual([
       'apps/v1 Deployment web',
       'v1 Secret shop-tls',
-      'gateway.networking.k8s.io/v1 HTTPRoute web',
+      'gateway.networking.k8s.io/v1alpha2 TLSRoute web',
       'kustomize.config.k8s.io/v1beta1 Kustomization ',
     ]);
     expect(resources.others[1]?.raw).toEqual({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-tls' }, type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } });
+  });
+
+  // Istio's networking.istio.io Gateway and Knative's serving.knative.dev Service share a kind
+  // name with a kind ingress-dev reads; they are someone else's and kept quietly.
+  test('a kind of the same name in another API group is kept unread', () => {
+    const { resources, diagnostics } = parseText(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: mesh}
+spec: {selector: {istio: ingressgateway}}
+---
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: hello}
+spec: {template: {}}
+`);
+    expect(diagnostics).toEqual([]);
+    expect(resources.gateways).toEqual([]);
+    expect(resources.services).toEqual([]);
+    expect(resources.others.map((o) => o.resourceKind)).toEqual(['Gateway', 'Service']);
   });
 
   test('anchors, aliases and merge keys', () => {
@@ -266,7 +305,7 @@ describe('documents, files and order', () => {
   });
 
   test('empty input and empty files are quiet', () => {
-    expect(parseManifests([])).toEqual({ resources: { ingresses: [], ingressClasses: [], services: [], others: [] }, diagnostics: [] });
+    expect(parseManifests([])).toEqual({ resources: emptyResourceSet, diagnostics: [] });
     expect(parseText('').diagnostics).toEqual([]);
     expect(parseText('# only a comment\n---\n').diagnostics).toEqual([]);
   });

@@ -2,13 +2,36 @@ import { isSeq } from 'yaml';
 import type { Diagnostic, SourcePosition } from '../diagnostics/diagnostic.js';
 import { sortDiagnostics } from '../diagnostics/diagnostic.js';
 import { looksLikeObject, plainObject, readDocuments, readDocumentsOfPart, type ReadableDocument } from './documents.js';
+import {
+  gatewayDeprecation,
+  parseGatewayClassSpec,
+  parseGatewaySpec,
+  parseGRPCRouteSpec,
+  parseHTTPRouteSpec,
+  parseNamespaceSpec,
+  parseReferenceGrantSpec,
+} from './gateway.js';
 import { defaultClassAnnotation, parseIngressClassSpec } from './ingress-class.js';
 import { parseIngressSpec } from './ingress.js';
 import { classify, expectedApiVersion, expectedKind, groupOf, type Classified } from './kinds.js';
 import { parseMetadata, toObjectMeta, type MetadataRules, type ParsedMetadata } from './metadata.js';
 import { splitAtDocumentMarkers, type FilePart } from './parts.js';
 import { parseServiceSpec } from './service.js';
-import type { Ingress, IngressClass, OtherResource, Resource, ResourceSet, Service, SourceFile } from './types.js';
+import type {
+  Gateway,
+  GatewayClass,
+  GRPCRoute,
+  HTTPRoute,
+  Ingress,
+  IngressClass,
+  Namespace,
+  OtherResource,
+  ReferenceGrant,
+  Resource,
+  ResourceSet,
+  Service,
+  SourceFile,
+} from './types.js';
 import {
   checkFields,
   mapView,
@@ -88,6 +111,12 @@ export function mergeParsedFiles(files: readonly ParsedFile[]): ParseResult {
   const ingresses: Ingress[] = [];
   const ingressClasses: IngressClass[] = [];
   const services: Service[] = [];
+  const gatewayClasses: GatewayClass[] = [];
+  const gateways: Gateway[] = [];
+  const httpRoutes: HTTPRoute[] = [];
+  const grpcRoutes: GRPCRoute[] = [];
+  const referenceGrants: ReferenceGrant[] = [];
+  const namespaces: Namespace[] = [];
   const others: OtherResource[] = [];
   const diagnostics: Diagnostic[] = [];
   const seen = new Map<string, SourcePosition>();
@@ -118,12 +147,33 @@ export function mergeParsedFiles(files: readonly ParsedFile[]): ParseResult {
         case 'Service':
           services.push(resource);
           break;
+        case 'GatewayClass':
+          gatewayClasses.push(resource);
+          break;
+        case 'Gateway':
+          gateways.push(resource);
+          break;
+        case 'HTTPRoute':
+          httpRoutes.push(resource);
+          break;
+        case 'GRPCRoute':
+          grpcRoutes.push(resource);
+          break;
+        case 'ReferenceGrant':
+          referenceGrants.push(resource);
+          break;
+        case 'Namespace':
+          namespaces.push(resource);
+          break;
         case 'Other':
           others.push(resource);
       }
     }
   }
-  return { resources: { ingresses, ingressClasses, services, others }, diagnostics: sortDiagnostics(diagnostics) };
+  return {
+    resources: { ingresses, ingressClasses, services, gatewayClasses, gateways, httpRoutes, grpcRoutes, referenceGrants, namespaces, others },
+    diagnostics: sortDiagnostics(diagnostics),
+  };
 }
 
 /** The same resource with its project-wide order; unchanged objects are reused as they are. */
@@ -340,11 +390,21 @@ function parseList(scope: Scope, items: Field | undefined, js: unknown, depth: n
 
 const topLevelFields = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
 
-const nameRules: Readonly<Record<'ingress' | 'ingress-class' | 'service', MetadataRules>> = {
+type TypedClassified = Exclude<Classified, { type: 'other' | 'unknown' }>;
+
+const nameRules: Readonly<Record<TypedClassified['type'], MetadataRules>> = {
   ingress: { kind: 'Ingress', nameRule: 'dns1123-subdomain', clusterScoped: false },
   'ingress-class': { kind: 'IngressClass', nameRule: 'dns1123-subdomain', clusterScoped: true },
   // Service names become DNS labels in the cluster: RFC 1035, so they must start with a letter.
   service: { kind: 'Service', nameRule: 'dns1035-label', clusterScoped: false },
+  // Namespaces are DNS-1123 labels (they become parts of DNS names).
+  namespace: { kind: 'Namespace', nameRule: 'dns1123-label', clusterScoped: true },
+  // Gateway API objects follow the default rule of custom resources: a DNS-1123 subdomain.
+  'gateway-class': { kind: 'GatewayClass', nameRule: 'dns1123-subdomain', clusterScoped: true },
+  gateway: { kind: 'Gateway', nameRule: 'dns1123-subdomain', clusterScoped: false },
+  'http-route': { kind: 'HTTPRoute', nameRule: 'dns1123-subdomain', clusterScoped: false },
+  'grpc-route': { kind: 'GRPCRoute', nameRule: 'dns1123-subdomain', clusterScoped: false },
+  'reference-grant': { kind: 'ReferenceGrant', nameRule: 'dns1123-subdomain', clusterScoped: false },
 };
 
 const deprecationHints = {
@@ -358,16 +418,19 @@ const deprecationHints = {
 function parseTyped(
   ctx: DocContext,
   view: MapView,
-  classified: Extract<Classified, { type: 'ingress' | 'ingress-class' | 'service' }>,
+  classified: TypedClassified,
   apiVersion: { readonly value: string; readonly at: SourcePosition },
   kindAt: SourcePosition,
   out: Collector,
 ): void {
   const meta = parseMetadata(ctx, nameRules[classified.type], view.fields.get('metadata'), kindAt);
   const scope: Scope = { ctx, subject: meta.subject };
-  if (classified.type !== 'service' && classified.legacy) {
+  if ((classified.type === 'ingress' || classified.type === 'ingress-class') && classified.legacy) {
     report(scope, 'W_DEPRECATED_API', `apiVersion ${apiVersion.value} is deprecated and no longer served; it is read as networking.k8s.io/v1`, apiVersion.at, deprecationHints[classified.type]);
   }
+  const gatewayKind = classified.type === 'gateway-class' || classified.type === 'gateway' || classified.type === 'http-route' || classified.type === 'grpc-route';
+  const deprecation = gatewayKind && classified.legacy ? gatewayDeprecation(nameRules[classified.type].kind, apiVersion.value) : null;
+  if (deprecation !== null) report(scope, 'W_DEPRECATED_API', deprecation.message, apiVersion.at, deprecation.hint);
   checkFields(scope, view, topLevelFields, '');
   const specField = view.fields.get('spec');
   switch (classified.type) {
@@ -402,6 +465,42 @@ function parseTyped(
         metadata: toObjectMeta(meta, kindAt, order),
         ...spec,
       }));
+      return;
+    }
+    case 'namespace': {
+      parseNamespaceSpec(scope, specField);
+      if (!meta.usable) return;
+      add(out, scope, `Namespace/${meta.name}`, meta, (order) => ({ kind: 'Namespace', metadata: toObjectMeta(meta, kindAt, order) }));
+      return;
+    }
+    case 'gateway-class': {
+      const spec = parseGatewayClassSpec(scope, specField, kindAt);
+      if (!meta.usable) return;
+      add(out, scope, `GatewayClass/${meta.name}`, meta, (order) => ({ kind: 'GatewayClass', metadata: toObjectMeta(meta, kindAt, order), ...spec }));
+      return;
+    }
+    case 'gateway': {
+      const spec = parseGatewaySpec(scope, specField, kindAt);
+      if (!meta.usable) return;
+      add(out, scope, `Gateway/${meta.namespace}/${meta.name}`, meta, (order) => ({ kind: 'Gateway', apiVersion: apiVersion.value, metadata: toObjectMeta(meta, kindAt, order), ...spec }));
+      return;
+    }
+    case 'http-route': {
+      const spec = parseHTTPRouteSpec(scope, specField, kindAt);
+      if (!meta.usable) return;
+      add(out, scope, `HTTPRoute/${meta.namespace}/${meta.name}`, meta, (order) => ({ kind: 'HTTPRoute', apiVersion: apiVersion.value, metadata: toObjectMeta(meta, kindAt, order), ...spec }));
+      return;
+    }
+    case 'grpc-route': {
+      const spec = parseGRPCRouteSpec(scope, specField, kindAt);
+      if (!meta.usable) return;
+      add(out, scope, `GRPCRoute/${meta.namespace}/${meta.name}`, meta, (order) => ({ kind: 'GRPCRoute', apiVersion: apiVersion.value, metadata: toObjectMeta(meta, kindAt, order), ...spec }));
+      return;
+    }
+    case 'reference-grant': {
+      const spec = parseReferenceGrantSpec(scope, specField, kindAt);
+      if (!meta.usable) return;
+      add(out, scope, `ReferenceGrant/${meta.namespace}/${meta.name}`, meta, (order) => ({ kind: 'ReferenceGrant', apiVersion: apiVersion.value, metadata: toObjectMeta(meta, kindAt, order), ...spec }));
     }
   }
 }
