@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { tableBackends } from '../model/table-backends.js';
 import type { EventBus } from '../events/bus.js';
 import type { BackendChanged } from '../events/types.js';
 import type { RouteTable, ServiceBackend } from '../model/types.js';
@@ -128,7 +129,7 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
 
 function backendsOf(table: RouteTable): ServiceBackend[] {
   const seen = new Map<string, ServiceBackend>();
-  const all = [...table.routes.map((r) => r.backend), ...(table.defaultBackend === null ? [] : [table.defaultBackend.backend])];
+  const all = tableBackends(table);
   for (const backend of all) {
     if (backend.kind === 'service' && !seen.has(backendKey(backend))) seen.set(backendKey(backend), backend);
   }

@@ -20,6 +20,7 @@ import { parseNginxSettings, type ConfigMapLookup, type NginxSettings } from './
 import { configMapLookup, findControllerConfigMap, type ControllerConfigMap } from './nginx/controller-configmap.js';
 import { checkHost, isWildcardHost, normalizeRuleHost, suggestHost, type HostProblem } from './host.js';
 import { compareRoutesForMatch, compilePathMatch } from './path.js';
+import { compileGateway } from './gateway/compile.js';
 import type {
   Backend,
   CompileOptions,
@@ -43,7 +44,7 @@ import type { NginxAffinity } from './nginx/affinity.js';
  */
 export function compileRoutes(resources: ResourceSet, options: CompileOptions): Compiled<RouteTable> {
   const override = options.profile === 'auto' ? null : options.profile;
-  const c = new Compilation(resources, override, options.profileSource ?? `--profile ${options.profile}`, options.nginxConfig ?? []);
+  const c = new Compilation(resources, override, options.profileSource ?? `--profile ${options.profile}`, options.nginxConfig ?? [], options.implicitGateway ?? false);
   return c.run();
 }
 
@@ -77,6 +78,7 @@ class Compilation {
     private readonly override: Profile | null,
     private readonly overrideSource: string,
     nginxConfig: NonNullable<CompileOptions['nginxConfig']>,
+    private readonly implicitGateway: boolean,
   ) {
     // The folder's controller ConfigMap first, then `nginx:` of ingress-dev.yaml over it, key by key.
     const controller = findControllerConfigMap(resources.others);
@@ -109,9 +111,11 @@ class Compilation {
     }
     for (const { ingress, age } of rankByAge(this.resources.ingresses)) this.compileIngress(ingress, age);
     this.reportDuplicates();
-    const table = this.buildTable();
+    const ingressTable = this.buildTable();
+    const gateway = compileGateway({ resources: this.resources, services: this.services, implicitGateway: this.implicitGateway, report: (code, severity, message, at, hint) => this.report(code, severity, message, at, hint) });
+    const table = gateway === null ? ingressTable : { ...ingressTable, gateway };
     this.canaryByBackend(); // says which canaries attach to nothing, also when no server was built
-    if (this.resources.ingresses.length === 0) {
+    if (this.resources.ingresses.length === 0 && this.resources.httpRoutes.length === 0) {
       this.report('I_NO_INGRESS', 'info', 'No Ingress found in this folder', wholeOf('.'),
         'ingress-dev reads every *.yaml and *.yml below the folder; add an Ingress (networking.k8s.io/v1) or point it at another folder.');
     }

@@ -4,6 +4,7 @@ import type { NginxAnnotations } from './nginx/registry.js';
 import type { NginxConfig } from './nginx/config.js';
 import type { NginxCanary } from './nginx/canary.js';
 import type { NginxAffinity } from './nginx/affinity.js';
+import type { GatewayTable } from './gateway/types.js';
 
 export type { PathType } from '../manifest/types.js';
 
@@ -14,6 +15,9 @@ export type { PathType } from '../manifest/types.js';
  */
 export type Profile = 'spec' | 'nginx';
 export const profiles: readonly Profile[] = ['spec', 'nginx'];
+
+/** Whose rules decided a request: an Ingress profile, or the Gateway API (HTTPRoutes). */
+export type RoutingProfile = Profile | 'gateway';
 
 /** The profile that routes an Ingress, and why, in words a user can check against the manifest. */
 export interface ProfileChoice {
@@ -199,6 +203,8 @@ export interface RouteTable {
   readonly shadowedDefaultBackends: readonly DefaultBackendRoute[];
   /** The folder's ingress-nginx controller ConfigMap, when the nginx profile reads one. */
   readonly nginxConfigMap?: { readonly name: string; readonly why: string; readonly at: SourcePosition } | null;
+  /** The Gateway API routes (Gateways, HTTPRoutes), when the folder has any. */
+  readonly gateway?: GatewayTable | null;
 }
 
 export interface Compiled<T> {
@@ -211,6 +217,8 @@ export interface CompileOptions {
   readonly profile: Profile | 'auto';
   /** What set an override, for explanations: `--profile nginx`, `profile: nginx in ingress-dev.yaml`. */
   readonly profileSource?: string;
+  /** Serve HTTPRoutes whose Gateway is not in the folder on an implicit Gateway (`--implicit-gateway`). */
+  readonly implicitGateway?: boolean;
   /** `nginx:` of ingress-dev.yaml: the controller ConfigMap's keys, as written, for the nginx profile. */
   readonly nginxConfig?: readonly { readonly key: string; readonly value: string; readonly at: SourcePosition }[];
 }

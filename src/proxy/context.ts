@@ -10,7 +10,7 @@ import type { ConnectionTracker } from './connections.js';
 import type { CertificateStore } from '../tls/certificates.js';
 import { upstreamError, type ProxyError, type RequestLine } from './errors.js';
 import { defaultTimeouts, type ForwardError, type Forwarder, type ForwardTimeouts } from './forward.js';
-import { buildUpstreamHeaders, clientAddressOf, requestIdOf, type RawHeaders, type ResponseHeaderPolicy } from './headers.js';
+import { applyHeaderEdits, buildUpstreamHeaders, clientAddressOf, requestIdOf, type RawHeaders, type ResponseHeaderPolicy } from './headers.js';
 import type { EchoRouting, ForwardRouting, RequestInput, Routing } from './route-request.js';
 
 export interface ProxyOptions {
@@ -54,6 +54,8 @@ export interface HandlerContext {
   readonly sessions?: Set<Http2Session>;
   /** The HTTPS listener's port once it listens; null without one. */
   httpsPort?: number | null;
+  /** The HTTP listener's port once it listens (a Gateway API redirect to http:// points there). */
+  httpPort?: number | null;
   /** The HTTPS listener: a CONNECT it terminates hands it the client's socket. */
   secure?: Http2SecureServer;
 }
@@ -85,8 +87,8 @@ export function startTiming(req: IncomingMessage, upgrade: boolean): Timing {
   return { requestId: requestIdOf(req.headers['x-request-id']), startedAt: Date.now(), started: performance.now(), upgrade, scheme: schemeOf(req) };
 }
 
-export function requestInputOf(req: IncomingMessage, httpsPort: number | null = null): RequestInput {
-  return { method: req.method ?? 'GET', url: req.url ?? '/', hostHeader: hostOf(req), localPort: localPortOf(req), headers: req.headers, clientAddress: clientAddressOf(req.socket.remoteAddress), scheme: schemeOf(req), httpsPort };
+export function requestInputOf(req: IncomingMessage, httpsPort: number | null = null, httpPort: number | null = null): RequestInput {
+  return { method: req.method ?? 'GET', url: req.url ?? '/', hostHeader: hostOf(req), localPort: localPortOf(req), headers: req.headers, clientAddress: clientAddressOf(req.socket.remoteAddress), scheme: schemeOf(req), httpsPort, httpPort };
 }
 
 export function requestLineOf(req: IncomingMessage): RequestLine {
@@ -164,6 +166,11 @@ export function http1RawHeaders(req: IncomingMessage): string[] {
 }
 
 export function upstreamHeadersFor(req: IncomingMessage, routing: ForwardRouting | EchoRouting, requestId: string, upgrade: boolean): RawHeaders {
+  const headers = buildHeadersFor(req, routing, requestId, upgrade);
+  return routing.headerEdits === undefined ? headers : applyHeaderEdits(headers, routing.headerEdits);
+}
+
+function buildHeadersFor(req: IncomingMessage, routing: ForwardRouting | EchoRouting, requestId: string, upgrade: boolean): RawHeaders {
   const clientAddress = clientAddressOf(req.socket.remoteAddress);
   const nginx = routing.nginx;
   return buildUpstreamHeaders(http1RawHeaders(req), {
@@ -192,6 +199,7 @@ export function upstreamHeadersFor(req: IncomingMessage, routing: ForwardRouting
 /** What the profile does to a response's headers: ingress-nginx hides the backend's Server (unless server-tokens and allow-backend-server-header), hide-headers, and sets CORS and add-headers. */
 export function responsePolicyOf(routing: Routing): ResponseHeaderPolicy {
   const config = routing.nginx?.config;
+  if (routing.kind !== 'error' && routing.responseEdits !== undefined) return { edits: routing.responseEdits };
   if (routing.profile !== 'nginx') return {};
   const cookies = routing.kind === 'error' ? undefined : routing.sticky?.setCookies;
   return {

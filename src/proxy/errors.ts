@@ -1,5 +1,6 @@
 import { formatBackend } from '../model/format.js';
-import type { Backend, DefaultBackendRoute, Profile, Route, RouteTable } from '../model/types.js';
+import { entryId, entryListsOf, formatRuleBackends, groupsOf } from '../model/gateway/format.js';
+import type { Backend, DefaultBackendRoute, Route, RouteTable, RoutingProfile } from '../model/types.js';
 import { explainRequest } from '../routing/match.js';
 import type { Candidate } from '../routing/types.js';
 import type { ForwardError } from './forward.js';
@@ -28,6 +29,7 @@ export type ProxyErrorKind =
   | 'forbidden'
   | 'location-denied'
   | 'preflight'
+  | 'gateway-rule'
   | 'internal';
 
 export interface RequestLine {
@@ -81,28 +83,30 @@ export interface ProxyError {
    * The profile that answered: `nginx` pages look like ingress-nginx's (its status line and
    * body), with the explanation in a header; `spec` (the default) pages explain in the body.
    */
-  readonly profile?: Profile;
+  readonly profile?: RoutingProfile;
 }
 
 export const maxListedRoutes = 50;
+
 const maxCandidates = 3;
 
 /**
  * 404: nothing matched and there is no defaultBackend. Only here, on the error path, is the
  * request explained (explaining costs a scan over every route).
  */
-export function noRouteError(table: RouteTable, request: RequestLine): ProxyError {
-  const explanation = explainRequest(table, { host: request.host, path: request.path, method: request.method });
+export function noRouteError(table: RouteTable, request: RequestLine, headers?: Readonly<Record<string, string | string[] | undefined>>): ProxyError {
+  const explanation = explainRequest(table, { host: request.host, path: request.path, method: request.method, scheme: request.scheme ?? 'http', ...(headers === undefined ? {} : { headers }) });
   const candidates = explanation.candidates
     .filter((c) => c.reason !== 'default-backend-shadowed')
     .slice(0, maxCandidates)
     .map(({ id, host, path, pathType, detail }) => ({ id, host, path, pathType, detail }));
-  const routes = table.routes.slice(0, maxListedRoutes).map(listRoute);
+  const gatewayRoutes = gatewayListings(table);
+  const routes = [...table.routes.map(listRoute), ...gatewayRoutes].slice(0, maxListedRoutes);
   const where = `${request.host === '' ? '(no host)' : request.host}${request.path}`;
   return {
     kind: 'no-route',
     status: 404,
-    title: `No Ingress rule matches ${where}`,
+    title: `${explanation.gateway !== undefined ? 'No HTTPRoute rule' : gatewayRoutes.length > 0 ? 'No Ingress or HTTPRoute rule' : 'No Ingress rule'} matches ${where}`,
     request,
     route: null,
     target: null,
@@ -110,9 +114,30 @@ export function noRouteError(table: RouteTable, request: RequestLine): ProxyErro
     error: explanation.hostMatch.kind === 'none' ? `no rule serves host ${request.host || '(none)'}` : `no path of this host matches ${pathOnly(request.path)}`,
     hint: noRouteHint(table, request, explanation.hostMatch.kind === 'none', candidates[0]?.detail),
     routes,
-    routeCount: table.routes.length,
+    routeCount: table.routes.length + gatewayRoutes.length,
     candidates,
   };
+}
+
+/** The Gateway API's route matches, one listing each (the first listener that serves them). */
+function gatewayListings(table: RouteTable): RouteListing[] {
+  const gateway = table.gateway;
+  if (gateway === undefined || gateway === null) return [];
+  const seen = new Set<string>();
+  const out: RouteListing[] = [];
+  for (const index of [gateway.http, gateway.https]) {
+    for (const group of groupsOf(index)) {
+      for (const { hostname, entries } of entryListsOf(group)) {
+        for (const e of entries) {
+          const id = entryId(e);
+          if (seen.has(`${id}@${hostname ?? ''}`)) continue;
+          seen.add(`${id}@${hostname ?? ''}`);
+          out.push({ host: hostname, pathType: e.match.path.type, path: e.match.path.value, backend: formatRuleBackends(e.rule), id });
+        }
+      }
+    }
+  }
+  return out;
 }
 
 function noRouteHint(table: RouteTable, request: RequestLine, hostUnknown: boolean, nearest: string | undefined): string {
@@ -229,6 +254,16 @@ export function connectNotSupportedError(request: RequestLine, why: 'off' | 'por
     error: `CONNECT ${request.host}`,
     hint: hints[why],
   };
+}
+
+/** 500 of a Gateway API rule that cannot be applied, as the specification requires (httproute_types.go BackendRefs, Filters). */
+export function gatewayRuleError(request: RequestLine, route: RouteRef | null, why: string): ProxyError {
+  return { kind: 'gateway-rule', status: 500, title: 'The HTTPRoute rule cannot be applied: the Gateway API answers 500', request, route, target: null, via: null, error: why, hint: '`ingress-dev check` shows the rule\'s problem at its line (the status a controller would write: ResolvedRefs, Accepted)' };
+}
+
+/** A Gateway API RequestRedirect. */
+export function gatewayRedirectError(request: RequestLine, route: RouteRef | null, status: number, location: string): ProxyError {
+  return { kind: 'redirect', status, title: `redirected to ${location}`, request, route, target: null, via: null, error: 'RequestRedirect filter of the HTTPRoute rule', hint: 'The rule\'s RequestRedirect filter answers every request it matches', location };
 }
 
 /** 500: a bug in ingress-dev (or in a resolver); the request fails, the proxy keeps serving. */

@@ -43,7 +43,7 @@ export function handleRequest(context: HandlerContext, req: IncomingMessage, res
     complete(errorEnding(null, error, writeErrorPage(req, res, error, server)?.headers ?? {}));
   };
   try {
-    const routing = routeRequest(context.options.getTable(), context.resolverOf(), requestInputOf(req, context.httpsPort ?? null));
+    const routing = routeRequest(context.options.getTable(), context.resolverOf(), requestInputOf(req, context.httpsPort ?? null, context.httpPort ?? null));
     server = serverHeaderOf(routing.profile, routing.nginx?.config);
     if (routing.kind === 'error') {
       complete(errorEnding(routing, routing.error, writeErrorPage(req, res, routing.error, server, routing.responseHeaders)?.headers ?? {}));
@@ -51,6 +51,14 @@ export function handleRequest(context: HandlerContext, req: IncomingMessage, res
       if (server !== null) res.setHeader('Server', server);
       for (const [name, value] of routing.responseHeaders ?? []) res.setHeader(name, value);
       for (const cookie of routing.sticky?.setCookies ?? []) res.appendHeader('Set-Cookie', cookie);
+      for (const edit of routing.responseEdits ?? []) {
+        for (const [name, value] of edit.set) res.setHeader(name, value);
+        for (const [name, value] of edit.add) {
+          const existing = res.getHeader(name);
+          res.setHeader(name, existing === undefined ? value : `${Array.isArray(existing) ? existing.join(',') : String(existing)},${value}`);
+        }
+        for (const name of edit.remove) res.removeHeader(name);
+      }
       serveEcho(req, res, routing, timing.requestId).then(complete, fail);
     } else {
       serveForward(context, req, res, routing, timing.requestId).then(complete, fail);

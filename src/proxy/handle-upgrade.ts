@@ -49,7 +49,7 @@ function routeUpgrade(context: HandlerContext, req: IncomingMessage, socket: Dup
   const server = serverHeaderOf(table.profile);
   const endWithError = (error: ProxyError): Readonly<Record<string, string>> => writeRawErrorPage(req, socket, error, server);
   try {
-    const routing = routeRequest(table, context.resolverOf(), requestInputOf(req, context.httpsPort ?? null));
+    const routing = routeRequest(table, context.resolverOf(), requestInputOf(req, context.httpsPort ?? null, context.httpPort ?? null));
     if (routing.kind === 'error') {
       // The profile of the host that routed it decides the Server header and the page's footer.
       const own = writeRawErrorPage(req, socket, routing.error, serverHeaderOf(routing.profile, routing.nginx?.config));
@@ -155,7 +155,7 @@ export function handleHttp2Connect(context: HandlerContext, request: Http2Server
     emitCompleted(context, req, timing, errorEnding(routing, error, writeErrorPage(req, res, error, server)?.headers ?? {}));
   };
   try {
-    const routing = routeRequest(table, context.resolverOf(), { ...requestInputOf(req, context.httpsPort ?? null), method: 'GET' });
+    const routing = routeRequest(table, context.resolverOf(), { ...requestInputOf(req, context.httpsPort ?? null, context.httpPort ?? null), method: 'GET' });
     server = serverHeaderOf(routing.profile, routing.nginx?.config);
     if (routing.kind !== 'forward') closeWhenAnswered();
     if (routing.kind === 'error') {

@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto';
+import type { HeaderEdits } from '../model/gateway/types.js';
 
 /**
  * Headers as a flat list of names and values (`['Host', 'a', 'Set-Cookie', 'x', 'Set-Cookie', 'y']`),
@@ -220,6 +221,35 @@ export interface ResponseHeaderPolicy {
   readonly set?: readonly (readonly [string, string])[];
   /** Headers the proxy set before the backend answered (ingress-nginx's sticky Set-Cookie): they come first, and the backend's own are kept. */
   readonly prepend?: readonly (readonly [string, string])[];
+  /** Gateway API ResponseHeaderModifier filters, applied last, in order. */
+  readonly edits?: readonly HeaderEdits[];
+}
+
+/**
+ * Gateway API header modifiers (httproute_types.go HTTPHeaderFilter), in order: `set` replaces
+ * every field of the name with one; `add` appends its value to the existing ones, comma-joined
+ * (`my-header: foo` + add `bar` → `my-header: foo,bar`); `remove` drops every field of the name.
+ * Names compare case-insensitively.
+ */
+export function applyHeaderEdits(headers: readonly string[], edits: readonly HeaderEdits[]): RawHeaders {
+  let out: RawHeaders = [...headers];
+  for (const edit of edits) {
+    for (const [name, value] of edit.set) out = [...withoutName(out, name.toLowerCase()), name, value];
+    for (const [name, value] of edit.add) {
+      const lower = name.toLowerCase();
+      const existing: string[] = [];
+      for (let i = 0; i + 1 < out.length; i += 2) if ((out[i] as string).toLowerCase() === lower) existing.push(out[i + 1] as string);
+      out = existing.length === 0 ? [...out, name, value] : [...withoutName(out, lower), name, [...existing, value].join(',')];
+    }
+    for (const name of edit.remove) out = withoutName(out, name);
+  }
+  return out;
+}
+
+function withoutName(headers: readonly string[], lower: string): RawHeaders {
+  const out: RawHeaders = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) if ((headers[i] as string).toLowerCase() !== lower) out.push(headers[i] as string, headers[i + 1] as string);
+  return out;
 }
 
 /**
@@ -247,7 +277,8 @@ export function filterResponseHeaders(raw: readonly (string | Buffer)[], server:
   if (server !== null && !hasServer) headers.push('Server', server);
   const named = connection === null ? null : connectionTokens(connection);
   if (named !== null) headers = withoutNamed(headers, named);
-  return policy.set === undefined || policy.set.length === 0 ? headers : setHeaders(headers, policy.set);
+  const set = policy.set === undefined || policy.set.length === 0 ? headers : setHeaders(headers, policy.set);
+  return policy.edits === undefined ? set : applyHeaderEdits(set, policy.edits);
 }
 
 /** headers-more's `more_set_headers`, one header after the other: replace the first in place, drop the rest, or append. */

@@ -1,6 +1,7 @@
 import type { EchoStandIn } from '../backends/echo.js';
 import type { BackendResolver, TargetResolution, UnavailableResolution } from '../backends/types.js';
-import type { Backend, NginxBackendAffinity, Profile, RouteTable, ServiceBackend } from '../model/types.js';
+import type { Backend, NginxBackendAffinity, RouteTable, RoutingProfile, ServiceBackend } from '../model/types.js';
+import type { HeaderEdits } from '../model/gateway/types.js';
 import { stickyChoice, stickyFailover, type StickyContext } from '../routing/nginx-sticky.js';
 import { matchRequest } from '../routing/match.js';
 import type { NginxConfig } from '../model/nginx/config.js';
@@ -8,6 +9,8 @@ import type { Match, MatchRequest, NginxStep } from '../routing/types.js';
 import { normalizeHost } from '../routing/host.js';
 import {
   badRequestError,
+  gatewayRedirectError,
+  gatewayRuleError,
   nginxReplyError,
   brokenBackendError,
   redirectError,
@@ -41,11 +44,13 @@ export interface RequestInput {
   readonly scheme?: 'http' | 'https';
   /** The HTTPS listener's port, when there is one (ingress-nginx's https:// redirects point there). */
   readonly httpsPort?: number | null;
+  /** The HTTP listener's port (a Gateway API redirect to http:// points there). */
+  readonly httpPort?: number | null;
 }
 
 export interface RoutingBase {
   /** The profile of the table that routed the request: it decides what the proxy adds (`Server`). */
-  readonly profile: Profile;
+  readonly profile: RoutingProfile;
   /** The host as received (Host header or URL authority, port included), for events. */
   readonly receivedHost: string | null;
   readonly line: RequestLine;
@@ -79,6 +84,10 @@ export interface ForwardRouting extends RoutingBase {
   readonly upstreamClears?: readonly string[];
   /** ingress-nginx's cookie affinity chose the endpoint: what its retries and Set-Cookie need. */
   readonly sticky?: StickyState;
+  /** Gateway API RequestHeaderModifier filters, applied in order to what the backend receives. */
+  readonly headerEdits?: readonly HeaderEdits[];
+  /** Gateway API ResponseHeaderModifier filters, applied in order to the backend's response. */
+  readonly responseEdits?: readonly HeaderEdits[];
 }
 
 export interface EchoRouting extends RoutingBase {
@@ -89,6 +98,8 @@ export interface EchoRouting extends RoutingBase {
   readonly forwardedHost?: string;
   readonly upstreamHeaders?: readonly (readonly [string, string])[];
   readonly sticky?: StickyState;
+  readonly headerEdits?: readonly HeaderEdits[];
+  readonly responseEdits?: readonly HeaderEdits[];
 }
 
 export interface ErrorRouting extends RoutingBase {
@@ -101,11 +112,12 @@ export type Routing = ForwardRouting | EchoRouting | ErrorRouting;
 
 export function routeRequest(table: RouteTable, resolver: BackendResolver, input: RequestInput): Routing {
   const { host: receivedHost, path } = parseRequestTarget(input.url, input.hostHeader);
-  const { match, alias } = matchWithAlias(table, { host: receivedHost, path, method: input.method, port: input.localPort, ...(input.headers === undefined ? {} : { headers: input.headers }), ...(input.clientAddress === undefined ? {} : { clientAddress: input.clientAddress }), ...(input.scheme === undefined ? {} : { scheme: input.scheme }), ...(input.httpsPort === undefined ? {} : { httpsPort: input.httpsPort }) });
+  const { match, alias } = matchWithAlias(table, { host: receivedHost, path, method: input.method, port: input.localPort, ...(input.headers === undefined ? {} : { headers: input.headers }), ...(input.clientAddress === undefined ? {} : { clientAddress: input.clientAddress }), ...(input.scheme === undefined ? {} : { scheme: input.scheme }), ...(input.httpsPort === undefined ? {} : { httpsPort: input.httpsPort }), ...(input.httpPort === undefined ? {} : { httpPort: input.httpPort }) });
   const line: RequestLine = { method: input.method, host: match.host, path, port: input.localPort, ...(input.scheme === 'https' ? { scheme: 'https' as const } : {}) };
   const winner = match.route ?? match.defaultBackend;
-  const routeId = winner?.id ?? null;
-  const route = routeRefOf(winner);
+  const gatewayEntry = match.gateway?.entry ?? null;
+  const routeId = gatewayEntry === null ? (winner?.id ?? null) : `${gatewayEntry.rule.id}.m${gatewayEntry.match.index}`;
+  const route = gatewayEntry === null ? routeRefOf(winner) : { id: routeId ?? '', file: gatewayEntry.match.source.file, line: gatewayEntry.match.source.line };
   const backend = match.backend;
   const upstreamPath = match.upstreamPath;
   const profile = match.profile;
@@ -114,6 +126,15 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   const responseHeaders = [...(match.nginxContext?.config.addHeaders ?? []), ...(match.responseHeaders ?? [])];
   const extra = { ...nginx, ...(responseHeaders.length === 0 ? {} : { responseHeaders }), ...(match.steps === undefined || match.steps.length === 0 ? {} : { steps: match.steps }) };
   const fail = (error: ProxyError, at: string | null = upstreamPath): ErrorRouting => ({ kind: 'error', profile, receivedHost, line, routeId, route, ...extra, error: profile === 'nginx' ? { ...error, profile } : error, upstreamPath: at });
+  const gateway = match.gateway;
+  if (gateway !== undefined) {
+    if (gateway.outcome.kind === 'fail') return fail(gatewayRuleError(line, route, gateway.outcome.why), null);
+    if (gateway.outcome.kind === 'redirect') {
+      // Reached through `HOST.localhost`, a redirect that keeps the host keeps the alias, so the browser stays here.
+      const location = alias === null ? gateway.outcome.location : gateway.outcome.location.replace(new RegExp(`^(https?://)${alias.replaceAll('.', '\\.')}(?=[:/]|$)`), `$1${alias}${localhostSuffix}`);
+      return fail(gatewayRedirectError(line, route, gateway.outcome.status, location), null);
+    }
+  }
   const decision = match.nginx;
   if (decision?.kind === 'redirect') {
     // nginx writes the Host it received (lower case, without the port: port_in_redirect off).
@@ -127,13 +148,14 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
     const location = alias !== null && match.redirect.by === 'from-to-www-redirect' ? match.redirect.location.replace(/^(https?:\/\/[^/:]+)/, `$1${localhostSuffix}`) : match.redirect.location;
     return fail(redirectError(line, route, match.redirect.status, location, `ingress-nginx answers with a redirect (${match.redirect.by})`), null);
   }
-  if (match.status === 404 || backend === null || upstreamPath === null) return fail(noRouteError(table, line), null);
+  if (match.status === 404 || backend === null || upstreamPath === null) return fail(noRouteError(table, line, input.headers), null);
   const chosen = resolveWithFallback(resolver, match, backend, input);
   if ('broken' in chosen) {
     if (match.status === 503 || backend.kind === 'resource') return fail(brokenBackendError(line, route, backend));
     return fail(noEndpointError(line, route, backend as ServiceBackend, chosen.broken.reason, chosen.broken.hint));
   }
   const { resolution, served, extraHeaders, sticky } = chosen;
+  const edits = gateway?.outcome.kind === 'forward' ? gatewayEdits(gateway.outcome.requestEdits, gateway.outcome.responseEdits) : {};
   // The matcher's affinity step says what it could know; the sticky balancer's choice replaces it.
   const routedSteps = sticky === undefined ? extra : { ...extra, steps: [...(match.steps ?? []).filter((step) => step.by !== 'affinity'), { by: 'affinity', what: sticky.why }] };
   // The backend sees the host it would see in the cluster: the alias without `.localhost`, or upstream-vhost's.
@@ -146,9 +168,13 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   if (target.kind === 'echo') {
     const { service, namespace, port, portName } = served;
     const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };
-    return { kind: 'echo', profile, receivedHost, line, routeId, route, ...routedSteps, ...(sticky === undefined ? {} : { sticky: sticky.state }), standIn, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }) };
+    return { kind: 'echo', profile, receivedHost, line, routeId, route, ...routedSteps, ...(sticky === undefined ? {} : { sticky: sticky.state }), standIn, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }), ...edits };
   }
-  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...routedSteps, ...(sticky === undefined ? {} : { sticky: sticky.state }), backend: served, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }), ...(match.upstreamClears === undefined ? {} : { upstreamClears: match.upstreamClears }) };
+  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...routedSteps, ...(sticky === undefined ? {} : { sticky: sticky.state }), backend: served, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }), ...(match.upstreamClears === undefined ? {} : { upstreamClears: match.upstreamClears }), ...edits };
+}
+
+function gatewayEdits(request: readonly HeaderEdits[], response: readonly HeaderEdits[]): { headerEdits?: readonly HeaderEdits[]; responseEdits?: readonly HeaderEdits[] } {
+  return { ...(request.length === 0 ? {} : { headerEdits: request }), ...(response.length === 0 ? {} : { responseEdits: response }) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { NginxConfig } from '../model/nginx/config.js';
-import type { Profile } from '../model/types.js';
+import type { RoutingProfile } from '../model/types.js';
 
 /**
  * The `Server` header a profile's controller puts on responses whose backend sent none, and on
@@ -9,9 +9,10 @@ import type { Profile } from '../model/types.js';
  * Date and Server). ingress-nginx sends none: its `server-tokens` is false by default, and its
  * template then clears the header (`more_clear_headers Server`).
  */
-export function serverHeaderOf(profile: Profile, nginx?: Pick<NginxConfig, 'serverTokens'>): string | null {
+export function serverHeaderOf(profile: RoutingProfile, nginx?: Pick<NginxConfig, 'serverTokens'>): string | null {
   switch (profile) {
     case 'spec':
+    case 'gateway':
       return 'ingress-dev';
     case 'nginx':
       // `server-tokens: "true"`: nginx's own header, with the version ingress-nginx v1.15 builds (images/nginx/rootfs/build.sh).

@@ -82,6 +82,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const port = portOf(server, options.port);
   const httpsPort = secure === null ? null : portOf(secure, options.https?.port ?? 0);
   context.httpsPort = httpsPort;
+  context.httpPort = port;
   const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   let closed: Promise<void> | null = null;
   return {

@@ -25,8 +25,8 @@ const route = (id: string, host: string | null, path: string, pathType: RouteSpe
 
 // A Record over LossReason: the compiler fails this file when a reason has no example. The
 // nginx profile's reasons need nginx servers, which this table builder does not make: their
-// examples are in test/nginx/locations.test.ts.
-const examples: Record<Exclude<LossReason, `nginx-${string}`>, readonly ReasonExample[]> = {
+// examples are in test/nginx/locations.test.ts; the Gateway API's are in test/gateway/matching.test.ts.
+const examples: Record<Exclude<LossReason, `nginx-${string}` | `gateway-${string}`>, readonly ReasonExample[]> = {
   'other-host': [
     {
       routes: [route('ingress:default/app#r0.p0', 'app.example.com', '/'), route('ingress:default/api#r0.p0', 'api.example.com', '/')],

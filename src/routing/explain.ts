@@ -48,6 +48,8 @@ export function explainLosses(table: RouteTable, match: Match, path: string): Lo
 }
 
 const reasonRank: Readonly<Record<LossReason, number>> = {
+  'gateway-precedence': 0,
+  'gateway-no-match': 1,
   'shorter-match': 0,
   'exact-preferred': 0,
   'duplicate-older-wins': 0,

@@ -8,6 +8,9 @@ import { explainLosses } from './explain.js';
 import { normalizeHost, selectHostRoutes } from './host.js';
 import { requestPathEnd, routeMatchesPath } from './path.js';
 import type { Explanation, HostMatch, Match, MatchRequest, NginxStep } from './types.js';
+import { candidateLists, decideGateway, explainGateway, listenerIndexOf, selectListenerGroup } from './gateway.js';
+import { hostnameMatches, isWildcard } from '../model/gateway/hostname.js';
+import type { GatewayTable } from '../model/gateway/types.js';
 
 const noHostMatch: HostMatch = { kind: 'none', host: null };
 
@@ -22,6 +25,10 @@ export function matchRequest(table: RouteTable, request: MatchRequest): Match {
   const host = normalizeHost(request.host);
   const hostRoutes = selectHostRoutes(table, host);
   const hostMatch = hostRoutes === null ? noHostMatch : hostMatchOf(hostRoutes);
+  if (table.gateway !== undefined && table.gateway !== null) {
+    const gateway = matchGatewayRoutes(table.gateway, host, request, claimRank(table, hostRoutes, hostMatch));
+    if (gateway !== null) return gateway;
+  }
   if (hostRoutes?.nginx !== undefined) return matchNginx(hostRoutes.nginx, host, hostMatch, request);
   const route = hostRoutes === null ? null : firstMatchingRoute(hostRoutes, request.path);
   const base = { profile: 'spec' as const, host, hostMatch, redirect: null, nginx: null };
@@ -111,6 +118,52 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
 const authorizationOnly: readonly string[] = ['authorization'];
 
 /**
+ * How specifically the Ingresses claim the host: 0 a rule of this exact host, 1 a wildcard rule,
+ * 2 host-less rules or a defaultBackend, 3 nothing. An HTTPRoute takes the request only when it
+ * claims the host more specifically (a tie goes to the Ingress; check warns of both).
+ */
+function claimRank(table: RouteTable, hostRoutes: HostRoutes | null, hostMatch: HostMatch): number {
+  if (hostMatch.kind === 'exact') return 0;
+  if (hostMatch.kind === 'wildcard') return 1;
+  if ((hostRoutes !== null && hostRoutes.routes.length > 0) || table.defaultBackend !== null || (hostRoutes?.nginx?.rootBackend ?? null) !== null) return 2;
+  return 3;
+}
+
+/** The Gateway API's answer, when one of its routes claims the host more specifically than the Ingresses. */
+function matchGatewayRoutes(gateway: GatewayTable, host: string, request: MatchRequest, ingressRank: number): Match | null {
+  const index = listenerIndexOf(gateway, request.scheme);
+  if (index === null) return null;
+  const group = selectListenerGroup(index, host);
+  if (group === null) return null;
+  // The most specific hostname of a route entry that takes the host.
+  let rank = 3;
+  for (const list of candidateLists(group.entries, host)) {
+    const first = list.find((e) => e.hostname === null || e.hostname === host || hostnameMatches(e.hostname, host));
+    if (first === undefined) continue;
+    rank = first.hostname === null ? 2 : isWildcard(first.hostname) ? 1 : 0;
+    break;
+  }
+  if (rank === 3 || rank >= ingressRank) return null;
+  const scheme = request.scheme ?? 'http';
+  const port = request.port ?? (scheme === 'https' ? 443 : 80);
+  const decision = decideGateway(group, request, { host, scheme, port, httpsPort: request.httpsPort ?? null, httpPort: request.httpPort ?? null });
+  const entry = decision.entry;
+  const hostMatch: HostMatch = { kind: rank === 0 ? 'exact' : rank === 1 ? 'wildcard' : 'any', host: entry?.hostname ?? group.hostname };
+  const base = { profile: 'gateway' as const, host, hostMatch, route: null, defaultBackend: null, nginx: null, gateway: decision, steps: decision.steps };
+  const outcome = decision.outcome;
+  switch (outcome.kind) {
+    case 'forward':
+      return { ...base, status: 200, backend: outcome.backend, upstreamPath: outcome.upstreamPath, redirect: null, ...(outcome.upstreamHost === null ? {} : { upstreamHost: outcome.upstreamHost }) };
+    case 'redirect':
+      return { ...base, status: outcome.status, backend: null, upstreamPath: null, redirect: { status: outcome.status, location: outcome.location, by: 'RequestRedirect' } };
+    case 'fail':
+      return { ...base, status: 500, backend: null, upstreamPath: null, redirect: null };
+    case 'no-match':
+      return { ...base, status: 404, backend: null, upstreamPath: null, redirect: null };
+  }
+}
+
+/**
  * What the sticky balancer will do, as far as it is known without the endpoints: the proxy
  * replaces this step with the endpoint it chose (src/proxy/route-request.ts).
  */
@@ -150,6 +203,11 @@ function matchWwwRedirect(server: NginxServer, to: { readonly host: string; read
  */
 export function explainRequest(table: RouteTable, request: MatchRequest): Explanation {
   const match = matchRequest(table, request);
+  if (match.gateway !== undefined) {
+    const listener = match.gateway.entry?.listener ?? match.gateway.group.listeners[0];
+    const notes = listener === undefined ? [] : [`Gateway API: listener ${listener.name} of Gateway ${listener.gateway.namespace}/${listener.gateway.name} (${listener.protocol}${match.gateway.group.hostname === null ? '' : `, hostname ${match.gateway.group.hostname}`}) takes the request`];
+    return { ...match, candidates: explainGateway(match.gateway, match.host, request), notes };
+  }
   if (match.profile === 'nginx') {
     const server = selectHostRoutes(table, match.host)?.nginx;
     if (server !== undefined) {

@@ -1,4 +1,5 @@
-import type { Backend, DefaultBackendRoute, HostKind, NginxBackendAffinity, Profile, Route } from '../model/types.js';
+import type { Backend, DefaultBackendRoute, HostKind, NginxBackendAffinity, Route, RoutingProfile } from '../model/types.js';
+import type { GatewayDecision } from './gateway.js';
 import type { NginxConfig } from '../model/nginx/config.js';
 import type { NginxDecision } from './nginx.js';
 
@@ -20,6 +21,8 @@ export interface MatchRequest {
   readonly random?: () => number;
   /** ingress-dev's HTTPS port, when it listens for HTTPS: ingress-nginx's https:// redirects point there (when it is not 443). */
   readonly httpsPort?: number | null;
+  /** ingress-dev's HTTP port: a Gateway API redirect to http:// points there. */
+  readonly httpPort?: number | null;
 }
 
 /** How the request's host was matched against the host index. */
@@ -40,9 +43,9 @@ export interface Match {
    * 301: ingress-nginx redirects (see `redirect`); 400: nginx refuses the path before routing
    * (a bad percent-escape, `..` above the root).
    */
-  readonly status: 200 | 204 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 403 | 404 | 503;
-  /** The profile whose matcher decided: the host's, else the table's. */
-  readonly profile: Profile;
+  readonly status: 200 | 204 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 403 | 404 | 500 | 503;
+  /** The profile whose matcher decided: the host's, else the table's; `gateway` for the Gateway API's routes. */
+  readonly profile: RoutingProfile;
   /** The normalised host used for matching: lower case, no port, no trailing dot. */
   readonly host: string;
   readonly hostMatch: HostMatch;
@@ -82,6 +85,8 @@ export interface Match {
   readonly steps?: readonly NginxStep[];
   /** ingress-nginx's cookie affinity of the chosen backend: the proxy picks the endpoint with it (routing/nginx-sticky.ts). */
   readonly affinity?: NginxBackendAffinity;
+  /** A request the Gateway API's routes took: the listener, the route match, the filters and the backendRef. */
+  readonly gateway?: GatewayDecision;
 }
 
 /** One annotation that acted on a request, for explain and the request view. */
@@ -105,7 +110,9 @@ export type LossReason =
   | 'default-backend-shadowed' // another (older) Ingress's defaultBackend is used
   | 'nginx-no-match' //          nginx: the location does not match the URI
   | 'nginx-later-regex' //       nginx: a regex that matches too, but an earlier one in the order matched
-  | 'nginx-shorter-prefix'; //   nginx: a prefix location that matches, but a longer (or exact) one wins
+  | 'nginx-shorter-prefix' //    nginx: a prefix location that matches, but a longer (or exact) one wins
+  | 'gateway-no-match' //        Gateway API: the match does not take the request (path, method, header, query)
+  | 'gateway-precedence'; //     Gateway API: the match takes it, but one before it in precedence order won
 
 export interface Candidate {
   readonly id: string;

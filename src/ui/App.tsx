@@ -268,7 +268,7 @@ export function App(props: AppProps) {
         urls={props.urls}
         profile={profileSummary(table)}
         files={files}
-        routes={table.routes.length}
+        routes={table.routes.length + (table.gateway?.rules.length ?? 0)}
         startedAt={startedAt}
         lastReload={status.lastReload}
         backends={counts}

@@ -48,9 +48,13 @@ export async function runCheck(args: ParsedArgs, io: CliIO): Promise<number> {
   }
   const files = project.load.files.length;
   const routes = project.table.routes.length;
+  const r = project.load.resources;
+  // The Gateway API's resources, when the folder has any: Gateways and the HTTPRoute rules that serve.
+  const gateway = r.gateways.length === 0 && r.httpRoutes.length === 0 ? ''
+    : `, ${r.gateways.length} Gateway${r.gateways.length === 1 ? '' : 's'}, ${r.httpRoutes.length} HTTPRoute${r.httpRoutes.length === 1 ? '' : 's'} (${project.table.gateway?.rules.length ?? 0} rule${(project.table.gateway?.rules.length ?? 0) === 1 ? '' : 's'} attached)`;
   writeLine(io.stdout,
-    `${failed ? '✗' : '✓'} ${files} manifest file${files === 1 ? '' : 's'}, ${project.load.resources.ingresses.length} Ingress, ` +
-    `${routes} route${routes === 1 ? '' : 's'}: ${formatSummary(project.diagnostics)}` +
+    `${failed ? '✗' : '✓'} ${files} manifest file${files === 1 ? '' : 's'}, ${r.ingresses.length} Ingress, ` +
+    `${routes} route${routes === 1 ? '' : 's'}${gateway}: ${formatSummary(project.diagnostics)}` +
     (strict && !failed ? ' (strict)' : strict ? ' (strict: warnings fail)' : ''));
   return failed ? 1 : 0;
 }

@@ -1,4 +1,5 @@
 import { explainRequest } from '../../routing/match.js';
+import { formatFilter, formatMatch } from '../../model/gateway/format.js';
 import type { Explanation } from '../../routing/types.js';
 import { isIP } from 'node:net';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
@@ -93,6 +94,25 @@ export function explanationJson(url: string, method: string, e: Explanation): un
     steps: e.steps ?? [],
     candidates: e.candidates,
     notes: e.notes,
+    gateway: e.gateway === undefined ? null : {
+      listener: e.gateway.entry?.listener ?? e.gateway.group.listeners[0] ?? null,
+      listenerHostname: e.gateway.group.hostname,
+      route: e.gateway.entry === null ? null : {
+        id: `${e.gateway.entry.rule.id}.m${e.gateway.entry.match.index}`,
+        httpRoute: `${e.gateway.entry.rule.route.namespace}/${e.gateway.entry.rule.route.name}`,
+        rule: e.gateway.entry.rule.index,
+        hostname: e.gateway.entry.hostname,
+        match: formatMatch(e.gateway.entry.match),
+        filters: e.gateway.entry.rule.filters.map(formatFilter),
+        source: e.gateway.entry.match.source,
+      },
+      backendRef: e.gateway.backendRef,
+      outcome: e.gateway.outcome.kind,
+      why: e.gateway.outcome.kind === 'fail' ? e.gateway.outcome.why : null,
+      upstreamHost: e.upstreamHost ?? null,
+      requestEdits: e.gateway.outcome.kind === 'forward' ? e.gateway.outcome.requestEdits : [],
+      responseEdits: e.gateway.outcome.kind === 'forward' || e.gateway.outcome.kind === 'redirect' ? e.gateway.outcome.responseEdits : [],
+    },
   };
 }
 
@@ -102,6 +122,59 @@ function formatExplanation(project: CompiledProject, io: CliIO, url: string, met
   const statusText = paint(e.status === 200 ? '32' : e.status === 404 ? '33' : '31', String(e.status));
   const lines = [`${paint('1', `${method} ${url}`)}`];
   const nginx = e.nginx;
+  const gw = e.gateway;
+  if (gw !== undefined) {
+    const entry = gw.entry;
+    const at = entry === null ? '' : `  ${paint('2', where(entry.match.source))}`;
+    const id = entry === null ? '' : `${entry.rule.id}.m${entry.match.index}`;
+    switch (gw.outcome.kind) {
+      case 'forward':
+        lines.push(`  ${statusText} → ${formatBackend(e.backend)} via ${paint('1', id)}${at}`);
+        break;
+      case 'redirect':
+        lines.push(`  ${paint('36', String(gw.outcome.status))} → ${gw.outcome.location}  (RequestRedirect) ${paint('2', id)}${at}`);
+        break;
+      case 'fail':
+        lines.push(`  ${paint('31', '500')} the rule cannot be applied: ${gw.outcome.why} ${paint('2', id)}${at}`);
+        break;
+      case 'no-match':
+        lines.push(`  ${statusText} no route match of the listener takes the request (the Gateway API answers 404)`);
+        break;
+    }
+    const listener = entry?.listener ?? gw.group.listeners[0];
+    if (listener !== undefined) lines.push(`  listener  ${listener.name} of Gateway ${listener.gateway.namespace}/${listener.gateway.name} (${listener.protocol}, ${gw.group.hostname ?? 'any host'})`);
+    if (entry !== null) {
+      lines.push(`  route     HTTPRoute ${entry.rule.route.namespace}/${entry.rule.route.name} rule ${entry.rule.index}${entry.rule.name === null ? '' : ` (${entry.rule.name})`}, hostname ${entry.hostname ?? 'any'}`);
+      lines.push(`  match     ${formatMatch(entry.match)}`);
+      for (const f of entry.rule.filters) lines.push(`  filter    ${formatFilter(f)}`);
+    }
+    if (gw.outcome.kind === 'forward') {
+      if (e.upstreamHost !== undefined && e.upstreamHost !== null) lines.push(`  host      the backend gets Host: ${e.upstreamHost}`);
+      for (const edit of gw.outcome.requestEdits) {
+        for (const [n, v] of edit.set) lines.push(`  request   set ${n}: ${v}`);
+        for (const [n, v] of edit.add) lines.push(`  request   add ${n}: ${v}`);
+        for (const n of edit.remove) lines.push(`  request   remove ${n}`);
+      }
+      for (const edit of gw.outcome.responseEdits) {
+        for (const [n, v] of edit.set) lines.push(`  response  set ${n}: ${v}`);
+        for (const [n, v] of edit.add) lines.push(`  response  add ${n}: ${v}`);
+        for (const n of edit.remove) lines.push(`  response  remove ${n}`);
+      }
+    }
+    if (e.backend !== null && e.backend.kind === 'service') lines.push(`  backend   ${formatBackend(e.backend)} in namespace ${e.backend.namespace}`);
+    if (docker !== null && e.backend !== null) lines.push(`  docker    ${docker}`);
+    if (e.upstreamPath !== null) lines.push(`  upstream  ${method} ${e.upstreamPath}`);
+    for (const step of (e.steps ?? []).filter((st) => st.by === 'weight')) lines.push(`  weight    ${step.what}`);
+    for (const note of e.notes) lines.push(`  note      ${note}`);
+    if (e.candidates.length > 0) {
+      lines.push('', `  Matches that lost (${e.candidates.length}):`);
+      const shown = e.candidates.slice(0, 30);
+      const width = Math.max(...shown.map((c) => c.id.length));
+      for (const c of shown) lines.push(`    ${c.id.padEnd(width)}  ${paint('2', `[${c.reason}]`)} ${c.detail}`);
+      if (e.candidates.length > shown.length) lines.push(`    … ${e.candidates.length - shown.length} more (use --json for all)`);
+    }
+    return lines.join('\n');
+  }
   if (nginx?.kind === 'bad-request') {
     lines.push(`  ${statusText} nginx refuses the path before routing it: ${nginx.why}`);
   } else if (nginx?.kind === 'redirect') {

@@ -5,6 +5,8 @@ import { useColor, writeLine, type CliIO } from '../io.js';
 import { compileProject, offlineProfileOption, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
 import { formatTable } from '../table.js';
 import { lookupDocker, type DockerView } from '../docker-view.js';
+import { entryId, entryListsOf, formatGroup, formatMatch, formatRuleBackends, groupsOf, ruleFilters } from '../../model/gateway/format.js';
+import type { GatewayTable } from '../../model/gateway/types.js';
 
 export const routesCommand: CommandSpec = {
   name: 'routes',
@@ -84,7 +86,57 @@ function routesJson(project: CompiledProject, docker: DockerView | null): unknow
       };
     }),
     defaultBackend: d === null ? null : { id: d.id, backend: backendJson(d.backend), source: { file: d.source.file, line: d.source.line, col: d.source.col } },
+    gateway: gatewayJson(project.table.gateway ?? null),
   };
+}
+
+/** The Gateway API's listeners and the route matches each serves, in precedence order; null without Gateway API resources. */
+function gatewayJson(gateway: GatewayTable | null): unknown {
+  if (gateway === null) return null;
+  const listeners = (scheme: 'http' | 'https') => groupsOf(scheme === 'http' ? gateway.http : gateway.https).map((g) => ({
+    scheme,
+    hostname: g.hostname,
+    listeners: g.listeners.map((l) => ({ gateway: `${l.gateway.namespace}/${l.gateway.name}`, name: l.name, protocol: l.protocol, port: l.port, source: l.source })),
+    routes: entryListsOf(g).flatMap(({ hostname, entries }) => entries.map((e) => ({
+      id: entryId(e),
+      hostname,
+      match: { path: { type: e.match.path.type, value: e.match.path.value }, method: e.match.method, headers: e.match.headers.map(({ name, type, value }) => ({ name, type, value })), queryParams: e.match.queryParams.map(({ name, type, value }) => ({ name, type, value })) },
+      filters: ruleFilters(e.rule),
+      backendRefs: e.rule.backendRefs.map((b) => ({ backend: backendJson(b.backend), weight: b.weight, invalid: b.invalid })),
+      fails: e.rule.fails,
+      route: `${e.rule.route.namespace}/${e.rule.route.name}`,
+      source: { file: e.match.source.file, line: e.match.source.line, col: e.match.source.col },
+    }))),
+  }));
+  return { listeners: [...listeners('http'), ...listeners('https')], statuses: gateway.statuses };
+}
+
+/** `routes`' Gateway API section: per listener (scheme and hostname), the route matches in the order they are tried. */
+function formatGatewayRoutes(gateway: GatewayTable, where: (file: string, line: number) => string, bold: (s: string) => string, dim: (s: string) => string, color: boolean): string[] {
+  const lines: string[] = [];
+  for (const scheme of ['http', 'https'] as const) {
+    for (const group of groupsOf(scheme === 'http' ? gateway.http : gateway.https)) {
+      lines.push(`${bold(`Gateway API ${formatGroup(group, scheme).split('  ')[0] ?? ''}`)}  ${dim(formatGroup(group, scheme).split('  ').slice(1).join('  '))}`);
+      const rows = entryListsOf(group).flatMap(({ hostname, entries }) => entries.map((e) => [
+        hostname ?? '*',
+        formatMatch(e.match),
+        formatRuleBackends(e.rule),
+        ruleFilters(e.rule),
+        entryId(e),
+        where(e.match.source.file, e.match.source.line),
+      ]));
+      if (rows.length === 0) lines.push(`  ${dim('no route attached')}`);
+      else lines.push(formatTable(['HOSTNAME', 'MATCH', 'BACKEND', 'FILTERS', 'ROUTE', 'SOURCE'], rows, { indent: 2, dim: color }));
+      lines.push('');
+    }
+  }
+  const refused = gateway.statuses.filter((s) => !s.accepted);
+  if (refused.length > 0) {
+    lines.push(bold('routes not attached'));
+    for (const s of refused) lines.push(`  HTTPRoute ${s.route.namespace}/${s.route.name} → ${s.parent}: ${s.reason}  ${dim(`${s.message}; ${where(s.source.file, s.source.line)}`)}`);
+    lines.push('');
+  }
+  return lines;
 }
 
 function formatRoutes(project: CompiledProject, io: CliIO, color: boolean, docker: DockerView | null): string {
@@ -129,13 +181,15 @@ function formatRoutes(project: CompiledProject, io: CliIO, color: boolean, docke
     }
     lines.push('');
   }
+  const gateway = project.table.gateway ?? null;
+  if (gateway !== null) lines.push(...formatGatewayRoutes(gateway, where, bold, dim, color));
   const d = project.table.defaultBackend;
   if (d !== null) {
     lines.push(`${bold('default backend')}  ${formatBackend(d.backend)}${d.backend.problem !== null ? '  ✗ 503' : ''}  ${dim(`${d.id}  ${where(d.source.file, d.source.line)}`)}`);
   } else {
     lines.push(`${bold('default backend')}  none: requests that match no rule get 404`);
   }
-  if (project.table.routes.length === 0 && d === null) lines.unshift('No routes.', '');
+  if (project.table.routes.length === 0 && d === null && (gateway === null || gateway.rules.length === 0)) lines.unshift('No routes.', '');
   // Which controller's behaviour routes each Ingress, when not all alike by the specification.
   const choices = [...project.table.ingressProfiles];
   if (choices.some(([, c]) => c.profile !== 'spec')) {

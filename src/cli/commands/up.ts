@@ -1,4 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
+import { entryListsOf, formatGroup, formatMatch, formatRuleBackends, groupsOf } from '../../model/gateway/format.js';
+import { tableBackends } from '../../model/table-backends.js';
 import type { Mapping } from '../../backends/resolver.js';
 import { formatTarget, type BackendResolver } from '../../backends/types.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -685,6 +687,28 @@ export function formatStartup(proxy: { url: string; port: number; host: string; 
     }
     lines.push('');
   }
+  // Gateway API: the HTTP listeners' route matches, by hostname, in the order they are tried.
+  const gateway = table.gateway ?? null;
+  if (gateway !== null) {
+    for (const group of groupsOf(gateway.http)) {
+      for (const { hostname, entries } of entryListsOf(group)) {
+        if (entries.length === 0) continue;
+        lines.push(`${bold(hostname ?? '* (any host)')}  ${dim(`Gateway API, ${formatGroup(group, 'http')}`)}`);
+        for (const e of entries) {
+          const targets = e.rule.backendRefs.map((b) => {
+            if (b.backend === null || b.backend.kind !== 'service' || e.rule.fails !== null) return '500';
+            const res = resolver.resolve(b.backend, { peek: true });
+            return res.kind === 'target' ? formatTarget(res.target) : 'unmapped: 503';
+          });
+          lines.push(`  ${formatMatch(e.match).padEnd(42)} → ${formatRuleBackends(e.rule).padEnd(24)} ${targets.join(', ')}`);
+        }
+        const sample = entries.find((e) => e.match.path.type !== 'RegularExpression')?.match.path.value ?? '/';
+        const exampleHost = hostname === null ? null : hostname.startsWith('*.') ? `demo${hostname.slice(1)}` : hostname;
+        lines.push(dim(exampleHost === null ? `  try: curl ${base}${sample}` : `  try: curl -H 'Host: ${exampleHost}' ${base}${sample}`));
+        lines.push('');
+      }
+    }
+  }
   const d = table.defaultBackend;
   if (d !== null) {
     const res = d.backend.kind === 'service' && d.backend.problem === null ? resolver.resolve(d.backend, { peek: true }) : null;
@@ -696,14 +720,14 @@ export function formatStartup(proxy: { url: string; port: number; host: string; 
     for (const b of unmapped) lines.push(`  ${formatBackend(b).padEnd(28)} --map ${b.namespace === 'default' ? '' : `${b.namespace}/`}${b.service}=PORT`);
     lines.push(dim('  or --echo-unmapped to answer them with the built-in echo'), '');
   }
-  if (table.routes.length === 0 && d === null) lines.push('No routes: every request gets 404. Add an Ingress to the folder.', '');
+  if (table.routes.length === 0 && d === null && (gateway === null || gateway.rules.length === 0)) lines.push('No routes: every request gets 404. Add an Ingress (or a Gateway and HTTPRoutes) to the folder.', '');
   lines.push(dim(watching ? 'Watching the folder: edits apply at once. Logging one line per request. Ctrl-C to stop.' : 'Logging one line per request. Ctrl-C to stop.'));
   return lines.join('\n');
 }
 
 function unmappedBackends(table: RouteTable, resolver: BackendResolver): ServiceBackend[] {
   const seen = new Map<string, ServiceBackend>();
-  const all = [...table.routes.map((r) => r.backend), ...(table.defaultBackend === null ? [] : [table.defaultBackend.backend])];
+  const all = tableBackends(table);
   for (const b of all) {
     // A backend whose Service or port is missing cannot be mapped: check reports it as an error.
     if (b.kind !== 'service' || b.problem !== null) continue;

@@ -1,0 +1,123 @@
+/**
+ * HTTPRoutes served by the proxy on real sockets (issue 13): what the backend receives (header
+ * modifiers, URLRewrite), what the client gets (ResponseHeaderModifier, redirects to the local
+ * ports, the 500 and 404 pages), through the same pipeline as Ingresses. Sources: the
+ * conformance tests httproute-request-header-modifier.go, httproute-response-header-modifier.go,
+ * httproute-rewrite-host.go, httproute-redirect-*.go, httproute-omitted-backendrefs.go.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { echoHandler, json, send, startTestProxy, startUpstream, testResolver, waitFor, type TestProxy, type Upstream } from '../proxy/harness.js';
+import { compileYaml } from './harness.js';
+
+const yaml = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: test
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: app}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [app.example.com]
+  rules:
+    - matches: [{path: {type: PathPrefix, value: /headers}}]
+      filters:
+        - type: RequestHeaderModifier
+          requestHeaderModifier:
+            set: [{name: X-Header-Set, value: set-overwrites-values}]
+            add: [{name: X-Header-Add, value: add-appends-values}]
+            remove: [X-Header-Remove]
+        - type: ResponseHeaderModifier
+          responseHeaderModifier:
+            add: [{name: X-Resp-Add, value: gateway}]
+            remove: [X-Backend-Secret]
+      backendRefs: [{name: web, port: 80}]
+    - matches: [{path: {type: PathPrefix, value: /rewrite}}]
+      filters: [{type: URLRewrite, urlRewrite: {hostname: internal.example.org, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}}]
+      backendRefs: [{name: web, port: 80}]
+    - matches: [{path: {type: PathPrefix, value: /old}}]
+      filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}, statusCode: 301}}]
+    - matches: [{path: {type: Exact, value: /secure}}]
+      filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]
+    - matches: [{path: {type: Exact, value: /nothing}}]
+    - backendRefs: [{name: web, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {ports: [{port: 80}]}
+`;
+
+let upstream: Upstream;
+let proxy: TestProxy;
+
+beforeAll(async () => {
+  upstream = await startUpstream((req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader('X-Backend-Secret', 'hidden');
+    res.setHeader('X-Resp-Add', 'backend');
+    echoHandler(req, res);
+  });
+  const { table } = compileYaml(yaml);
+  proxy = await startTestProxy({ table, resolver: testResolver({ web: upstream.port }) });
+});
+
+afterAll(async () => {
+  await proxy.close();
+  await upstream.close();
+});
+
+describe('HTTPRoutes through the proxy', () => {
+  it('applies RequestHeaderModifier to what the backend receives, and ResponseHeaderModifier to what the client gets', async () => {
+    const reply = await send(proxy.port, { path: '/headers', headers: { host: 'app.example.com', 'x-header-set': 'some-other-value', 'x-header-add': 'some-other-value', 'x-header-remove': 'val' } });
+    expect(reply.status).toBe(200);
+    const got = json<{ headers: Record<string, string> }>(reply).headers;
+    expect(got['x-header-set']).toBe('set-overwrites-values');
+    expect(got['x-header-add']).toBe('some-other-value,add-appends-values');
+    expect(got['x-header-remove']).toBeUndefined();
+    expect(got.host).toBe('app.example.com');
+    expect(reply.headers['x-resp-add']).toBe('backend,gateway');
+    expect(reply.headers['x-backend-secret']).toBeUndefined();
+  });
+
+  it('URLRewrite: the backend gets the new Host and path, the query kept', async () => {
+    const reply = await send(proxy.port, { path: '/rewrite/items?page=2', headers: { host: 'app.example.com' } });
+    const got = json<{ url: string; headers: Record<string, string> }>(reply);
+    expect(got.url).toBe('/v2/items?page=2');
+    expect(got.headers.host).toBe('internal.example.org');
+  });
+
+  it('RequestRedirect answers itself; a scheme change points at the local HTTPS port (none here: 443), and the request URI otherwise keeps the listener\'s port', async () => {
+    const moved = await send(proxy.port, { path: '/old/page?x=1', headers: { host: 'app.example.com' } });
+    expect(moved.status).toBe(301);
+    expect(moved.headers.location).toBe(`http://app.example.com:${proxy.port}/new/page?x=1`);
+    const secure = await send(proxy.port, { path: '/secure', headers: { host: 'app.example.com' } });
+    expect(secure.status).toBe(302);
+    expect(secure.headers.location).toBe('https://app.example.com/secure');
+    // Through the .localhost alias the redirect stays on the alias.
+    const alias = await send(proxy.port, { path: '/old/a', headers: { host: `app.example.com.localhost:${proxy.port}` } });
+    expect(alias.headers.location).toBe(`http://app.example.com.localhost:${proxy.port}/new/a`);
+  });
+
+  it('a rule with no backendRefs answers 500 with a page that says why; a host no route serves gets 404 naming the HTTPRoutes', async () => {
+    const failed = await send(proxy.port, { path: '/nothing', headers: { host: 'app.example.com', accept: 'application/json' } });
+    expect(failed.status).toBe(500);
+    expect(json<{ error: { kind: string; error: string; route: { id: string } } }>(failed).error).toMatchObject({ kind: 'gateway-rule', error: expect.stringContaining('no backendRefs') as string, route: { id: 'httproute:default/app#r4.m0' } });
+    const missing = await send(proxy.port, { path: '/', headers: { host: 'other.example.com', accept: 'text/plain' } });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toContain('No Ingress or HTTPRoute rule matches other.example.com/');
+    expect(missing.body).toContain('httproute:default/app#r5.m0');
+  });
+
+  it('reports the route match and the filters in the request event', async () => {
+    await send(proxy.port, { path: '/rewrite/x', headers: { host: 'app.example.com' } });
+    await waitFor(() => proxy.events.some((e) => e.path === '/rewrite/x'));
+    const event = proxy.events.find((e) => e.path === '/rewrite/x');
+    expect(event).toMatchObject({ routeId: 'httproute:default/app#r1.m0', upstreamPath: '/v2/x', status: 200 });
+    expect(event?.steps).toEqual([{ by: 'URLRewrite', what: 'Host internal.example.org, path /rewrite/x → /v2/x' }]);
+  });
+});
