@@ -37,11 +37,14 @@ export interface ProfileOption {
   readonly source?: string;
   /** `nginx:` of the config file: the controller ConfigMap's keys, for the nginx profile. */
   readonly nginxConfig?: ProjectConfig['nginx'];
+  /** `--implicit-gateway`, else `implicitGateway:` of the config file. */
+  readonly implicitGateway?: boolean;
 }
 
-/** `--profile` wins over `profile:` in the config file; neither: `auto`. */
-export function profileOptionOf(flag: unknown, config: ProjectConfig | null): ProfileOption {
-  const nginx = config?.nginx === undefined ? {} : { nginxConfig: config.nginx };
+/** `--profile` wins over `profile:` in the config file; neither: `auto`. The same for `--implicit-gateway`. */
+export function profileOptionOf(flag: unknown, config: ProjectConfig | null, implicitGatewayFlag?: unknown): ProfileOption {
+  const implicit = implicitGatewayFlag === true || (implicitGatewayFlag === undefined && config?.implicitGateway === true);
+  const nginx = { ...(config?.nginx === undefined ? {} : { nginxConfig: config.nginx }), ...(implicit ? { implicitGateway: true } : {}) };
   if (flag !== undefined) {
     if (flag === 'auto' || (typeof flag === 'string' && (profiles as readonly string[]).includes(flag))) return { profile: flag as Profile | 'auto', source: `--profile ${flag}`, ...nginx };
     throw new UsageError(`--profile ${String(flag)}: use auto, spec or nginx`);
@@ -52,9 +55,9 @@ export function profileOptionOf(flag: unknown, config: ProjectConfig | null): Pr
 }
 
 /** For the offline commands: `--profile`, else `profile:` in the folder's ingress-dev.yaml. */
-export async function offlineProfileOption(dir: string, cwd: string, flag: unknown): Promise<ProfileOption> {
+export async function offlineProfileOption(dir: string, cwd: string, flag: unknown, implicitGatewayFlag?: unknown): Promise<ProfileOption> {
   const loaded = await loadConfig(dir, cwd, undefined).catch(() => null);
-  return profileOptionOf(flag, loaded?.config ?? null);
+  return profileOptionOf(flag, loaded?.config ?? null, implicitGatewayFlag);
 }
 
 /** `loader` keeps parsed files between calls (hot reload); without it the folder is read afresh. */
@@ -64,6 +67,7 @@ export async function compileProject(dir: string, profile: ProfileOption = { pro
     profile: profile.profile,
     ...(profile.source === undefined ? {} : { profileSource: profile.source }),
     ...(profile.nginxConfig === undefined ? {} : { nginxConfig: profile.nginxConfig }),
+    ...(profile.implicitGateway === true ? { implicitGateway: true } : {}),
   });
   const tls = tlsSecrets(load.resources);
   return {

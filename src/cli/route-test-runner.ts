@@ -1,5 +1,6 @@
 import type { RouteTest } from '../manifest/route-tests.js';
-import type { RouteTable } from '../model/types.js';
+import type { Backend, RouteTable } from '../model/types.js';
+import { applyHeaderEdits } from '../proxy/headers.js';
 import { explainRequest } from '../routing/match.js';
 import type { Explanation } from '../routing/types.js';
 import { formatBackend } from './describe.js';
@@ -29,9 +30,13 @@ function runOne(table: RouteTable, test: RouteTest): RouteTestResult {
   const failures: string[] = [];
   const x = test.expect;
   if (x.status !== undefined && x.status !== result.status) failures.push(`status: expected ${x.status}, got ${result.status}`);
+  const gw = result.gateway;
+  const gatewayId = gw?.entry === null || gw?.entry === undefined ? null : `${gw.entry.rule.id}.m${gw.entry.match.index}`;
   if (x.route !== undefined) {
-    const got = result.route?.id ?? result.defaultBackend?.id ?? null;
-    if (got !== x.route) failures.push(`route: expected ${x.route ?? 'none'}, got ${got ?? 'none'}`);
+    // A Gateway API match is named `httproute:NS/NAME#rRULE.mMATCH`; `httproute:NS/NAME#rRULE` names its rule.
+    const got = gatewayId ?? result.route?.id ?? result.defaultBackend?.id ?? null;
+    const ruleNamed = gatewayId !== null && x.route === gw?.entry?.rule.id;
+    if (got !== x.route && !ruleNamed) failures.push(`route: expected ${x.route ?? 'none'}, got ${got ?? 'none'}`);
   }
   if (x.upstreamPath !== undefined && x.upstreamPath !== result.upstreamPath) {
     failures.push(`upstreamPath: expected ${x.upstreamPath ?? 'none'}, got ${result.upstreamPath ?? 'none'}`);
@@ -41,7 +46,11 @@ function runOne(table: RouteTable, test: RouteTest): RouteTestResult {
     if (got !== x.location) failures.push(`location: expected ${x.location ?? 'no redirect'}, got ${got ?? 'no redirect'}`);
   }
   if (x.upstreamHeaders !== undefined) {
-    const sent = new Map<string, string>((result.upstreamHeaders ?? []).map(([k, v]) => [k.toLowerCase(), v]));
+    // The Gateway API's RequestHeaderModifier acts on the request's own headers.
+    const edited = gw?.outcome.kind === 'forward' ? applyHeaderEdits(Object.entries(test.headers).flat(), gw.outcome.requestEdits) : [];
+    const pairs: [string, string][] = [];
+    for (let i = 0; i + 1 < edited.length; i += 2) pairs.push([edited[i] as string, edited[i + 1] as string]);
+    const sent = new Map<string, string>([...pairs, ...(result.upstreamHeaders ?? [])].map(([k, v]) => [k.toLowerCase(), v]));
     sent.set('host', result.upstreamHost ?? request.host ?? '');
     for (const [name, want] of Object.entries(x.upstreamHeaders)) {
       const got = sent.get(name);
@@ -50,7 +59,10 @@ function runOne(table: RouteTable, test: RouteTest): RouteTestResult {
   }
   if (x.responseHeaders !== undefined) {
     // What ingress-nginx writes on the response itself: its own answer's headers, or those it adds to the backend's.
-    const sent = new Map<string, string>([...(result.reply?.headers ?? []), ...(result.responseHeaders ?? [])].map(([k, v]) => [k.toLowerCase(), v]));
+    const gatewayEdits = gw !== undefined && (gw.outcome.kind === 'forward' || gw.outcome.kind === 'redirect') ? applyHeaderEdits([], gw.outcome.responseEdits) : [];
+    const gatewaySet: [string, string][] = [];
+    for (let i = 0; i + 1 < gatewayEdits.length; i += 2) gatewaySet.push([gatewayEdits[i] as string, gatewayEdits[i + 1] as string]);
+    const sent = new Map<string, string>([...(result.reply?.headers ?? []), ...(result.responseHeaders ?? []), ...gatewaySet].map(([k, v]) => [k.toLowerCase(), v]));
     for (const [name, want] of Object.entries(x.responseHeaders)) {
       const got = sent.get(name) ?? null;
       if (got !== want) failures.push(`responseHeaders.${name}: expected ${want ?? 'none'}, got ${got ?? 'none'}`);
@@ -61,9 +73,13 @@ function runOne(table: RouteTable, test: RouteTest): RouteTestResult {
     if (x.backend === 'none') {
       if (b !== null) failures.push(`backend: expected none, got ${formatBackend(b)}`);
     } else {
-      const ok = b !== null && b.kind === 'service' && b.service === x.backend.service &&
-        (x.backend.namespace === null || x.backend.namespace === b.namespace) &&
-        (x.backend.port === null || x.backend.port === String(b.port) || x.backend.port === b.portName);
+      const want = x.backend;
+      const same = (c: Backend | null): boolean => c !== null && c.kind === 'service' && c.service === want.service &&
+        (want.namespace === null || want.namespace === c.namespace) &&
+        (want.port === null || want.port === String(c.port) || want.port === c.portName);
+      // A weighted Gateway API rule may send the request to any backendRef with weight: each of them passes.
+      const weighted = gw?.entry?.rule.backendRefs.filter((r) => r.weight > 0 && r.backend !== null) ?? [];
+      const ok = same(b) || (weighted.length > 1 && weighted.some((r) => same(r.backend)));
       if (!ok) {
         const want = `${x.backend.namespace !== null ? `${x.backend.namespace}/` : ''}${x.backend.service}${x.backend.port !== null ? `:${x.backend.port}` : ''}`;
         failures.push(`backend: expected ${want}, got ${b === null ? 'none' : formatBackend(b)}`);

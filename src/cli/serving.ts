@@ -60,6 +60,7 @@ export interface ServingSources {
   readonly mapFlags: readonly string[];
   /** `--profile`, as given: it wins over the config file's `profile:`, read again on every reload. */
   readonly profileFlag: unknown;
+  readonly implicitGatewayFlag?: unknown;
   readonly echoUnmapped: boolean;
   /** Settings given as flags; the config file cannot change those. */
   readonly listenFlags: { readonly host: boolean; readonly port: boolean; readonly connect: boolean; readonly read: boolean; readonly send: boolean; readonly https?: boolean };
@@ -114,7 +115,7 @@ export async function buildServingState(sources: ServingSources): Promise<BuildR
   const configProblems = [...config.diagnostics, ...mappingProblems];
   const configErrors = configProblems.filter((d) => d.severity === 'error');
   if (configErrors.length > 0) return { ok: false, diagnostics: configErrors };
-  const project = await compileProject(sources.dir, profileOptionOf(sources.profileFlag, config.config), sources.loader);
+  const project = await compileProject(sources.dir, profileOptionOf(sources.profileFlag, config.config, sources.implicitGatewayFlag), sources.loader);
   const blocking = project.load.diagnostics.filter((d) => blockingCodes.has(d.code));
   if (blocking.length > 0) return { ok: false, diagnostics: blocking };
   return { ok: true, state: servingStateOf(sources, config, mappings, configProblems, project), diagnostics: [...configProblems, ...project.diagnostics], restartNeeded: restartNeeded(sources, config) };
@@ -130,7 +131,7 @@ export function describeServingState(state: ServingState): StateSummary {
   const workloads = state.project.load.resources.others
     .filter((o) => workloadKinds.has(o.resourceKind))
     .map((o) => JSON.stringify(o.raw));
-  return { routes: state.table.routes, defaultBackend: state.table.defaultBackend, files: state.files, settings: [...mappings, `unmapped=${state.unmapped}`, ...workloads].join('\n') };
+  return { routes: state.table.routes, defaultBackend: state.table.defaultBackend, gateway: state.table.gateway ?? null, files: state.files, settings: [...mappings, `unmapped=${state.unmapped}`, ...workloads].join('\n') };
 }
 
 /** A listen address or timeout in the config file that differs from what the listener runs with. */

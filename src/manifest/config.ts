@@ -16,6 +16,7 @@ import { suggestWord } from './suggest.js';
  *     timeouts: { connect: 5s, read: 60s, send: 60s }
  *     docker: auto                  # auto | off
  *     run: false                    # start Deployments/StatefulSets/Pods as containers
+ *     implicitGateway: false        # serve HTTPRoutes whose Gateway is not in the folder
  *
  * Plain data with positions; targets are checked by backends/ (which knows what a target is).
  */
@@ -37,6 +38,8 @@ export interface ProjectConfig {
   readonly docker?: 'auto' | 'off';
   /** `run: true` starts the folder's Deployments, StatefulSets and Pods as containers (`up --run`). */
   readonly run?: boolean;
+  /** `implicitGateway: true` serves HTTPRoutes whose Gateway is not in the folder on an implicit one (`--implicit-gateway`). */
+  readonly implicitGateway?: boolean;
   /**
    * `nginx:` the keys of ingress-nginx's controller ConfigMap the cluster sets, as written (the
    * profile nginx reads and checks them: model/nginx/config.ts).
@@ -46,7 +49,7 @@ export interface ProjectConfig {
 
 export const configFileNames = ['ingress-dev.yaml', 'ingress-dev.yml'] as const;
 
-const topKeys = ['listen', 'profile', 'services', 'unmapped', 'timeouts', 'docker', 'run', 'nginx'];
+const topKeys = ['listen', 'profile', 'services', 'unmapped', 'timeouts', 'docker', 'run', 'implicitGateway', 'nginx'];
 
 export function parseConfig(text: string, file: string): { config: ProjectConfig; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
@@ -66,8 +69,9 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
   let unmapped: ProjectConfig['unmapped'];
   let docker: ProjectConfig['docker'];
   let run: ProjectConfig['run'];
+  let implicitGateway: ProjectConfig['implicitGateway'];
   let nginx: { key: string; value: string; at: SourcePosition }[] | undefined;
-  const result = () => ({ config: { file, listen, profile, mappings, unmapped, timeouts, docker, run, ...(nginx === undefined ? {} : { nginx }) }, diagnostics });
+  const result = () => ({ config: { file, listen, profile, mappings, unmapped, timeouts, docker, run, ...(implicitGateway === undefined ? {} : { implicitGateway }), ...(nginx === undefined ? {} : { nginx }) }, diagnostics });
 
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
@@ -142,6 +146,10 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
       case 'run':
         if (isScalar(value) && typeof value.value === 'boolean') run = value.value;
         else error('run must be true or false', value, 'run: true starts the Deployments, StatefulSets and Pods of the folder as containers, like --run.');
+        break;
+      case 'implicitGateway':
+        if (isScalar(value) && typeof value.value === 'boolean') implicitGateway = value.value;
+        else error('implicitGateway must be true or false', value, 'implicitGateway: true serves HTTPRoutes whose Gateway is not in the folder on the HTTP and HTTPS ports, like --implicit-gateway.');
         break;
       default: {
         const near = suggestWord(key, topKeys);

@@ -1,5 +1,6 @@
 import type { SourcePosition } from '../diagnostics/diagnostic.js';
 import type { Backend, DefaultBackendRoute, Route, RouteTable } from './types.js';
+import { formatMatch, formatRuleBackends, ruleFilters } from './gateway/format.js';
 
 /** What a reload changed, by route id (`ingress:default/web#r0.p1`, `ingress:default/web#default`). */
 export interface RouteChanges {
@@ -12,7 +13,7 @@ export interface RouteChanges {
 export const noRouteChanges: RouteChanges = { added: [], removed: [], changed: [] };
 
 /** The part of a table a diff reads. */
-export type RouteListing = Pick<RouteTable, 'routes' | 'defaultBackend'>;
+export type RouteListing = Pick<RouteTable, 'routes' | 'defaultBackend' | 'gateway'>;
 
 /**
  * Routes added, removed and changed from `before` to `after`, by id. The default backend counts
@@ -36,7 +37,24 @@ export function diffRouteTables(before: RouteListing, after: RouteListing): Rout
   if (a !== null && (b === null || b.id !== a.id)) removed.push(a.id);
   if (b !== null && (a === null || a.id !== b.id)) added.push(b.id);
   else if (a !== null && b !== null && !sameDefault(a, b)) changed.push(b.id);
+  // Gateway API rules, by id (`httproute:default/web#r0`): their matches, filters, backends and line.
+  const oldRules = gatewaySignatures(before);
+  const newRules = gatewaySignatures(after);
+  for (const [id, signature] of newRules) {
+    const was = oldRules.get(id);
+    if (was === undefined) added.push(id);
+    else if (was !== signature) changed.push(id);
+  }
+  for (const id of oldRules.keys()) if (!newRules.has(id)) removed.push(id);
   return { added, removed, changed };
+}
+
+function gatewaySignatures(table: RouteListing): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rule of table.gateway?.rules ?? []) {
+    out.set(rule.id, `${rule.matches.map(formatMatch).join(' | ')} ${ruleFilters(rule)} ${formatRuleBackends(rule)} ${rule.source.file}:${rule.source.line}`);
+  }
+  return out;
 }
 
 export function isUnchanged(changes: RouteChanges): boolean {

@@ -60,7 +60,66 @@ export function tlsSecrets(resources: ResourceSet, now: Date = new Date()): TlsS
       }
     }
   }
+  gatewayCertificates(resources, now, served, diagnostics, (secret) => {
+    let pair = read.get(secret);
+    if (pair === undefined) {
+      pair = readSecret(secret);
+      read.set(secret, pair);
+    }
+    return pair;
+  });
   return { served, diagnostics };
+}
+
+/**
+ * Gateway API HTTPS listeners (gateway_types.go GatewayTLSConfig.CertificateRefs): the first
+ * `kubernetes.io/tls` Secret of each listener, in the Gateway's namespace (another one needs a
+ * ReferenceGrant from Gateways), served for the listener's hostname; for a listener without one,
+ * for every DNS name the certificate names. Checked as `spec.tls` Secrets are; a Secret that is
+ * not in the folder leaves the hosts to the local CA.
+ */
+function gatewayCertificates(resources: ResourceSet, now: Date, served: Map<string, ServedCertificate>, diagnostics: Diagnostic[], read: (secret: OtherResource) => ReadSecret): void {
+  for (const gw of resources.gateways) {
+    for (const listener of gw.listeners) {
+      if (listener.protocol.value !== 'HTTPS' || listener.tls === null) continue;
+      const ref = listener.tls.certificateRefs[0];
+      if (ref === undefined || (ref.group ?? '') !== '' || (ref.kind ?? 'Secret') !== 'Secret') continue;
+      const namespace = ref.namespace ?? gw.metadata.namespace;
+      const subject = `Gateway ${gw.metadata.namespace}/${gw.metadata.name} listener ${listener.name.value}`;
+      if (namespace !== gw.metadata.namespace && !resources.referenceGrants.some((g) => g.metadata.namespace === namespace && g.from.some((f) => f.group === 'gateway.networking.k8s.io' && f.kind === 'Gateway' && f.namespace === gw.metadata.namespace) && g.to.some((t) => t.group === '' && t.kind === 'Secret' && (t.name === null || t.name === ref.name.value)))) {
+        diagnostics.push(createDiagnostic('W_TLS_SECRET_INVALID', 'warning', `${subject}: certificateRef to Secret ${namespace}/${ref.name.value} in another namespace is not allowed by a ReferenceGrant (ResolvedRefs: False, RefNotPermitted); its hosts get a certificate of the local CA instead`, ref.at,
+          `Add a ReferenceGrant in namespace ${namespace} from Gateways of namespace ${gw.metadata.namespace} to Secrets`));
+        continue;
+      }
+      const secret = resources.others.find((o) => o.resourceKind === 'Secret' && o.metadata.namespace === namespace && o.metadata.name === ref.name.value);
+      if (secret === undefined) continue;
+      const pair = read(secret);
+      const where = `Secret ${namespace}/${ref.name.value} (${formatAt(secret.metadata.at)})`;
+      const fallback = 'its hosts get a certificate of the local CA instead';
+      if ('problem' in pair) {
+        diagnostics.push(createDiagnostic(pair.code, 'warning', `${subject}: ${where} ${pair.problem}; ${fallback}`, ref.at, pair.hint));
+        continue;
+      }
+      const { cert } = pair;
+      if (now.getTime() > Date.parse(cert.validTo) || now.getTime() < Date.parse(cert.validFrom)) {
+        diagnostics.push(createDiagnostic('W_TLS_CERT_EXPIRED', 'warning', `${subject}: the certificate of ${where} is not valid now (${cert.validFrom} to ${cert.validTo}); ${fallback}`, ref.at,
+          'Renew it, or remove the Secret from the folder to let ingress-dev issue one'));
+        continue;
+      }
+      const hostname = listener.hostname?.value.toLowerCase() ?? null;
+      const names = hostname !== null ? [hostname] : (cert.subjectAltName ?? '').split(/,\s*/).filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4).toLowerCase());
+      for (const name of names) {
+        if (served.has(name)) continue;
+        const probe = name.startsWith('*.') ? `probe${name.slice(1)}` : name;
+        if (cert.checkHost(probe) === undefined) {
+          diagnostics.push(createDiagnostic('W_TLS_CERT_HOST', 'warning', `${subject}: the certificate of ${where} does not cover ${name} (it names ${namesOf(cert)}); this hostname gets a certificate of the local CA instead`, listener.hostname?.at ?? ref.at,
+            'Issue the certificate for the listener\'s hostname, or name a Secret whose certificate covers it'));
+          continue;
+        }
+        served.set(name, { certPem: pair.certPem, keyPem: pair.keyPem, source: where });
+      }
+    }
+  }
 }
 
 type ReadSecret =

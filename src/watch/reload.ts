@@ -119,7 +119,7 @@ export function createReloader<S>(options: ReloaderOptions<S>): Reloader<S> {
       type: 'config-applied',
       at: clock(),
       trigger,
-      routes: summary.routes.length,
+      routes: summary.routes.length + (summary.gateway?.rules.length ?? 0),
       files: summary.files,
       changes,
       diagnostics: result.diagnostics,

@@ -15,12 +15,13 @@ export const checkCommand: CommandSpec = {
     { name: 'strict', type: 'boolean', description: 'fail on warnings too' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'print errors and warnings only (no information)' },
     { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
+    { name: 'implicit-gateway', type: 'boolean', description: 'serve HTTPRoutes whose Gateway is not in the folder on an implicit Gateway (HTTP and HTTPS, any host); also implicitGateway: true in ingress-dev.yaml' },
   ],
 };
 
 export async function runCheck(args: ParsedArgs, io: CliIO): Promise<number> {
   const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
-  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile));
+  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile, args.flags['implicit-gateway']));
   const strict = args.flags.strict === true;
   const shown = project.diagnostics.filter((d) => args.flags.quiet !== true || d.severity !== 'info');
   const failed = project.diagnostics.some((d) => d.severity === 'error' || (strict && d.severity === 'warning'));

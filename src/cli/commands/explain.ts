@@ -30,6 +30,7 @@ export const explainCommand: CommandSpec = {
     { name: 'json', type: 'boolean', description: 'print the explanation as JSON' },
     { name: 'no-docker', type: 'boolean', description: 'do not ask a running Docker engine which containers the Service selects' },
     { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
+    { name: 'implicit-gateway', type: 'boolean', description: 'serve HTTPRoutes whose Gateway is not in the folder on an implicit Gateway (HTTP and HTTPS, any host); also implicitGateway: true in ingress-dev.yaml' },
   ],
 };
 
@@ -39,7 +40,7 @@ export async function runExplain(args: ParsedArgs, io: CliIO): Promise<number> {
   const clientIp = args.flags['client-ip'];
   if (clientIp !== undefined && (typeof clientIp !== 'string' || isIP(clientIp) === 0)) throw new UsageError(`--client-ip ${String(clientIp)}: write an IPv4 or IPv6 address such as 10.0.0.7`);
   const dir = await resolveProjectDir(io.cwd, args.positionals[1]);
-  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile));
+  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile, args.flags['implicit-gateway']));
   const result = explainRequest(project.table, { ...request, ...(clientIp === undefined ? {} : { clientAddress: clientIp }) });
   const docker = result.backend === null ? null : ((await lookupDocker(project, io.env, args.flags['no-docker'] === true))?.describe(result.backend) ?? null);
   const certificate = request.scheme === 'https' ? await certificateOf(project, io, result.host) : null;

@@ -17,12 +17,13 @@ export const routesCommand: CommandSpec = {
     { name: 'json', type: 'boolean', description: 'print the table as JSON' },
     { name: 'no-docker', type: 'boolean', description: 'do not ask a running Docker engine which containers each Service selects' },
     { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
+    { name: 'implicit-gateway', type: 'boolean', description: 'serve HTTPRoutes whose Gateway is not in the folder on an implicit Gateway (HTTP and HTTPS, any host); also implicitGateway: true in ingress-dev.yaml' },
   ],
 };
 
 export async function runRoutes(args: ParsedArgs, io: CliIO): Promise<number> {
   const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
-  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile));
+  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile, args.flags['implicit-gateway']));
   const docker = await lookupDocker(project, io.env, args.flags['no-docker'] === true);
   const errors = project.diagnostics.filter((d) => d.severity === 'error').length;
   if (args.flags.json === true) {

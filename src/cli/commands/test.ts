@@ -32,6 +32,7 @@ export const testCommand: CommandSpec = {
     { name: 'file', short: 'f', type: 'string', value: 'F', description: `the test file (default: ${defaultTestFile} in the folder)` },
     { name: 'json', type: 'boolean', description: 'print results as JSON' },
     { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
+    { name: 'implicit-gateway', type: 'boolean', description: 'serve HTTPRoutes whose Gateway is not in the folder on an implicit Gateway (HTTP and HTTPS, any host); also implicitGateway: true in ingress-dev.yaml' },
   ],
 };
 
@@ -49,7 +50,7 @@ export async function runTest(args: ParsedArgs, io: CliIO): Promise<number> {
     for (const d of parsed.diagnostics) writeLine(io.stderr, formatDiagnostic(d, { source: text, color: useColor(io, io.stderr, args.flags) }));
     return 1;
   }
-  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile));
+  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile, args.flags['implicit-gateway']));
   const results = runRouteTests(project.table, parsed.tests);
   const passed = results.filter((r) => r.passed).length;
   const failed = results.length - passed;

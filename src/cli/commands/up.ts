@@ -65,6 +65,7 @@ export const upCommand: CommandSpec = {
     { name: 'no-ui', type: 'boolean', description: 'plain log lines instead of the terminal UI (also when stdout is not a terminal, or CI is set)' },
     { name: 'log', type: 'string', value: 'plain|json', description: 'without the UI: plain lines (default), or one JSON object per event for scripts' },
     { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
+    { name: 'implicit-gateway', type: 'boolean', description: 'serve HTTPRoutes whose Gateway is not in the folder on an implicit Gateway (HTTP and HTTPS, any host); also implicitGateway: true in ingress-dev.yaml' },
   ],
 };
 
@@ -232,6 +233,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
       configFlag,
       mapFlags,
       profileFlag: args.flags.profile,
+      implicitGatewayFlag: args.flags['implicit-gateway'],
       echoUnmapped: args.flags['echo-unmapped'] === true,
       listenFlags: { host: args.flags.host !== undefined, port: args.flags.port !== undefined, connect: timeoutFlags.connect !== undefined, read: timeoutFlags.read !== undefined, send: timeoutFlags.send !== undefined, https: httpsFlag !== undefined || args.flags['no-https'] === true },
       listen: { host, port, timeouts, httpsPort },
@@ -281,7 +283,7 @@ async function serveWith(
   const { dir, loader } = sources;
   const { host, port, timeouts } = sources.listen;
   const useUi = wantsUi(args, io, logMode);
-  const project = await compileProject(dir, profileOptionOf(sources.profileFlag, loaded.config), loader);
+  const project = await compileProject(dir, profileOptionOf(sources.profileFlag, loaded.config, sources.implicitGatewayFlag), loader);
   const loadedAt = Date.now();
   printDiagnostics(io, project, color);
   const initial = servingStateOf(sources, loaded, mappings, configProblems, project);
