@@ -73,10 +73,10 @@ function runOne(table: RouteTable, test: RouteTest): RouteTestResult {
     if (x.backend === 'none') {
       if (b !== null) failures.push(`backend: expected none, got ${formatBackend(b)}`);
     } else {
-      const want = x.backend;
-      const same = (c: Backend | null): boolean => c !== null && c.kind === 'service' && c.service === want.service &&
-        (want.namespace === null || want.namespace === c.namespace) &&
-        (want.port === null || want.port === String(c.port) || want.port === c.portName);
+      const expected = x.backend;
+      const same = (c: Backend | null): boolean => c !== null && c.kind === 'service' && c.service === expected.service &&
+        (expected.namespace === null || expected.namespace === c.namespace) &&
+        (expected.port === null || expected.port === String(c.port) || expected.port === c.portName);
       // A weighted Gateway API rule may send the request to any backendRef with weight: each of them passes.
       const weighted = gw?.entry?.rule.backendRefs.filter((r) => r.weight > 0 && r.backend !== null) ?? [];
       const ok = same(b) || (weighted.length > 1 && weighted.some((r) => same(r.backend)));
