@@ -21,6 +21,7 @@ import { configMapLookup, findControllerConfigMap, type ControllerConfigMap } fr
 import { checkHost, isWildcardHost, normalizeRuleHost, suggestHost, type HostProblem } from './host.js';
 import { compareRoutesForMatch, compilePathMatch } from './path.js';
 import { compileGateway } from './gateway/compile.js';
+import type { GatewayTable } from './gateway/types.js';
 import type {
   Backend,
   CompileOptions,
@@ -114,12 +115,37 @@ class Compilation {
     const ingressTable = this.buildTable();
     const gateway = compileGateway({ resources: this.resources, services: this.services, implicitGateway: this.implicitGateway, report: (code, severity, message, at, hint) => this.report(code, severity, message, at, hint) });
     const table = gateway === null ? ingressTable : { ...ingressTable, gateway };
+    if (gateway !== null) this.reportHostsOfBothApis(ingressTable, gateway);
     this.canaryByBackend(); // says which canaries attach to nothing, also when no server was built
     if (this.resources.ingresses.length === 0 && this.resources.httpRoutes.length === 0) {
       this.report('I_NO_INGRESS', 'info', 'No Ingress found in this folder', wholeOf('.'),
         'ingress-dev reads every *.yaml and *.yml below the folder; add an Ingress (networking.k8s.io/v1) or point it at another folder.');
     }
     return { value: table, diagnostics: this.diagnostics };
+  }
+
+  /**
+   * A host that an Ingress rule and an HTTPRoute both name alike (the same precise host, or the
+   * same wildcard): one port serves both, so one of them answers: the Ingress (a more specific
+   * claim wins, as routing/match.ts decides; a tie goes to the Ingress).
+   */
+  private reportHostsOfBothApis(ingress: RouteTable, gateway: GatewayTable): void {
+    const seen = new Set<string>();
+    for (const index of [gateway.http, gateway.https]) {
+      for (const group of [...index.exact.values(), ...index.wildcard.values(), ...(index.any === null ? [] : [index.any])]) {
+        for (const [key, entries] of [...group.entries.exact.entries(), ...[...group.entries.wildcard.entries()].map(([k, v]) => [`*.${k}`, v] as const)]) {
+          if (seen.has(key)) continue;
+          const hostRoutes = key.startsWith('*.') ? ingress.wildcardHosts.get(key.slice(2)) : ingress.exactHosts.get(key);
+          const first = entries[0];
+          const ingressRoute = hostRoutes?.routes[0];
+          if (first === undefined || ingressRoute === undefined) continue;
+          seen.add(key);
+          this.report('W_HOST_BOTH_APIS', 'warning',
+            `Host ${key} is served by Ingress ${ingressRoute.ingress.namespace}/${ingressRoute.ingress.name} and by HTTPRoute ${first.rule.route.namespace}/${first.rule.route.name}: on one port the Ingress answers, and the HTTPRoute's rules for ${key} are not used`,
+            first.match.source, 'In a cluster two controllers would serve them on two addresses. Keep one of them in the folder, or give the HTTPRoute another hostname to try it locally.');
+        }
+      }
+    }
   }
 
   private report(code: DiagnosticCode, severity: Severity, message: string, at: SourcePosition, hint: string): void {

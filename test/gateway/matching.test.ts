@@ -346,3 +346,25 @@ metadata: {name: web, labels: {gateway-conformance: backend}}
     expect(outcome(implicit.table, { host: 'other.example.com' })).toBe('404');
   });
 });
+
+describe('Ingresses and HTTPRoutes in one folder', () => {
+  const ingress = (host: string, svc: string) => `---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: ing-${host.replace('*.', 'wild-')}}
+spec:
+  rules: [{host: "${host}", http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: ${svc}, port: {number: 8080}}}}]}}]
+`;
+  it('both are served on the same port; the more specific claim on a host answers, a tie goes to the Ingress, and check says so (W_HOST_BOTH_APIS)', () => {
+    const { table, diagnostics } = compileYaml(gateway() + services() + ingress('app.example.com', 'v1') + ingress('*.wild.example.com', 'v1') + routeYaml('r', `  hostnames: [app.example.com, api.example.com, precise.wild.example.com]
+  rules: [{backendRefs: [{name: v2, port: 8080}]}]
+`));
+    expect(outcome(table, { host: 'app.example.com' })).toBe('v1');
+    expect(outcome(table, { host: 'api.example.com' })).toBe('v2');
+    expect(outcome(table, { host: 'precise.wild.example.com' })).toBe('v2');
+    expect(outcome(table, { host: 'other.wild.example.com' })).toBe('v1');
+    expect(diagnostics.filter((d) => d.code === 'W_HOST_BOTH_APIS').map((d) => d.message)).toEqual([
+      'Host app.example.com is served by Ingress default/ing-app.example.com and by HTTPRoute default/r: on one port the Ingress answers, and the HTTPRoute\'s rules for app.example.com are not used',
+    ]);
+  });
+});
