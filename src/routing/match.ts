@@ -204,9 +204,8 @@ function matchWwwRedirect(server: NginxServer, to: { readonly host: string; read
 export function explainRequest(table: RouteTable, request: MatchRequest): Explanation {
   const match = matchRequest(table, request);
   if (match.gateway !== undefined) {
-    const listener = match.gateway.entry?.listener ?? match.gateway.group.listeners[0];
-    const notes = listener === undefined ? [] : [`Gateway API: listener ${listener.name} of Gateway ${listener.gateway.namespace}/${listener.gateway.name} (${listener.protocol}${match.gateway.group.hostname === null ? '' : `, hostname ${match.gateway.group.hostname}`}) takes the request`];
-    return { ...match, candidates: explainGateway(match.gateway, match.host, request), notes };
+    // The listener that took the request is in `gateway` (explain and the request view name it).
+    return { ...match, candidates: explainGateway(match.gateway, match.host, request), notes: [] };
   }
   if (match.profile === 'nginx') {
     const server = selectHostRoutes(table, match.host)?.nginx;

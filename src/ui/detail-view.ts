@@ -1,6 +1,7 @@
 import type { SourcePosition } from '../diagnostics/diagnostic.js';
 import type { RouteTable } from '../model/types.js';
 import { explainRequest } from '../routing/match.js';
+import { formatMatch, ruleFilters } from '../model/gateway/format.js';
 import type { Explanation } from '../routing/types.js';
 import { line, type Line } from './lines.js';
 import type { RequestEntry } from './request-store.js';
@@ -47,9 +48,17 @@ export function detailLines(entry: RequestEntry, table: RouteTable): Line[] {
   if (nginx?.kind === 'location') out.push(line(`${label('Location')}${nginx.location.directive}${nginx.location.note === null ? '' : ` (${nginx.location.note})`}`, {}, true, valueColumn));
   if (nginx?.kind === 'redirect') out.push(line(`${label('Redirect')}301 to ${explanation.redirect?.location ?? nginx.to} (${nginx.location.directive} ends in /)`, { color: 'cyan' }, true, valueColumn));
   if (nginx?.kind === 'bad-request') out.push(line(`${label('Refused')}nginx answers 400: ${nginx.why}`, { color: 'red' }, true, valueColumn));
-  // What each annotation did to this very request, as the proxy decided it (canary draws, auth, CORS).
-  for (const step of e.steps ?? []) out.push(line(`${label('nginx')}${step.by}: ${step.what}`, { color: 'cyan' }, true, valueColumn));
-  const nowWins = explanation.route?.id ?? explanation.defaultBackend?.id ?? null;
+  // The Gateway API's listener, and the match of the rule that won.
+  const gw = explanation.gateway;
+  if (gw !== undefined) {
+    const listener = gw.entry?.listener ?? gw.group.listeners[0];
+    if (listener !== undefined) out.push(line(`${label('Listener')}${listener.name} of Gateway ${listener.gateway.namespace}/${listener.gateway.name} (${listener.protocol}, ${gw.group.hostname ?? 'any host'})`, {}, true, valueColumn));
+  }
+  // What each annotation (or Gateway API filter) did to this very request, as the proxy decided it.
+  const stepLabel = e.routeId?.startsWith('httproute:') === true ? 'Filter' : 'nginx';
+  for (const step of e.steps ?? []) out.push(line(`${label(stepLabel)}${step.by}: ${step.what}`, { color: 'cyan' }, true, valueColumn));
+  const gatewayWins = gw?.entry === null || gw?.entry === undefined ? null : `${gw.entry.rule.id}.m${gw.entry.match.index}`;
+  const nowWins = gatewayWins ?? explanation.route?.id ?? explanation.defaultBackend?.id ?? null;
   if (nowWins !== e.routeId) {
     out.push(line(`${label('')}the routes changed since: now this request would go to ${nowWins ?? 'no route'}`, { color: 'yellow' }, true, valueColumn));
   }
@@ -95,6 +104,15 @@ function explain(table: RouteTable, host: string, path: string, method: string, 
 
 function findRule(table: RouteTable, id: string): { readonly rule: string; readonly source: SourcePosition } | null {
   if (table.defaultBackend?.id === id) return { rule: 'defaultBackend', source: table.defaultBackend.source };
+  if (id.startsWith('httproute:')) {
+    // `httproute:NS/NAME#rRULE.mMATCH`
+    const dot = id.lastIndexOf('.m');
+    const rule = table.gateway?.rules.find((r) => r.id === id.slice(0, dot));
+    const match = rule?.matches.find((m) => m.index === Number(id.slice(dot + 2)));
+    if (rule === undefined || match === undefined) return null;
+    const filters = ruleFilters(rule);
+    return { rule: `HTTPRoute ${rule.route.namespace}/${rule.route.name} rule ${rule.index}: ${formatMatch(match)}${filters === '' ? '' : `; ${filters}`}`, source: match.source };
+  }
   const route = table.routes.find((r) => r.id === id);
   return route === undefined ? null : { rule: `${route.pathType} ${route.path} on ${route.host ?? 'any host'}`, source: route.source };
 }

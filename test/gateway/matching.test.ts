@@ -284,7 +284,7 @@ describe('explain', () => {
     - {matches: [{path: {type: Exact, value: /other}}], backendRefs: [{name: v3, port: 8080}]}
 `));
     const e = explain(table, { path: '/api/x' });
-    expect(e.notes).toEqual(['Gateway API: listener http of Gateway default/gw (HTTP) takes the request']);
+    expect(e.gateway?.group.listeners.map((l) => `${l.gateway.name}/${l.name}`)).toEqual(['gw/http']);
     expect(e.gateway?.entry?.rule.id).toBe('httproute:default/r#r1');
     expect(e.candidates.map((c) => [c.id, c.reason, c.detail])).toEqual([
       ['httproute:default/r#r3.m0', 'gateway-no-match', 'path /api/x is not Exact /other'],
