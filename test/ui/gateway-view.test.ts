@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BackendResolver } from '../backends/types.js';
-import { parseManifests } from '../manifest/parse.js';
-import { compileRoutes } from '../model/compile.js';
-import { detailLines } from './detail-view.js';
-import { routeRows } from './routes-view.js';
-import { fakeRequest } from './ui.test-util.js';
+import type { BackendResolver } from '../../src/backends/types.js';
+import { parseManifests } from '../../src/manifest/parse.js';
+import { compileRoutes } from '../../src/model/compile.js';
+import { detailLines } from '../../src/ui/detail-view.js';
+import { routeRows } from '../../src/ui/routes-view.js';
+import { fakeRequest } from '../../src/ui/ui.test-util.js';
 
 const example = path.join(import.meta.dirname, '..', '..', 'examples', 'gateway-basic');
 const files = ['gateway.yaml', 'routes.yaml', 'services.yaml'].map((file) => ({ file, text: readFileSync(path.join(example, file), 'utf8') }));
