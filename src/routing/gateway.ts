@@ -79,7 +79,16 @@ export function parseTarget(target: string): ParsedTarget {
   const q = target.indexOf('?');
   const path = q === -1 ? target : target.slice(0, q);
   const query = q === -1 ? '' : target.slice(q + 1);
-  return { path, query, params: new URLSearchParams(query) };
+  // Parsed only when a query parameter match asks (most routes have none).
+  let params: URLSearchParams | null = null;
+  return {
+    path,
+    query,
+    get params() {
+      params ??= new URLSearchParams(query);
+      return params;
+    },
+  };
 }
 
 /** Why a match does not take the request; null when it does. */

@@ -94,6 +94,40 @@ export function benchMatch(): void {
     ]);
 
   benchNginxMatch(rounds, median);
+  benchGatewayMatch(rounds, median);
+}
+
+/**
+ * The Gateway API matcher (HTTPRoutes: a listener, then the host's route matches in precedence
+ * order) against the Ingress matcher on the same hosts and paths, at 10 and 10,000 rules,
+ * interleaved: the ratio is the cost of the Gateway API's path.
+ */
+function benchGatewayMatch(rounds: number, median: (xs: number[]) => number): void {
+  const gateway = (paths: number, hosts: number): Subject => {
+    const project = generateProject(paths, hosts, { gateway: true });
+    const table = compileRoutes(parseManifests(project.files).resources, { profile: 'spec' }).value;
+    return { name: `HTTPRoutes: ${formatNumber(paths)} rules / ${formatNumber(Math.min(paths, hosts))} hostnames`, table, requests: project.requests };
+  };
+  const pairs = [[build(10, 2), gateway(10, 2)], [build(10_000, 1_000), gateway(10_000, 1_000)]] as const;
+  const subjects = pairs.flat();
+  const results = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
+  for (const s of subjects) rate(s, 200, matchRequest);
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? subjects : subjects.toReversed();
+    for (const s of order) results.get(s.name)?.push(rate(s, 300, matchRequest));
+  }
+  const hits = (s: Subject) => `${Math.round((100 * s.requests.filter((r) => { const m = matchRequest(s.table, r); return m.status === 200; }).length) / s.requests.length)}% hit`;
+  const ruleCount = (s: Subject) => String(s.table.routes.length + (s.table.gateway?.rules.length ?? 0));
+  printTable(`matchRequest, Gateway API (HTTPRoutes) against Ingresses on the same hosts and paths, median of ${rounds} interleaved rounds`,
+    ['table', 'rules', 'mix', 'matches/s', 'vs Ingress, same paths'],
+    pairs.flatMap(([ingress, routes]) => {
+      const ingressRate = median(results.get(ingress.name) ?? []);
+      const gatewayRate = median(results.get(routes.name) ?? []);
+      return [
+        [ingress.name, ruleCount(ingress), hits(ingress), formatNumber(ingressRate), '1.00x'],
+        [routes.name, ruleCount(routes), hits(routes), formatNumber(gatewayRate), `${(gatewayRate / ingressRate).toFixed(2)}x`],
+      ];
+    }));
 }
 
 /**

@@ -14,7 +14,7 @@ export interface GeneratedProject {
 export function generateProject(
   paths: number,
   hosts: number,
-  options: { readonly requestCount?: number; readonly seed?: number; readonly requestHosts?: number; readonly regex?: boolean } = {},
+  options: { readonly requestCount?: number; readonly seed?: number; readonly requestHosts?: number; readonly regex?: boolean; readonly gateway?: boolean } = {},
 ): GeneratedProject {
   const requestCount = options.requestCount ?? 20_000;
   const seed = options.seed ?? 42;
@@ -36,8 +36,15 @@ export function generateProject(
       items.push(`          - path: ${path}\n            pathType: ${p % 4 === 1 ? 'Exact' : 'Prefix'}\n            backend:\n              service:\n                name: svc${h % 50}\n                port:\n                  number: 80`);
     }
     hostNames.push({ name, wildcard, paths: hostPaths });
+    if (options.gateway === true) {
+      // The same paths as one HTTPRoute per host, one rule per path (Exact or PathPrefix, as the Ingress's).
+      const rules = hostPaths.map((path, p) => `    - matches: [{path: {type: ${p % 4 === 1 ? 'Exact' : 'PathPrefix'}, value: "${path}"}}]\n      backendRefs: [{name: svc${h % 50}, port: 80}]`);
+      docs.push(`apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: route${h}\nspec:\n  parentRefs: [{name: gw}]\n  hostnames: ["${name}"]\n  rules:\n${rules.join('\n')}`);
+      continue;
+    }
     docs.push(`apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ing${h}${options.regex === true ? '\n  annotations:\n    nginx.ingress.kubernetes.io/use-regex: "true"' : ''}\nspec:\n  rules:\n    - host: "${name}"\n      http:\n        paths:\n${items.join('\n')}`);
   }
+  if (options.gateway === true) docs.push('apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: gw\nspec:\n  gatewayClassName: bench\n  listeners: [{name: http, protocol: HTTP, port: 80}]');
   for (let s = 0; s < 50; s++) {
     docs.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: svc${s}\nspec:\n  selector:\n    app: svc${s}\n  ports:\n    - port: 80\n      targetPort: 8080`);
   }
