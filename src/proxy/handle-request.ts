@@ -97,6 +97,7 @@ async function serveForward(context: HandlerContext, req: IncomingMessage, res: 
     return { routing: first, target: null, status: 413, error: error.error, responseHeaders: page?.headers ?? {}, bytesIn: 0, bytesOut: 0 };
   }
   const headers = upstreamHeadersFor(req, first, requestId, false);
+  if (first.mirrors !== undefined) sendMirrors(context, req, first, headers);
   const serverHeader = serverHeaderOf(first.profile, first.nginx?.config);
   let routing = first;
   const send = (to: ForwardRouting): Promise<ForwardOutcome> => {
@@ -126,6 +127,21 @@ async function serveForward(context: HandlerContext, req: IncomingMessage, res: 
   // Headers were already sent: the connection was cut, and the backend's status stands.
   if (page === null) return { ...forwarded, status: outcome.status ?? error.status, error: outcome.error.message };
   return { ...forwarded, status: page.status, error: outcome.error.message, responseHeaders: page.headers };
+}
+
+/**
+ * Gateway API RequestMirror (httproute_types.go HTTPRequestMirrorFilter): a copy of the request,
+ * sent beside it to each mirror; the answers are read and discarded, failures ignored. A request
+ * with a body is not mirrored (its body streams once, to the backend).
+ */
+function sendMirrors(context: HandlerContext, req: IncomingMessage, routing: ForwardRouting, headers: readonly string[]): void {
+  if (hasRequestBody(req)) return;
+  for (const mirror of routing.mirrors ?? []) {
+    context.forwarder.dispatcher(mirror.target)
+      .request({ origin: mirror.target.origin, method: (req.method ?? 'GET') as 'GET', path: routing.upstreamPath, headers: [...headers] })
+      .then((answer) => answer.body.dump(), () => undefined)
+      .catch(() => undefined);
+  }
 }
 
 /**

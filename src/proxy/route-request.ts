@@ -88,6 +88,8 @@ export interface ForwardRouting extends RoutingBase {
   readonly headerEdits?: readonly HeaderEdits[];
   /** Gateway API ResponseHeaderModifier filters, applied in order to the backend's response. */
   readonly responseEdits?: readonly HeaderEdits[];
+  /** Gateway API RequestMirror: where copies of the request go (drawn by percent already); their answers are discarded. */
+  readonly mirrors?: readonly { readonly backend: ServiceBackend; readonly target: HttpTarget }[];
 }
 
 export interface EchoRouting extends RoutingBase {
@@ -156,6 +158,7 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   }
   const { resolution, served, extraHeaders, sticky } = chosen;
   const edits = gateway?.outcome.kind === 'forward' ? gatewayEdits(gateway.outcome.requestEdits, gateway.outcome.responseEdits) : {};
+  const mirrors = gateway?.outcome.kind === 'forward' ? mirrorTargets(resolver, gateway.outcome.mirrors) : [];
   // The matcher's affinity step says what it could know; the sticky balancer's choice replaces it.
   const routedSteps = sticky === undefined ? extra : { ...extra, steps: [...(match.steps ?? []).filter((step) => step.by !== 'affinity'), { by: 'affinity', what: sticky.why }] };
   // The backend sees the host it would see in the cluster: the alias without `.localhost`, or upstream-vhost's.
@@ -170,7 +173,19 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
     const standIn: EchoStandIn = { service, namespace, port, portName, route: routeId };
     return { kind: 'echo', profile, receivedHost, line, routeId, route, ...routedSteps, ...(sticky === undefined ? {} : { sticky: sticky.state }), standIn, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }), ...edits };
   }
-  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...routedSteps, ...(sticky === undefined ? {} : { sticky: sticky.state }), backend: served, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }), ...(match.upstreamClears === undefined ? {} : { upstreamClears: match.upstreamClears }), ...edits };
+  const mirrored = mirrors.length === 0 ? routedSteps : { ...routedSteps, steps: [...(routedSteps.steps ?? []), ...mirrors.map((m) => ({ by: 'RequestMirror', what: `a copy goes to ${m.backend.service}:${m.backend.port ?? ''} (${m.target.origin}); its answer is discarded` }))] };
+  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...mirrored, ...(sticky === undefined ? {} : { sticky: sticky.state }), backend: served, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }), ...(match.upstreamClears === undefined ? {} : { upstreamClears: match.upstreamClears }), ...edits, ...(mirrors.length === 0 ? {} : { mirrors }) };
+}
+
+/** The mirrors this request goes to (each by its percent), resolved; an echo or unreachable one is skipped. */
+function mirrorTargets(resolver: BackendResolver, mirrors: readonly { readonly backend: Backend; readonly percent: number }[]): { backend: ServiceBackend; target: HttpTarget }[] {
+  const out: { backend: ServiceBackend; target: HttpTarget }[] = [];
+  for (const m of mirrors) {
+    if (m.backend.kind !== 'service' || (m.percent < 100 && Math.random() * 100 >= m.percent)) continue;
+    const resolution = resolver.resolve(m.backend);
+    if (resolution.kind === 'target' && resolution.target.kind === 'http') out.push({ backend: m.backend, target: resolution.target });
+  }
+  return out;
 }
 
 function gatewayEdits(request: readonly HeaderEdits[], response: readonly HeaderEdits[]): { headerEdits?: readonly HeaderEdits[]; responseEdits?: readonly HeaderEdits[] } {

@@ -22,7 +22,8 @@ export type GatewayOutcome =
       readonly upstreamHost: string | null;
       readonly requestEdits: readonly HeaderEdits[];
       readonly responseEdits: readonly HeaderEdits[];
-      readonly mirrors: readonly Backend[];
+      /** RequestMirror filters: a copy of the request goes to each (its answer is discarded), for `percent` of requests. */
+      readonly mirrors: readonly { readonly backend: Backend; readonly percent: number }[];
     }
   | { readonly kind: 'redirect'; readonly status: 301 | 302 | 303 | 307 | 308; readonly location: string; readonly responseEdits: readonly HeaderEdits[] }
   /** 500, as the specification requires: a rule that cannot be applied, no backendRefs, an invalid backendRef's share. */
@@ -181,7 +182,7 @@ export function decideGateway(group: ListenerGroup, request: MatchRequest, ctx: 
       steps.push({ by: 'ResponseHeaderModifier', what: describeEdits(f.edits) });
     }
   }
-  const mirrors = filters.flatMap((f) => (f.type === 'RequestMirror' ? [f.backend] : []));
+  const mirrors = filters.flatMap((f) => (f.type === 'RequestMirror' ? [{ backend: f.backend, percent: f.percent }] : []));
   return {
     group,
     entry,

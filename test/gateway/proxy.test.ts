@@ -45,7 +45,15 @@ spec:
     - matches: [{path: {type: Exact, value: /secure}}]
       filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]
     - matches: [{path: {type: Exact, value: /nothing}}]
+    - matches: [{path: {type: PathPrefix, value: /mirror}}]
+      filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}}}]
+      backendRefs: [{name: web, port: 80}]
     - backendRefs: [{name: web, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: shadow}
+spec: {ports: [{port: 80}]}
 ---
 apiVersion: v1
 kind: Service
@@ -54,6 +62,8 @@ spec: {ports: [{port: 80}]}
 `;
 
 let upstream: Upstream;
+let shadow: Upstream;
+const mirrored: { url: string; host: string }[] = [];
 let proxy: TestProxy;
 
 beforeAll(async () => {
@@ -62,13 +72,18 @@ beforeAll(async () => {
     res.setHeader('X-Resp-Add', 'backend');
     echoHandler(req, res);
   });
+  shadow = await startUpstream((req: IncomingMessage, res: ServerResponse) => {
+    mirrored.push({ url: req.url ?? '', host: req.headers.host ?? '' });
+    res.end('the mirror\'s answer, discarded');
+  });
   const { table } = compileYaml(yaml);
-  proxy = await startTestProxy({ table, resolver: testResolver({ web: upstream.port }) });
+  proxy = await startTestProxy({ table, resolver: testResolver({ web: upstream.port, shadow: shadow.port }) });
 });
 
 afterAll(async () => {
   await proxy.close();
   await upstream.close();
+  await shadow.close();
 });
 
 describe('HTTPRoutes through the proxy', () => {
@@ -110,7 +125,7 @@ describe('HTTPRoutes through the proxy', () => {
     const missing = await send(proxy.port, { path: '/', headers: { host: 'other.example.com', accept: 'text/plain' } });
     expect(missing.status).toBe(404);
     expect(missing.body).toContain('No Ingress or HTTPRoute rule matches other.example.com/');
-    expect(missing.body).toContain('httproute:default/app#r5.m0');
+    expect(missing.body).toContain('httproute:default/app#r6.m0');
   });
 
   it('reports the route match and the filters in the request event', async () => {
@@ -119,5 +134,15 @@ describe('HTTPRoutes through the proxy', () => {
     const event = proxy.events.find((e) => e.path === '/rewrite/x');
     expect(event).toMatchObject({ routeId: 'httproute:default/app#r1.m0', upstreamPath: '/v2/x', status: 200 });
     expect(event?.steps).toEqual([{ by: 'URLRewrite', what: 'Host internal.example.org, path /rewrite/x → /v2/x' }]);
+  });
+
+  it('RequestMirror: the backend answers, and a copy of the request reaches the mirror (httproute-request-mirror.go)', async () => {
+    const reply = await send(proxy.port, { path: '/mirror/a?x=1', headers: { host: 'app.example.com' } });
+    expect(reply.status).toBe(200);
+    expect(json<{ url: string }>(reply).url).toBe('/mirror/a?x=1');
+    await waitFor(() => mirrored.length > 0, 5000, 'the mirrored copy');
+    expect(mirrored).toEqual([{ url: '/mirror/a?x=1', host: 'app.example.com' }]);
+    await waitFor(() => proxy.events.some((e) => e.path === '/mirror/a?x=1'));
+    expect(proxy.events.find((e) => e.path === '/mirror/a?x=1')?.steps?.[0]).toMatchObject({ by: 'RequestMirror', what: expect.stringContaining('a copy goes to shadow:80') as string });
   });
 });

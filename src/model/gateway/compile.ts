@@ -401,7 +401,7 @@ class GatewayCompilation {
           break;
         case 'RequestMirror': {
           if (f.backendRef === null) break;
-          const mirror = this.compileBackendRef(route, f.backendRef, matches);
+          const mirror = this.compileBackendRef(route, f.backendRef, matches, true);
           if (mirror.backend !== null && mirror.invalid === null) out.push({ type: 'RequestMirror', backend: mirror.backend, percent: f.percent ?? 100, source: f.at });
           break;
         }
@@ -443,7 +443,7 @@ class GatewayCompilation {
    * opens (referencegrant_types.go). An invalid one keeps its weight: its share answers 500
    * (httproute_types.go HTTPBackendRef).
    */
-  private compileBackendRef(route: HTTPRoute, b: GatewayBackendRef, matches: readonly HTTPRouteMatch[]): CompiledBackendRef {
+  private compileBackendRef(route: HTTPRoute, b: GatewayBackendRef, matches: readonly HTTPRouteMatch[], mirror = false): CompiledBackendRef {
     const failures: string[] = [];
     const filters = this.compileFilters(route, b.filters, failures, matches);
     const weight = b.weight?.value ?? 1;
@@ -452,7 +452,8 @@ class GatewayCompilation {
     const namespace = b.namespace?.value ?? route.metadata.namespace;
     const base = { weight, filters, source: b.at };
     const invalid = (reason: string, message: string, at: SourcePosition, hint: string): CompiledBackendRef => {
-      this.ctx.report('E_BACKEND_REF_INVALID', 'error', `HTTPRoute ${ref(route)}: ${message} (ResolvedRefs: False, ${reason}); its share of requests answers 500`, at, hint);
+      // An invalid mirror is dropped (httproute_types.go HTTPRequestMirrorFilter); an invalid backendRef's share answers 500.
+      this.ctx.report('E_BACKEND_REF_INVALID', 'error', `HTTPRoute ${ref(route)}: ${mirror ? 'RequestMirror ' : ''}${message} (ResolvedRefs: False, ${reason}); ${mirror ? 'the mirror is dropped' : 'its share of requests answers 500'}`, at, hint);
       return { ...base, backend: null, invalid: `${message} (${reason})` };
     };
     if (group !== '' || kind !== 'Service') {
