@@ -70,6 +70,8 @@ export interface ForwardRequest {
   readonly responsePolicy?: ResponseHeaderPolicy;
   /** The largest request body, in bytes (ingress-nginx's proxy-body-size); a larger one aborts the exchange with `body-too-large`. */
   readonly bodyLimit?: number | null;
+  /** This request's read timeout instead of the proxy's (a Gateway API rule's `timeouts`); 0: none. */
+  readonly readTimeoutMs?: number;
 }
 
 export interface Forwarder {
@@ -117,7 +119,7 @@ export function createForwarder(timeouts: ForwardTimeouts = defaultTimeouts): Fo
     dispatcher: poolFor,
     forward(req, res, request) {
       return new Promise((resolve) => {
-        const exchange = new Exchange(req, res, request, timeouts, resolve);
+        const exchange = new Exchange(req, res, request, request.readTimeoutMs === undefined ? timeouts : { ...timeouts, readTimeoutMs: request.readTimeoutMs }, resolve);
         if (res.destroyed || req.socket.destroyed) exchange.clientClosed();
         else exchange.dispatch(poolFor(request.target));
       });
@@ -188,7 +190,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   dispatch(dispatcher: Dispatcher): void {
     const { req, request } = this;
-    dispatcher.dispatch({ origin: request.target.origin, method: req.method ?? 'GET', path: request.path, headers: request.headers, body: this.body }, this);
+    const readTimeout = request.readTimeoutMs === undefined ? {} : { headersTimeout: request.readTimeoutMs, bodyTimeout: request.readTimeoutMs };
+    dispatcher.dispatch({ origin: request.target.origin, method: req.method ?? 'GET', path: request.path, headers: request.headers, body: this.body, ...readTimeout }, this);
   }
 
   /** The client went away (or the response finished, which settled already). */

@@ -24,6 +24,8 @@ export type GatewayOutcome =
       readonly responseEdits: readonly HeaderEdits[];
       /** RequestMirror filters: a copy of the request goes to each (its answer is discarded), for `percent` of requests. */
       readonly mirrors: readonly { readonly backend: Backend; readonly percent: number }[];
+      /** The rule's timeouts: how long the backend may take to answer (0: no limit); null: the proxy's own. */
+      readonly timeoutMs: number | null;
     }
   | { readonly kind: 'redirect'; readonly status: 301 | 302 | 303 | 307 | 308; readonly location: string; readonly responseEdits: readonly HeaderEdits[] }
   /** 500, as the specification requires: a rule that cannot be applied, no backendRefs, an invalid backendRef's share. */
@@ -187,7 +189,7 @@ export function decideGateway(group: ListenerGroup, request: MatchRequest, ctx: 
     group,
     entry,
     backendRef: chosen,
-    outcome: { kind: 'forward', backend: ref.backend, upstreamPath, upstreamHost, requestEdits: editsOf(filters, 'RequestHeaderModifier'), responseEdits: editsOf(filters, 'ResponseHeaderModifier'), mirrors },
+    outcome: { kind: 'forward', backend: ref.backend, upstreamPath, upstreamHost, requestEdits: editsOf(filters, 'RequestHeaderModifier'), responseEdits: editsOf(filters, 'ResponseHeaderModifier'), mirrors, timeoutMs: rule.timeoutMs },
     steps,
   };
 }

@@ -45,6 +45,12 @@ spec:
     - matches: [{path: {type: Exact, value: /secure}}]
       filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]
     - matches: [{path: {type: Exact, value: /nothing}}]
+    - matches: [{path: {type: PathPrefix, value: /request-timeout}}]
+      timeouts: {request: 200ms}
+      backendRefs: [{name: web, port: 80}]
+    - matches: [{path: {type: PathPrefix, value: /disable-request-timeout}}]
+      timeouts: {request: 0s}
+      backendRefs: [{name: web, port: 80}]
     - matches: [{path: {type: PathPrefix, value: /mirror}}]
       filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}}}]
       backendRefs: [{name: web, port: 80}]
@@ -68,6 +74,12 @@ let proxy: TestProxy;
 
 beforeAll(async () => {
   upstream = await startUpstream((req: IncomingMessage, res: ServerResponse) => {
+    // The conformance echo's `?delay=`: answer late (a backend's behaviour, not a wait of the test).
+    const delay = /[?&]delay=(\d+)ms/.exec(req.url ?? '')?.[1];
+    if (delay !== undefined) {
+      setTimeout(() => res.end('late'), Number(delay));
+      return;
+    }
     res.setHeader('X-Backend-Secret', 'hidden');
     res.setHeader('X-Resp-Add', 'backend');
     echoHandler(req, res);
@@ -125,7 +137,7 @@ describe('HTTPRoutes through the proxy', () => {
     const missing = await send(proxy.port, { path: '/', headers: { host: 'other.example.com', accept: 'text/plain' } });
     expect(missing.status).toBe(404);
     expect(missing.body).toContain('No Ingress or HTTPRoute rule matches other.example.com/');
-    expect(missing.body).toContain('httproute:default/app#r6.m0');
+    expect(missing.body).toContain('httproute:default/app#r8.m0');
   });
 
   it('reports the route match and the filters in the request event', async () => {
@@ -144,5 +156,16 @@ describe('HTTPRoutes through the proxy', () => {
     expect(mirrored).toEqual([{ url: '/mirror/a?x=1', host: 'app.example.com' }]);
     await waitFor(() => proxy.events.some((e) => e.path === '/mirror/a?x=1'));
     expect(proxy.events.find((e) => e.path === '/mirror/a?x=1')?.steps?.[0]).toMatchObject({ by: 'RequestMirror', what: expect.stringContaining('a copy goes to shadow:80') as string });
+  });
+
+  it('timeouts.request: a backend slower than the rule allows gets 504; 0s disables it (httproute-timeout-request.go)', async () => {
+    expect((await send(proxy.port, { path: '/request-timeout', headers: { host: 'app.example.com' } })).status).toBe(200);
+    // undici checks its timeouts on a timer of about half a second: 1.5 s is surely past 200 ms.
+    const late = await send(proxy.port, { path: '/request-timeout?delay=1500ms', headers: { host: 'app.example.com', accept: 'application/json' } });
+    expect(late.status).toBe(504);
+    expect(json<{ error: { error: string } }>(late).error.error).toContain('within 200 ms');
+    const disabled = await send(proxy.port, { path: '/disable-request-timeout?delay=300ms', headers: { host: 'app.example.com' } });
+    expect(disabled.status).toBe(200);
+    expect(disabled.body).toBe('late');
   });
 });

@@ -316,7 +316,30 @@ class GatewayCompilation {
     // httproute_types.go BackendRefs: "If no backendRefs or filters are specified that would
     // result in a response being sent, a HTTP 500 status code MUST be returned."
     if (backendRefs.length === 0 && !redirects) failures.push('the rule has no backendRefs (and no RequestRedirect)');
-    return { id, route: name, index, name: rule.name?.value ?? null, matches, filters, backendRefs, fails: failures.length === 0 ? null : failures.join('; '), age, source: rule.at };
+    return { id, route: name, index, name: rule.name?.value ?? null, matches, filters, backendRefs, fails: failures.length === 0 ? null : failures.join('; '), age, source: rule.at, timeoutMs: this.ruleTimeout(route, rule) };
+  }
+
+  /**
+   * httproute_types.go HTTPRouteTimeouts: `request` (the whole exchange) and `backendRequest`
+   * (one try at the backend), Gateway API durations (GEP-2257: `^([0-9]{1,5}(h|m|s|ms)){1,4}$`),
+   * `0s` disabling one. Locally both bound the wait for the backend's answer (a read timeout of
+   * the proxy: 504 when it passes), the shorter of the two.
+   */
+  private ruleTimeout(route: HTTPRoute, rule: HTTPRouteRule): number | null {
+    if (rule.timeouts === null) return null;
+    const values: number[] = [];
+    for (const written of [rule.timeouts.request, rule.timeouts.backendRequest]) {
+      if (written === null) continue;
+      const ms = parseGatewayDuration(written.value);
+      if (ms === null) {
+        this.ctx.report('E_FIELD_TYPE', 'error', `HTTPRoute ${ref(route)}: timeout "${written.value}" is not a Gateway API duration; it is ignored`, written.at, 'Write a duration such as 500ms, 10s or 1m30s (units h, m, s and ms; 0s disables the timeout)');
+        continue;
+      }
+      values.push(ms);
+    }
+    const set = values.filter((v) => v > 0);
+    if (set.length > 0) return Math.min(...set);
+    return values.length > 0 ? 0 : null;
   }
 
   private compileMatch(route: HTTPRoute, m: HTTPRouteMatch, index: number): CompiledMatch | null {
@@ -571,6 +594,17 @@ function compareRouteAge(a: HTTPRoute, b: HTTPRoute): number {
   const na = `${a.metadata.namespace}/${a.metadata.name}`;
   const nb = `${b.metadata.namespace}/${b.metadata.name}`;
   return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+/** GEP-2257 durations: `1h`, `30m`, `10s`, `500ms`, combined (`1m30s`); null when it is not one. */
+export function parseGatewayDuration(text: string): number | null {
+  if (!/^([0-9]{1,5}(h|m|s|ms)){1,4}$/.test(text)) return null;
+  let ms = 0;
+  for (const [, n, unit] of text.matchAll(/([0-9]{1,5})(ms|h|m|s)/g)) {
+    const value = Number(n);
+    ms += unit === 'h' ? value * 3_600_000 : unit === 'm' ? value * 60_000 : unit === 's' ? value * 1_000 : value;
+  }
+  return ms;
 }
 
 function defaultMatch(at: SourcePosition): CompiledMatch {

@@ -102,6 +102,11 @@ export interface CompiledRule {
   /** Route age rank: creationTimestamp, then `namespace/name` (the spec's tie-breakers). */
   readonly age: number;
   readonly source: SourcePosition;
+  /**
+   * The rule's `timeouts` (request, backendRequest), as the wait for the backend's answer: the
+   * shorter of the two; 0 when they disable it (`0s`); null when not written (the proxy's read timeout).
+   */
+  readonly timeoutMs: number | null;
 }
 
 /** A match of a rule as one listener serves it, under one effective hostname. */
