@@ -71,7 +71,6 @@ export const diagnosticCodes = {
   E_LISTENER_CONFLICT: 'Two listeners of a Gateway have the same name, or the same port, protocol and hostname',
   E_ROUTE_NOT_ACCEPTED: 'A route (or one of its parentRefs) attaches to no listener: Accepted is False, with the reason',
   E_BACKEND_REF_INVALID: 'A backendRef a controller cannot resolve (ResolvedRefs False): its share of requests answers 500',
-  W_FILTER_NOT_EMULATED: 'A route filter that ingress-dev does not apply yet',
   W_HOST_BOTH_APIS: 'A host is served both by an Ingress and by an HTTPRoute: one of them answers',
   // the config file
   E_CONFIG: 'The config file ingress-dev.yaml is invalid',

@@ -133,6 +133,7 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
   const gateway = match.gateway;
   if (gateway !== undefined) {
     if (gateway.outcome.kind === 'fail') return fail(gatewayRuleError(line, route, gateway.outcome.why), null);
+    if (gateway.outcome.kind === 'preflight') return fail({ ...nginxReplyError(line, route, { status: 204, headers: gateway.outcome.headers, by: 'CORS', why: 'the HTTPRoute\'s CORS filter answers the preflight' }), title: 'CORS preflight answered by the HTTPRoute\'s CORS filter', hint: 'The CORS filter answers an OPTIONS request with Origin and Access-Control-Request-Method itself; the backend never sees it', profile: 'gateway' }, null);
     if (gateway.outcome.kind === 'redirect') {
       // Reached through `HOST.localhost`, a redirect that keeps the host keeps the alias, so the browser stays here.
       const location = alias === null ? gateway.outcome.location : gateway.outcome.location.replace(new RegExp(`^(https?://)${alias.replaceAll('.', '\\.')}(?=[:/]|$)`), `$1${alias}${localhostSuffix}`);

@@ -1,6 +1,6 @@
 import { hostnameMatches, wildcardSuffixes } from '../model/gateway/hostname.js';
 import { prefixSegments } from '../model/path.js';
-import type { CompiledBackendRef, CompiledFilter, CompiledMatch, EntryIndex, GatewayTable, HeaderEdits, ListenerGroup, ListenerIndex, RouteEntry } from '../model/gateway/types.js';
+import type { CompiledBackendRef, CompiledFilter, CompiledMatch, CorsPolicy, EntryIndex, GatewayTable, HeaderEdits, ListenerGroup, ListenerIndex, RouteEntry } from '../model/gateway/types.js';
 import type { Backend } from '../model/types.js';
 import type { Candidate, MatchRequest } from './types.js';
 
@@ -28,6 +28,8 @@ export type GatewayOutcome =
       readonly timeoutMs: number | null;
     }
   | { readonly kind: 'redirect'; readonly status: 301 | 302 | 303 | 307 | 308; readonly location: string; readonly responseEdits: readonly HeaderEdits[] }
+  /** The CORS filter answers a preflight itself: 204, with its headers when the origin is allowed. */
+  | { readonly kind: 'preflight'; readonly headers: readonly (readonly [string, string])[]; readonly allowed: boolean }
   /** 500, as the specification requires: a rule that cannot be applied, no backendRefs, an invalid backendRef's share. */
   | { readonly kind: 'fail'; readonly why: string }
   | { readonly kind: 'no-match' };
@@ -165,6 +167,22 @@ export function decideGateway(group: ListenerGroup, request: MatchRequest, ctx: 
     steps.push({ by: 'RequestRedirect', what: `answers ${redirect.statusCode} with Location ${location}` });
     return { group, entry, backendRef: null, outcome: { kind: 'redirect', status: redirect.statusCode, location, responseEdits }, steps };
   }
+  const cors = rule.filters.find((f) => f.type === 'CORS');
+  const origin = headerValue(request, 'origin');
+  let corsEdits: HeaderEdits | null = null;
+  if (cors !== undefined && cors.type === 'CORS' && origin !== undefined) {
+    const allowed = corsOriginAllowed(cors, origin);
+    const requestMethod = headerValue(request, 'access-control-request-method');
+    if ((request.method ?? 'GET') === 'OPTIONS' && requestMethod !== undefined) {
+      const headers = allowed ? corsPreflightHeaders(cors, origin, requestMethod, headerValue(request, 'access-control-request-headers')) : [];
+      steps.push({ by: 'CORS', what: allowed ? `the preflight from ${origin} is answered 204 with the CORS headers` : `origin ${origin} is not allowed: the preflight is answered 204 without CORS headers` });
+      return { group, entry, backendRef: null, outcome: { kind: 'preflight', headers, allowed }, steps };
+    }
+    if (allowed) {
+      corsEdits = { set: corsResponseHeaders(cors, origin), add: [], remove: [] };
+      steps.push({ by: 'CORS', what: `origin ${origin} is allowed: the response gets Access-Control-Allow-Origin` });
+    } else steps.push({ by: 'CORS', what: `origin ${origin} is not allowed: the response gets no CORS headers` });
+  }
   const chosen = chooseBackend(rule.backendRefs, request.random ?? Math.random);
   if (chosen === null) return { group, entry, backendRef: null, outcome: { kind: 'fail', why: 'every backendRef has weight 0' }, steps };
   const ref = rule.backendRefs[chosen] as CompiledBackendRef;
@@ -189,7 +207,7 @@ export function decideGateway(group: ListenerGroup, request: MatchRequest, ctx: 
     group,
     entry,
     backendRef: chosen,
-    outcome: { kind: 'forward', backend: ref.backend, upstreamPath, upstreamHost, requestEdits: editsOf(filters, 'RequestHeaderModifier'), responseEdits: editsOf(filters, 'ResponseHeaderModifier'), mirrors, timeoutMs: rule.timeoutMs },
+    outcome: { kind: 'forward', backend: ref.backend, upstreamPath, upstreamHost, requestEdits: editsOf(filters, 'RequestHeaderModifier'), responseEdits: corsEdits === null ? editsOf(filters, 'ResponseHeaderModifier') : [...editsOf(filters, 'ResponseHeaderModifier'), corsEdits], mirrors, timeoutMs: rule.timeoutMs },
     steps,
   };
 }
@@ -282,5 +300,51 @@ export function explainGateway(decision: GatewayDecision, host: string, request:
       else if (passedWinner) out.push({ ...base, reason: 'gateway-precedence', detail: `it matches too, but ${decision.entry === null ? 'another match' : `${decision.entry.rule.id}.m${decision.entry.match.index}`} comes first in the Gateway API's precedence order` });
     }
   }
+  return out;
+}
+
+/**
+ * httproute_types.go HTTPCORSFilter.AllowOrigins: `*` alone allows every origin; otherwise the
+ * scheme and port must be equal (80 for http, 443 for https when not written) and the host equal,
+ * or, with a `*` in it, end with what follows the `*` (a greedy match of any labels to its left).
+ */
+export function corsOriginAllowed(cors: CorsPolicy, origin: string): boolean {
+  const o = parseOrigin(origin);
+  if (o === null) return false;
+  for (const pattern of cors.allowOrigins) {
+    if (pattern === '*') return true;
+    const p = parseOrigin(pattern);
+    if (p === null || p.scheme !== o.scheme || p.port !== o.port) continue;
+    const star = p.host.indexOf('*');
+    if (star === -1 ? p.host === o.host : o.host.endsWith(p.host.slice(star + 1)) && o.host.length > p.host.length - star - 1) return true;
+  }
+  return false;
+}
+
+function parseOrigin(origin: string): { scheme: string; host: string; port: number } | null {
+  const m = /^(https?):\/\/([^/:]+)(?::(\d+))?\/?$/i.exec(origin.trim());
+  if (m === null) return null;
+  const scheme = (m[1] ?? '').toLowerCase();
+  return { scheme, host: (m[2] ?? '').toLowerCase(), port: m[3] === undefined ? (scheme === 'https' ? 443 : 80) : Number(m[3]) };
+}
+
+/** The preflight's answer: the origin echoed, the methods and headers allowed (a `*` echoes the request's when credentials are allowed), max age. */
+function corsPreflightHeaders(cors: CorsPolicy, origin: string, requestMethod: string, requestHeaders: string | undefined): [string, string][] {
+  const out: [string, string][] = [['Access-Control-Allow-Origin', cors.allowOrigins.includes('*') && !cors.allowCredentials ? '*' : origin]];
+  if (cors.allowCredentials) out.push(['Access-Control-Allow-Credentials', 'true']);
+  if (cors.allowMethods.length > 0) out.push(['Access-Control-Allow-Methods', cors.allowMethods.includes('*') ? (cors.allowCredentials ? requestMethod : '*') : cors.allowMethods.join(',')]);
+  if (requestHeaders !== undefined && cors.allowHeaders.length > 0) {
+    out.push(['Access-Control-Allow-Headers', cors.allowHeaders.includes('*') ? (cors.allowCredentials ? requestHeaders : '*') : cors.allowHeaders.join(',')]);
+  }
+  if (cors.exposeHeaders.length > 0) out.push(['Access-Control-Expose-Headers', cors.exposeHeaders.join(',')]);
+  out.push(['Access-Control-Max-Age', String(cors.maxAge)]);
+  return out;
+}
+
+/** What an allowed origin's actual request gets on its response. */
+function corsResponseHeaders(cors: CorsPolicy, origin: string): [string, string][] {
+  const out: [string, string][] = [['Access-Control-Allow-Origin', cors.allowOrigins.includes('*') && !cors.allowCredentials ? '*' : origin]];
+  if (cors.allowCredentials) out.push(['Access-Control-Allow-Credentials', 'true']);
+  if (cors.exposeHeaders.length > 0) out.push(['Access-Control-Expose-Headers', cors.exposeHeaders.join(',')]);
   return out;
 }

@@ -158,6 +158,8 @@ function matchGatewayRoutes(gateway: GatewayTable, host: string, request: MatchR
       return { ...base, status: outcome.status, backend: null, upstreamPath: null, redirect: { status: outcome.status, location: outcome.location, by: 'RequestRedirect' } };
     case 'fail':
       return { ...base, status: 500, backend: null, upstreamPath: null, redirect: null };
+    case 'preflight':
+      return { ...base, status: 204, backend: null, upstreamPath: null, redirect: null, reply: { status: 204, headers: outcome.headers, by: 'CORS', why: outcome.allowed ? 'the CORS filter answers the preflight' : 'the CORS filter answers the preflight of an origin it does not allow, without CORS headers' } };
     case 'no-match':
       return { ...base, status: 404, backend: null, upstreamPath: null, redirect: null };
   }

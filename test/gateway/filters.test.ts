@@ -238,3 +238,50 @@ spec:
     expect(diagnostics).toContainEqual(expect.objectContaining({ code: 'E_FILTER_INVALID' }));
   });
 });
+
+describe('CORS (conformance/tests/httproute-cors.go, httproute_types.go HTTPCORSFilter)', () => {
+  const { table } = compileYaml(rules(`    - matches: [{path: {type: PathPrefix, value: /cors-1}}]
+      filters:
+        - type: CORS
+          cors:
+            allowOrigins: ["https://www.foo.com", "https://*.bar.com"]
+            allowMethods: [GET, OPTIONS]
+            allowHeaders: [x-header-1, x-header-2]
+            exposeHeaders: [x-header-3, x-header-4]
+            allowCredentials: true
+            maxAge: 3600
+      backendRefs: [{name: v1, port: 8080}]
+`));
+  const preflight = (origin: string) => route(table, { method: 'OPTIONS', path: '/cors-1', headers: { Origin: origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-header-1, x-header-2' } });
+
+  it('answers the preflight of an allowed origin itself, 204, with the origin echoed and the policy', () => {
+    const m = preflight('https://www.foo.com');
+    expect(m.status).toBe(204);
+    expect(Object.fromEntries(m.reply?.headers ?? [])).toEqual({
+      'Access-Control-Allow-Origin': 'https://www.foo.com',
+      'Access-Control-Allow-Credentials': 'true',
+      'Access-Control-Allow-Methods': 'GET,OPTIONS',
+      'Access-Control-Allow-Headers': 'x-header-1,x-header-2',
+      'Access-Control-Expose-Headers': 'x-header-3,x-header-4',
+      'Access-Control-Max-Age': '3600',
+    });
+  });
+
+  it('a * in an origin matches any labels to its left; another origin gets no CORS headers', () => {
+    expect(Object.fromEntries(preflight('https://www.bar.com').reply?.headers ?? [])['Access-Control-Allow-Origin']).toBe('https://www.bar.com');
+    expect(Object.fromEntries(preflight('https://xpto.www.bar.com').reply?.headers ?? [])['Access-Control-Allow-Origin']).toBe('https://xpto.www.bar.com');
+    const denied = preflight('https://foobar.com');
+    expect(denied.status).toBe(204);
+    expect(denied.reply?.headers).toEqual([]);
+    expect(preflight('http://www.foo.com').reply?.headers).toEqual([]);
+  });
+
+  it('an actual request from an allowed origin goes to the backend and its response gets the origin echoed; another origin\'s none', () => {
+    const allowed = route(table, { path: '/cors-1', headers: { Origin: 'https://www.foo.com' } });
+    expect(allowed.status).toBe(200);
+    const edits = allowed.gateway?.outcome.kind === 'forward' ? allowed.gateway.outcome.responseEdits.flatMap((e) => e.set) : [];
+    expect(Object.fromEntries(edits)).toEqual({ 'Access-Control-Allow-Origin': 'https://www.foo.com', 'Access-Control-Allow-Credentials': 'true', 'Access-Control-Expose-Headers': 'x-header-3,x-header-4' });
+    const other = route(table, { path: '/cors-1', headers: { Origin: 'https://foobar.com' } });
+    expect(other.gateway?.outcome.kind === 'forward' ? other.gateway.outcome.responseEdits : null).toEqual([]);
+  });
+});

@@ -54,6 +54,9 @@ spec:
     - matches: [{path: {type: PathPrefix, value: /mirror}}]
       filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}}}]
       backendRefs: [{name: web, port: 80}]
+    - matches: [{path: {type: PathPrefix, value: /cors}}]
+      filters: [{type: CORS, cors: {allowOrigins: ["https://app.example.com"], allowMethods: [GET, PUT], maxAge: 60}}]
+      backendRefs: [{name: web, port: 80}]
     - backendRefs: [{name: web, port: 80}]
 ---
 apiVersion: v1
@@ -137,7 +140,7 @@ describe('HTTPRoutes through the proxy', () => {
     const missing = await send(proxy.port, { path: '/', headers: { host: 'other.example.com', accept: 'text/plain' } });
     expect(missing.status).toBe(404);
     expect(missing.body).toContain('No Ingress or HTTPRoute rule matches other.example.com/');
-    expect(missing.body).toContain('httproute:default/app#r8.m0');
+    expect(missing.body).toContain('httproute:default/app#r9.m0');
   });
 
   it('reports the route match and the filters in the request event', async () => {
@@ -167,5 +170,14 @@ describe('HTTPRoutes through the proxy', () => {
     const disabled = await send(proxy.port, { path: '/disable-request-timeout?delay=300ms', headers: { host: 'app.example.com' } });
     expect(disabled.status).toBe(200);
     expect(disabled.body).toBe('late');
+  });
+
+  it('CORS: the preflight is answered 204 by the filter; the actual response carries Access-Control-Allow-Origin (httproute-cors.go)', async () => {
+    const preflight = await send(proxy.port, { method: 'OPTIONS', path: '/cors/x', headers: { host: 'app.example.com', origin: 'https://app.example.com', 'access-control-request-method': 'PUT' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': 'https://app.example.com', 'access-control-allow-methods': 'GET,PUT', 'access-control-max-age': '60' });
+    const actual = await send(proxy.port, { path: '/cors/x', headers: { host: 'app.example.com', origin: 'https://app.example.com' } });
+    expect(actual.status).toBe(200);
+    expect(actual.headers['access-control-allow-origin']).toBe('https://app.example.com');
   });
 });

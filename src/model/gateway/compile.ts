@@ -429,7 +429,7 @@ class GatewayCompilation {
           break;
         }
         case 'CORS':
-          this.ctx.report('W_FILTER_NOT_EMULATED', 'warning', `HTTPRoute ${ref(route)}: filter CORS is not emulated yet; requests pass without its headers`, f.at, 'README lists the filters ingress-dev applies');
+          out.push({ type: 'CORS', ...corsPolicyOf(f.raw), source: f.at });
           break;
         case 'ExtensionRef':
           // httproute_types.go HTTPRouteFilter: an unknown ExtensionRef makes the rule answer 500.
@@ -594,6 +594,21 @@ function compareRouteAge(a: HTTPRoute, b: HTTPRoute): number {
   const na = `${a.metadata.namespace}/${a.metadata.name}`;
   const nb = `${b.metadata.namespace}/${b.metadata.name}`;
   return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+/** The CORS filter as written (the parser keeps it as plain data), with the API's defaults. */
+function corsPolicyOf(raw: unknown): Omit<Extract<CompiledFilter, { type: 'CORS' }>, 'type' | 'source'> {
+  const o = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const maxAge = typeof o.maxAge === 'number' && Number.isInteger(o.maxAge) && o.maxAge >= 1 ? o.maxAge : 5;
+  return {
+    allowOrigins: list(o.allowOrigins),
+    allowCredentials: o.allowCredentials === true,
+    allowMethods: list(o.allowMethods),
+    allowHeaders: list(o.allowHeaders),
+    exposeHeaders: list(o.exposeHeaders),
+    maxAge,
+  };
 }
 
 /** GEP-2257 durations: `1h`, `30m`, `10s`, `500ms`, combined (`1m30s`); null when it is not one. */

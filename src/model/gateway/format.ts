@@ -32,6 +32,8 @@ export function formatFilter(f: CompiledFilter): string {
     }
     case 'RequestMirror':
       return `mirror to ${formatBackend(f.backend)}${f.percent === 100 ? '' : ` (${f.percent}%)`}`;
+    case 'CORS':
+      return `CORS (origins ${f.allowOrigins.join(', ') || 'none'}${f.allowCredentials ? ', credentials' : ''})`;
   }
 }
 

@@ -74,7 +74,20 @@ export type CompiledFilter =
       readonly source: SourcePosition;
     }
   | { readonly type: 'URLRewrite'; readonly hostname: string | null; readonly path: PathRewrite | null; readonly source: SourcePosition }
-  | { readonly type: 'RequestMirror'; readonly backend: Backend; readonly percent: number; readonly source: SourcePosition };
+  | { readonly type: 'RequestMirror'; readonly backend: Backend; readonly percent: number; readonly source: SourcePosition }
+  | ({ readonly type: 'CORS'; readonly source: SourcePosition } & CorsPolicy);
+
+/** httproute_types.go HTTPCORSFilter, with its defaults applied. */
+export interface CorsPolicy {
+  /** `*`, `https://app.example.com`, `https://*.example.com` (the `*` matches any labels to its left). */
+  readonly allowOrigins: readonly string[];
+  readonly allowCredentials: boolean;
+  readonly allowMethods: readonly string[];
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  /** Seconds; 5 by default. */
+  readonly maxAge: number;
+}
 
 export type PathRewrite = { readonly type: 'ReplaceFullPath'; readonly value: string } | { readonly type: 'ReplacePrefixMatch'; readonly value: string };
 
