@@ -294,6 +294,20 @@ describe('explain', () => {
   });
 });
 
+describe('status (what check prints, as a controller would write it)', () => {
+  it('every listener: Accepted with its attached routes, or why not; every route: Accepted per parent and ResolvedRefs with the reason', () => {
+    const { table, diagnostics } = compileYaml(gateway('gw', `
+    - {name: http, protocol: HTTP, port: 80}
+    - {name: tcp, protocol: TCP, port: 5432}
+    - {name: dup, protocol: HTTP, port: 80}`) + services() + routeYaml('ok', '  rules: [{backendRefs: [{name: v1, port: 8080}]}]\n') + routeYaml('broken', '  rules: [{backendRefs: [{name: nonexistent, port: 8080}]}]\n'));
+    expect(table.gateway?.gateways[0]?.listeners.map((l) => [l.name, l.served, l.reason, l.attachedRoutes])).toEqual([
+      ['http', true, 'Accepted', 2], ['tcp', false, 'not served locally: UnsupportedProtocol', 0], ['dup', false, 'Conflicted: HostnameConflict', 0],
+    ]);
+    expect(table.gateway?.refs.map((r) => [r.route.name, r.resolved, r.reason])).toEqual([['broken', false, 'BackendNotFound'], ['ok', true, 'ResolvedRefs']]);
+    expect(diagnostics.map((d) => d.code)).toEqual(expect.arrayContaining(['W_LISTENER_NOT_SERVED', 'E_LISTENER_CONFLICT', 'E_BACKEND_REF_INVALID']));
+  });
+});
+
 describe('attachment (conformance/tests)', () => {
   it('parentRef to a missing listener port or sectionName: NoMatchingParent (httproute-invalid-parentref-*.go)', () => {
     for (const parent of ['{name: gw, port: 81}', '{name: gw, sectionName: http1, port: 80}', '{name: gw, sectionName: http, port: 81}', '{name: nowhere}']) {

@@ -129,6 +129,8 @@ describe('up with a Gateway and HTTPRoutes', () => {
   it('check, routes and explain read the same folder', async () => {
     const check = await cli(['check', dir]);
     expect(check.stdout).toMatch(/1 Gateway, 1 HTTPRoute \(2 rules attached\): 0 errors/);
+    expect(check.stdout).toContain('    listener https: HTTPS 443 *.example.com: Accepted, 1 route attached');
+    expect(check.stdout).toMatch(/ {2}HTTPRoute default\/app {2}\S*routes\.yaml:2:1\n {4}parent default\/gw: Accepted True\n {4}ResolvedRefs True/);
     const listing = await cli(['routes', dir, '--json']);
     const json = JSON.parse(listing.stdout) as { gateway: { listeners: { scheme: string; hostname: string | null; routes: { id: string }[] }[] } };
     expect(json.gateway.listeners.map((l) => [l.scheme, l.hostname, l.routes.map((r) => r.id)])).toEqual([

@@ -13,6 +13,7 @@ import type {
   CompiledRule,
   EntryIndex,
   GatewayTable,
+  GatewayStatus,
   GatewayValueMatch,
   HeaderEdits,
   ListenerGroup,
@@ -21,6 +22,7 @@ import type {
   RouteEntry,
   RouteParentStatus,
   RouteRefName,
+  RouteRefsStatus,
 } from './types.js';
 
 /**
@@ -61,6 +63,9 @@ class GatewayCompilation {
   private readonly statuses: RouteParentStatus[] = [];
   private readonly rules: CompiledRule[] = [];
   private readonly namespaceLabels = new Map<string, ReadonlyMap<string, string>>();
+  /** Listeners that are not served, and why, by `namespace/name` of their Gateway. */
+  private readonly refused = new Map<string, { name: string; protocol: string; port: number; hostname: string | null; reason: string }[]>();
+  private readonly refs: RouteRefsStatus[] = [];
 
   constructor(private readonly ctx: GatewayCompileContext) {
     for (const ns of ctx.resources.namespaces) this.namespaceLabels.set(ns.metadata.name, ns.metadata.labels);
@@ -86,7 +91,30 @@ class GatewayCompilation {
       listeners: this.slots.map((s) => s.listener),
       rules: this.rules,
       statuses: this.statuses,
+      gateways: this.gatewayStatuses(),
+      refs: this.refs,
     };
+  }
+
+  private gatewayStatuses(): GatewayStatus[] {
+    return this.ctx.resources.gateways.map((gw) => {
+      const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
+      const served = (this.byGateway.get(key) ?? []).map((slot) => ({
+        name: slot.listener.name, protocol: slot.listener.protocol, port: slot.listener.port, hostname: slot.listener.hostname, reason: 'Accepted', served: true,
+        attachedRoutes: new Set(slot.entries.map((e) => `${e.rule.route.namespace}/${e.rule.route.name}`)).size,
+      }));
+      const refused = (this.refused.get(key) ?? []).map((l) => ({ ...l, served: false, attachedRoutes: 0 }));
+      const order = new Map(gw.listeners.map((l, i) => [l.name.value, i]));
+      const listeners = [...served, ...refused].toSorted((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+      return { gateway: { namespace: gw.metadata.namespace, name: gw.metadata.name }, source: gw.metadata.at, listeners };
+    });
+  }
+
+  private refuse(gateway: Gateway, l: GatewayListener, reason: string): void {
+    const key = `${gateway.metadata.namespace}/${gateway.metadata.name}`;
+    const list = this.refused.get(key) ?? [];
+    list.push({ name: l.name.value, protocol: l.protocol.value, port: l.port.value, hostname: l.hostname?.value ?? null, reason });
+    this.refused.set(key, list);
   }
 
   private checkClasses(): void {
@@ -114,6 +142,7 @@ class GatewayCompilation {
       if (earlier !== undefined) {
         this.ctx.report('E_LISTENER_CONFLICT', 'error', `Gateway ${ref(gateway)}: listener "${name}" is defined twice; the second is not served`, l.name.at,
           `Listener names must be unique within a Gateway (the first is at ${earlier.file}:${earlier.line}:${earlier.col})`);
+        this.refuse(gateway, l, 'Conflicted: duplicate name');
         continue;
       }
       seen.set(name, l.name.at);
@@ -121,6 +150,7 @@ class GatewayCompilation {
       if (protocol !== 'HTTP' && protocol !== 'HTTPS') {
         this.ctx.report('W_LISTENER_NOT_SERVED', 'warning', `Gateway ${ref(gateway)}: listener "${name}" has protocol ${protocol}, which ingress-dev does not serve; its routes are not served`, l.protocol.at,
           'ingress-dev serves HTTP listeners on its HTTP port and HTTPS listeners on its HTTPS port; TLS, TCP and UDP listeners (TLSRoute, TCPRoute, UDPRoute) are not emulated');
+        this.refuse(gateway, l, 'not served locally: UnsupportedProtocol');
         continue;
       }
       let hostname: string | null = null;
@@ -129,6 +159,7 @@ class GatewayCompilation {
         if (problem !== null) {
           this.ctx.report('E_HOST_INVALID', 'error', `Gateway ${ref(gateway)}: listener "${name}" hostname "${l.hostname.value}" is not a valid hostname; the listener is not served`, l.hostname.at,
             'A listener hostname is a lower-case DNS name, optionally starting with "*." (no IP address, no port)');
+          this.refuse(gateway, l, 'Invalid hostname');
           continue;
         }
         hostname = l.hostname.value;
@@ -140,12 +171,14 @@ class GatewayCompilation {
       if (rival !== undefined) {
         this.ctx.report('E_LISTENER_CONFLICT', 'error', `Gateway ${ref(gateway)}: listener "${name}" has the same port, protocol and hostname as listener "${rival}" (Conflicted: HostnameConflict); it is not served`, l.at,
           'Give the listeners different hostnames or ports');
+        this.refuse(gateway, l, 'Conflicted: HostnameConflict');
         continue;
       }
       claimed.set(key, name);
       if (protocol === 'HTTPS' && l.tls?.mode?.value === 'Passthrough') {
         this.ctx.report('W_LISTENER_NOT_SERVED', 'warning', `Gateway ${ref(gateway)}: listener "${name}" uses tls.mode Passthrough, which HTTPRoutes cannot use; it is not served`, l.tls.mode.at,
           'Passthrough listeners carry TLSRoutes, which ingress-dev does not emulate; use mode Terminate (the default) for HTTPRoutes');
+        this.refuse(gateway, l, 'not served locally: tls.mode Passthrough');
         continue;
       }
       const listener: CompiledListener = { gateway: { namespace: gateway.metadata.namespace, name: gateway.metadata.name }, name, protocol, port: l.port.value, hostname, source: l.at };
@@ -184,6 +217,8 @@ class GatewayCompilation {
     // Every hostname written was invalid: the route would serve any host, which it did not ask for.
     if (route.hostnames.length > 0 && hostnames.length === 0) return;
     const rules = route.rules.map((rule, index) => this.compileRule(route, name, rule, index, age));
+    const unresolved = rules.flatMap((r) => r.backendRefs).find((b) => b.invalid !== null && b.backend === null);
+    this.refs.push({ route: name, source: route.metadata.at, resolved: unresolved === undefined, reason: unresolved === undefined ? 'ResolvedRefs' : /\((\w+)\)$/.exec(unresolved.invalid ?? '')?.[1] ?? 'Invalid' });
     let attached = false;
     const parents = route.parentRefs.length === 0 && this.ctx.implicitGateway ? [null] : route.parentRefs;
     if (route.parentRefs.length === 0 && !this.ctx.implicitGateway) {

@@ -163,6 +163,30 @@ export interface RouteParentStatus {
   readonly source: SourcePosition;
 }
 
+/** A Gateway's status as a controller would write it: each listener, served or why not, and how many routes attach. */
+export interface GatewayStatus {
+  readonly gateway: GatewayRef;
+  readonly source: SourcePosition;
+  readonly listeners: readonly {
+    readonly name: string;
+    readonly protocol: string;
+    readonly port: number;
+    readonly hostname: string | null;
+    /** Accepted (served here), or the reason it is not: UnsupportedProtocol, HostnameConflict, Invalid… */
+    readonly reason: string;
+    readonly served: boolean;
+    readonly attachedRoutes: number;
+  }[];
+}
+
+/** A route's ResolvedRefs condition: True, or False with the reason of its first unresolved backendRef. */
+export interface RouteRefsStatus {
+  readonly route: RouteRefName;
+  readonly source: SourcePosition;
+  readonly resolved: boolean;
+  readonly reason: string;
+}
+
 export interface GatewayTable {
   readonly http: ListenerIndex;
   readonly https: ListenerIndex;
@@ -171,4 +195,8 @@ export interface GatewayTable {
   readonly rules: readonly CompiledRule[];
   /** Every (route, parentRef) and whether it is accepted, for `check` and `routes`. */
   readonly statuses: readonly RouteParentStatus[];
+  /** Every Gateway of the folder and its listeners, for `check`. */
+  readonly gateways: readonly GatewayStatus[];
+  /** Every route's ResolvedRefs, for `check`. */
+  readonly refs: readonly RouteRefsStatus[];
 }
