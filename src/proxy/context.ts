@@ -7,6 +7,7 @@ import type { EventBus } from '../events/bus.js';
 import type { RequestCompleted } from '../events/types.js';
 import type { RouteTable } from '../model/types.js';
 import type { ConnectionTracker } from './connections.js';
+import type { Http2Forwarder } from './forward-h2.js';
 import type { CertificateStore } from '../tls/certificates.js';
 import { upstreamError, type ProxyError, type RequestLine } from './errors.js';
 import { defaultTimeouts, type ForwardError, type Forwarder, type ForwardTimeouts } from './forward.js';
@@ -45,6 +46,8 @@ export interface HandlerContext {
   readonly options: ProxyOptions;
   readonly timeouts: ProxyTimeouts;
   readonly forwarder: Forwarder;
+  /** HTTP/2 to gRPC backends (GRPCRoute). */
+  readonly http2Forwarder: Http2Forwarder;
   readonly resolverOf: () => BackendResolver;
   readonly tunnels: Set<Duplex>;
   readonly connections: ConnectionTracker;

@@ -96,6 +96,7 @@ export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error:
     res.destroy();
     return null;
   }
+  if (req.headers['content-type']?.startsWith('application/grpc') === true) return writeGrpcError(req, res, error, server);
   const page = renderErrorPage(error, negotiateFormat(req.headers.accept), server);
   const headers: Record<string, string> = { ...page.headers };
   if (server !== null) headers.server = server;
@@ -129,6 +130,40 @@ export function writeErrorPage(req: IncomingMessage, res: ServerResponse, error:
   }
   return page;
 }
+
+/**
+ * A gRPC client reads errors from `grpc-status`, not from a page: HTTP 200 with the status in the
+ * headers and no body (gRPC's Trailers-Only response). The code follows gRPC's HTTP-to-gRPC
+ * mapping (doc/http-grpc-status-mapping.md: 404 UNIMPLEMENTED, 502/503/504 UNAVAILABLE, …);
+ * a GRPCRoute rule that cannot forward (500) is UNAVAILABLE, as grpcroute_types.go requires.
+ */
+function writeGrpcError(req: IncomingMessage, res: ServerResponse, error: ProxyError, server: string | null): ErrorPage | null {
+  const code = grpcCodes[error.status] ?? (error.status === 500 ? 14 : 2);
+  const message = `${error.title}: ${error.error}`;
+  const headers: Record<string, string> = {
+    'content-type': 'application/grpc',
+    'grpc-status': String(code),
+    'grpc-message': encodeURIComponent(message).slice(0, 1000),
+    'x-ingress-dev-error': error.kind,
+  };
+  if (server !== null) headers.server = server;
+  if (!req.complete) req.resume();
+  try {
+    // HTTP/2: one HEADERS frame that ends the stream (a Trailers-Only response), as gRPC expects.
+    const stream = (res as unknown as { stream?: { respond(h: Record<string, string | number>, o: { endStream: boolean }): void } }).stream;
+    if (req.httpVersionMajor === 2 && stream !== undefined) stream.respond({ ':status': 200, ...headers }, { endStream: true });
+    else {
+      res.writeHead(200, 'OK', headers);
+      res.end();
+    }
+  } catch {
+    res.destroy();
+    return null;
+  }
+  return { status: 200, reason: 'OK', headers, body: '' };
+}
+
+const grpcCodes: Readonly<Record<number, number>> = { 400: 13, 401: 16, 403: 7, 404: 12, 429: 14, 502: 14, 503: 14, 504: 14 };
 
 /** The page as a raw HTTP/1.1 response, for a socket an `Upgrade` request left behind. */
 export function formatRawErrorResponse(page: ErrorPage, server: string | null = null): string {

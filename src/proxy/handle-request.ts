@@ -103,7 +103,9 @@ async function serveForward(context: HandlerContext, req: IncomingMessage, res: 
   const send = (to: ForwardRouting): Promise<ForwardOutcome> => {
     // Counted from the moment the endpoint is chosen, so a container that leaves waits for it.
     const end = context.options.inflight?.begin(to.target.host, to.target.port);
-    const sent = context.forwarder.forward(req, res, { target: to.target, path: to.upstreamPath, headers, serverHeader, responsePolicy: responsePolicyOf(to), bodyLimit: to.bodyLimit ?? null, ...(to.readTimeoutMs === undefined ? {} : { readTimeoutMs: to.readTimeoutMs }) });
+    const sent = to.grpc === true
+      ? context.http2Forwarder.forward(req, res, { target: to.target, path: to.upstreamPath, headers, serverHeader, responsePolicy: responsePolicyOf(to) })
+      : context.forwarder.forward(req, res, { target: to.target, path: to.upstreamPath, headers, serverHeader, responsePolicy: responsePolicyOf(to), bodyLimit: to.bodyLimit ?? null, ...(to.readTimeoutMs === undefined ? {} : { readTimeoutMs: to.readTimeoutMs }) });
     return end === undefined ? sent : sent.finally(end);
   };
   let outcome = await send(routing);

@@ -88,6 +88,8 @@ export interface ForwardRouting extends RoutingBase {
   readonly headerEdits?: readonly HeaderEdits[];
   /** Gateway API ResponseHeaderModifier filters, applied in order to the backend's response. */
   readonly responseEdits?: readonly HeaderEdits[];
+  /** A GRPCRoute's backend: forwarded over HTTP/2 (h2c to http:// targets). */
+  readonly grpc?: boolean;
   /** Gateway API `timeouts`: how long the backend may take to answer, instead of the proxy's read timeout (0: no limit). */
   readonly readTimeoutMs?: number;
   /** Gateway API RequestMirror: where copies of the request go (drawn by percent already); their answers are discarded. */
@@ -177,7 +179,7 @@ export function routeRequest(table: RouteTable, resolver: BackendResolver, input
     return { kind: 'echo', profile, receivedHost, line, routeId, route, ...routedSteps, ...(sticky === undefined ? {} : { sticky: sticky.state }), standIn, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }), ...edits };
   }
   const mirrored = mirrors.length === 0 ? routedSteps : { ...routedSteps, steps: [...(routedSteps.steps ?? []), ...mirrors.map((m) => ({ by: 'RequestMirror', what: `a copy goes to ${m.backend.service}:${m.backend.port ?? ''} (${m.target.origin}); its answer is discarded` }))] };
-  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...mirrored, ...(sticky === undefined ? {} : { sticky: sticky.state }), backend: served, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }), ...(match.upstreamClears === undefined ? {} : { upstreamClears: match.upstreamClears }), ...edits, ...(mirrors.length === 0 ? {} : { mirrors }), ...(gateway?.outcome.kind === 'forward' && gateway.outcome.timeoutMs !== null ? { readTimeoutMs: gateway.outcome.timeoutMs } : {}) };
+  return { kind: 'forward', profile, receivedHost, line, routeId, route, ...mirrored, ...(sticky === undefined ? {} : { sticky: sticky.state }), backend: served, target, via: resolution.via, upstreamHost, upstreamPath, ...profileHeaders, ...(extraHeaders.length === 0 ? {} : { upstreamHeaders: extraHeaders }), ...(match.bodyLimit === undefined || match.bodyLimit === null ? {} : { bodyLimit: match.bodyLimit }), ...(match.upstreamClears === undefined ? {} : { upstreamClears: match.upstreamClears }), ...edits, ...(mirrors.length === 0 ? {} : { mirrors }), ...(gateway?.outcome.kind === 'forward' && gateway.outcome.timeoutMs !== null ? { readTimeoutMs: gateway.outcome.timeoutMs } : {}), ...(gateway?.entry?.rule.grpc === true ? { grpc: true } : {}) };
 }
 
 /** The mirrors this request goes to (each by its percent), resolved; an echo or unreachable one is skipped. */

@@ -5,6 +5,7 @@ import type { BackendResolver } from '../backends/types.js';
 import { defaultServerTimeouts, type HandlerContext, type ProxyOptions, type ProxyTimeouts } from './context.js';
 import { createConnectionTracker } from './connections.js';
 import { createForwarder } from './forward.js';
+import { createHttp2Forwarder } from './forward-h2.js';
 import { handleRequest } from './handle-request.js';
 import { handleClientError } from './client-error.js';
 import { handleConnect, handleHttp2Connect, handleUpgrade } from './handle-upgrade.js';
@@ -35,12 +36,13 @@ export interface RunningProxy {
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const timeouts: ProxyTimeouts = { ...defaultServerTimeouts, ...options.timeouts };
   const forwarder = createForwarder(timeouts);
+  const http2Forwarder = createHttp2Forwarder(timeouts);
   const resolverOf = typeof options.resolver === 'function' ? options.resolver : () => options.resolver as BackendResolver;
   const tunnels = new Set<Duplex>();
   const state = { closing: false };
   const connections = createConnectionTracker();
   const sessions = new Set<Http2Session>();
-  const context: HandlerContext = { options, timeouts, forwarder, resolverOf, tunnels, connections, state, sessions };
+  const context: HandlerContext = { options, timeouts, forwarder, http2Forwarder, resolverOf, tunnels, connections, state, sessions };
 
   const server = createServer(
     {
@@ -73,6 +75,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   } catch (err) {
     server.close();
     await forwarder.close();
+    await http2Forwarder.close();
     throw err;
   }
   const portOf = (s: { address(): ReturnType<Server['address']> }, fallback: number): number => {
@@ -154,4 +157,5 @@ async function closeProxy(server: Server, secure: Http2SecureServer | null, cont
   await Promise.all([stopped, secureStopped]);
   clearTimeout(deadline);
   await context.forwarder.close();
+  await context.http2Forwarder.close();
 }

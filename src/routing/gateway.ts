@@ -96,6 +96,11 @@ export function parseTarget(target: string): ParsedTarget {
   };
 }
 
+/** A gRPC call: `content-type: application/grpc` (with `+proto`, `+json`, …). */
+export function isGrpcRequest(request: MatchRequest): boolean {
+  return headerValue(request, 'content-type')?.startsWith('application/grpc') === true;
+}
+
 /** Why a match does not take the request; null when it does. */
 export function matchFailure(match: CompiledMatch, request: MatchRequest, target: ParsedTarget): string | null {
   const p = match.path;
@@ -131,8 +136,11 @@ function headerValue(request: MatchRequest, name: string): string | undefined {
 
 /** The first entry of the group that takes the request, in precedence order. */
 export function findEntry(group: ListenerGroup, host: string, request: MatchRequest, target: ParsedTarget): RouteEntry | null {
+  const grpc = isGrpcRequest(request);
   for (const list of candidateLists(group.entries, host)) {
     for (const entry of list) {
+      // gRPC requests are GRPCRoutes', every other request HTTPRoutes' (grpcroute_types.go: the two are never merged).
+      if ((entry.rule.grpc === true) !== grpc) continue;
       // A wildcard or any-host entry serves the host only when its own hostname takes it.
       if (entry.hostname !== null && entry.hostname !== host && !hostnameMatches(entry.hostname, host)) continue;
       if (matchFailure(entry.match, request, target) === null) return entry;
@@ -286,8 +294,10 @@ export function explainGateway(decision: GatewayDecision, host: string, request:
   const target = parseTarget(request.path);
   const out: Candidate[] = [];
   let passedWinner = false;
+  const grpc = isGrpcRequest(request);
   for (const list of candidateLists(decision.group.entries, host)) {
     for (const entry of list) {
+      if ((entry.rule.grpc === true) !== grpc) continue;
       if (entry.hostname !== null && entry.hostname !== host && !hostnameMatches(entry.hostname, host)) continue;
       if (entry === decision.entry) {
         passedWinner = true;

@@ -1,6 +1,9 @@
 import type { DiagnosticCode } from '../../diagnostics/catalogue.js';
 import type { Severity, SourcePosition } from '../../diagnostics/diagnostic.js';
-import type { Gateway, GatewayBackendRef, GatewayListener, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, Located, ParentRef, ResourceSet, Service } from '../../manifest/types.js';
+import type { Gateway, GatewayBackendRef, GatewayListener, GRPCRoute, GRPCRouteMatch, GRPCRouteRule, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, Located, ParentRef, ResourceSet, Service } from '../../manifest/types.js';
+
+/** The route kinds served: HTTPRoute and GRPCRoute. */
+type AnyRoute = HTTPRoute | GRPCRoute;
 import { checkHost } from '../host.js';
 import { prefixSegments } from '../path.js';
 import type { Backend } from '../types.js';
@@ -46,7 +49,7 @@ export const implicitGatewayName = 'ingress-dev/implicit';
 
 export function compileGateway(ctx: GatewayCompileContext): GatewayTable | null {
   const { resources } = ctx;
-  if (resources.gateways.length === 0 && resources.httpRoutes.length === 0) return null;
+  if (resources.gateways.length === 0 && resources.httpRoutes.length === 0 && resources.grpcRoutes.length === 0) return null;
   return new GatewayCompilation(ctx).run();
 }
 
@@ -74,16 +77,16 @@ class GatewayCompilation {
   run(): GatewayTable {
     this.checkClasses();
     for (const gateway of this.ctx.resources.gateways) this.compileListeners(gateway);
-    const missingParents = this.ctx.resources.httpRoutes.length > 0 && this.ctx.resources.gateways.length === 0;
+    const missingParents = (this.ctx.resources.httpRoutes.length > 0 || this.ctx.resources.grpcRoutes.length > 0) && this.ctx.resources.gateways.length === 0;
     if (missingParents) {
-      const first = this.ctx.resources.httpRoutes[0];
+      const first = this.ctx.resources.httpRoutes[0] ?? this.ctx.resources.grpcRoutes[0];
       if (this.ctx.implicitGateway) this.addImplicitGateway();
       else if (first !== undefined) {
-        this.ctx.report('W_NO_GATEWAY', 'warning', `The folder has HTTPRoutes but no Gateway: they attach to nothing and serve nothing`, first.metadata.at,
+        this.ctx.report('W_NO_GATEWAY', 'warning', `The folder has routes (HTTPRoute, GRPCRoute) but no Gateway: they attach to nothing and serve nothing`, first.metadata.at,
           'Add the Gateway the routes name in parentRefs, or run with --implicit-gateway (implicitGateway: true in ingress-dev.yaml) to serve every route on the HTTP and HTTPS ports');
       }
     }
-    const ranked = this.ctx.resources.httpRoutes.toSorted(compareRouteAge);
+    const ranked = [...this.ctx.resources.httpRoutes, ...this.ctx.resources.grpcRoutes].toSorted(compareRouteAge);
     ranked.forEach((route, age) => this.compileRoute(route, age));
     return {
       http: this.index('HTTP'),
@@ -202,13 +205,13 @@ class GatewayCompilation {
     this.slots.push(...slots);
   }
 
-  private compileRoute(route: HTTPRoute, age: number): void {
-    const name: RouteRefName = { kind: 'HTTPRoute', namespace: route.metadata.namespace, name: route.metadata.name };
+  private compileRoute(route: AnyRoute, age: number): void {
+    const name: RouteRefName = { kind: route.kind, namespace: route.metadata.namespace, name: route.metadata.name };
     const hostnames: string[] = [];
     for (const h of route.hostnames) {
       const problem = checkHost(h.value);
       if (problem !== null) {
-        this.ctx.report('E_HOST_INVALID', 'error', `HTTPRoute ${ref(route)}: hostname "${h.value}" is not a valid hostname; it is ignored`, h.at,
+        this.ctx.report('E_HOST_INVALID', 'error', `${route.kind} ${ref(route)}: hostname "${h.value}" is not a valid hostname; it is ignored`, h.at,
           'A route hostname is a lower-case DNS name, optionally starting with "*." (no IP address, no port)');
         continue;
       }
@@ -216,13 +219,15 @@ class GatewayCompilation {
     }
     // Every hostname written was invalid: the route would serve any host, which it did not ask for.
     if (route.hostnames.length > 0 && hostnames.length === 0) return;
-    const rules = route.rules.map((rule, index) => this.compileRule(route, name, rule, index, age));
+    const rules = route.kind === 'HTTPRoute'
+      ? route.rules.map((rule, index) => this.compileRule(route, name, rule, index, age))
+      : route.rules.map((rule, index) => this.compileGrpcRule(route, name, rule, index, age));
     const unresolved = rules.flatMap((r) => r.backendRefs).find((b) => b.invalid !== null && b.backend === null);
     this.refs.push({ route: name, source: route.metadata.at, resolved: unresolved === undefined, reason: unresolved === undefined ? 'ResolvedRefs' : /\((\w+)\)$/.exec(unresolved.invalid ?? '')?.[1] ?? 'Invalid' });
     let attached = false;
     const parents = route.parentRefs.length === 0 && this.ctx.implicitGateway ? [null] : route.parentRefs;
     if (route.parentRefs.length === 0 && !this.ctx.implicitGateway) {
-      this.ctx.report('E_ROUTE_NOT_ACCEPTED', 'error', `HTTPRoute ${ref(route)} has no parentRefs: it attaches to no Gateway and serves nothing`, route.metadata.at,
+      this.ctx.report('E_ROUTE_NOT_ACCEPTED', 'error', `${route.kind} ${ref(route)} has no parentRefs: it attaches to no Gateway and serves nothing`, route.metadata.at,
         'Add spec.parentRefs: [{name: GATEWAY}] naming the Gateway that should serve it');
     }
     for (const parent of parents) {
@@ -236,12 +241,12 @@ class GatewayCompilation {
   }
 
   /** The listeners a parentRef attaches the route to, with its status (reported when it attaches nowhere). */
-  private attach(route: HTTPRoute, name: RouteRefName, parent: ParentRef | null, hostnames: readonly string[]): ListenerSlot[] {
+  private attach(route: AnyRoute, name: RouteRefName, parent: ParentRef | null, hostnames: readonly string[]): ListenerSlot[] {
     const at = parent?.at ?? route.metadata.at;
     const status = (accepted: boolean, reason: string, message: string, parentName: string): void => {
       this.statuses.push({ route: name, parent: parentName, accepted, reason, message, source: at });
       if (!accepted) {
-        this.ctx.report('E_ROUTE_NOT_ACCEPTED', 'error', `HTTPRoute ${ref(route)}: ${message} (Accepted: False, ${reason}); it is not served there`, at, hintFor(reason));
+        this.ctx.report('E_ROUTE_NOT_ACCEPTED', 'error', `${route.kind} ${ref(route)}: ${message} (Accepted: False, ${reason}); it is not served there`, at, hintFor(reason));
       }
     };
     if (parent === null) {
@@ -298,10 +303,10 @@ class GatewayCompilation {
   }
 
   /** gateway_types.go AllowedRoutes: namespaces from Same (default), All or Selector; kinds (default: the protocol's, HTTPRoute for HTTP and HTTPS). */
-  private allows(slot: ListenerSlot, route: HTTPRoute): boolean {
+  private allows(slot: ListenerSlot, route: AnyRoute): boolean {
     const allowed = slot.written?.allowedRoutes ?? null;
     if (slot.gateway === null) return true;
-    if (allowed !== null && allowed.kinds.length > 0 && !allowed.kinds.some((k) => (k.group ?? gatewayGroup) === gatewayGroup && k.kind.value === 'HTTPRoute')) return false;
+    if (allowed !== null && allowed.kinds.length > 0 && !allowed.kinds.some((k) => (k.group ?? gatewayGroup) === gatewayGroup && k.kind.value === route.kind)) return false;
     const from = allowed?.from?.value ?? 'Same';
     if (from === 'All') return true;
     if (from === 'Same') return route.metadata.namespace === slot.gateway.metadata.namespace;
@@ -355,19 +360,72 @@ class GatewayCompilation {
   }
 
   /**
+   * grpcroute_types.go: a GRPCRoute rule as the same route entries, its method matches as paths
+   * (`/SERVICE/METHOD` on the wire): service and method Exact → Exact path, service only →
+   * PathPrefix `/SERVICE`, method only or RegularExpression → a regular expression. No matches:
+   * every request. Its precedence (characters of the service, then of the method, then headers)
+   * is kept on the match.
+   */
+  private compileGrpcRule(route: GRPCRoute, name: RouteRefName, rule: GRPCRouteRule, index: number, age: number): CompiledRule {
+    const id = `grpcroute:${name.namespace}/${name.name}#r${index}`;
+    const failures: string[] = [];
+    const matches = rule.matches.length === 0
+      ? [{ ...defaultMatch(rule.at), grpc: { service: null, method: null } }]
+      : rule.matches.flatMap((m, i) => {
+        const compiled = this.compileGrpcMatch(route, m, i);
+        return compiled === null ? [] : [compiled];
+      });
+    const filters = this.compileFilters(route, rule.filters, failures, []);
+    const backendRefs = rule.backendRefs.map((b) => this.compileBackendRef(route, b, []));
+    if (backendRefs.length === 0) failures.push('the rule has no backendRefs');
+    return { id, route: name, index, name: rule.name?.value ?? null, matches, filters, backendRefs, fails: failures.length === 0 ? null : failures.join('; '), age, source: rule.at, timeoutMs: null, grpc: true };
+  }
+
+  private compileGrpcMatch(route: GRPCRoute, m: GRPCRouteMatch, index: number): CompiledMatch | null {
+    const type = m.method?.type?.value ?? 'Exact';
+    const service = m.method?.service?.value ?? null;
+    const method = m.method?.method?.value ?? null;
+    let path: CompiledMatch['path'];
+    if (service === null && method === null) path = { type: 'PathPrefix', value: '/', segments: [] };
+    else if (type === 'Exact' && service !== null && method !== null) path = { type: 'Exact', value: `/${service}/${method}` };
+    else if (type === 'Exact' && service !== null) path = { type: 'PathPrefix', value: `/${service}`, segments: [service] };
+    else {
+      const s = service === null ? '[^/]+' : type === 'Exact' ? escapeRegex(service) : `(?:${service})`;
+      const mth = method === null ? '[^/]+' : type === 'Exact' ? escapeRegex(method) : `(?:${method})`;
+      const regex = compileRegex(`/${s}/${mth}`);
+      if (regex === null) {
+        this.ctx.report('E_MATCH_INVALID', 'error', `GRPCRoute ${ref(route)}: method match ${service ?? '*'}/${method ?? '*'} does not compile as a regular expression; the match is ignored`, m.method?.at ?? m.at, 'Write regular expressions in RE2 syntax');
+        return null;
+      }
+      path = { type: 'RegularExpression', value: `/${s}/${mth}`, regex };
+    }
+    const headers: GatewayValueMatch[] = [];
+    const seen = new Set<string>();
+    for (const h of m.headers) {
+      const lower = h.name.value.toLowerCase();
+      if (seen.has(lower)) continue;
+      seen.add(lower);
+      const v = this.valueMatch(route, lower, h.type?.value ?? 'Exact', h.value);
+      if (v === null) return null;
+      headers.push(v);
+    }
+    return { index, path, headers, queryParams: [], method: null, source: m.at, grpc: { service, method } };
+  }
+
+  /**
    * httproute_types.go HTTPRouteTimeouts: `request` (the whole exchange) and `backendRequest`
    * (one try at the backend), Gateway API durations (GEP-2257: `^([0-9]{1,5}(h|m|s|ms)){1,4}$`),
    * `0s` disabling one. Locally both bound the wait for the backend's answer (a read timeout of
    * the proxy: 504 when it passes), the shorter of the two.
    */
-  private ruleTimeout(route: HTTPRoute, rule: HTTPRouteRule): number | null {
+  private ruleTimeout(route: AnyRoute, rule: HTTPRouteRule): number | null {
     if (rule.timeouts === null) return null;
     const values: number[] = [];
     for (const written of [rule.timeouts.request, rule.timeouts.backendRequest]) {
       if (written === null) continue;
       const ms = parseGatewayDuration(written.value);
       if (ms === null) {
-        this.ctx.report('E_FIELD_TYPE', 'error', `HTTPRoute ${ref(route)}: timeout "${written.value}" is not a Gateway API duration; it is ignored`, written.at, 'Write a duration such as 500ms, 10s or 1m30s (units h, m, s and ms; 0s disables the timeout)');
+        this.ctx.report('E_FIELD_TYPE', 'error', `${route.kind} ${ref(route)}: timeout "${written.value}" is not a Gateway API duration; it is ignored`, written.at, 'Write a duration such as 500ms, 10s or 1m30s (units h, m, s and ms; 0s disables the timeout)');
         continue;
       }
       values.push(ms);
@@ -377,7 +435,7 @@ class GatewayCompilation {
     return values.length > 0 ? 0 : null;
   }
 
-  private compileMatch(route: HTTPRoute, m: HTTPRouteMatch, index: number): CompiledMatch | null {
+  private compileMatch(route: AnyRoute, m: HTTPRouteMatch, index: number): CompiledMatch | null {
     const type = m.path?.type?.value ?? 'PathPrefix';
     const value = m.path?.value?.value ?? '/';
     const at = m.path?.value?.at ?? m.path?.at ?? m.at;
@@ -385,13 +443,13 @@ class GatewayCompilation {
     if (type === 'RegularExpression') {
       const regex = compileRegex(value);
       if (regex === null) {
-        this.ctx.report('E_MATCH_INVALID', 'error', `HTTPRoute ${ref(route)}: path regular expression "${value}" does not compile; the match is ignored`, at, 'Write a regular expression in RE2 syntax (no lookarounds, no backreferences)');
+        this.ctx.report('E_MATCH_INVALID', 'error', `${route.kind} ${ref(route)}: path regular expression "${value}" does not compile; the match is ignored`, at, 'Write a regular expression in RE2 syntax (no lookarounds, no backreferences)');
         return null;
       }
       path = { type, value, regex };
     } else {
       if (!value.startsWith('/')) {
-        this.ctx.report('E_MATCH_INVALID', 'error', `HTTPRoute ${ref(route)}: path "${value}" does not start with "/"; the match is ignored`, at, 'Paths of Exact and PathPrefix matches start with "/"');
+        this.ctx.report('E_MATCH_INVALID', 'error', `${route.kind} ${ref(route)}: path "${value}" does not start with "/"; the match is ignored`, at, 'Paths of Exact and PathPrefix matches start with "/"');
         return null;
       }
       path = type === 'Exact' ? { type: 'Exact', value } : { type: 'PathPrefix', value, segments: prefixSegments(value) };
@@ -420,23 +478,23 @@ class GatewayCompilation {
     return { index, path, headers, queryParams, method: m.method?.value ?? null, source: m.at };
   }
 
-  private valueMatch(route: HTTPRoute, name: string, type: string, value: Located<string>): GatewayValueMatch | null {
+  private valueMatch(route: AnyRoute, name: string, type: string, value: Located<string>): GatewayValueMatch | null {
     if (type !== 'RegularExpression') return { name, type: 'Exact', value: value.value, regex: null };
     const regex = compileRegex(value.value);
     if (regex === null) {
-      this.ctx.report('E_MATCH_INVALID', 'error', `HTTPRoute ${ref(route)}: regular expression "${value.value}" for ${name} does not compile; the match is ignored`, value.at, 'Write a regular expression in RE2 syntax');
+      this.ctx.report('E_MATCH_INVALID', 'error', `${route.kind} ${ref(route)}: regular expression "${value.value}" for ${name} does not compile; the match is ignored`, value.at, 'Write a regular expression in RE2 syntax');
       return null;
     }
     return { name, type: 'RegularExpression', value: value.value, regex };
   }
 
-  private compileFilters(route: HTTPRoute, written: readonly HTTPRouteFilter[], failures: string[], matches: readonly HTTPRouteMatch[]): CompiledFilter[] {
+  private compileFilters(route: AnyRoute, written: readonly HTTPRouteFilter[], failures: string[], matches: readonly HTTPRouteMatch[]): CompiledFilter[] {
     const out: CompiledFilter[] = [];
     const seen = new Set<string>();
     for (const f of written) {
       // Each core filter at most once per rule (httproute_types.go: validated by CEL), except RequestMirror.
       if (f.type !== 'RequestMirror' && f.type !== 'ExtensionRef' && f.type !== 'Unknown' && seen.has(f.type)) {
-        this.ctx.report('E_FILTER_INVALID', 'error', `HTTPRoute ${ref(route)}: filter ${f.type} appears twice in one rule; the rule answers 500`, f.at, 'Merge the two filters into one');
+        this.ctx.report('E_FILTER_INVALID', 'error', `${route.kind} ${ref(route)}: filter ${f.type} appears twice in one rule; the rule answers 500`, f.at, 'Merge the two filters into one');
         failures.push(`filter ${f.type} appears twice`);
         continue;
       }
@@ -468,7 +526,7 @@ class GatewayCompilation {
           break;
         case 'ExtensionRef':
           // httproute_types.go HTTPRouteFilter: an unknown ExtensionRef makes the rule answer 500.
-          this.ctx.report('E_FILTER_INVALID', 'error', `HTTPRoute ${ref(route)}: filter ExtensionRef ${f.kind ?? '?'} ${f.name ?? '?'} is an implementation's extension; the rule answers 500, as the specification requires for a filter that cannot be applied`, f.at,
+          this.ctx.report('E_FILTER_INVALID', 'error', `${route.kind} ${ref(route)}: filter ExtensionRef ${f.kind ?? '?'} ${f.name ?? '?'} is an implementation's extension; the rule answers 500, as the specification requires for a filter that cannot be applied`, f.at,
             'Remove the filter to route locally, or express it with a core filter (RequestHeaderModifier, RequestRedirect, URLRewrite)');
           failures.push(`ExtensionRef ${f.kind ?? '?'} ${f.name ?? '?'} is not supported`);
           break;
@@ -481,13 +539,13 @@ class GatewayCompilation {
   }
 
   /** ReplacePrefixMatch needs a PathPrefix match (httproute_types.go HTTPPathModifier, CEL). */
-  private pathRewrite(route: HTTPRoute, path: { readonly type: Located<string>; readonly replaceFullPath: Located<string> | null; readonly replacePrefixMatch: Located<string> | null; readonly at: SourcePosition } | null, matches: readonly HTTPRouteMatch[], failures: string[]): PathRewrite | null {
+  private pathRewrite(route: AnyRoute, path: { readonly type: Located<string>; readonly replaceFullPath: Located<string> | null; readonly replacePrefixMatch: Located<string> | null; readonly at: SourcePosition } | null, matches: readonly HTTPRouteMatch[], failures: string[]): PathRewrite | null {
     if (path === null) return null;
     if (path.type.value === 'ReplaceFullPath' && path.replaceFullPath !== null) return { type: 'ReplaceFullPath', value: path.replaceFullPath.value };
     if (path.type.value === 'ReplacePrefixMatch' && path.replacePrefixMatch !== null) {
       const notPrefix = matches.find((m) => (m.path?.type?.value ?? 'PathPrefix') !== 'PathPrefix');
       if (notPrefix !== undefined) {
-        this.ctx.report('E_FILTER_INVALID', 'error', `HTTPRoute ${ref(route)}: ReplacePrefixMatch needs every match of the rule to be a PathPrefix match; the rule answers 500`, path.at, 'Use ReplaceFullPath, or make the matches PathPrefix');
+        this.ctx.report('E_FILTER_INVALID', 'error', `${route.kind} ${ref(route)}: ReplacePrefixMatch needs every match of the rule to be a PathPrefix match; the rule answers 500`, path.at, 'Use ReplaceFullPath, or make the matches PathPrefix');
         failures.push('ReplacePrefixMatch with a match that is not PathPrefix');
         return null;
       }
@@ -501,7 +559,7 @@ class GatewayCompilation {
    * opens (referencegrant_types.go). An invalid one keeps its weight: its share answers 500
    * (httproute_types.go HTTPBackendRef).
    */
-  private compileBackendRef(route: HTTPRoute, b: GatewayBackendRef, matches: readonly HTTPRouteMatch[], mirror = false): CompiledBackendRef {
+  private compileBackendRef(route: AnyRoute, b: GatewayBackendRef, matches: readonly HTTPRouteMatch[], mirror = false): CompiledBackendRef {
     const failures: string[] = [];
     const filters = this.compileFilters(route, b.filters, failures, matches);
     const weight = b.weight?.value ?? 1;
@@ -511,7 +569,7 @@ class GatewayCompilation {
     const base = { weight, filters, source: b.at };
     const invalid = (reason: string, message: string, at: SourcePosition, hint: string): CompiledBackendRef => {
       // An invalid mirror is dropped (httproute_types.go HTTPRequestMirrorFilter); an invalid backendRef's share answers 500.
-      this.ctx.report('E_BACKEND_REF_INVALID', 'error', `HTTPRoute ${ref(route)}: ${mirror ? 'RequestMirror ' : ''}${message} (ResolvedRefs: False, ${reason}); ${mirror ? 'the mirror is dropped' : 'its share of requests answers 500'}`, at, hint);
+      this.ctx.report('E_BACKEND_REF_INVALID', 'error', `${route.kind} ${ref(route)}: ${mirror ? 'RequestMirror ' : ''}${message} (ResolvedRefs: False, ${reason}); ${mirror ? 'the mirror is dropped' : 'its share of requests answers 500'}`, at, hint);
       return { ...base, backend: null, invalid: `${message} (${reason})` };
     };
     if (group !== '' || kind !== 'Service') {
@@ -519,7 +577,7 @@ class GatewayCompilation {
     }
     if (namespace !== route.metadata.namespace && !this.referenceGranted(route, namespace, b.name.value)) {
       return invalid('RefNotPermitted', `backendRef to Service ${namespace}/${b.name.value} in another namespace is not allowed by a ReferenceGrant`, b.namespace?.at ?? b.at,
-        `Add a ReferenceGrant in namespace ${namespace} with from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: ${route.metadata.namespace}}] and to: [{group: "", kind: Service}]`);
+        `Add a ReferenceGrant in namespace ${namespace} with from: [{group: gateway.networking.k8s.io, kind: ${route.kind}, namespace: ${route.metadata.namespace}}] and to: [{group: "", kind: Service}]`);
     }
     if (b.port === null) {
       return invalid('UnsupportedValue', `backendRef to Service ${b.name.value} has no port`, b.at, 'A backendRef to a Service must name its port: port: 80');
@@ -538,9 +596,9 @@ class GatewayCompilation {
     return { ...base, backend, invalid: failures.length === 0 ? null : failures.join('; ') };
   }
 
-  private referenceGranted(route: HTTPRoute, namespace: string, service: string): boolean {
+  private referenceGranted(route: AnyRoute, namespace: string, service: string): boolean {
     return this.ctx.resources.referenceGrants.some((g) => g.metadata.namespace === namespace
-      && g.from.some((f) => f.group === gatewayGroup && f.kind === 'HTTPRoute' && f.namespace === route.metadata.namespace)
+      && g.from.some((f) => f.group === gatewayGroup && f.kind === route.kind && f.namespace === route.metadata.namespace)
       && g.to.some((t) => t.group === '' && t.kind === 'Service' && (t.name === null || t.name === service)));
   }
 
@@ -603,6 +661,21 @@ function indexEntries(entries: readonly RouteEntry[]): EntryIndex {
  * Gateway orders them), longer expressions first.
  */
 export function compareEntries(a: RouteEntry, b: RouteEntry): number {
+  const ga = a.match.grpc;
+  const gb = b.match.grpc;
+  if (ga !== undefined && gb !== undefined) {
+    // grpcroute_types.go GRPCRouteRule.Matches: the most characters of a matching service, then of a method, then the most header matches.
+    const sa = ga.service?.length ?? 0;
+    const sb = gb.service?.length ?? 0;
+    if (sa !== sb) return sb - sa;
+    const ma = ga.method?.length ?? 0;
+    const mb = gb.method?.length ?? 0;
+    if (ma !== mb) return mb - ma;
+    if (a.match.headers.length !== b.match.headers.length) return b.match.headers.length - a.match.headers.length;
+    if (a.rule.age !== b.rule.age) return a.rule.age - b.rule.age;
+    if (a.rule.index !== b.rule.index) return a.rule.index - b.rule.index;
+    return a.match.index - b.match.index;
+  }
   const pa = a.match.path;
   const pb = b.match.path;
   const rank = (p: CompiledMatch['path']): number => (p.type === 'Exact' ? 0 : p.type === 'PathPrefix' ? 1 : 2);
@@ -622,7 +695,7 @@ export function compareEntries(a: RouteEntry, b: RouteEntry): number {
 }
 
 /** creationTimestamp (oldest first; none counts as newest), then `namespace/name`. */
-function compareRouteAge(a: HTTPRoute, b: HTTPRoute): number {
+function compareRouteAge(a: AnyRoute, b: AnyRoute): number {
   const ta = a.metadata.creationTimestamp ?? Number.POSITIVE_INFINITY;
   const tb = b.metadata.creationTimestamp ?? Number.POSITIVE_INFINITY;
   if (ta !== tb) return ta < tb ? -1 : 1;
@@ -676,6 +749,10 @@ function compileRegex(source: string): RegExp | null {
   } catch {
     return null;
   }
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function ref(o: { readonly metadata: { readonly namespace: string; readonly name: string } }): string {

@@ -8,7 +8,8 @@ import type { CompiledFilter, CompiledMatch, CompiledRule, GatewayTable, Listene
 
 /** `PathPrefix /api  GET  header x-env=canary  query v=2`. */
 export function formatMatch(m: CompiledMatch): string {
-  const parts = [`${m.path.type} ${m.path.value}`];
+  // A GRPCRoute's method match, as written: `method grpc.health.v1.Health/Check`.
+  const parts = m.grpc === undefined ? [`${m.path.type} ${m.path.value}`] : [m.grpc.service === null && m.grpc.method === null ? 'any method' : `method ${m.grpc.service ?? '*'}/${m.grpc.method ?? '*'}${m.path.type === 'RegularExpression' && !(m.grpc.service === null || m.grpc.method === null) ? ' (regex)' : ''}`];
   if (m.method !== null) parts.push(m.method);
   for (const h of m.headers) parts.push(`header ${h.name}${h.type === 'Exact' ? '=' : '~'}${h.value}`);
   for (const q of m.queryParams) parts.push(`query ${q.name}${q.type === 'Exact' ? '=' : '~'}${q.value}`);

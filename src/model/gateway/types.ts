@@ -14,7 +14,7 @@ export interface GatewayRef {
 }
 
 export interface RouteRefName {
-  readonly kind: 'HTTPRoute';
+  readonly kind: 'HTTPRoute' | 'GRPCRoute';
   readonly namespace: string;
   readonly name: string;
 }
@@ -53,6 +53,8 @@ export interface CompiledMatch {
   readonly queryParams: readonly GatewayValueMatch[];
   readonly method: string | null;
   readonly source: SourcePosition;
+  /** A GRPCRoute's method match as written (its precedence counts their characters). */
+  readonly grpc?: { readonly service: string | null; readonly method: string | null };
 }
 
 export interface HeaderEdits {
@@ -120,6 +122,8 @@ export interface CompiledRule {
    * shorter of the two; 0 when they disable it (`0s`); null when not written (the proxy's read timeout).
    */
   readonly timeoutMs: number | null;
+  /** A GRPCRoute's rule: only gRPC requests (content-type application/grpc) match it, and it is forwarded over HTTP/2. */
+  readonly grpc?: boolean;
 }
 
 /** A match of a rule as one listener serves it, under one effective hostname. */
