@@ -314,7 +314,9 @@ export function matchWithAlias(table: RouteTable, request: MatchRequest): { matc
   if (kind === 'exact' || kind === 'wildcard' || !match.host.endsWith(localhostSuffix)) return { match, alias: null };
   const stripped = match.host.slice(0, -localhostSuffix.length);
   if (stripped === '') return { match, alias: null };
-  const aliased = matchRequest(table, { ...request, host: stripped });
+  // The alias keeps the port the client addressed (a Gateway API redirect names it).
+  const port = /:\d{1,5}$/.exec(request.host ?? '')?.[0] ?? '';
+  const aliased = matchRequest(table, { ...request, host: `${stripped}${port}` });
   const aliasedKind = aliased.hostMatch.kind;
   return aliasedKind === 'exact' || aliasedKind === 'wildcard' ? { match: aliased, alias: stripped } : { match, alias: null };
 }

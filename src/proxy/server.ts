@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
+import { createSecureServer, createServer as createH2cServer, type Http2SecureServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { BackendResolver } from '../backends/types.js';
 import { defaultServerTimeouts, type HandlerContext, type ProxyOptions, type ProxyTimeouts } from './context.js';
@@ -68,6 +69,17 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   context.server = server;
   const secure = options.https === undefined ? null : await createSecureListener(context, options.https.certificates, timeouts);
   if (secure !== null) context.secure = secure;
+  // The HTTP port also takes HTTP/2 without TLS (h2c with prior knowledge, as gRPC clients send
+  // it): a connection is handed to node's HTTP/2 server when it opens with the HTTP/2 preface,
+  // else to the HTTP/1.1 server. Both parse with node's own parsers.
+  const h2c = createH2cListener(context);
+  // node's HTTP server takes each connection in its 'connection' listener: it now runs only for
+  // connections that do not open with the preface.
+  const [http1Connection] = server.listeners('connection') as ((socket: Socket) => void)[];
+  if (http1Connection !== undefined) {
+    server.removeListener('connection', http1Connection);
+    server.on('connection', (socket: Socket) => handOver(socket, (s) => http1Connection.call(server, s), h2c));
+  }
 
   try {
     await listen(server, options.host, options.port);
@@ -128,6 +140,39 @@ async function createSecureListener(context: HandlerContext, certificates: Certi
   (secure as unknown as { headersTimeout?: number }).headersTimeout = timeouts.headersTimeoutMs;
   return secure;
 }
+
+/**
+ * The first bytes of a connection decide, before any parser sees them: the HTTP/2 preface
+ * (`PRI * HTTP/2.0`, a method no HTTP/1.1 request has) goes to the h2c server, anything else to
+ * node's HTTP/1.1 server. Nothing is parsed here; the bytes are put back for the parser.
+ */
+function handOver(socket: Socket, http1: (socket: Socket) => void, h2c: Http2Server): void {
+  socket.on('error', noop);
+  socket.once('data', (chunk: Buffer) => {
+    socket.pause();
+    socket.unshift(chunk);
+    socket.off('error', noop);
+    if (chunk.length >= 4 && chunk.toString('latin1', 0, 4) === 'PRI ') h2c.emit('connection', socket);
+    else http1(socket);
+    process.nextTick(() => socket.resume());
+  });
+}
+
+/** HTTP/2 without TLS on the HTTP port: the same pipeline as the HTTPS listener's HTTP/2. */
+function createH2cListener(context: HandlerContext): Http2Server {
+  const h2c = createH2cServer({ settings: { enableConnectProtocol: false } });
+  h2c.on('request', (req, res) => handleRequest(context, req as unknown as IncomingMessage, res as unknown as ServerResponse));
+  h2c.on('session', (session: Http2Session) => {
+    context.sessions?.add(session);
+    session.once('close', () => context.sessions?.delete(session));
+  });
+  // A client that is not speaking HTTP/2 after all (a bad preface, a protocol error): its connection goes.
+  h2c.on('sessionError', (_err: Error, session: Http2Session) => session.destroy());
+  h2c.setTimeout(0);
+  return h2c;
+}
+
+function noop(): void {}
 
 function listen(server: Server | Http2SecureServer, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {

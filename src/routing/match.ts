@@ -117,6 +117,13 @@ function matchNginx(server: NginxServer, host: string, hostMatch: HostMatch, req
 
 const authorizationOnly: readonly string[] = ['authorization'];
 
+/** The port of a Host header (`app:8080` → 8080, `[::1]:80` → 80); null without one. */
+function hostPort(host: string | null): number | null {
+  const m = host === null ? null : /:(\d{1,5})$/.exec(host);
+  if (m === null || (host?.includes(']') === false && (host.match(/:/g) ?? []).length > 1)) return null;
+  return Number(m[1]);
+}
+
 /**
  * How specifically the Ingresses claim the host: 0 a rule of this exact host, 1 a wildcard rule,
  * 2 host-less rules or a defaultBackend, 3 nothing. An HTTPRoute takes the request only when it
@@ -145,7 +152,10 @@ function matchGatewayRoutes(gateway: GatewayTable, host: string, request: MatchR
   }
   if (rank === 3 || rank >= ingressRank) return null;
   const scheme = request.scheme ?? 'http';
-  const port = request.port ?? (scheme === 'https' ? 443 : 80);
+  // "The Gateway Listener port" of a redirect: the port the client addressed (its Host header's,
+  // else the scheme's), so a browser on `app.localhost:8080` comes back to 8080, and `curl -H
+  // 'Host: app'` gets the cluster's answer.
+  const port = hostPort(request.host) ?? (scheme === 'https' ? 443 : 80);
   const decision = decideGateway(group, request, { host, scheme, port, httpsPort: request.httpsPort ?? null, httpPort: request.httpPort ?? null });
   const entry = decision.entry;
   const hostMatch: HostMatch = { kind: rank === 0 ? 'exact' : rank === 1 ? 'wildcard' : 'any', host: entry?.hostname ?? group.hostname };

@@ -71,7 +71,7 @@ function gatewayRows(table: RouteTable, resolver: BackendResolver, backends: Rea
           const host = `${scheme === 'https' ? 'https://' : ''}${hostname ?? '*'}`;
           const filters = ruleFilters(e.rule);
           const path = `${formatMatch(e.match).replace(/^(Exact|PathPrefix|RegularExpression) /, '')}${filters === '' ? '' : `  (${filters})`}`;
-          const pathType = e.match.path.type === 'PathPrefix' ? 'Prefix' : e.match.path.type === 'RegularExpression' ? 'Regex' : 'Exact';
+          const pathType = e.match.grpc !== undefined ? 'gRPC' : e.match.path.type === 'PathPrefix' ? 'Prefix' : e.match.path.type === 'RegularExpression' ? 'Regex' : 'Exact';
           if (e.rule.fails !== null || e.rule.backendRefs.length === 0) {
             const redirect = e.rule.filters.some((f) => f.type === 'RequestRedirect');
             rows.push({ id, host, path, pathType, backend: redirect && e.rule.fails === null ? '(redirect)' : '500', backendKey: null, target: redirect && e.rule.fails === null ? 'redirect' : `500: ${e.rule.fails ?? 'no backendRefs'}`, health: redirect && e.rule.fails === null ? 'reachable' : 'unmapped', via: null });

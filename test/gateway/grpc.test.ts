@@ -160,4 +160,16 @@ describe('GRPCRoute over HTTP/2', () => {
     const event = events.findLast((e) => e.path === `/${service}/Echo`);
     expect(event).toMatchObject({ method: 'POST', status: 200, routeId: 'grpcroute:default/exact#r0.m0', protocol: 'HTTP/2', scheme: 'https' });
   });
+
+  it('takes gRPC in cleartext on the HTTP port too (h2c with prior knowledge, as gRPC clients without TLS send it)', async () => {
+    const plain = new grpc.Client(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': 'grpc.example.com' });
+    try {
+      const answer = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        plain.makeUnaryRequest(`/${service}/EchoTwo`, json.serialize, json.deserialize, {}, new grpc.Metadata(), (error, value) => (error === null ? resolve(value as Record<string, unknown>) : reject(error)));
+      });
+      expect(answer).toMatchObject({ backend: 'v2', method: 'EchoTwo', metadata: { 'x-forwarded-proto': 'http' } });
+    } finally {
+      plain.close();
+    }
+  });
 });

@@ -32,7 +32,8 @@ export function route(table: RouteTable, req: Req): Match {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
   const request: MatchRequest = {
-    host: req.host ?? 'example.com',
+    // The port the client addressed is in its Host header.
+    host: `${req.host ?? 'example.com'}${req.port === undefined ? '' : `:${req.port}`}`,
     path: req.path ?? '/',
     method: req.method ?? 'GET',
     headers,

@@ -121,10 +121,13 @@ describe('HTTPRoutes through the proxy', () => {
     expect(got.headers.host).toBe('internal.example.org');
   });
 
-  it('RequestRedirect answers itself; a scheme change points at the local HTTPS port (none here: 443), and the request URI otherwise keeps the listener\'s port', async () => {
+  it('RequestRedirect answers itself with the port the client addressed; a scheme change points at the local HTTPS port (none here: 443)', async () => {
     const moved = await send(proxy.port, { path: '/old/page?x=1', headers: { host: 'app.example.com' } });
     expect(moved.status).toBe(301);
-    expect(moved.headers.location).toBe(`http://app.example.com:${proxy.port}/new/page?x=1`);
+    // The port the client addressed: none in its Host header, so the scheme's (as in the cluster).
+    expect(moved.headers.location).toBe('http://app.example.com/new/page?x=1');
+    const addressed = await send(proxy.port, { path: '/old/page', headers: { host: `app.example.com:${proxy.port}` } });
+    expect(addressed.headers.location).toBe(`http://app.example.com:${proxy.port}/new/page`);
     const secure = await send(proxy.port, { path: '/secure', headers: { host: 'app.example.com' } });
     expect(secure.status).toBe(302);
     expect(secure.headers.location).toBe('https://app.example.com/secure');

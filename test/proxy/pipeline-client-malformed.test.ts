@@ -153,7 +153,6 @@ describe('request smuggling and malformed heads', () => {
   it.each([
     ['a TLS ClientHello', Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]), randomBytes(32)])],
     ['an SSH banner', Buffer.from('SSH-2.0-OpenSSH_9.6\r\n')],
-    ['the HTTP/2 connection preface', Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')],
     ['a PROXY protocol line', Buffer.from('PROXY TCP4 192.0.2.1 192.0.2.2 56324 443\r\n')],
     ['a request with bare LF line endings', Buffer.from(`GET /lf HTTP/1.1\nHost: ${app}\n\n`)],
     ['a head ending in bare LFs', Buffer.from(`GET /lf HTTP/1.1\r\nHost: ${app}\n\n`)],
