@@ -78,7 +78,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const [http1Connection] = server.listeners('connection') as ((socket: Socket) => void)[];
   if (http1Connection !== undefined) {
     server.removeListener('connection', http1Connection);
-    server.on('connection', (socket: Socket) => handOver(socket, (s) => http1Connection.call(server, s), h2c));
+    server.on('connection', (socket: Socket) => handOver(socket, (s) => http1Connection.call(server, s), h2c, context.tunnels));
   }
 
   try {
@@ -146,9 +146,13 @@ async function createSecureListener(context: HandlerContext, certificates: Certi
  * (`PRI * HTTP/2.0`, a method no HTTP/1.1 request has) goes to the h2c server, anything else to
  * node's HTTP/1.1 server. Nothing is parsed here; the bytes are put back for the parser.
  */
-function handOver(socket: Socket, http1: (socket: Socket) => void, h2c: Http2Server): void {
+function handOver(socket: Socket, http1: (socket: Socket) => void, h2c: Http2Server, waiting: Set<Duplex>): void {
   socket.on('error', noop);
+  // Until it sends a byte, no server knows the connection: closing the proxy destroys it with the tunnels.
+  waiting.add(socket);
+  socket.once('close', () => waiting.delete(socket));
   socket.once('data', (chunk: Buffer) => {
+    waiting.delete(socket);
     socket.pause();
     socket.unshift(chunk);
     socket.off('error', noop);
