@@ -48,9 +48,7 @@ function runOne(table: RouteTable, test: RouteTest): RouteTestResult {
   if (x.upstreamHeaders !== undefined) {
     // The Gateway API's RequestHeaderModifier acts on the request's own headers.
     const edited = gw?.outcome.kind === 'forward' ? applyHeaderEdits(Object.entries(test.headers).flat(), gw.outcome.requestEdits) : [];
-    const pairs: [string, string][] = [];
-    for (let i = 0; i + 1 < edited.length; i += 2) pairs.push([edited[i] as string, edited[i + 1] as string]);
-    const sent = new Map<string, string>([...pairs, ...(result.upstreamHeaders ?? [])].map(([k, v]) => [k.toLowerCase(), v]));
+    const sent = new Map<string, string>([...pairsOf(edited), ...(result.upstreamHeaders ?? [])].map(([k, v]) => [k.toLowerCase(), v]));
     sent.set('host', result.upstreamHost ?? request.host ?? '');
     for (const [name, want] of Object.entries(x.upstreamHeaders)) {
       const got = sent.get(name);
@@ -60,9 +58,7 @@ function runOne(table: RouteTable, test: RouteTest): RouteTestResult {
   if (x.responseHeaders !== undefined) {
     // What ingress-nginx writes on the response itself: its own answer's headers, or those it adds to the backend's.
     const gatewayEdits = gw !== undefined && (gw.outcome.kind === 'forward' || gw.outcome.kind === 'redirect') ? applyHeaderEdits([], gw.outcome.responseEdits) : [];
-    const gatewaySet: [string, string][] = [];
-    for (let i = 0; i + 1 < gatewayEdits.length; i += 2) gatewaySet.push([gatewayEdits[i] as string, gatewayEdits[i + 1] as string]);
-    const sent = new Map<string, string>([...(result.reply?.headers ?? []), ...(result.responseHeaders ?? []), ...gatewaySet].map(([k, v]) => [k.toLowerCase(), v]));
+    const sent = new Map<string, string>([...(result.reply?.headers ?? []), ...(result.responseHeaders ?? []), ...pairsOf(gatewayEdits)].map(([k, v]) => [k.toLowerCase(), v]));
     for (const [name, want] of Object.entries(x.responseHeaders)) {
       const got = sent.get(name) ?? null;
       if (got !== want) failures.push(`responseHeaders.${name}: expected ${want ?? 'none'}, got ${got ?? 'none'}`);
@@ -87,4 +83,11 @@ function runOne(table: RouteTable, test: RouteTest): RouteTestResult {
     }
   }
   return { test, passed: failures.length === 0, failures, result };
+}
+
+/** A flat header list (`[name, value, …]`) as pairs. */
+function pairsOf(flat: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i] as string, flat[i + 1] as string]);
+  return pairs;
 }

@@ -127,10 +127,7 @@ async function createSecureListener(context: HandlerContext, certificates: Certi
   secure.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(context, req, socket, head));
   // HTTP/2's CONNECT: with :protocol, a WebSocket (RFC 8441, allowed by the settings above).
   secure.on('connect', (req: Http2ServerRequest, res: Http2ServerResponse) => handleHttp2Connect(context, req, res));
-  secure.on('session', (session: Http2Session) => {
-    context.sessions?.add(session);
-    session.once('close', () => context.sessions?.delete(session));
-  });
+  secure.on('session', (session: Http2Session) => trackSession(context, session));
   // No Nagle on the TCP sockets under TLS (node:http's server sets noDelay; tls.Server does not):
   // without it the handshake's last flight waits for a delayed ACK, some 40 ms per new connection.
   secure.on('connection', (socket: { setNoDelay?: (noDelay?: boolean) => unknown }) => socket.setNoDelay?.(true));
@@ -166,14 +163,17 @@ function handOver(socket: Socket, http1: (socket: Socket) => void, h2c: Http2Ser
 function createH2cListener(context: HandlerContext): Http2Server {
   const h2c = createH2cServer({ settings: { enableConnectProtocol: false } });
   h2c.on('request', (req, res) => handleRequest(context, req as unknown as IncomingMessage, res as unknown as ServerResponse));
-  h2c.on('session', (session: Http2Session) => {
-    context.sessions?.add(session);
-    session.once('close', () => context.sessions?.delete(session));
-  });
+  h2c.on('session', (session: Http2Session) => trackSession(context, session));
   // A client that is not speaking HTTP/2 after all (a bad preface, a protocol error): its connection goes.
   h2c.on('sessionError', (_err: Error, session: Http2Session) => session.destroy());
   h2c.setTimeout(0);
   return h2c;
+}
+
+/** HTTP/2 sessions (TLS or h2c) get a GOAWAY when the proxy closes. */
+function trackSession(context: HandlerContext, session: Http2Session): void {
+  context.sessions?.add(session);
+  session.once('close', () => context.sessions?.delete(session));
 }
 
 function noop(): void {}

@@ -167,13 +167,7 @@ function formatExplanation(project: CompiledProject, io: CliIO, url: string, met
     if (e.upstreamPath !== null) lines.push(`  upstream  ${method} ${e.upstreamPath}`);
     for (const step of (e.steps ?? []).filter((st) => st.by === 'weight')) lines.push(`  weight    ${step.what}`);
     for (const note of e.notes) lines.push(`  note      ${note}`);
-    if (e.candidates.length > 0) {
-      lines.push('', `  Matches that lost (${e.candidates.length}):`);
-      const shown = e.candidates.slice(0, 30);
-      const width = Math.max(...shown.map((c) => c.id.length));
-      for (const c of shown) lines.push(`    ${c.id.padEnd(width)}  ${paint('2', `[${c.reason}]`)} ${c.detail}`);
-      if (e.candidates.length > shown.length) lines.push(`    … ${e.candidates.length - shown.length} more (use --json for all)`);
-    }
+    lines.push(...lostLines('Matches that lost', e, paint));
     return lines.join('\n');
   }
   if (nginx?.kind === 'bad-request') {
@@ -207,16 +201,20 @@ function formatExplanation(project: CompiledProject, io: CliIO, url: string, met
   for (const step of e.steps ?? []) lines.push(`  nginx     ${step.by}: ${step.what}`);
   for (const [name, value] of [...(e.reply?.headers ?? []), ...(e.responseHeaders ?? [])]) lines.push(`  response  ${name}: ${value}`);
   for (const note of e.notes) lines.push(`  note      ${note}`);
-  if (e.candidates.length > 0) {
-    lines.push('', `  Candidates that lost (${e.candidates.length}):`);
-    const shown = e.candidates.slice(0, 30);
-    const width = Math.max(...shown.map((c) => c.id.length));
-    for (const c of shown) lines.push(`    ${c.id.padEnd(width)}  ${paint('2', `[${c.reason}]`)} ${c.detail}`);
-    if (e.candidates.length > shown.length) lines.push(`    … ${e.candidates.length - shown.length} more (use --json for all)`);
-  }
+  lines.push(...lostLines('Candidates that lost', e, paint));
   return lines.join('\n');
 }
 
+
+/** The candidates that lost, at most 30, each with its reason. */
+function lostLines(title: string, e: Explanation, paint: (code: string, s: string) => string): string[] {
+  if (e.candidates.length === 0) return [];
+  const shown = e.candidates.slice(0, 30);
+  const width = Math.max(...shown.map((c) => c.id.length));
+  const lines = ['', `  ${title} (${e.candidates.length}):`, ...shown.map((c) => `    ${c.id.padEnd(width)}  ${paint('2', `[${c.reason}]`)} ${c.detail}`)];
+  if (e.candidates.length > shown.length) lines.push(`    … ${e.candidates.length - shown.length} more (use --json for all)`);
+  return lines;
+}
 
 function noRouteReason(e: Explanation): string {
   const who = e.host === '' ? 'a request without Host' : `host "${e.host}"`;

@@ -399,16 +399,8 @@ class GatewayCompilation {
       }
       path = { type: 'RegularExpression', value: `/${s}/${mth}`, regex };
     }
-    const headers: GatewayValueMatch[] = [];
-    const seen = new Set<string>();
-    for (const h of m.headers) {
-      const lower = h.name.value.toLowerCase();
-      if (seen.has(lower)) continue;
-      seen.add(lower);
-      const v = this.valueMatch(route, lower, h.type?.value ?? 'Exact', h.value);
-      if (v === null) return null;
-      headers.push(v);
-    }
+    const headers = this.headerMatches(route, m.headers);
+    if (headers === null) return null;
     return { index, path, headers, queryParams: [], method: null, source: m.at, grpc: { service, method } };
   }
 
@@ -454,18 +446,8 @@ class GatewayCompilation {
       }
       path = type === 'Exact' ? { type: 'Exact', value } : { type: 'PathPrefix', value, segments: prefixSegments(value) };
     }
-    const headers: GatewayValueMatch[] = [];
-    const seenHeaders = new Set<string>();
-    for (const h of m.headers) {
-      const lower = h.name.value.toLowerCase();
-      // httproute_types.go HTTPHeaderMatch.Name: "If multiple entries specify equivalent header
-      // names, only the first entry with an equivalent name MUST be considered".
-      if (seenHeaders.has(lower)) continue;
-      seenHeaders.add(lower);
-      const v = this.valueMatch(route, lower, h.type?.value ?? 'Exact', h.value);
-      if (v === null) return null;
-      headers.push(v);
-    }
+    const headers = this.headerMatches(route, m.headers);
+    if (headers === null) return null;
     const queryParams: GatewayValueMatch[] = [];
     const seenParams = new Set<string>();
     for (const q of m.queryParams) {
@@ -476,6 +458,25 @@ class GatewayCompilation {
       queryParams.push(v);
     }
     return { index, path, headers, queryParams, method: m.method?.value ?? null, source: m.at };
+  }
+
+  /**
+   * Header matches, names lower case (httproute_types.go HTTPHeaderMatch.Name: "If multiple
+   * entries specify equivalent header names, only the first entry with an equivalent name MUST
+   * be considered"; GRPCHeaderMatch the same). Null when one cannot be used.
+   */
+  private headerMatches(route: AnyRoute, written: HTTPRouteMatch['headers']): GatewayValueMatch[] | null {
+    const headers: GatewayValueMatch[] = [];
+    const seen = new Set<string>();
+    for (const h of written) {
+      const lower = h.name.value.toLowerCase();
+      if (seen.has(lower)) continue;
+      seen.add(lower);
+      const v = this.valueMatch(route, lower, h.type?.value ?? 'Exact', h.value);
+      if (v === null) return null;
+      headers.push(v);
+    }
+    return headers;
   }
 
   private valueMatch(route: AnyRoute, name: string, type: string, value: Located<string>): GatewayValueMatch | null {
