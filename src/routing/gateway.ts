@@ -136,10 +136,16 @@ function headerValue(request: MatchRequest, name: string): string | undefined {
 
 /** The first entry of the group that takes the request, in precedence order. */
 export function findEntry(group: ListenerGroup, host: string, request: MatchRequest, target: ParsedTarget): RouteEntry | null {
-  const grpc = isGrpcRequest(request);
+  // grpcroute_types.go: GRPCRoutes and HTTPRoutes are never merged, and never share a hostname on
+  // a listener (cross serving). A gRPC call goes to the GRPCRoutes, else to an HTTPRoute (it is
+  // an HTTP/2 POST like any other); every other request only to HTTPRoutes.
+  if (isGrpcRequest(request)) return findEntryOf(group, host, request, target, true) ?? findEntryOf(group, host, request, target, false);
+  return findEntryOf(group, host, request, target, false);
+}
+
+function findEntryOf(group: ListenerGroup, host: string, request: MatchRequest, target: ParsedTarget, grpc: boolean): RouteEntry | null {
   for (const list of candidateLists(group.entries, host)) {
     for (const entry of list) {
-      // gRPC requests are GRPCRoutes', every other request HTTPRoutes' (grpcroute_types.go: the two are never merged).
       if ((entry.rule.grpc === true) !== grpc) continue;
       // A wildcard or any-host entry serves the host only when its own hostname takes it.
       if (entry.hostname !== null && entry.hostname !== host && !hostnameMatches(entry.hostname, host)) continue;
@@ -294,8 +300,9 @@ export function explainGateway(decision: GatewayDecision, host: string, request:
   const target = parseTarget(request.path);
   const out: Candidate[] = [];
   let passedWinner = false;
-  const grpc = isGrpcRequest(request);
-  for (const list of candidateLists(decision.group.entries, host)) {
+  // In findEntry's order: a gRPC call's GRPCRoutes, then its HTTPRoutes.
+  const kinds = isGrpcRequest(request) ? [true, false] : [false];
+  for (const grpc of kinds) for (const list of candidateLists(decision.group.entries, host)) {
     for (const entry of list) {
       if ((entry.rule.grpc === true) !== grpc) continue;
       if (entry.hostname !== null && entry.hostname !== host && !hostnameMatches(entry.hostname, host)) continue;

@@ -349,6 +349,57 @@ metadata: {name: web, labels: {gateway-conformance: backend}}
     expect(table.gateway?.statuses[0]).toMatchObject({ accepted: false, reason: 'NotAllowedByListeners' });
   });
 
+  describe('an HTTPRoute and a GRPCRoute on one listener (grpcroute_types.go Hostnames, cross serving)', () => {
+    const grpc = (name: string, hostnames: string, created: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: ${name}, creationTimestamp: "${created}"}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: ${hostnames}
+  rules: [{backendRefs: [{name: v2, port: 8080}]}]
+`;
+    const http = (name: string, hostnames: string, created: string) => routeYaml(name, `  hostnames: ${hostnames}\n  rules: [{backendRefs: [{name: v1, port: 8080}]}]\n`)
+      .replace(`{name: ${name}, namespace: default}`, `{name: ${name}, namespace: default, creationTimestamp: "${created}"}`);
+    const grpcCall = { path: '/grpc.Echo/Call', method: 'POST', headers: { 'content-type': 'application/grpc' } };
+
+    it('whose hostnames intersect: only the older is accepted; the newer gets Accepted False (HostnameConflict)', () => {
+      const { table, diagnostics } = compileYaml(gateway() + services() + http('web', '[app.example.com]', '2024-01-01T00:00:00Z') + grpc('rpc', '["*.example.com"]', '2025-01-01T00:00:00Z'));
+      const rpc = table.gateway?.statuses.find((s) => s.route.name === 'rpc');
+      expect(rpc).toMatchObject({ accepted: false, reason: 'HostnameConflict' });
+      expect(rpc?.message).toContain('HTTPRoute default/web, older, on app.example.com');
+      expect(diagnostics).toContainEqual(expect.objectContaining({ code: 'E_ROUTE_NOT_ACCEPTED', message: expect.stringContaining('HostnameConflict') }));
+      // The rejected GRPCRoute serves nothing, not even hosts only it named.
+      expect(outcome(table, { host: 'app.example.com', ...grpcCall })).toBe('v1');
+      expect(outcome(table, { host: 'other.example.com', ...grpcCall })).toBe('404');
+    });
+
+    it('the older by creationTimestamp wins whichever kind it is; with equal times, namespace/name decides', () => {
+      const older = compileYaml(gateway() + services() + http('web', '[app.example.com]', '2025-01-01T00:00:00Z') + grpc('rpc', '[app.example.com]', '2024-01-01T00:00:00Z'));
+      expect(older.table.gateway?.statuses.find((s) => s.route.name === 'web')).toMatchObject({ accepted: false, reason: 'HostnameConflict' });
+      expect(outcome(older.table, { host: 'app.example.com', ...grpcCall })).toBe('v2');
+      expect(outcome(older.table, { host: 'app.example.com' })).toBe('404');
+      const tie = compileYaml(gateway() + services() + http('b-web', '[app.example.com]', '2024-01-01T00:00:00Z') + grpc('a-rpc', '[app.example.com]', '2024-01-01T00:00:00Z'));
+      expect(tie.table.gateway?.statuses.find((s) => s.route.name === 'b-web')).toMatchObject({ accepted: false, reason: 'HostnameConflict' });
+    });
+
+    it('whose hostnames do not intersect: both are accepted and each serves its own', () => {
+      const { table } = compileYaml(gateway() + services() + http('web', '[app.example.com]', '2024-01-01T00:00:00Z') + grpc('rpc', '[grpc.example.com]', '2025-01-01T00:00:00Z'));
+      expect(table.gateway?.statuses.map((s) => s.accepted)).toEqual([true, true]);
+      expect(outcome(table, { host: 'app.example.com' })).toBe('v1');
+      expect(outcome(table, { host: 'grpc.example.com', ...grpcCall })).toBe('v2');
+    });
+
+    it('on different listeners of the Gateway: no conflict', () => {
+      const listeners = '[{name: web, protocol: HTTP, port: 80, hostname: app.example.com}, {name: rpc, protocol: HTTP, port: 80, hostname: "*.example.com"}]';
+      const { table } = compileYaml(gateway('gw', listeners) + services()
+        + http('web', '[app.example.com]', '2024-01-01T00:00:00Z').replace('[{name: gw}]', '[{name: gw, sectionName: web}]')
+        + grpc('rpc', '[rpc.example.com]', '2025-01-01T00:00:00Z').replace('[{name: gw}]', '[{name: gw, sectionName: rpc}]'));
+      expect(table.gateway?.statuses.map((s) => s.accepted)).toEqual([true, true]);
+      expect(outcome(table, { host: 'rpc.example.com', ...grpcCall })).toBe('v2');
+    });
+  });
+
   it('routes without a Gateway: a warning, and --implicit-gateway serves them on HTTP and HTTPS for any host', () => {
     const yaml = services() + routeYaml('r', '  hostnames: [app.example.com]\n  rules: [{backendRefs: [{name: v1, port: 8080}]}]\n');
     const plain = compileYaml(yaml);

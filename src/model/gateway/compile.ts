@@ -58,6 +58,8 @@ interface ListenerSlot {
   readonly written: GatewayListener | null;
   readonly gateway: Gateway | null;
   readonly entries: RouteEntry[];
+  /** The routes attached so far (oldest first) and the hostnames each serves here. */
+  readonly attached: { readonly route: AnyRoute; readonly hostnames: ReadonlySet<string | null> }[];
 }
 
 class GatewayCompilation {
@@ -185,7 +187,7 @@ class GatewayCompilation {
         continue;
       }
       const listener: CompiledListener = { gateway: { namespace: gateway.metadata.namespace, name: gateway.metadata.name }, name, protocol, port: l.port.value, hostname, source: l.at };
-      slots.push({ listener, written: l, gateway, entries: [] });
+      slots.push({ listener, written: l, gateway, entries: [], attached: [] });
     }
     this.byGateway.set(`${gateway.metadata.namespace}/${gateway.metadata.name}`, slots);
     this.slots.push(...slots);
@@ -200,6 +202,7 @@ class GatewayCompilation {
       written: null,
       gateway: null,
       entries: [],
+      attached: [],
     }));
     this.byGateway.set(implicitGatewayName, slots);
     this.slots.push(...slots);
@@ -234,7 +237,9 @@ class GatewayCompilation {
       const slots = this.attach(route, name, parent, hostnames);
       for (const slot of slots) {
         attached = true;
-        this.addEntries(slot, rules, hostnames);
+        const effective = effectiveHostnames(slot.listener.hostname, hostnames);
+        slot.attached.push({ route, hostnames: effective });
+        this.addEntries(slot, rules, effective);
       }
     }
     if (attached) this.rules.push(...rules);
@@ -298,8 +303,23 @@ class GatewayCompilation {
       status(false, 'NoMatchingListenerHostname', `no hostname of the route (${hostnames.join(', ')}) intersects a listener hostname of Gateway ${namespace}/${parent.name.value} (${listenerHosts})`, parentName);
       return [];
     }
-    status(true, 'Accepted', `attached to ${matching.map((s) => `listener ${s.listener.name}`).join(', ')} of Gateway ${namespace}/${parent.name.value}`, parentName);
-    return matching;
+    // grpcroute_types.go Hostnames (cross serving): an HTTPRoute and a GRPCRoute whose hostnames
+    // intersect on one listener: only the older (creationTimestamp, then namespace/name) is
+    // accepted there. Routes attach oldest first, so any rival found is the older one.
+    const conflicts = matching.map((s) => ({ slot: s, rival: rivalOf(s, route, hostnames) }));
+    const free = conflicts.filter((c) => c.rival === null).map((c) => c.slot);
+    const lost = conflicts.filter((c) => c.rival !== null);
+    const gatewayName = `Gateway ${namespace}/${parent.name.value}`;
+    const lostText = lost.map((c) => `listener ${c.slot.listener.name} already serves ${c.rival?.route.kind ?? ''} ${c.rival === null ? '' : ref(c.rival.route)}, older, on ${c.rival === null ? '' : describeHostnames(c.rival.hostnames)}`).join('; ');
+    if (free.length === 0) {
+      status(false, 'HostnameConflict', `${lostText} (of ${gatewayName}); an HTTPRoute and a GRPCRoute may not share a hostname on a listener`, parentName);
+      return [];
+    }
+    status(true, 'Accepted', `attached to ${free.map((s) => `listener ${s.listener.name}`).join(', ')} of ${gatewayName}`, parentName);
+    if (lost.length > 0) {
+      this.ctx.report('E_ROUTE_NOT_ACCEPTED', 'error', `${route.kind} ${ref(route)}: not served on ${lostText} (of ${gatewayName}) (Accepted: False, HostnameConflict)`, at, hintFor('HostnameConflict'));
+    }
+    return free;
   }
 
   /** gateway_types.go AllowedRoutes: namespaces from Same (default), All or Selector; kinds (default: the protocol's, HTTPRoute for HTTP and HTTPS). */
@@ -327,13 +347,7 @@ class GatewayCompilation {
     return true;
   }
 
-  private addEntries(slot: ListenerSlot, rules: readonly CompiledRule[], hostnames: readonly string[]): void {
-    const effective = new Set<string | null>();
-    if (hostnames.length === 0) effective.add(slot.listener.hostname);
-    for (const h of hostnames) {
-      const both = intersectHostnames(slot.listener.hostname, h);
-      if (both !== undefined) effective.add(both);
-    }
+  private addEntries(slot: ListenerSlot, rules: readonly CompiledRule[], effective: ReadonlySet<string | null>): void {
     for (const hostname of effective) {
       for (const rule of rules) {
         for (const match of rule.matches) slot.entries.push({ rule, match, hostname, listener: slot.listener });
@@ -695,6 +709,31 @@ export function compareEntries(a: RouteEntry, b: RouteEntry): number {
   return a.match.index - b.match.index;
 }
 
+/** The hostnames a route serves on a listener: its own intersected with the listener's (null: any host). */
+function effectiveHostnames(listener: string | null, hostnames: readonly string[]): Set<string | null> {
+  const effective = new Set<string | null>();
+  if (hostnames.length === 0) effective.add(listener);
+  for (const h of hostnames) {
+    const both = intersectHostnames(listener, h);
+    if (both !== undefined) effective.add(both);
+  }
+  return effective;
+}
+
+/** An older route of the other kind (HTTPRoute vs GRPCRoute) on the listener whose hostnames meet the route's. */
+function rivalOf(slot: ListenerSlot, route: AnyRoute, hostnames: readonly string[]): ListenerSlot['attached'][number] | null {
+  const mine = effectiveHostnames(slot.listener.hostname, hostnames);
+  for (const other of slot.attached) {
+    if (other.route.kind === route.kind) continue;
+    for (const a of mine) for (const b of other.hostnames) if (intersectHostnames(a, b) !== undefined) return other;
+  }
+  return null;
+}
+
+function describeHostnames(hostnames: ReadonlySet<string | null>): string {
+  return [...hostnames].map((h) => h ?? 'any host').join(', ');
+}
+
 /** creationTimestamp (oldest first; none counts as newest), then `namespace/name`. */
 function compareRouteAge(a: AnyRoute, b: AnyRoute): number {
   const ta = a.metadata.creationTimestamp ?? Number.POSITIVE_INFINITY;
@@ -766,6 +805,8 @@ function hintFor(reason: string): string {
       return 'Check parentRefs: the Gateway\'s name and namespace, sectionName (a listener name) and port must name a listener of a Gateway in the folder';
     case 'NotAllowedByListeners':
       return 'Set the listener\'s allowedRoutes.namespaces.from to All (or a Selector that matches the route\'s namespace), or move the route to the Gateway\'s namespace';
+    case 'HostnameConflict':
+      return 'Give the HTTPRoute and the GRPCRoute different hostnames, or attach them to different listeners (the spec accepts only the older of the two)';
     case 'NoMatchingListenerHostname':
       return 'Give the route a hostname the listener accepts (the same name, or one its wildcard covers), or remove the listener\'s hostname';
     default:
