@@ -4,7 +4,7 @@ import { formatTarget, type BackendResolver } from '../backends/types.js';
 import type { BackendChanged } from '../events/types.js';
 import type { Backend, RouteTable } from '../model/types.js';
 import { line, type Line, type Segment } from './lines.js';
-import { fit } from './text.js';
+import { fit, truncate } from './text.js';
 import { entryId, entryListsOf, formatMatch, groupsOf, ruleFilters } from '../model/gateway/format.js';
 
 export type Health = BackendState | 'unknown';
@@ -26,6 +26,11 @@ export interface RouteRow {
   readonly health: Health;
   /** Which Docker rule selected which container, when Docker serves the backend. */
   readonly via: string | null;
+  /**
+   * The heading the row is listed under when the folder has Gateway API routes: `Ingresses`, or
+   * a listener (`listener http of Gateway default/shop (HTTP, any host)`).
+   */
+  readonly section?: string;
 }
 
 export interface BackendCounts {
@@ -46,8 +51,9 @@ export function routeRows(table: RouteTable, resolver: BackendResolver, backends
   }));
   const d = table.defaultBackend;
   if (d !== null) rows.push({ id: d.id, host: '*', path: '(default)', pathType: '', ...where(d.backend, resolver, backends) });
-  rows.push(...gatewayRows(table, resolver, backends));
-  return rows;
+  const gateway = gatewayRows(table, resolver, backends);
+  if (gateway.length === 0) return rows;
+  return [...rows.map((r) => ({ ...r, section: 'Ingresses' })), ...gateway];
 }
 
 /**
@@ -62,6 +68,8 @@ function gatewayRows(table: RouteTable, resolver: BackendResolver, backends: Rea
   const seen = new Set<string>();
   for (const [scheme, index] of [['http', gateway.http], ['https', gateway.https]] as const) {
     for (const group of groupsOf(index)) {
+      const section = group.listeners.map((l) => `listener ${l.name} of Gateway ${l.gateway.namespace}/${l.gateway.name}`).join(', ') +
+        ` (${scheme.toUpperCase()}, ${group.hostname ?? 'any host'})`;
       for (const { hostname, entries } of entryListsOf(group)) {
         for (const e of entries) {
           const id = entryId(e);
@@ -74,15 +82,15 @@ function gatewayRows(table: RouteTable, resolver: BackendResolver, backends: Rea
           const pathType = e.match.grpc !== undefined ? 'gRPC' : e.match.path.type === 'PathPrefix' ? 'Prefix' : e.match.path.type === 'RegularExpression' ? 'Regex' : 'Exact';
           if (e.rule.fails !== null || e.rule.backendRefs.length === 0) {
             const redirect = e.rule.filters.some((f) => f.type === 'RequestRedirect');
-            rows.push({ id, host, path, pathType, backend: redirect && e.rule.fails === null ? '(redirect)' : '500', backendKey: null, target: redirect && e.rule.fails === null ? 'redirect' : `500: ${e.rule.fails ?? 'no backendRefs'}`, health: redirect && e.rule.fails === null ? 'reachable' : 'unmapped', via: null });
+            rows.push({ id, host, path, pathType, backend: redirect && e.rule.fails === null ? '(redirect)' : '500', backendKey: null, target: redirect && e.rule.fails === null ? 'redirect' : `500: ${e.rule.fails ?? 'no backendRefs'}`, health: redirect && e.rule.fails === null ? 'reachable' : 'unmapped', via: null, section });
             continue;
           }
           for (const b of e.rule.backendRefs) {
             const weight = e.rule.backendRefs.length > 1 ? ` ×${b.weight}` : '';
-            if (b.backend === null) rows.push({ id, host, path, pathType, backend: `invalid${weight}`, backendKey: null, target: `500: ${b.invalid ?? ''}`, health: 'unmapped', via: null });
+            if (b.backend === null) rows.push({ id, host, path, pathType, backend: `invalid${weight}`, backendKey: null, target: `500: ${b.invalid ?? ''}`, health: 'unmapped', via: null, section });
             else {
               const w = where(b.backend, resolver, backends);
-              rows.push({ id, host, path, pathType, ...w, backend: `${w.backend}${weight}` });
+              rows.push({ id, host, path, pathType, ...w, backend: `${w.backend}${weight}`, section });
             }
           }
         }
@@ -154,7 +162,7 @@ export const healthMark: Readonly<Record<Health, Segment>> = {
   unknown: { text: '·', dim: true },
 };
 
-/** The routes pane as rows of columns: a heading, then one row per route. */
+/** The routes pane as rows of columns: a heading, then one row per route, under a line per section (Ingresses, each Gateway listener). */
 export function routeLines(rows: readonly RouteRow[], width: number): { heading: Line; rows: Line[] } {
   const fixed = 2 + 1 + 8 + 1; // mark, space, pathType, spaces
   const flex = Math.max(20, width - fixed - 4);
@@ -166,11 +174,18 @@ export function routeLines(rows: readonly RouteRow[], width: number): { heading:
     `${fit(host, hostW)} ${fit(path, pathW)} ${fit(type, 8)} ${fit(backend, backendW)} ${fit(target, targetW)}`;
   return {
     heading: line(`  ${cells('HOST', 'PATH', 'TYPE', 'BACKEND', 'TARGET')}`, { dim: true }),
-    rows: rows.flatMap((r) => [
+    rows: rows.flatMap((r, i) => [
+      ...(r.section === undefined || r.section === rows[i - 1]?.section ? [] : [sectionLine(r.section, width)]),
       { segments: [healthMark[r.health], { text: ` ${cells(r.host, r.path, shortPathType(r.pathType), r.backend, r.target)}` }] },
       ...(r.via === null ? [] : [line(`    ↳ ${fit(r.via, Math.max(10, width - 6))}`, { dim: true })]),
     ]),
   };
+}
+
+/** `── listener http of Gateway default/shop (HTTP, any host) ─────`, cut to the width. */
+function sectionLine(section: string, width: number): Line {
+  const text = `── ${section} `;
+  return line(truncate(`${text}${'─'.repeat(Math.max(0, width - 1 - [...text].length))}`, Math.max(10, width - 1)), { bold: true });
 }
 
 function shortPathType(pathType: string): string {

@@ -10,7 +10,7 @@ import type { BackendResolver } from '../../src/backends/types.js';
 import { parseManifests } from '../../src/manifest/parse.js';
 import { compileRoutes } from '../../src/model/compile.js';
 import { detailLines } from '../../src/ui/detail-view.js';
-import { routeRows } from '../../src/ui/routes-view.js';
+import { routeLines, routeRows } from '../../src/ui/routes-view.js';
 import { fakeRequest } from '../../src/ui/ui.test-util.js';
 
 const example = path.join(import.meta.dirname, '..', '..', 'examples', 'gateway-basic');
@@ -31,6 +31,26 @@ describe('Gateway API routes in the UI', () => {
       'shop.example.com Prefix /  (response headers (set X-Frame-Options: DENY)) → web:80 httproute:default/store#r4.m0',
     ]);
     expect(rows.filter((r) => r.startsWith('https://')).map((r) => r.split(' ')[0])).toContain('https://admin.example.com');
+  });
+
+  it('the Routes pane puts a heading line over each listener (Gateway, listener, protocol, hostname), and one over the Ingresses when both APIs are in the folder', () => {
+    const headings = (t: typeof table) => routeLines(routeRows(t, echo, new Map()), 100).rows.map((l) => l.segments.map((s) => s.text).join('')).filter((l) => l.startsWith('──'));
+    expect(headings(table).map((h) => h.replace(/ ─+$/, ''))).toEqual([
+      '── listener http of Gateway default/shop (HTTP, any host)',
+      '── listener https of Gateway default/shop (HTTPS, *.example.com)',
+    ]);
+    expect(headings(table).every((h) => [...h].length === 99)).toBe(true);
+    const ingress = { file: 'ingress.yaml', text: [
+      'apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: legacy}', 'spec:', '  rules:',
+      '    - {host: old.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}',
+    ].join('\n') };
+    const mixed = compileRoutes(parseManifests([...files, ingress]).resources, { profile: 'auto' }).value;
+    expect(headings(mixed)[0]?.replace(/ ─+$/, '')).toBe('── Ingresses');
+    const lines = routeLines(routeRows(mixed, echo, new Map()), 100).rows.map((l) => l.segments.map((s) => s.text).join(''));
+    expect(lines[1]).toContain('old.example.com');
+    // Without Gateway API routes there are no headings: the pane is as it was.
+    const only = compileRoutes(parseManifests([ingress]).resources, { profile: 'auto' }).value;
+    expect(headings(only)).toEqual([]);
   });
 
   it('the request detail: the listener, the rule and match with its file:line, and the filters the proxy applied', () => {
