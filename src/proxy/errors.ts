@@ -1,5 +1,5 @@
 import { formatBackend } from '../model/format.js';
-import { entryId, entryListsOf, formatRuleBackends, groupsOf } from '../model/gateway/format.js';
+import { entryId, formatRuleBackends, hostLists } from '../model/gateway/format.js';
 import type { Backend, DefaultBackendRoute, Route, RouteTable, RoutingProfile } from '../model/types.js';
 import { explainRequest } from '../routing/match.js';
 import type { Candidate } from '../routing/types.js';
@@ -125,16 +125,12 @@ function gatewayListings(table: RouteTable): RouteListing[] {
   if (gateway === undefined || gateway === null) return [];
   const seen = new Set<string>();
   const out: RouteListing[] = [];
-  for (const index of [gateway.http, gateway.https]) {
-    for (const group of groupsOf(index)) {
-      for (const { hostname, entries } of entryListsOf(group)) {
-        for (const e of entries) {
-          const id = entryId(e);
-          if (seen.has(`${id}@${hostname ?? ''}`)) continue;
-          seen.add(`${id}@${hostname ?? ''}`);
-          out.push({ host: hostname, pathType: e.match.path.type, path: e.match.path.value, backend: formatRuleBackends(e.rule), id });
-        }
-      }
+  for (const { hostname, entries } of hostLists(gateway)) {
+    for (const e of entries) {
+      const id = entryId(e);
+      if (seen.has(`${id}@${hostname ?? ''}`)) continue;
+      seen.add(`${id}@${hostname ?? ''}`);
+      out.push({ host: hostname, pathType: e.match.path.type, path: e.match.path.value, backend: formatRuleBackends(e.rule), id });
     }
   }
   return out;

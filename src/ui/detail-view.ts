@@ -111,7 +111,7 @@ function findRule(table: RouteTable, id: string): { readonly rule: string; reado
     const match = rule?.matches.find((m) => m.index === Number(id.slice(dot + 2)));
     if (rule === undefined || match === undefined) return null;
     const filters = ruleFilters(rule);
-    return { rule: `HTTPRoute ${rule.route.namespace}/${rule.route.name} rule ${rule.index}: ${formatMatch(match)}${filters === '' ? '' : `; ${filters}`}`, source: match.source };
+    return { rule: `${rule.route.kind} ${rule.route.namespace}/${rule.route.name} rule ${rule.index}: ${formatMatch(match)}${filters === '' ? '' : `; ${filters}`}`, source: match.source };
   }
   const route = table.routes.find((r) => r.id === id);
   return route === undefined ? null : { rule: `${route.pathType} ${route.path} on ${route.host ?? 'any host'}`, source: route.source };

@@ -5,7 +5,7 @@ import type { BackendChanged } from '../events/types.js';
 import type { Backend, RouteTable } from '../model/types.js';
 import { line, type Line, type Segment } from './lines.js';
 import { fit, truncate } from './text.js';
-import { entryId, entryListsOf, formatMatch, groupsOf, ruleFilters } from '../model/gateway/format.js';
+import { entryId, formatMatch, hostLists, ruleFilters } from '../model/gateway/format.js';
 
 export type Health = BackendState | 'unknown';
 
@@ -66,33 +66,29 @@ function gatewayRows(table: RouteTable, resolver: BackendResolver, backends: Rea
   if (gateway === undefined || gateway === null) return [];
   const rows: RouteRow[] = [];
   const seen = new Set<string>();
-  for (const [scheme, index] of [['http', gateway.http], ['https', gateway.https]] as const) {
-    for (const group of groupsOf(index)) {
-      const section = group.listeners.map((l) => `listener ${l.name} of Gateway ${l.gateway.namespace}/${l.gateway.name}`).join(', ') +
-        ` (${scheme.toUpperCase()}, ${group.hostname ?? 'any host'})`;
-      for (const { hostname, entries } of entryListsOf(group)) {
-        for (const e of entries) {
-          const id = entryId(e);
-          const key = `${scheme}:${hostname ?? ''}:${id}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const host = `${scheme === 'https' ? 'https://' : ''}${hostname ?? '*'}`;
-          const filters = ruleFilters(e.rule);
-          const path = `${formatMatch(e.match).replace(/^(Exact|PathPrefix|RegularExpression) /, '')}${filters === '' ? '' : `  (${filters})`}`;
-          const pathType = e.match.grpc !== undefined ? 'gRPC' : e.match.path.type === 'PathPrefix' ? 'Prefix' : e.match.path.type === 'RegularExpression' ? 'Regex' : 'Exact';
-          if (e.rule.fails !== null || e.rule.backendRefs.length === 0) {
-            const redirect = e.rule.filters.some((f) => f.type === 'RequestRedirect');
-            rows.push({ id, host, path, pathType, backend: redirect && e.rule.fails === null ? '(redirect)' : '500', backendKey: null, target: redirect && e.rule.fails === null ? 'redirect' : `500: ${e.rule.fails ?? 'no backendRefs'}`, health: redirect && e.rule.fails === null ? 'reachable' : 'unmapped', via: null, section });
-            continue;
-          }
-          for (const b of e.rule.backendRefs) {
-            const weight = e.rule.backendRefs.length > 1 ? ` ×${b.weight}` : '';
-            if (b.backend === null) rows.push({ id, host, path, pathType, backend: `invalid${weight}`, backendKey: null, target: `500: ${b.invalid ?? ''}`, health: 'unmapped', via: null, section });
-            else {
-              const w = where(b.backend, resolver, backends);
-              rows.push({ id, host, path, pathType, ...w, backend: `${w.backend}${weight}`, section });
-            }
-          }
+  for (const { scheme, group, hostname, entries } of hostLists(gateway)) {
+    const section = group.listeners.map((l) => `listener ${l.name} of Gateway ${l.gateway.namespace}/${l.gateway.name}`).join(', ') +
+      ` (${scheme.toUpperCase()}, ${group.hostname ?? 'any host'})`;
+    for (const e of entries) {
+      const id = entryId(e);
+      const key = `${scheme}:${hostname ?? ''}:${id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const host = `${scheme === 'https' ? 'https://' : ''}${hostname ?? '*'}`;
+      const filters = ruleFilters(e.rule);
+      const path = `${formatMatch(e.match).replace(/^(Exact|PathPrefix|RegularExpression) /, '')}${filters === '' ? '' : `  (${filters})`}`;
+      const pathType = e.match.grpc !== undefined ? 'gRPC' : e.match.path.type === 'PathPrefix' ? 'Prefix' : e.match.path.type === 'RegularExpression' ? 'Regex' : 'Exact';
+      if (e.rule.fails !== null || e.rule.backendRefs.length === 0) {
+        const redirect = e.rule.filters.some((f) => f.type === 'RequestRedirect');
+        rows.push({ id, host, path, pathType, backend: redirect && e.rule.fails === null ? '(redirect)' : '500', backendKey: null, target: redirect && e.rule.fails === null ? 'redirect' : `500: ${e.rule.fails ?? 'no backendRefs'}`, health: redirect && e.rule.fails === null ? 'reachable' : 'unmapped', via: null, section });
+        continue;
+      }
+      for (const b of e.rule.backendRefs) {
+        const weight = e.rule.backendRefs.length > 1 ? ` ×${b.weight}` : '';
+        if (b.backend === null) rows.push({ id, host, path, pathType, backend: `invalid${weight}`, backendKey: null, target: `500: ${b.invalid ?? ''}`, health: 'unmapped', via: null, section });
+        else {
+          const w = where(b.backend, resolver, backends);
+          rows.push({ id, host, path, pathType, ...w, backend: `${w.backend}${weight}`, section });
         }
       }
     }

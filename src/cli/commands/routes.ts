@@ -134,7 +134,7 @@ function formatGatewayRoutes(gateway: GatewayTable, where: (file: string, line: 
   const refused = gateway.statuses.filter((s) => !s.accepted);
   if (refused.length > 0) {
     lines.push(bold('routes not attached'));
-    for (const s of refused) lines.push(`  HTTPRoute ${s.route.namespace}/${s.route.name} → ${s.parent}: ${s.reason}  ${dim(`${s.message}; ${where(s.source.file, s.source.line)}`)}`);
+    for (const s of refused) lines.push(`  ${s.route.kind} ${s.route.namespace}/${s.route.name} → ${s.parent}: ${s.reason}  ${dim(`${s.message}; ${where(s.source.file, s.source.line)}`)}`);
     lines.push('');
   }
   return lines;

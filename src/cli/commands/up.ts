@@ -1,5 +1,5 @@
 import { resolve as resolvePath } from 'node:path';
-import { entryListsOf, formatGroup, formatMatch, formatRuleBackends, groupsOf } from '../../model/gateway/format.js';
+import { formatGroup, formatMatch, formatRuleBackends, hostLists } from '../../model/gateway/format.js';
 import { tableBackends } from '../../model/table-backends.js';
 import type { Mapping } from '../../backends/resolver.js';
 import { formatTarget, type BackendResolver } from '../../backends/types.js';
@@ -692,23 +692,21 @@ export function formatStartup(proxy: { url: string; port: number; host: string; 
   // Gateway API: the HTTP listeners' route matches, by hostname, in the order they are tried.
   const gateway = table.gateway ?? null;
   if (gateway !== null) {
-    for (const group of groupsOf(gateway.http)) {
-      for (const { hostname, entries } of entryListsOf(group)) {
-        if (entries.length === 0) continue;
-        lines.push(`${bold(hostname ?? '* (any host)')}  ${dim(`Gateway API, ${formatGroup(group, 'http')}`)}`);
-        for (const e of entries) {
-          const targets = e.rule.backendRefs.map((b) => {
-            if (b.backend === null || b.backend.kind !== 'service' || e.rule.fails !== null) return '500';
-            const res = resolver.resolve(b.backend, { peek: true });
-            return res.kind === 'target' ? formatTarget(res.target) : 'unmapped: 503';
-          });
-          lines.push(`  ${formatMatch(e.match).padEnd(42)} → ${formatRuleBackends(e.rule).padEnd(24)} ${targets.join(', ')}`);
-        }
-        const sample = entries.find((e) => e.match.path.type !== 'RegularExpression')?.match.path.value ?? '/';
-        const exampleHost = hostname === null ? null : hostname.startsWith('*.') ? `demo${hostname.slice(1)}` : hostname;
-        lines.push(dim(exampleHost === null ? `  try: curl ${base}${sample}` : `  try: curl -H 'Host: ${exampleHost}' ${base}${sample}`));
-        lines.push('');
+    for (const { group, hostname, entries } of hostLists(gateway, ['http'])) {
+      if (entries.length === 0) continue;
+      lines.push(`${bold(hostname ?? '* (any host)')}  ${dim(`Gateway API, ${formatGroup(group, 'http')}`)}`);
+      for (const e of entries) {
+        const targets = e.rule.backendRefs.map((b) => {
+          if (b.backend === null || b.backend.kind !== 'service' || e.rule.fails !== null) return '500';
+          const res = resolver.resolve(b.backend, { peek: true });
+          return res.kind === 'target' ? formatTarget(res.target) : 'unmapped: 503';
+        });
+        lines.push(`  ${formatMatch(e.match).padEnd(42)} → ${formatRuleBackends(e.rule).padEnd(24)} ${targets.join(', ')}`);
       }
+      const sample = entries.find((e) => e.match.path.type !== 'RegularExpression')?.match.path.value ?? '/';
+      const exampleHost = hostname === null ? null : hostname.startsWith('*.') ? `demo${hostname.slice(1)}` : hostname;
+      lines.push(dim(exampleHost === null ? `  try: curl ${base}${sample}` : `  try: curl -H 'Host: ${exampleHost}' ${base}${sample}`));
+      lines.push('');
     }
   }
   const d = table.defaultBackend;

@@ -74,6 +74,18 @@ export function entryListsOf(group: ListenerGroup): { hostname: string | null; e
   return [...exact, ...wildcard, ...(group.entries.any.length === 0 ? [] : [{ hostname: null, entries: group.entries.any }])];
 }
 
+/**
+ * Every listener group's route matches by effective hostname, HTTP listeners first: what the
+ * views walk (`routes`, the start-up listing, the UI, the 404 page), in the order requests try them.
+ */
+export function* hostLists(gateway: GatewayTable, schemes: readonly ('http' | 'https')[] = ['http', 'https']): Generator<{ scheme: 'http' | 'https'; group: ListenerGroup; hostname: string | null; entries: readonly RouteEntry[] }> {
+  for (const scheme of schemes) {
+    for (const group of groupsOf(scheme === 'http' ? gateway.http : gateway.https)) {
+      for (const { hostname, entries } of entryListsOf(group)) yield { scheme, group, hostname, entries };
+    }
+  }
+}
+
 export function hasGatewayRoutes(gateway: GatewayTable | null | undefined): gateway is GatewayTable {
   return gateway !== null && gateway !== undefined && gateway.rules.length > 0;
 }
