@@ -68,7 +68,9 @@ export function detailLines(entry: RequestEntry, table: RouteTable): Line[] {
     out.push(line(`${label('Target')}${compactTarget(e.target)}`, {}, true, valueColumn));
   }
   out.push(line(`${label('Upstream')}${e.upstreamPath ?? '(not forwarded)'}`, {}, true, valueColumn));
-  if (e.error !== null) out.push(line(`${label('Error')}${e.error}`, { color: 'red' }, true, valueColumn));
+  // A redirect the proxy answers itself is what the rule asks for, not a failure.
+  if (e.error !== null && e.status >= 300 && e.status < 400) out.push(line(`${label('Answer')}${e.error}`, {}, true, valueColumn));
+  else if (e.error !== null) out.push(line(`${label('Error')}${e.error}`, { color: 'red' }, true, valueColumn));
   out.push(
     line(
       `${label('Timing')}started ${formatClockMs(e.startedAt)} · ${formatDuration(e.durationMs)} · ${formatBytes(e.bytesIn)} in · ${formatBytes(e.bytesOut)} out · id ${e.id}`,

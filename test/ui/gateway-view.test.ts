@@ -62,4 +62,13 @@ describe('Gateway API routes in the UI', () => {
     expect(text.some((l) => l.startsWith('the routes changed since'))).toBe(false);
     expect(text).toContain('Upstream  /install');
   });
+
+  it('a RequestRedirect is shown as the answer the rule asks for, not as an error', () => {
+    const event = fakeRequest({ host: 'shop.example.com', path: '/checkout.php', status: 301, routeId: 'httproute:default/store#r3.m0', upstreamPath: null, target: null, error: 'RequestRedirect filter of the HTTPRoute rule' });
+    const lines = detailLines({ seq: 1, event }, table);
+    const answer = lines.find((l) => l.segments.map((s) => s.text).join('').startsWith('Answer'));
+    expect(answer?.segments.map((s) => s.text).join('')).toBe('Answer    RequestRedirect filter of the HTTPRoute rule');
+    expect(answer?.segments[0]?.color).toBeUndefined();
+    expect(lines.some((l) => l.segments.map((s) => s.text).join('').startsWith('Error'))).toBe(false);
+  });
 });
