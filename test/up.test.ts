@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseRouteTests } from '../src/manifest/route-tests.js';
 import { parseRequestTarget } from '../src/cli/request.js';
 import { compileProject, offlineProfileOption } from '../src/cli/project.js';
-import { runRouteTests } from '../src/cli/route-test-runner.js';
+import type { EchoReply } from '../src/backends/echo.js';
+import { expectEchoAsTested, weightedServicesOf } from './example-expectations.js';
 import { cli, repoRoot } from './cli-harness.js';
 import { testTlsEnv } from './tls-env.js';
 import { spawnCli, startUp, poll } from './up-harness.js';
@@ -58,9 +59,7 @@ describe('every example routes through the proxy as its route tests say', () => 
     expect(tests.length).toBeGreaterThan(0);
     // A weighted Gateway API rule may pick any of its weighted backends per request, as `test` allows offline.
     const offline = await compileProject(path.join(repoRoot, dir), await offlineProfileOption(path.join(repoRoot, dir), repoRoot, undefined));
-    const weightedServices = new Map(runRouteTests(offline.table, tests).map((r) => [r.test, new Set(
-      (r.result?.gateway?.entry?.rule.backendRefs ?? []).filter((b) => b.weight > 0 && b.backend?.kind === 'service').map((b) => (b.backend as { service: string }).service),
-    )]));
+    const weightedServices = weightedServicesOf(offline.table, tests);
     const up = await startUp([dir, '--port', '0', '--echo-unmapped']);
     const httpsPort = Number(/and https:\/\/127\.0\.0\.1:(\d+)/.exec(up.stdout())?.[1]);
     const ca = readFileSync(path.join(testTlsEnv.INGRESS_DEV_HOME as string, 'ca', 'rootCA.pem'), 'utf8');
@@ -81,18 +80,7 @@ describe('every example routes through the proxy as its route tests say', () => 
         if (t.expect.location !== undefined) expect(location, label).toBe(t.expect.location);
         for (const [header, value] of Object.entries(t.expect.responseHeaders ?? {})) expect(reply.headers[header] ?? null, label).toBe(value);
         if (reply.status !== 200) continue;
-        const echo = JSON.parse(reply.body) as { path: string; headers: Record<string, string>; standsInFor: { service: string; port: number; portName: string | null; route: string } };
-        for (const [header, value] of Object.entries(t.expect.upstreamHeaders ?? {})) expect(echo.headers[header], label).toBe(value);
-        if (t.expect.upstreamPath !== undefined) expect(echo.path, label).toBe(t.expect.upstreamPath);
-        // A route test may name a Gateway API rule (`#r1`) for any of its matches (`#r1.m0`).
-        if (t.expect.route !== undefined) expect([echo.standsInFor.route, echo.standsInFor.route.replace(/\.m\d+$/, '')], label).toContain(t.expect.route);
-        const b = t.expect.backend;
-        if (b !== undefined && b !== 'none') {
-          const weighted = weightedServices.get(t) ?? new Set<string>();
-          if (weighted.size > 1) expect([...weighted], label).toContain(echo.standsInFor.service);
-          else expect(echo.standsInFor.service, label).toBe(b.service);
-          if (b.port !== null) expect([String(echo.standsInFor.port), echo.standsInFor.portName], label).toContain(b.port);
-        }
+        expectEchoAsTested(t, JSON.parse(reply.body) as EchoReply, weightedServices.get(t) ?? new Set(), label);
       }
       // One log line per request, with the route or `no route`.
       await up.waitFor(new RegExp(`(?:.*\\n){${tests.filter((x) => !x.url.startsWith('https://')).length}}`));

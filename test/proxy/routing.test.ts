@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EchoReply } from '../../src/backends/echo.js';
 import type { BackendResolver } from '../../src/backends/types.js';
 import { loadProject } from '../../src/manifest/load.js';
-import { parseRouteTests } from '../../src/manifest/route-tests.js';
+import { parseRouteTests, type RouteTest } from '../../src/manifest/route-tests.js';
 import { compileRoutes } from '../../src/model/compile.js';
+import { expectEchoAsTested, weightedServicesOf } from '../example-expectations.js';
 import { compileTable, echoHandler, json, send, startTestProxy, startUpstream, testResolver, waitFor, type TestProxy, type Upstream } from './harness.js';
 
 // Routing across hosts and paths through real sockets: each request must reach the backend
@@ -145,11 +146,14 @@ describe.each(examples)('examples/%s through the proxy', (name) => {
   const dir = path.join(repoRoot, 'examples', name);
   const { tests } = parseRouteTests(readFileSync(path.join(dir, 'ingress-dev.test.yaml'), 'utf8'), 'ingress-dev.test.yaml');
   let proxy: TestProxy;
+  let weighted: Map<RouteTest, Set<string>>;
 
   beforeAll(async () => {
     const loaded = await loadProject(dir);
     // Each Ingress by its class, as `ingress-dev up` routes it.
-    proxy = await startTestProxy({ table: compileRoutes(loaded.resources, { profile: 'auto' }).value, resolver: echoEverything });
+    const table = compileRoutes(loaded.resources, { profile: 'auto' }).value;
+    weighted = weightedServicesOf(table, tests);
+    proxy = await startTestProxy({ table, resolver: echoEverything });
   });
   afterAll(() => proxy.close());
 
@@ -171,13 +175,6 @@ describe.each(examples)('examples/%s through the proxy', (name) => {
       expect(reply.headers['x-ingress-dev-error']).toBeDefined();
       return;
     }
-    const echo = json<EchoReply>(reply);
-    for (const [header, value] of Object.entries(expected.upstreamHeaders ?? {})) expect((echo as unknown as { headers: Record<string, string> }).headers[header]).toBe(value);
-    if (expected.route !== undefined) expect(echo.standsInFor.route).toBe(expected.route);
-    if (expected.upstreamPath !== undefined && expected.upstreamPath !== null) expect(echo.path).toBe(expected.upstreamPath);
-    if (expected.backend !== undefined && expected.backend !== 'none') {
-      expect(echo.standsInFor.service).toBe(expected.backend.service);
-      if (expected.backend.port !== null) expect([String(echo.standsInFor.port), echo.standsInFor.portName]).toContain(expected.backend.port);
-    }
+    expectEchoAsTested(test, json<EchoReply>(reply), weighted.get(test) ?? new Set(), test.name);
   });
 });
