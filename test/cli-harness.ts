@@ -12,7 +12,7 @@ export interface CliRun {
 }
 
 /** Run the CLI in-process, as `bin.ts` does, with captured output. */
-export async function cli(argv: readonly string[], options: { cwd?: string; tty?: boolean; env?: Record<string, string> } = {}): Promise<CliRun> {
+export async function cli(argv: readonly string[], options: { cwd?: string; tty?: boolean; env?: Record<string, string>; stdin?: string } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {
@@ -21,6 +21,7 @@ export async function cli(argv: readonly string[], options: { cwd?: string; tty?
     cwd: options.cwd ?? repoRoot,
     // No Docker unless a test asks for it: a container started elsewhere must not change output.
     env: { ...testTlsEnv, ...(options.env ?? { DOCKER_HOST: 'unix:///nonexistent/ingress-dev-test.sock' }) },
+    ...(options.stdin === undefined ? {} : { readStdin: () => Promise.resolve(options.stdin as string) }),
   });
   return { code, stdout, stderr };
 }

@@ -187,7 +187,7 @@ describe('test', () => {
       '  - request: http://shop.example.com/',
       '    expect: {status: 200}',
     ].join('\n'));
-    const r = await cli(['test', shop, '--file', file]);
+    const r = await cli(['test', shop, '--tests', file]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('✗ wrong backend');
     expect(r.stdout).toContain('backend: expected web:80, got api:8080 (http)');

@@ -15,6 +15,8 @@ export interface CliIO {
    * signals; tests pass their own so that they can stop a running `up` in-process.
    */
   readonly onSignal?: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
+  /** What `-f -` reads: the process's stdin by default; tests pass their own. */
+  readonly readStdin?: () => Promise<string>;
 }
 
 export function useColor(io: CliIO, stream: OutputStream, flags: { color?: unknown; 'no-color'?: unknown }): boolean {

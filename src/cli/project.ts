@@ -9,7 +9,9 @@ import type { ServedCertificate } from '../tls/certificates.js';
 import { tlsSecrets } from '../tls/secrets.js';
 import { profiles, type Profile, type RouteTable } from '../model/types.js';
 import type { ProjectConfig } from '../manifest/config.js';
-import { UsageError } from './args.js';
+import { UsageError, type ParsedArgs } from './args.js';
+import { loaderOf, resolveInputs } from './inputs.js';
+import type { CliIO } from './io.js';
 import { loadConfig } from './config.js';
 
 export interface CompiledProject {
@@ -54,6 +56,17 @@ export function profileOptionOf(flag: unknown, config: ProjectConfig | null, imp
   return { profile: fromFile, source: `profile: ${fromFile} in ${config?.file ?? 'ingress-dev.yaml'}`, ...nginx };
 }
 
+/**
+ * For the offline commands (check, routes, explain, test): the config file's profile and
+ * manifests (flags win), the inputs read, and the routes compiled.
+ */
+export async function compileForCommand(args: ParsedArgs, io: CliIO, dir: string): Promise<CompiledProject> {
+  const loaded = await loadConfig(dir, io.cwd, undefined).catch(() => null);
+  const config = loaded?.config ?? null;
+  const inputs = await resolveInputs(args, io, dir, config);
+  return compileProject(dir, profileOptionOf(args.flags.profile, config, args.flags['implicit-gateway']), loaderOf(dir, inputs));
+}
+
 /** For the offline commands: `--profile`, else `profile:` in the folder's ingress-dev.yaml. */
 export async function offlineProfileOption(dir: string, cwd: string, flag: unknown, implicitGatewayFlag?: unknown): Promise<ProfileOption> {
   const loaded = await loadConfig(dir, cwd, undefined).catch(() => null);
@@ -75,13 +88,21 @@ export async function compileProject(dir: string, profile: ProfileOption = { pro
     load,
     table: compiled.value,
     certificates: tls.served,
-    diagnostics: sortDiagnostics([...load.diagnostics, ...compiled.diagnostics, ...tls.diagnostics]),
+    diagnostics: sortDiagnostics([...load.diagnostics, ...compiled.diagnostics.map((d) => aboutInputs(d, loader?.described)), ...tls.diagnostics]),
   };
+}
+
+/** "No Ingress found in this folder" says what was read instead when it was not the folder. */
+function aboutInputs(d: Diagnostic, described: string | undefined): Diagnostic {
+  if (described === undefined || d.code !== 'I_NO_INGRESS') return d;
+  return { ...d, message: `No Ingress found in ${described}`, file: '<manifests>', hint: 'The manifests read hold no Ingress (networking.k8s.io/v1) and no HTTPRoute: check the render (helm template, kustomize build) or the files given.' };
 }
 
 /** A file path as the user should see it: relative to where they ran the command. */
 export function displayPath(project: { readonly dir: string }, cwd: string, file: string): string {
   if (file === '.') return path.relative(cwd, project.dir) || '.';
+  // A render or stdin (`<helm ./chart>`, `<stdin>`) is named as it is.
+  if (file.startsWith('<')) return file;
   const rel = path.relative(cwd, path.join(project.dir, file));
   return rel.split(path.sep).join('/');
 }

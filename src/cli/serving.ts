@@ -10,6 +10,7 @@ import type { RouteTable } from '../model/types.js';
 import type { BuildResult, StateSummary } from '../watch/reload.js';
 import { UsageError } from './args.js';
 import { buildMappings, loadConfig, type LoadedConfig } from './config.js';
+import type { ResolvedInputs } from './inputs.js';
 import { compileProject, displayPath, profileOptionOf, type CompiledProject } from './project.js';
 
 /**
@@ -67,6 +68,8 @@ export interface ServingSources {
   /** What the listener runs with. */
   readonly listen: ListenSettings;
   readonly loader: ProjectLoader;
+  /** Where the manifests come from, decided at start. */
+  readonly inputs: ResolvedInputs;
   /** Docker discovery, unless Docker is off; the readiness of the containers `--run` started. */
   readonly docker?: DockerIndex;
   readonly readiness?: ReadinessIndex;
@@ -76,7 +79,7 @@ export interface ServingSources {
  * Problems that make a reload keep the last good state: a file that does not parse (or cannot be
  * read) would otherwise drop every route it holds. Semantic errors drop only their routes.
  */
-const blockingCodes: ReadonlySet<DiagnosticCode> = new Set(['E_YAML_SYNTAX', 'E_YAML_LIMIT', 'E_FILE_READ']);
+const blockingCodes: ReadonlySet<DiagnosticCode> = new Set(['E_YAML_SYNTAX', 'E_YAML_LIMIT', 'E_FILE_READ', 'E_RENDER_FAILED']);
 
 /** The state from a config file read and a project compiled already (at start). */
 export function servingStateOf(sources: ServingSources, config: LoadedConfig, mappings: readonly Mapping[], configProblems: readonly Diagnostic[], project: CompiledProject): ServingState {

@@ -7,6 +7,7 @@ export const diagnosticCodes = {
   // reading files
   E_YAML_SYNTAX: 'The file is not valid YAML',
   E_FILE_READ: 'A manifest file could not be read',
+  E_RENDER_FAILED: 'helm template or kustomize could not render the manifests (or is not installed)',
   W_YAML_WARNING: 'The YAML parser reported a problem it could recover from',
   E_NOT_AN_OBJECT: 'A YAML document is not a Kubernetes object (a mapping)',
   E_YAML_LIMIT: 'A YAML document exceeds a safety limit (alias expansion or nesting depth)',

@@ -24,6 +24,8 @@ export interface Diagnostic extends SourcePosition {
   readonly severity: Severity;
   readonly message: string;
   readonly hint: string;
+  /** For a line of a helm render: the template it came from (`web/templates/ingress.yaml`). */
+  readonly origin?: string;
 }
 
 /** The position of a diagnostic about `file` as a whole, a folder for instance: none. */

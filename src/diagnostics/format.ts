@@ -36,7 +36,7 @@ export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): st
   const color = options.color ?? false;
   const severityColor = d.severity === 'error' ? ansi.red : d.severity === 'warning' ? ansi.yellow : ansi.cyan;
   const head =
-    `${paint(color, ansi.bold, formatLocation(d))}: ` +
+    `${paint(color, ansi.bold, formatLocation(d))}${d.origin === undefined ? '' : ` (${visible(d.origin)})`}: ` +
     `${paint(color, severityColor, `${d.severity} ${d.code}`)}: ${visible(d.message)}`;
   const lines = [head];
   if (options.source !== undefined) {
@@ -56,7 +56,7 @@ export function formatLocation(at: SourcePosition): string {
 /** A diagnostic as JSON output prints it: `line` and `col` are null when it has no position. */
 export function diagnosticJson(d: Diagnostic): Omit<Diagnostic, 'line' | 'col' | 'endLine' | 'endCol'> & { readonly line: number | null; readonly col: number | null } {
   const at = hasPosition(d);
-  return { code: d.code, severity: d.severity, message: d.message, file: d.file, line: at ? d.line : null, col: at ? d.col : null, hint: d.hint };
+  return { code: d.code, severity: d.severity, message: d.message, file: d.file, line: at ? d.line : null, col: at ? d.col : null, hint: d.hint, ...(d.origin === undefined ? {} : { origin: d.origin }) };
 }
 
 /** A few lines of source with a caret under the column (and underline to the end when known). */

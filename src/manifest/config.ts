@@ -17,6 +17,10 @@ import { suggestWord } from './suggest.js';
  *     docker: auto                  # auto | off
  *     run: false                    # start Deployments/StatefulSets/Pods as containers
  *     implicitGateway: false        # serve HTTPRoutes whose Gateway is not in the folder
+ *     manifests:                    # instead of the folder's YAML (paths relative to this file):
+ *       files: [k8s/app.yaml]       #   these files (or folders)
+ *       kustomize: overlays/dev     #   a kustomization's render
+ *       helm: { chart: ./chart, values: [values-dev.yaml], set: [image.tag=dev], release: web, namespace: shop }
  *
  * Plain data with positions; targets are checked by backends/ (which knows what a target is).
  */
@@ -25,6 +29,19 @@ export interface ConfigMapping {
   readonly selector: string;
   readonly target: string;
   readonly at: SourcePosition;
+}
+
+export interface ConfigManifests {
+  readonly files: readonly { readonly path: string; readonly at: SourcePosition }[];
+  readonly kustomize: { readonly dir: string; readonly at: SourcePosition } | null;
+  readonly helm: {
+    readonly chart: string;
+    readonly values: readonly string[];
+    readonly set: readonly string[];
+    readonly release: string | null;
+    readonly namespace: string | null;
+    readonly at: SourcePosition;
+  } | null;
 }
 
 export interface ProjectConfig {
@@ -40,6 +57,8 @@ export interface ProjectConfig {
   readonly run?: boolean;
   /** `implicitGateway: true` serves HTTPRoutes whose Gateway is not in the folder on an implicit one (`--implicit-gateway`). */
   readonly implicitGateway?: boolean;
+  /** `manifests:` where the manifests come from instead of the folder's YAML; paths as written. */
+  readonly manifests?: ConfigManifests;
   /**
    * `nginx:` the keys of ingress-nginx's controller ConfigMap the cluster sets, as written (the
    * profile nginx reads and checks them: model/nginx/config.ts).
@@ -49,7 +68,7 @@ export interface ProjectConfig {
 
 export const configFileNames = ['ingress-dev.yaml', 'ingress-dev.yml'] as const;
 
-const topKeys = ['listen', 'profile', 'services', 'unmapped', 'timeouts', 'docker', 'run', 'implicitGateway', 'nginx'];
+const topKeys = ['listen', 'profile', 'services', 'unmapped', 'timeouts', 'docker', 'run', 'implicitGateway', 'nginx', 'manifests'];
 
 export function parseConfig(text: string, file: string): { config: ProjectConfig; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
@@ -71,7 +90,8 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
   let run: ProjectConfig['run'];
   let implicitGateway: ProjectConfig['implicitGateway'];
   let nginx: { key: string; value: string; at: SourcePosition }[] | undefined;
-  const result = () => ({ config: { file, listen, profile, mappings, unmapped, timeouts, docker, run, ...(implicitGateway === undefined ? {} : { implicitGateway }), ...(nginx === undefined ? {} : { nginx }) }, diagnostics });
+  let manifests: ConfigManifests | undefined;
+  const result = () => ({ config: { file, listen, profile, mappings, unmapped, timeouts, docker, run, ...(implicitGateway === undefined ? {} : { implicitGateway }), ...(nginx === undefined ? {} : { nginx }), ...(manifests === undefined ? {} : { manifests }) }, diagnostics });
 
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
@@ -151,6 +171,9 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
         if (isScalar(value) && typeof value.value === 'boolean') implicitGateway = value.value;
         else error('implicitGateway must be true or false', value, 'implicitGateway: true serves HTTPRoutes whose Gateway is not in the folder on the HTTP and HTTPS ports, like --implicit-gateway.');
         break;
+      case 'manifests':
+        manifests = readManifests(value);
+        break;
       default: {
         const near = suggestWord(key, topKeys);
         error(`Unknown key "${key}" in the config file`, pair.key, near !== null ? `Did you mean "${near}"? Keys: ${topKeys.join(', ')}.` : `Keys: ${topKeys.join(', ')}.`);
@@ -169,6 +192,60 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
       if (keys.includes(k)) each(k, p.value);
       else error(`Unknown key "${k}" in ${name}`, p.key, `Keys: ${keys.join(', ')}.`);
     }
+  }
+
+  function strings(node: YamlNode | null | undefined, name: string, example: string): string[] {
+    if (isScalar(node) && typeof node.value === 'string' && node.value !== '') return [node.value];
+    if (node !== null && node !== undefined && 'items' in node && Array.isArray(node.items) && !isMap(node)) {
+      const out: string[] = [];
+      for (const item of node.items as YamlNode[]) {
+        if (isScalar(item) && item.value !== null && typeof item.value !== 'boolean' && String(item.value) !== '') out.push(String(item.value));
+        else error(`${name} must be a list of strings`, item, `Write ${example}.`);
+      }
+      return out;
+    }
+    error(`${name} must be a list of strings`, node, `Write ${example}.`);
+    return [];
+  }
+
+  function readManifests(node: YamlNode | null): ConfigManifests | undefined {
+    if (!isMap(node)) {
+      error('manifests must be a mapping', node, 'Write manifests: { kustomize: overlays/dev }, { helm: { chart: ./chart } } or { files: [k8s/app.yaml] }.');
+      return undefined;
+    }
+    const files: { path: string; at: SourcePosition }[] = [];
+    let kustomize: ConfigManifests['kustomize'] = null;
+    let helm: ConfigManifests['helm'] = null;
+    readMap(node, 'manifests', ['files', 'kustomize', 'helm'], (k, v) => {
+      if (k === 'files') {
+        const items = isScalar(v) ? [v] : v !== null && 'items' in v && Array.isArray(v.items) && !isMap(v) ? (v.items as YamlNode[]) : [];
+        if (items.length === 0) error('manifests.files must be a list of files or folders', v, 'Write manifests: { files: [k8s/app.yaml, k8s/db.yaml] }.');
+        for (const item of items) {
+          if (isScalar(item) && typeof item.value === 'string' && item.value !== '') files.push({ path: item.value, at: at(item) });
+          else error('manifests.files must be a list of files or folders', item, 'Write manifests: { files: [k8s/app.yaml] }.');
+        }
+      } else if (k === 'kustomize') {
+        if (isScalar(v) && typeof v.value === 'string' && v.value !== '') kustomize = { dir: v.value, at: at(v) };
+        else error('manifests.kustomize must be the folder of a kustomization', v, 'Write manifests: { kustomize: overlays/dev }.');
+      } else {
+        const spec: { chart?: string; values: string[]; set: string[]; release: string | null; namespace: string | null } = { values: [], set: [], release: null, namespace: null };
+        if (isScalar(v) && typeof v.value === 'string' && v.value !== '') spec.chart = v.value;
+        else {
+          readMap(v, 'manifests.helm', ['chart', 'values', 'set', 'release', 'namespace'], (hk, hv) => {
+            if (hk === 'values') spec.values = strings(hv, 'manifests.helm.values', 'values: [values-dev.yaml]');
+            else if (hk === 'set') spec.set = strings(hv, 'manifests.helm.set', 'set: [image.tag=dev]');
+            else if (isScalar(hv) && typeof hv.value === 'string' && hv.value !== '') {
+              if (hk === 'chart') spec.chart = hv.value;
+              else if (hk === 'release') spec.release = hv.value;
+              else spec.namespace = hv.value;
+            } else error(`manifests.helm.${hk} must be a string`, hv, hk === 'chart' ? 'Write helm: { chart: ./chart }.' : `Write ${hk}: NAME.`);
+          });
+        }
+        if (spec.chart === undefined) error('manifests.helm needs a chart', v, 'Write manifests: { helm: { chart: ./chart, values: [values-dev.yaml] } }.');
+        else helm = { chart: spec.chart, values: spec.values, set: spec.set, release: spec.release, namespace: spec.namespace, at: at(v) };
+      }
+    });
+    return { files, kustomize, helm };
   }
 
   function readServices(node: YamlNode | null): void {

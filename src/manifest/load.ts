@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createDiagnostic, sortDiagnostics, wholeOf, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { mergeParsedFiles, parseSourceFile, parseSourceFileReusing, type ParsedFile, type PartCache } from './parse.js';
 import type { LoadResult, SourceFile } from './types.js';
+import { helmSourceName, helmSourcesByLine, kustomizeSourceName, renderHelm, renderKustomize, type HelmInput } from './render.js';
 
 /** The tool's own files: its config and route tests are not manifests. */
 const ownFiles = new Set(['ingress-dev.yaml', 'ingress-dev.yml', 'ingress-dev.test.yaml', 'ingress-dev.test.yml']);
@@ -114,25 +115,49 @@ export async function loadProject(dir: string, options: LoadOptions = {}): Promi
 
 export interface ProjectLoader {
   /**
-   * Reads the folder again, as `loadProject` does, with the same result; a file whose text is
+   * Reads the inputs again, as at the first load, with the same result; a file whose text is
    * the same as at the previous load is not parsed again.
    */
   load(): Promise<LoadResult>;
+  /** What is read when it is not the folder: `helm template ./chart`, `stdin`; undefined for the folder. */
+  readonly described?: string;
 }
 
 /**
- * A loader for repeated loads of one folder (hot reload). YAML parsing is most of the cost of a
- * load, and an edit touches one file, so each file's parse is kept with its text. Every file is
- * still listed and read on each load: comparing texts is cheap and, unlike modification times,
- * exact on every file system.
+ * Where manifests come from: a folder (every `*.yaml` below it), one file, what was piped to
+ * stdin (read once, by the CLI), or a render of a kustomization or a Helm chart. Paths absolute.
  */
+export type ManifestInput =
+  | { readonly kind: 'folder'; readonly dir: string }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'stdin'; readonly text: string }
+  | { readonly kind: 'kustomize'; readonly dir: string }
+  | ({ readonly kind: 'helm' } & HelmInput);
+
+/** The source file name of what was piped to stdin. */
+export const stdinSourceName = '<stdin>';
+
+/** A folder's manifests: what `up`, `check` and the others read when no other input is named. */
 export function createProjectLoader(dir: string, options: LoadOptions = {}): ProjectLoader {
+  return createInputLoader(dir, [{ kind: 'folder', dir }], options);
+}
+
+/**
+ * A loader for repeated loads of the inputs (hot reload). YAML parsing is most of the cost of a
+ * load, and an edit touches one file, so each file's parse is kept with its text. Every file is
+ * still listed and read (and every render run again) on each load: comparing texts is cheap and,
+ * unlike modification times, exact on every file system. File names in the result are relative
+ * to `base` (the project folder), as every diagnostic's; renders and stdin have names in `<>`.
+ */
+export function createInputLoader(base: string, inputs: readonly ManifestInput[], options: LoadOptions = {}, described?: string): ProjectLoader {
   type Entry = { readonly text: string; readonly parsed: ParsedFile; readonly parts: PartCache };
   let cache = new Map<string, Entry>();
   return {
+    ...(described === undefined ? {} : { described }),
     async load() {
-      const found = await findManifestFiles(dir, options);
-      const { sources, errors } = await readSources(dir, found.files);
+      const read = await Promise.all(inputs.map((input) => readInput(base, input, options)));
+      const sources = read.flatMap((r) => r.sources);
+      const errors = read.flatMap((r) => r.errors);
       const next = new Map<string, Entry>();
       const parsed = sources.map((source) => {
         const hit = cache.get(source.file);
@@ -147,7 +172,49 @@ export function createProjectLoader(dir: string, options: LoadOptions = {}): Pro
       });
       // Only the files of this load stay: a removed file's parse is not kept.
       cache = next;
-      return loadResult(sources, parsed, [...found.diagnostics, ...errors]);
+      const result = loadResult(sources, parsed, errors);
+      // A helm render (by --helm, or piped in, or saved to a file) names each document's template.
+      const rendered = new Set(sources.filter((f) => /^# Source: /m.test(f.text)).map((f) => f.file));
+      return rendered.size === 0 ? result : { ...result, diagnostics: withTemplateOrigins(result.diagnostics, rendered, result.sources) };
     },
   };
+}
+
+async function readInput(base: string, input: ManifestInput, options: LoadOptions): Promise<{ sources: SourceFile[]; errors: Diagnostic[] }> {
+  const rel = (abs: string): string => toRelative(path.relative(base, abs)) || '.';
+  switch (input.kind) {
+    case 'folder': {
+      const found = await findManifestFiles(input.dir, options);
+      // Files and folder errors relative to the project folder (the same when the folder is it).
+      const files = found.files.map((f) => rel(path.join(input.dir, f)));
+      const read = await readSources(base, files);
+      const moved = input.dir === base ? found.diagnostics : found.diagnostics.map((d) => ({ ...d, file: rel(path.join(input.dir, d.file)) }));
+      return { sources: read.sources, errors: [...moved, ...read.errors] };
+    }
+    case 'file':
+      return readSources(base, [rel(input.path)]);
+    case 'stdin':
+      return { sources: [{ file: stdinSourceName, text: input.text }], errors: [] };
+    case 'kustomize':
+    case 'helm': {
+      const rendered = input.kind === 'kustomize' ? await renderKustomize(input.dir, base) : await renderHelm(input, base);
+      const file = input.kind === 'kustomize' ? kustomizeSourceName(base, input.dir) : helmSourceName(base, input.chart);
+      return rendered.text === null ? { sources: [], errors: [...rendered.diagnostics] } : { sources: [{ file, text: rendered.text }], errors: [] };
+    }
+  }
+}
+
+/** Diagnostics on a helm render name the template of their line (helm's `# Source:` comments). */
+function withTemplateOrigins(diagnostics: readonly Diagnostic[], helmFiles: ReadonlySet<string>, sources: ReadonlyMap<string, string>): Diagnostic[] {
+  const byFile = new Map<string, (string | null)[]>();
+  return diagnostics.map((d) => {
+    if (!helmFiles.has(d.file)) return d;
+    let lines = byFile.get(d.file);
+    if (lines === undefined) {
+      lines = helmSourcesByLine(sources.get(d.file) ?? '');
+      byFile.set(d.file, lines);
+    }
+    const origin = lines[d.line] ?? null;
+    return origin === null ? d : { ...d, origin };
+  });
 }

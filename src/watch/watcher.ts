@@ -19,6 +19,12 @@ export interface WatchOptions {
    * by a rename or deleted and recreated is still seen.
    */
   readonly files?: readonly string[];
+  /**
+   * Folders, absolute, every file of which counts, whatever its name (a Helm chart's templates
+   * and values, a kustomization's bases and generator inputs); dot-folders and node_modules in
+   * them are skipped.
+   */
+  readonly trees?: readonly string[];
   /** Quiet period that ends a batch (default 30 ms). */
   readonly debounceMs?: number;
   /** A batch is delivered at most this long after its first event, even if events keep coming (default 300 ms). */
@@ -47,11 +53,18 @@ export async function startWatcher(options: WatchOptions): Promise<ProjectWatche
   const rules = projectRules(dir);
   // Folders watched only for the extra files in them (outside the project, or in a dot-folder).
   const extraRoots = new Set([...extraFiles].filter((f) => !rules.isWatched(f)).map((f) => path.dirname(f)));
+  const trees = (options.trees ?? []).map((t) => path.resolve(t));
+  const inTree = (abs: string): boolean => trees.some((t) => {
+    const rel = path.relative(t, abs);
+    if (rel === '') return true;
+    if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return false;
+    return !rel.split(path.sep).some(isSkippedFolder);
+  });
   const isIgnored = (abs: string, stats?: Stats): boolean => {
-    if (extraFiles.has(abs) || extraRoots.has(abs)) return false;
+    if (extraFiles.has(abs) || extraRoots.has(abs) || inTree(abs)) return false;
     return !rules.isWatched(abs, stats);
   };
-  const isRelevant = (abs: string): boolean => extraFiles.has(abs) || rules.isRelevantFile(abs);
+  const isRelevant = (abs: string): boolean => extraFiles.has(abs) || rules.isRelevantFile(abs) || (inTree(abs) && !trees.includes(abs));
 
   const batch = createBatcher(options.debounceMs ?? defaultDebounceMs, options.maxWaitMs ?? defaultMaxWaitMs, (paths) => {
     options.onChange(withoutImpliedFolders([...paths].map((p) => toRelative(dir, p))));
@@ -60,7 +73,7 @@ export async function startWatcher(options: WatchOptions): Promise<ProjectWatche
   // No awaitWriteFinish (it polls and adds latency): the debounce merges a save's events, and a
   // half-written file that fails to parse is fixed by the event of the write that completes it.
   // atomic: false, because chokidar's atomic mode holds every removal back for 100 ms.
-  const watcher: FSWatcher = watch([dir, ...extraRoots], {
+  const watcher: FSWatcher = watch([dir, ...extraRoots, ...trees.filter((t) => !rules.isWatched(t))], {
     ignoreInitial: true,
     atomic: false,
     awaitWriteFinish: false,

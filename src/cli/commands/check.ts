@@ -1,8 +1,9 @@
+import { inputOptions } from '../inputs.js';
 import { diagnosticJson, formatSummary } from '../../diagnostics/format.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
 import { formatAnnotationCounts, summarizeNginxAnnotations } from '../../model/nginx/summary.js';
-import { compileProject, displayPath, offlineProfileOption, formatProjectDiagnostic, resolveProjectDir } from '../project.js';
+import { displayPath, formatProjectDiagnostic, resolveProjectDir, compileForCommand } from '../project.js';
 import type { GatewayTable } from '../../model/gateway/types.js';
 import type { SourcePosition } from '../../diagnostics/diagnostic.js';
 
@@ -13,6 +14,7 @@ export const checkCommand: CommandSpec = {
   positionals: { min: 0, max: 1 },
   details: 'Exit status: 1 when there are errors (with --strict, also warnings), 0 otherwise.',
   options: [
+    ...inputOptions,
     { name: 'json', type: 'boolean', description: 'print {"diagnostics": [...]} with files relative to the folder' },
     { name: 'strict', type: 'boolean', description: 'fail on warnings too' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'print errors and warnings only (no information)' },
@@ -23,7 +25,7 @@ export const checkCommand: CommandSpec = {
 
 export async function runCheck(args: ParsedArgs, io: CliIO): Promise<number> {
   const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
-  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile, args.flags['implicit-gateway']));
+  const project = await compileForCommand(args, io, dir);
   const strict = args.flags.strict === true;
   const shown = project.diagnostics.filter((d) => args.flags.quiet !== true || d.severity !== 'info');
   const failed = project.diagnostics.some((d) => d.severity === 'error' || (strict && d.severity === 'warning'));

@@ -1,3 +1,4 @@
+import { inputOptions } from '../inputs.js';
 import { explainRequest } from '../../routing/match.js';
 import { formatFilter, formatMatch } from '../../model/gateway/format.js';
 import type { Explanation } from '../../routing/types.js';
@@ -7,7 +8,7 @@ import { backendJson, formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
 import { findCa } from '../../tls/ca.js';
 import { serverNameOf, servedFor } from '../../tls/certificates.js';
-import { compileProject, offlineProfileOption, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
+import { displayPath, resolveProjectDir, type CompiledProject, compileForCommand } from '../project.js';
 import { parseRequestTarget } from '../request.js';
 import { lookupDocker } from '../docker-view.js';
 
@@ -24,6 +25,7 @@ export const explainCommand: CommandSpec = {
     'CORS preflights (204), basic auth (401) and source ranges (403); --client-ip sets the address checked.',
   ].join('\n'),
   options: [
+    ...inputOptions,
     { name: 'request', short: 'X', type: 'string', value: 'METHOD', description: 'request method (default GET)' },
     { name: 'header', short: 'H', type: 'list', value: "'Name: value'", description: 'request header, repeatable' },
     { name: 'client-ip', type: 'string', value: 'IP', description: "the client's address, for ingress-nginx's source ranges (default 127.0.0.1)" },
@@ -40,7 +42,7 @@ export async function runExplain(args: ParsedArgs, io: CliIO): Promise<number> {
   const clientIp = args.flags['client-ip'];
   if (clientIp !== undefined && (typeof clientIp !== 'string' || isIP(clientIp) === 0)) throw new UsageError(`--client-ip ${String(clientIp)}: write an IPv4 or IPv6 address such as 10.0.0.7`);
   const dir = await resolveProjectDir(io.cwd, args.positionals[1]);
-  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile, args.flags['implicit-gateway']));
+  const project = await compileForCommand(args, io, dir);
   const result = explainRequest(project.table, { ...request, ...(clientIp === undefined ? {} : { clientAddress: clientIp }) });
   const docker = result.backend === null ? null : ((await lookupDocker(project, io.env, args.flags['no-docker'] === true))?.describe(result.backend) ?? null);
   const certificate = request.scheme === 'https' ? await certificateOf(project, io, result.host) : null;

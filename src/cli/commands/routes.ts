@@ -1,8 +1,9 @@
 import type { HostRoutes, Route } from '../../model/types.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
+import { inputOptions } from '../inputs.js';
 import { backendJson, formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
-import { compileProject, offlineProfileOption, displayPath, resolveProjectDir, type CompiledProject } from '../project.js';
+import { displayPath, resolveProjectDir, type CompiledProject, compileForCommand } from '../project.js';
 import { formatTable } from '../table.js';
 import { lookupDocker, type DockerView } from '../docker-view.js';
 import { entryId, entryListsOf, formatGroup, formatMatch, formatRuleBackends, groupsOf, ruleFilters } from '../../model/gateway/format.js';
@@ -14,6 +15,7 @@ export const routesCommand: CommandSpec = {
   usage: 'ingress-dev routes [dir] [--json] [--profile P]',
   positionals: { min: 0, max: 1 },
   options: [
+    ...inputOptions,
     { name: 'json', type: 'boolean', description: 'print the table as JSON' },
     { name: 'no-docker', type: 'boolean', description: 'do not ask a running Docker engine which containers each Service selects' },
     { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
@@ -23,7 +25,7 @@ export const routesCommand: CommandSpec = {
 
 export async function runRoutes(args: ParsedArgs, io: CliIO): Promise<number> {
   const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
-  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile, args.flags['implicit-gateway']));
+  const project = await compileForCommand(args, io, dir);
   const docker = await lookupDocker(project, io.env, args.flags['no-docker'] === true);
   const errors = project.diagnostics.filter((d) => d.severity === 'error').length;
   if (args.flags.json === true) {

@@ -1,3 +1,4 @@
+import { inputOptions } from '../inputs.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseRouteTests } from '../../manifest/route-tests.js';
@@ -5,7 +6,7 @@ import type { CommandSpec, ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
 import { formatBackend } from '../describe.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
-import { compileProject, offlineProfileOption, formatProjectDiagnostic, resolveProjectDir } from '../project.js';
+import { formatProjectDiagnostic, resolveProjectDir, compileForCommand } from '../project.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { runRouteTests } from '../route-test-runner.js';
 
@@ -14,7 +15,7 @@ export const defaultTestFile = 'ingress-dev.test.yaml';
 export const testCommand: CommandSpec = {
   name: 'test',
   summary: 'Run a route test file against the compiled routes, offline; exit 1 on any failure.',
-  usage: 'ingress-dev test [dir] [--file F] [--json] [--profile P]',
+  usage: 'ingress-dev test [dir] [--tests F] [-f FILE | -k DIR | --helm CHART] [--json] [--profile P]',
   positionals: { min: 0, max: 1 },
   details: [
     `The test file (default ${defaultTestFile} in the folder) lists requests and what must happen to them:`,
@@ -29,7 +30,8 @@ export const testCommand: CommandSpec = {
     '        route: ingress:default/httpbin#r0.p0',
   ].join('\n'),
   options: [
-    { name: 'file', short: 'f', type: 'string', value: 'F', description: `the test file (default: ${defaultTestFile} in the folder)` },
+    ...inputOptions,
+    { name: 'tests', short: 't', type: 'string', value: 'F', description: `the test file (default: ${defaultTestFile} in the folder)` },
     { name: 'json', type: 'boolean', description: 'print results as JSON' },
     { name: 'profile', type: 'string', value: 'auto|spec|nginx', description: 'route every Ingress as ingress-nginx does (nginx) or by the specification (spec); default auto: each by its class' },
     { name: 'implicit-gateway', type: 'boolean', description: 'serve HTTPRoutes whose Gateway is not in the folder on an implicit Gateway (HTTP and HTTPS, any host); also implicitGateway: true in ingress-dev.yaml' },
@@ -38,11 +40,14 @@ export const testCommand: CommandSpec = {
 
 export async function runTest(args: ParsedArgs, io: CliIO): Promise<number> {
   const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
-  const fileFlag = args.flags.file as string | undefined;
+  const fileFlag = args.flags.tests as string | undefined;
+  // --file named the test file once; -f names manifests now, as in every other command.
+  const asTests = ((args.flags.file as string[] | undefined) ?? []).find((f) => /(^|[/\\])ingress-dev\.test\.ya?ml$|\.test\.ya?ml$/.test(f));
+  if (asTests !== undefined) throw new UsageError(`-f ${asTests} names manifests; give the route test file with --tests ${asTests}`);
   const testPath = fileFlag !== undefined ? path.resolve(io.cwd, fileFlag) : path.join(dir, defaultTestFile);
   const shownPath = path.relative(io.cwd, testPath) || testPath;
   const text = await readFile(testPath, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new UsageError(e.code === 'ENOENT' ? `no test file: ${shownPath} (create it, or pass --file)` : `cannot read ${shownPath}: ${e.message}`);
+    throw new UsageError(e.code === 'ENOENT' ? `no test file: ${shownPath} (create it, or pass --tests)` : `cannot read ${shownPath}: ${e.message}`);
   });
   const color = useColor(io, io.stdout, args.flags);
   const parsed = parseRouteTests(text, shownPath);
@@ -50,7 +55,7 @@ export async function runTest(args: ParsedArgs, io: CliIO): Promise<number> {
     for (const d of parsed.diagnostics) writeLine(io.stderr, formatDiagnostic(d, { source: text, color: useColor(io, io.stderr, args.flags) }));
     return 1;
   }
-  const project = await compileProject(dir, await offlineProfileOption(dir, io.cwd, args.flags.profile, args.flags['implicit-gateway']));
+  const project = await compileForCommand(args, io, dir);
   const results = runRouteTests(project.table, parsed.tests);
   const passed = results.filter((r) => r.passed).length;
   const failed = results.length - passed;

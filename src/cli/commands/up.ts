@@ -1,3 +1,5 @@
+import { openSync } from 'node:fs';
+import tty from 'node:tty';
 import { resolve as resolvePath } from 'node:path';
 import { formatGroup, formatMatch, formatRuleBackends, hostLists } from '../../model/gateway/format.js';
 import { tableBackends } from '../../model/table-backends.js';
@@ -14,7 +16,6 @@ import { createClient } from '../../backends/docker/discovery.js';
 import { createLogFollower } from '../container-logs.js';
 import { acquireRunLock, createApplyReportPrinter, createDockerDiscovery, createWorkloadRunner, formatDockerStatus, formatRunLockHolder, runLabels, type ApplyReport, type RunLock, type WorkloadRunner } from '../../backends/docker/index.js';
 import type { ConfigApplied, ConfigRejected, RequestCompleted } from '../../events/types.js';
-import { createProjectLoader } from '../../manifest/load.js';
 import { parseDuration } from '../../manifest/config.js';
 import type { Route, RouteTable, ServiceBackend } from '../../model/types.js';
 import { startProxy, type RunningProxy } from '../../proxy/server.js';
@@ -29,6 +30,7 @@ import { buildMappings, loadConfig } from '../config.js';
 import { formatBackend } from '../describe.js';
 import { formatUnusedMappings } from '../unused-mappings.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
+import { inputOptions, loaderOf, resolveInputs, type ResolvedInputs } from '../inputs.js';
 import { readVersion } from '../version.js';
 import { compileProject, displayPath, formatProjectDiagnostic, profileOptionOf, resolveProjectDir, type CompiledProject } from '../project.js';
 import { buildServingState, describeServingState, httpsPortOf, listenDefaults, servingStateOf, type ServingSources, type ServingState } from '../serving.js';
@@ -48,6 +50,7 @@ export const upCommand: CommandSpec = {
     'Stop with Ctrl-C (exit 130) or SIGTERM (exit 143); in-flight requests get up to 10 s to finish.',
   ].join('\n'),
   options: [
+    ...inputOptions,
     { name: 'port', short: 'p', type: 'string', value: 'PORT', description: 'port to listen on (default 8080; 0 picks a free one)' },
     { name: 'https-port', type: 'string', value: 'PORT', description: 'HTTPS port (default 8443; 0 picks a free one, as it does when --port is 0)' },
     { name: 'no-https', type: 'boolean', description: 'serve plain HTTP only (also listen: { https: false })' },
@@ -105,11 +108,14 @@ async function runUpWith(args: ParsedArgs, outerIo: CliIO, signals: SignalLatch)
   const io = stderr.io;
   const dir = await resolveProjectDir(io.cwd, args.positionals[0]);
   const configFlag = args.flags.config as string | undefined;
-  // Watch before the first read of the folder and the config file, so that an edit made while
+  // Where the manifests come from (the folder, files, stdin, a render): named by flags or by
+  // `manifests:` in the config file, decided once (stdin is read once).
+  const inputs = await resolveInputs(args, io, dir, (await loadConfig(dir, io.cwd, configFlag).catch(() => null))?.config ?? null);
+  // Watch before the first read of the manifests and the config file, so that an edit made while
   // they are read is not missed.
-  const changes = args.flags['no-watch'] === true ? null : await watchProject(io, dir, configFlag === undefined ? [] : [resolvePath(io.cwd, configFlag)]);
+  const changes = args.flags['no-watch'] === true ? null : await watchProject(io, dir, [...(configFlag === undefined ? [] : [resolvePath(io.cwd, configFlag)]), ...inputs.watchFiles], inputs.watchTrees);
   try {
-    return await serve(args, io, dir, changes, stderr, signals);
+    return await serve(args, io, dir, inputs, changes, stderr, signals);
   } finally {
     await changes?.close();
   }
@@ -140,7 +146,7 @@ function createHeldStderr(outer: CliIO): HeldStderr {
   };
 }
 
-async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectChanges | null, stderr: HeldStderr, signals: SignalLatch): Promise<number> {
+async function serve(args: ParsedArgs, io: CliIO, dir: string, inputs: ResolvedInputs, changes: ProjectChanges | null, stderr: HeldStderr, signals: SignalLatch): Promise<number> {
   const color = useColor(io, io.stdout, args.flags);
   const configFlag = args.flags.config as string | undefined;
   const mapFlags = (args.flags.map as string[] | undefined) ?? [];
@@ -191,7 +197,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
     // Every apply's report (also those the runner starts itself) is printed as far as it is news.
     const printReport = createApplyReportPrinter();
     // With the terminal UI, its Workloads and Problems panes show all of it (issue 10 item 2).
-    const uiShowsWorkloads = wantsUi(args, io, logMode);
+    const uiShowsWorkloads = wantsUi(args, io, logMode, inputs);
     const onReport = (report: ApplyReport): void => {
       if (uiShowsWorkloads) return;
       const news = printReport(report);
@@ -237,7 +243,8 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, changes: ProjectC
       echoUnmapped: args.flags['echo-unmapped'] === true,
       listenFlags: { host: args.flags.host !== undefined, port: args.flags.port !== undefined, connect: timeoutFlags.connect !== undefined, read: timeoutFlags.read !== undefined, send: timeoutFlags.send !== undefined, https: httpsFlag !== undefined || args.flags['no-https'] === true },
       listen: { host, port, timeouts, httpsPort },
-      loader: createProjectLoader(dir),
+      loader: loaderOf(dir, inputs),
+      inputs,
       ...(dockerOff === undefined ? { docker: discovery } : {}),
       ...(runner === null ? {} : { readiness: runner.readiness }),
     };
@@ -282,7 +289,7 @@ async function serveWith(
   const { loaded, mappings, configProblems, events, logMode, color, stderr, signals } = prepared;
   const { dir, loader } = sources;
   const { host, port, timeouts } = sources.listen;
-  const useUi = wantsUi(args, io, logMode);
+  const useUi = wantsUi(args, io, logMode, sources.inputs);
   const project = await compileProject(dir, profileOptionOf(sources.profileFlag, loaded.config, sources.implicitGatewayFlag), loader);
   const loadedAt = Date.now();
   printDiagnostics(io, project, color);
@@ -374,7 +381,7 @@ async function serveWith(
   if (logMode === 'json') {
     writeLine(io.stdout, JSON.stringify({ type: 'proxy-started', at: Date.now(), url: proxy.url, host: proxy.host, port: proxy.port, httpsUrl: proxy.httpsUrl, httpsPort: proxy.httpsPort, caFile: https?.ca.certFile ?? null, routes: initial.table.routes.length, watching: changes !== null }));
   } else if (!useUi) {
-    writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null, https?.ca.certFile ?? null, servedBySecret));
+    writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null, https?.ca.certFile ?? null, servedBySecret, sources.inputs));
   }
   // Health marks for the UI, backend-changed events for scripts reading --log json, and a line
   // in the plain log when a mapped target stops (or starts again) accepting connections.
@@ -390,9 +397,11 @@ async function serveWith(
       const { startUi } = await import('../../ui/start-ui.js');
       let quit: (key: QuitKey) => void = () => {};
       const quitKey = new Promise<QuitKey>((resolve) => (quit = resolve));
-      const ui = await startUi({ version: readVersion(), urls: proxy.httpsUrl === null ? [proxy.url] : [proxy.url, proxy.httpsUrl], ...(https === null ? {} : { caFile: https.ca.certFile, servedBySecret }), stores, startedAt: loadedAt, onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
+      const keys = sources.inputs.inputs.some((i) => i.kind === 'stdin') ? terminalKeys() : null;
+      const ui = await startUi({ ...(keys === null ? {} : { stdin: keys as unknown as NodeJS.ReadStream }), version: readVersion(), urls: proxy.httpsUrl === null ? [proxy.url] : [proxy.url, proxy.httpsUrl], ...(https === null ? {} : { caFile: https.ca.certFile, servedBySecret }), stores, startedAt: loadedAt, onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
       stop = await Promise.race([quitKey.then((key): StopReason => ({ kind: 'key', key })), signals.first.then((signal): StopReason => ({ kind: 'signal', signal }))]);
       ui.unmount();
+      keys?.destroy();
     } finally {
       stores.dispose();
       stderr.release();
@@ -416,11 +425,26 @@ async function serveWith(
 type StopReason = { readonly kind: 'key'; readonly key: QuitKey } | { readonly kind: 'signal'; readonly signal: Signal };
 
 /** The terminal UI runs on a real terminal, unless --no-ui, --log json, or a CI environment. */
-function wantsUi(args: ParsedArgs, io: CliIO, logMode: 'plain' | 'json'): boolean {
+function wantsUi(args: ParsedArgs, io: CliIO, logMode: 'plain' | 'json', inputs: ResolvedInputs): boolean {
   if (args.flags['no-ui'] === true || logMode !== 'plain') return false;
   const ci = io.env.CI ?? io.env.CONTINUOUS_INTEGRATION;
   if (ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false') return false;
+  // `-f -` took stdin: the UI reads its keys from the terminal itself, when there is one.
+  if (inputs.inputs.some((i) => i.kind === 'stdin') && terminalKeys() === null) return false;
   return io.stdout === process.stdout && process.stdout.isTTY === true && io.env.TERM !== 'dumb';
+}
+
+let openedTerminal: tty.ReadStream | null | undefined;
+
+/** The controlling terminal as a key source (`/dev/tty`), for when stdin carried the manifests; null without one. */
+function terminalKeys(): tty.ReadStream | null {
+  if (openedTerminal !== undefined) return openedTerminal;
+  try {
+    openedTerminal = new tty.ReadStream(openSync('/dev/tty', 'r'));
+  } catch {
+    openedTerminal = null;
+  }
+  return openedTerminal;
 }
 
 interface ProjectChanges {
@@ -430,7 +454,7 @@ interface ProjectChanges {
 }
 
 /** Starts the watcher; batches wait until the reloader exists. Null (with a warning) if watching fails. */
-async function watchProject(io: CliIO, dir: string, extraFiles: readonly string[]): Promise<ProjectChanges | null> {
+async function watchProject(io: CliIO, dir: string, extraFiles: readonly string[], trees: readonly string[] = []): Promise<ProjectChanges | null> {
   let early: string[] = [];
   let handler: ((files: readonly string[]) => void) | null = null;
   let closed: Promise<void> | null = null;
@@ -438,6 +462,7 @@ async function watchProject(io: CliIO, dir: string, extraFiles: readonly string[
     const watcher = await startWatcher({
       dir,
       files: extraFiles,
+      trees,
       onChange: (files) => (handler === null ? early.push(...files) : handler(files)),
       onError: (error) => writeLine(io.stderr, `warning: watching ${displayPath({ dir }, io.cwd, '.')}: ${error.message}`),
     });
@@ -654,7 +679,7 @@ async function prepareHttps(io: CliIO, port: number | null, served: () => Readon
 }
 
 /** The listening URL, each host's routes with a request to try, and the Services with no endpoint. */
-export function formatStartup(proxy: { url: string; port: number; host: string; httpsUrl?: string | null; httpsPort?: number | null }, table: RouteTable, resolver: BackendResolver, color: boolean, watching = false, caFile: string | null = null, servedBySecret: (host: string) => boolean = () => false): string {
+export function formatStartup(proxy: { url: string; port: number; host: string; httpsUrl?: string | null; httpsPort?: number | null }, table: RouteTable, resolver: BackendResolver, color: boolean, watching = false, caFile: string | null = null, servedBySecret: (host: string) => boolean = () => false, inputs: ResolvedInputs | null = null): string {
   const bold = (s: string) => (color ? `\u001b[1m${s}\u001b[0m` : s);
   const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[0m` : s);
   const loopback = proxy.host === '0.0.0.0' || proxy.host === '::' ? '127.0.0.1' : proxy.host;
@@ -721,7 +746,12 @@ export function formatStartup(proxy: { url: string; port: number; host: string; 
     lines.push(dim('  or --echo-unmapped to answer them with the built-in echo'), '');
   }
   if (table.routes.length === 0 && d === null && (gateway === null || gateway.rules.length === 0)) lines.push('No routes: every request gets 404. Add an Ingress (or a Gateway and HTTPRoutes) to the folder.', '');
-  lines.push(dim(watching ? 'Watching the folder: edits apply at once. Logging one line per request. Ctrl-C to stop.' : 'Logging one line per request. Ctrl-C to stop.'));
+  const read = inputs?.described ?? null;
+  const renders = inputs?.inputs.some((i) => i.kind === 'kustomize' || i.kind === 'helm') === true;
+  const fromStdin = inputs?.inputs.some((i) => i.kind === 'stdin') === true;
+  if (read !== null) lines.push(dim(`Manifests: ${read}${fromStdin ? ' (stdin is read once: restart to read it again)' : ''}`));
+  const watched = read === null ? 'the folder: edits apply at once' : renders ? `${read} and its files: a change renders again and applies at once` : `${read}: edits apply at once`;
+  lines.push(dim(watching ? `Watching ${watched}. Logging one line per request. Ctrl-C to stop.` : 'Logging one line per request. Ctrl-C to stop.'));
   return lines.join('\n');
 }
 
