@@ -198,7 +198,7 @@ describe('test', () => {
   it('reports a broken test file with its position', async () => {
     const file = path.join(temp, 'bad.test.yaml');
     writeFileSync(file, 'tests:\n  - request: /x\n    expect: {stauts: 200}\n');
-    const r = await cli(['test', shop, '-f', file]);
+    const r = await cli(['test', shop, '--tests', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('bad.test.yaml:3:14: error E_TEST_FILE');
   });

@@ -29,6 +29,11 @@ export interface ResolvedInputs {
   readonly described: string | null;
 }
 
+/** Did the flags name the inputs (then ingress-dev.yaml's `manifests:` is not read)? */
+export function inputOptionsNamed(args: ParsedArgs): boolean {
+  return ((args.flags.file as string[] | undefined) ?? []).length > 0 || args.flags.kustomize !== undefined || args.flags.helm !== undefined;
+}
+
 export async function resolveInputs(args: ParsedArgs, io: CliIO, dir: string, config: ProjectConfig | null): Promise<ResolvedInputs> {
   const files = (args.flags.file as string[] | undefined) ?? [];
   const kustomize = args.flags.kustomize as string | undefined;
@@ -36,8 +41,7 @@ export async function resolveInputs(args: ParsedArgs, io: CliIO, dir: string, co
   const values = (args.flags.values as string[] | undefined) ?? [];
   const set = (args.flags.set as string[] | undefined) ?? [];
   if (helm === undefined && (values.length > 0 || set.length > 0)) throw new UsageError(`--${values.length > 0 ? 'values' : 'set'} goes with --helm CHART`);
-  const named = files.length > 0 || kustomize !== undefined || helm !== undefined;
-  if (named) {
+  if (inputOptionsNamed(args)) {
     return build(io, io.cwd, dir, {
       files: files.map((f) => ({ path: f, where: `-f ${f}` })),
       kustomize: kustomize === undefined ? null : { dir: kustomize, where: `--kustomize ${kustomize}` },

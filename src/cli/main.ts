@@ -46,7 +46,8 @@ function mainHelp(): string {
     '  -h, --help     show help (also: ingress-dev <command> --help)',
     '  -v, --version  print the version',
     '',
-    'Every command reads the *.yaml and *.yml files below a folder (default: the current one).',
+    'Every command reads the *.yaml and *.yml files below a folder (default: the current one),',
+    'or what -f FILE (- for stdin), --kustomize DIR or --helm CHART names instead.',
   ].join('\n');
 }
 

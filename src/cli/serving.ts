@@ -11,6 +11,7 @@ import type { BuildResult, StateSummary } from '../watch/reload.js';
 import { UsageError } from './args.js';
 import { buildMappings, loadConfig, type LoadedConfig } from './config.js';
 import type { ResolvedInputs } from './inputs.js';
+import type { ProjectConfig } from '../manifest/config.js';
 import { compileProject, displayPath, profileOptionOf, type CompiledProject } from './project.js';
 
 /**
@@ -70,6 +71,8 @@ export interface ServingSources {
   readonly loader: ProjectLoader;
   /** Where the manifests come from, decided at start. */
   readonly inputs: ResolvedInputs;
+  /** `manifests:` of the config file at start (without positions), when it chose the inputs; null otherwise. */
+  readonly manifestsAtStart: string | null;
   /** Docker discovery, unless Docker is off; the readiness of the containers `--run` started. */
   readonly docker?: DockerIndex;
   readonly readiness?: ReadinessIndex;
@@ -137,6 +140,13 @@ export function describeServingState(state: ServingState): StateSummary {
   return { routes: state.table.routes, defaultBackend: state.table.defaultBackend, gateway: state.table.gateway ?? null, files: state.files, settings: [...mappings, `unmapped=${state.unmapped}`, ...workloads].join('\n') };
 }
 
+/** `manifests:` of a config file as a string to compare, without the positions. */
+export function manifestsKey(config: ProjectConfig | null): string {
+  const m = config?.manifests;
+  if (m === undefined) return 'none';
+  return JSON.stringify({ files: m.files.map((f) => f.path), kustomize: m.kustomize?.dir ?? null, helm: m.helm === null ? null : { ...m.helm, at: undefined } });
+}
+
 /** A listen address or timeout in the config file that differs from what the listener runs with. */
 function restartNeeded(sources: ServingSources, loaded: LoadedConfig): string | null {
   const config = loaded.config;
@@ -156,5 +166,6 @@ function restartNeeded(sources: ServingSources, loaded: LoadedConfig): string | 
     (!listenFlags.read && (t?.readMs ?? listenDefaults.readTimeoutMs) !== listen.timeouts.readTimeoutMs) ||
     (!listenFlags.send && (t?.sendMs ?? listenDefaults.sendTimeoutMs) !== listen.timeouts.sendTimeoutMs);
   if (timeoutChanged) reasons.push('timeouts changed');
+  if (sources.manifestsAtStart !== null && manifestsKey(config) !== sources.manifestsAtStart) reasons.push('manifests: changed');
   return reasons.length === 0 ? null : `${reasons.join(', ')}: restart ingress-dev up to apply ${reasons.length === 1 && !timeoutChanged ? 'it' : 'them'}`;
 }

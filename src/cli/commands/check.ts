@@ -10,7 +10,7 @@ import type { SourcePosition } from '../../diagnostics/diagnostic.js';
 export const checkCommand: CommandSpec = {
   name: 'check',
   summary: 'Check the manifests in a folder and print every problem with file:line:col and a hint.',
-  usage: 'ingress-dev check [dir] [--json] [--strict] [--profile P]',
+  usage: 'ingress-dev check [dir] [-f FILE]... [-k DIR] [--helm CHART] [--json] [--strict] [--profile P]',
   positionals: { min: 0, max: 1 },
   details: 'Exit status: 1 when there are errors (with --strict, also warnings), 0 otherwise.',
   options: [

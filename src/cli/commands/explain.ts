@@ -15,7 +15,7 @@ import { lookupDocker } from '../docker-view.js';
 export const explainCommand: CommandSpec = {
   name: 'explain',
   summary: 'Show which route a request would take and why, without starting anything.',
-  usage: "ingress-dev explain <url-or-path> [dir] [-X METHOD] [-H 'Name: value']... [--client-ip IP] [--json] [--profile P]",
+  usage: "ingress-dev explain <url-or-path> [dir] [-f FILE]... [-k DIR] [--helm CHART] [-X METHOD] [-H 'Name: value']... [--client-ip IP] [--json] [--profile P]",
   positionals: { min: 1, max: 2 },
   details: [
     '<url-or-path> is a full URL (http://app.example.com/api?x=1), host/path, or a path (/api).',

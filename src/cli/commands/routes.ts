@@ -12,7 +12,7 @@ import type { GatewayTable } from '../../model/gateway/types.js';
 export const routesCommand: CommandSpec = {
   name: 'routes',
   summary: 'Print the compiled route table, grouped by host, in the order routes are matched.',
-  usage: 'ingress-dev routes [dir] [--json] [--profile P]',
+  usage: 'ingress-dev routes [dir] [-f FILE]... [-k DIR] [--helm CHART] [--json] [--profile P]',
   positionals: { min: 0, max: 1 },
   options: [
     ...inputOptions,

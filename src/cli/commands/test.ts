@@ -15,7 +15,7 @@ export const defaultTestFile = 'ingress-dev.test.yaml';
 export const testCommand: CommandSpec = {
   name: 'test',
   summary: 'Run a route test file against the compiled routes, offline; exit 1 on any failure.',
-  usage: 'ingress-dev test [dir] [--tests F] [-f FILE | -k DIR | --helm CHART] [--json] [--profile P]',
+  usage: 'ingress-dev test [dir] [--tests F] [-f FILE]... [-k DIR] [--helm CHART] [--json] [--profile P]',
   positionals: { min: 0, max: 1 },
   details: [
     `The test file (default ${defaultTestFile} in the folder) lists requests and what must happen to them:`,

@@ -30,15 +30,15 @@ import { buildMappings, loadConfig } from '../config.js';
 import { formatBackend } from '../describe.js';
 import { formatUnusedMappings } from '../unused-mappings.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
-import { inputOptions, loaderOf, resolveInputs, type ResolvedInputs } from '../inputs.js';
+import { inputOptions, inputOptionsNamed, loaderOf, resolveInputs, type ResolvedInputs } from '../inputs.js';
 import { readVersion } from '../version.js';
 import { compileProject, displayPath, formatProjectDiagnostic, profileOptionOf, resolveProjectDir, type CompiledProject } from '../project.js';
-import { buildServingState, describeServingState, httpsPortOf, listenDefaults, servingStateOf, type ServingSources, type ServingState } from '../serving.js';
+import { buildServingState, describeServingState, httpsPortOf, listenDefaults, manifestsKey, servingStateOf, type ServingSources, type ServingState } from '../serving.js';
 
 export const upCommand: CommandSpec = {
   name: 'up',
   summary: 'Route real HTTP traffic by the Ingress rules to Services mapped to local ports.',
-  usage: 'ingress-dev up [dir] [--port 8080] [--https-port 8443] [--host 127.0.0.1] [--map SERVICE[:PORT]=TARGET]... [--config F] [--profile P] [--no-watch] [--no-ui]',
+  usage: 'ingress-dev up [dir] [-f FILE]... [-k DIR] [--helm CHART] [--port 8080] [--https-port 8443] [--host 127.0.0.1] [--map SERVICE[:PORT]=TARGET]... [--config F] [--profile P] [--no-watch] [--no-ui]',
   positionals: { min: 0, max: 1 },
   details: [
     'TARGET is 3000, host:port, http://host:port, https://host:port (self-signed allowed) or echo.',
@@ -245,6 +245,8 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, inputs: ResolvedI
       listen: { host, port, timeouts, httpsPort },
       loader: loaderOf(dir, inputs),
       inputs,
+      // Flags name the inputs for good; `manifests:` of the config file takes a restart to change.
+      manifestsAtStart: inputOptionsNamed(args) ? null : manifestsKey(config),
       ...(dockerOff === undefined ? { docker: discovery } : {}),
       ...(runner === null ? {} : { readiness: runner.readiness }),
     };
