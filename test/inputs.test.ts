@@ -40,8 +40,8 @@ function installed(program: string): string | null {
 }
 const kustomizer = installed('kustomize') ?? installed('kubectl');
 const helm = installed('helm');
-if (kustomizer === null) console.warn('test/inputs.test.ts: --kustomize tests skipped: neither kustomize nor kubectl is installed (.ci/run installs kubernetes-client)');
-if (helm === null) console.warn('test/inputs.test.ts: real --helm renders skipped: helm is not installed and no package registry here has it; the recorded render of test/fixtures/helm/web is tested through stdin instead');
+if (kustomizer === null) process.stderr.write('test/inputs.test.ts: --kustomize tests skipped: neither kustomize nor kubectl is installed (.ci/run installs kubernetes-client)\n');
+if (helm === null) process.stderr.write('test/inputs.test.ts: real --helm renders skipped: helm is not installed and no package registry here has it; the recorded render of test/fixtures/helm/web is tested through stdin instead\n');
 
 describe('-f FILE and -f FOLDER', () => {
   const dir = folder('files', {
