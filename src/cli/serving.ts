@@ -36,12 +36,13 @@ export interface ServingState {
 export const listenDefaults = { host: '127.0.0.1', port: 8080, httpsPort: 8443, connectTimeoutMs: 5_000, readTimeoutMs: 60_000, sendTimeoutMs: 60_000 } as const;
 
 /**
- * The HTTPS port from the config file's `listen.https` (false: off), else 8443, or a free one
- * when the HTTP port is 0 (a caller that asks for free ports gets free ports for both).
+ * The HTTPS port from the config file's `listen.https` (false: off), else 8443; a free one when
+ * the HTTP port is 0 (a caller that asks for free ports gets free ports for both), and 443 when
+ * it is 80 (who asks for URLs without ports gets them for https:// too).
  */
 export function httpsPortOf(fromConfig: number | false | undefined, httpPort: number): number | null {
   if (fromConfig === false) return null;
-  return fromConfig ?? (httpPort === 0 ? 0 : listenDefaults.httpsPort);
+  return fromConfig ?? (httpPort === 0 ? 0 : httpPort === 80 ? 443 : listenDefaults.httpsPort);
 }
 
 /** Listener settings: fixed while `up` runs (changing them needs a restart). */

@@ -1,5 +1,6 @@
 import { formatBackend } from '../model/format.js';
 import { entryId, formatRuleBackends, hostLists } from '../model/gateway/format.js';
+import { authority } from '../model/url.js';
 import type { Backend, DefaultBackendRoute, Route, RouteTable, RoutingProfile } from '../model/types.js';
 import { explainRequest } from '../routing/match.js';
 import type { Candidate } from '../routing/types.js';
@@ -145,9 +146,9 @@ function noRouteHint(table: RouteTable, request: RequestLine, hostUnknown: boole
     const host = example?.host ?? 'HOST';
     const path = example?.path ?? '/';
     if (request.scheme === 'https') {
-      return `Send a host that a rule names, e.g. curl --cacert "$(ingress-dev trust --print)" -H 'Host: ${host}' https://127.0.0.1:${request.port}${path} or open https://${host}.localhost:${request.port}${path}`;
+      return `Send a host that a rule names, e.g. curl --cacert "$(ingress-dev trust --print)" -H 'Host: ${host}' https://${authority('https', '127.0.0.1', request.port)}${path} or open https://${authority('https', `${host}.localhost`, request.port)}${path}`;
     }
-    return `Send a host that a rule names, e.g. curl -H 'Host: ${host}' http://127.0.0.1:${request.port}${path} or open http://${host}.localhost:${request.port}${path}`;
+    return `Send a host that a rule names, e.g. curl -H 'Host: ${host}' http://${authority('http', '127.0.0.1', request.port)}${path} or open http://${authority('http', `${host}.localhost`, request.port)}${path}`;
   }
   const nearestText = nearest === undefined ? '' : ` Nearest: ${nearest}.`;
   return `Use one of the paths below, or add a path for ${pathOnly(request.path)} to the Ingress.${nearestText}`;
@@ -234,7 +235,7 @@ export function connectNotSupportedError(request: RequestLine, why: 'off' | 'por
     tunnel: `CONNECT ${request.host} refused: an HTTP/2 CONNECT asks for a tunnel, and ingress-dev opens none`,
   } as const;
   const hints = {
-    off: `Use http:// URLs through the proxy (curl -x http://127.0.0.1:${request.port} http://${host}/), or start up without --no-https.`,
+    off: `Use http:// URLs through the proxy (curl -x http://${authority('http', '127.0.0.1', request.port)} http://${host}/), or start up without --no-https.`,
     port: `Ask for https://${host}/ (port 443), or send the request to the HTTPS port directly.`,
     host: 'Add a rule for this host, or configure the browser to use the proxy for the Ingress hosts only.',
     tunnel: `Send the requests themselves on this connection (https://${host}/); WebSockets over HTTP/2 use CONNECT with :protocol (RFC 8441), which is served.`,

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createSecureServer, createServer as createH2cServer, type Http2SecureServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
+import { authority } from '../model/url.js';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { BackendResolver } from '../backends/types.js';
@@ -98,13 +99,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const httpsPort = secure === null ? null : portOf(secure, options.https?.port ?? 0);
   context.httpsPort = httpsPort;
   context.httpPort = port;
-  const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   let closed: Promise<void> | null = null;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `http://${authority('http', options.host, port)}`,
     host: options.host,
     port,
-    httpsUrl: httpsPort === null ? null : `https://${urlHost}:${httpsPort}`,
+    httpsUrl: httpsPort === null ? null : `https://${authority('https', options.host, httpsPort)}`,
     httpsPort,
     close(graceMs = 10_000) {
       closed ??= closeProxy(server, secure, context, graceMs);

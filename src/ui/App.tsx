@@ -1,5 +1,6 @@
 import { Box, useInput, useStdin, type Key } from 'ink';
 import { useMemo, useRef, useState } from 'react';
+import { authority } from '../model/url.js';
 import { DetailPane } from './DetailPane.js';
 import { detailLines } from './detail-view.js';
 import { Footer } from './Footer.js';
@@ -322,5 +323,6 @@ function httpsHint(httpsUrl: string | undefined, caFile: string | undefined, hos
   const url = new URL(httpsUrl);
   // A line of its own: the CA's path is long, and cutting it would make the command useless.
   if (host === undefined) return `\n  or: curl --cacert ${caFile} ${httpsUrl}/`;
-  return `\n  or: curl --cacert ${caFile} --resolve ${host}:${url.port}:${url.hostname} https://${host}:${url.port}/`;
+  const port = url.port === '' ? 443 : Number(url.port);
+  return `\n  or: curl --cacert ${caFile} --resolve ${host}:${port}:${url.hostname} https://${authority('https', host, port)}/`;
 }

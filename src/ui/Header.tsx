@@ -112,6 +112,7 @@ export function formatUrls(urls: readonly string[]): string {
   const host = new URL(first).hostname;
   return [first, ...rest.map((u) => {
     const url = new URL(u);
-    return url.hostname === host ? `${url.protocol.slice(0, -1)}:${url.port}` : u;
+    // `https:443` when the URL leaves the default port out.
+    return url.hostname === host ? `${url.protocol.slice(0, -1)}:${url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : url.port}` : u;
   })].join(' ');
 }

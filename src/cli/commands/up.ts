@@ -3,6 +3,7 @@ import tty from 'node:tty';
 import { resolve as resolvePath } from 'node:path';
 import { formatGroup, formatMatch, formatRuleBackends, hostLists } from '../../model/gateway/format.js';
 import { tableBackends } from '../../model/table-backends.js';
+import { authority } from '../../model/url.js';
 import type { Mapping } from '../../backends/resolver.js';
 import { formatTarget, type BackendResolver } from '../../backends/types.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -32,6 +33,7 @@ import { formatUnusedMappings } from '../unused-mappings.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
 import { inputOptions, inputOptionsNamed, loaderOf, resolveInputs, type ResolvedInputs } from '../inputs.js';
 import { readVersion } from '../version.js';
+import { privilegedPortAdvice, readUnprivilegedPortStart } from '../privileged-port.js';
 import { compileProject, displayPath, formatProjectDiagnostic, profileOptionOf, resolveProjectDir, type CompiledProject } from '../project.js';
 import { buildServingState, describeServingState, httpsPortOf, listenDefaults, manifestsKey, servingStateOf, type ServingSources, type ServingState } from '../serving.js';
 
@@ -52,7 +54,7 @@ export const upCommand: CommandSpec = {
   options: [
     ...inputOptions,
     { name: 'port', short: 'p', type: 'string', value: 'PORT', description: 'port to listen on (default 8080; 0 picks a free one)' },
-    { name: 'https-port', type: 'string', value: 'PORT', description: 'HTTPS port (default 8443; 0 picks a free one, as it does when --port is 0)' },
+    { name: 'https-port', type: 'string', value: 'PORT', description: 'HTTPS port (default 8443, 443 with --port 80; 0 picks a free one, as it does when --port is 0)' },
     { name: 'no-https', type: 'boolean', description: 'serve plain HTTP only (also listen: { https: false })' },
     { name: 'host', type: 'string', value: 'ADDR', description: 'address to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)' },
     { name: 'map', short: 'm', type: 'list', value: 'SVC[:PORT]=TARGET', description: 'map a Service (port) to a target, repeatable; overrides the config file' },
@@ -363,6 +365,12 @@ async function serveWith(
     if (err.code === 'EADDRINUSE') {
       const next = failedPort === 8080 ? 8081 : failedPort === 8443 ? 8444 : failedPort + 1;
       writeLine(io.stderr, `ingress-dev up: ${secure ? 'HTTPS ' : ''}port ${failedPort} on ${host} is in use; choose another with ${flag} ${next} (or ${flag} 0 for any free port)${secure ? ', or --no-https' : ''}`);
+      return 1;
+    }
+    if (err.code === 'EACCES' && failedPort > 0 && failedPort < 1024) {
+      const privileged = [port, https?.port ?? null].filter((p): p is number => p !== null && p > 0 && p < 1024);
+      writeLine(io.stderr, `ingress-dev up: cannot listen on ${host}:${failedPort}: permission denied`);
+      for (const line of privilegedPortAdvice({ platform: process.platform, host, ports: privileged.length === 0 ? [failedPort] : privileged, unprivilegedPortStart: readUnprivilegedPortStart(), nodePath: process.execPath })) writeLine(io.stderr, line);
       return 1;
     }
     if (err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
@@ -685,7 +693,7 @@ export function formatStartup(proxy: { url: string; port: number; host: string; 
   const bold = (s: string) => (color ? `\u001b[1m${s}\u001b[0m` : s);
   const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[0m` : s);
   const loopback = proxy.host === '0.0.0.0' || proxy.host === '::' ? '127.0.0.1' : proxy.host;
-  const base = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${proxy.port}`;
+  const base = `http://${authority('http', loopback, proxy.port)}`;
   const httpsPort = proxy.httpsPort ?? null;
   const lines = [`${bold('ingress-dev')} listening on ${bold(proxy.url)}${proxy.httpsUrl === undefined || proxy.httpsUrl === null ? '' : ` and ${bold(proxy.httpsUrl)}`}`, ''];
   const byHost = new Map<string | null, Route[]>();
@@ -706,12 +714,12 @@ export function formatStartup(proxy: { url: string; port: number; host: string; 
     } else {
       lines.push(dim(`  try: curl -H 'Host: ${exampleHost}' ${base}${path}`));
       lines.push(dim(`       curl -x ${base} http://${exampleHost}${path}`));
-      lines.push(dim(`       http://${exampleHost}.localhost:${proxy.port}${path}  (in a browser)`));
+      lines.push(dim(`       http://${authority('http', `${exampleHost}.localhost`, proxy.port)}${path}  (in a browser)`));
       if (httpsPort !== null && caFile !== null) {
         // A host whose certificate is the folder's Secret is not signed by the local CA: its
         // `.localhost` alias routes the same and gets the local CA's.
         const caHost = servedBySecret(exampleHost) ? `${exampleHost}.localhost` : exampleHost;
-        lines.push(dim(`       curl --cacert ${shellQuote(caFile)} --resolve ${caHost}:${httpsPort}:${loopback.includes(':') ? `[${loopback}]` : loopback} https://${caHost}:${httpsPort}${path}`));
+        lines.push(dim(`       curl --cacert ${shellQuote(caFile)} --resolve ${caHost}:${httpsPort}:${loopback.includes(':') ? `[${loopback}]` : loopback} https://${authority('https', caHost, httpsPort)}${path}`));
       }
     }
     lines.push('');
