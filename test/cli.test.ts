@@ -37,6 +37,9 @@ describe('usage', () => {
     [['explain', '/x', '-H', 'nocolon'], 'bad header'],
     [['check', 'does/not/exist'], 'folder not found'],
     [['check', '--json=yes'], 'takes no value'],
+    [['up', 'examples/fanout', '--build', '--port', '0'], '--build goes with --run (it builds the images the workloads run)'],
+    [['up', 'examples/fanout', '--no-build', '--port', '0'], '--no-build goes with --run'],
+    [['check', '--set', 'a=b'], '--set goes with --helm CHART'],
   ])('%j is a usage error with one line of explanation (exit 2)', async (argv, message) => {
     const r = await cli(argv);
     expect(r.code).toBe(2);

@@ -138,7 +138,9 @@ export function describeServingState(state: ServingState): StateSummary {
   const workloads = state.project.load.resources.others
     .filter((o) => workloadKinds.has(o.resourceKind))
     .map((o) => JSON.stringify(o.raw));
-  return { routes: state.table.routes, defaultBackend: state.table.defaultBackend, gateway: state.table.gateway ?? null, files: state.files, settings: [...mappings, `unmapped=${state.unmapped}`, ...workloads].join('\n') };
+  // `build:` too: the runner builds what it names at the next apply.
+  const build = JSON.stringify(state.config.config?.build?.images.map((b) => ({ ...b, at: undefined })) ?? null);
+  return { routes: state.table.routes, defaultBackend: state.table.defaultBackend, gateway: state.table.gateway ?? null, files: state.files, settings: [...mappings, `unmapped=${state.unmapped}`, `build=${build}`, ...workloads].join('\n') };
 }
 
 /** `manifests:` of a config file as a string to compare, without the positions. */

@@ -98,7 +98,7 @@ export interface WorkloadChanged {
   /** `Deployment default/web`; null for what concerns the run as a whole (the network, leftovers). */
   readonly workload: string | null;
   /** `terminating`: out of rotation (a rollout or a scale-down replaces it), answering its last requests before it stops. */
-  readonly change: 'pulling' | 'pulled' | 'pull-failed' | 'created' | 'terminating' | 'removed' | 'ready' | 'not-ready' | 'exited' | 'restarted' | 'failed' | 'leftovers';
+  readonly change: 'pulling' | 'pulled' | 'pull-failed' | 'building' | 'built' | 'build-failed' | 'created' | 'terminating' | 'removed' | 'ready' | 'not-ready' | 'exited' | 'restarted' | 'failed' | 'leftovers';
   /** The container concerned, by name, when there is one. */
   readonly container: string | null;
   /** How far an image pull is, from 0 to 1, when the registry says; null otherwise. */

@@ -46,6 +46,35 @@ describe('parseConfig', () => {
     expect(parseConfig('- a', 'c.yaml').diagnostics[0]?.message).toContain('must be a mapping');
   });
 
+  it('reads build: (an image to a context, or with dockerfile, target and args; watch) and manifests: (issue 14)', () => {
+    const { config, diagnostics } = parseConfig([
+      'build:',
+      '  watch: false',
+      '  images:',
+      '    shop/web: ./web',
+      '    api:dev: { context: ./api, dockerfile: Dockerfile.dev, target: dev, args: { NODE_ENV: development, PORT: 3000 } }',
+      'manifests:',
+      '  helm: { chart: ./chart, values: [a.yaml, b.yaml], set: [x=1], release: web }',
+    ].join('\n'), 'ingress-dev.yaml');
+    expect(diagnostics).toEqual([]);
+    expect(config.build?.watch).toBe(false);
+    expect(config.build?.images.map(({ at: _at, ...rest }) => rest)).toEqual([
+      { image: 'shop/web', context: './web', dockerfile: 'Dockerfile', target: null, args: {} },
+      { image: 'api:dev', context: './api', dockerfile: 'Dockerfile.dev', target: 'dev', args: { NODE_ENV: 'development', PORT: '3000' } },
+    ]);
+    expect(config.build?.images[0]?.at).toMatchObject({ line: 4, col: 5 });
+    expect(config.manifests?.helm).toMatchObject({ chart: './chart', values: ['a.yaml', 'b.yaml'], set: ['x=1'], release: 'web', namespace: null });
+  });
+
+  it('mistakes in build: are errors at their line', () => {
+    const { diagnostics } = parseConfig(['build:', '  images:', '    Shop/Web: ./web', '    api: { dockerfile: D }', '  wacth: true'].join('\n'), 'ingress-dev.yaml');
+    expect(diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`)).toEqual([
+      '3:5 build.images: "Shop/Web" is not an image name',
+      '4:10 build.images.api needs a context',
+      '5:3 Unknown key "wacth" in build',
+    ]);
+  });
+
   it('parses durations', () => {
     expect(parseDuration('5s')).toBe(5000);
     expect(parseDuration('250ms')).toBe(250);

@@ -21,6 +21,11 @@ import { suggestWord } from './suggest.js';
  *       files: [k8s/app.yaml]       #   these files (or folders)
  *       kustomize: overlays/dev     #   a kustomization's render
  *       helm: { chart: ./chart, values: [values-dev.yaml], set: [image.tag=dev], release: web, namespace: shop }
+ *     build:                        # images `up --run` builds instead of pulling (paths relative to this file)
+ *       watch: true                 #   a change in a context rebuilds its image (default)
+ *       images:
+ *         shop/web: ./web           #   image (any tag, or the tag written) → build context
+ *         api: { context: ./api, dockerfile: Dockerfile.dev, target: dev, args: { NODE_ENV: development } }
  *
  * Plain data with positions; targets are checked by backends/ (which knows what a target is).
  */
@@ -29,6 +34,24 @@ export interface ConfigMapping {
   readonly selector: string;
   readonly target: string;
   readonly at: SourcePosition;
+}
+
+/** One `build.images` entry: the image a workload names, and how to build it. */
+export interface ConfigBuildImage {
+  /** `shop/web` (matches any tag) or `shop/web:dev` (that tag only). */
+  readonly image: string;
+  /** As written, relative to the config file. */
+  readonly context: string;
+  /** Relative to the context; default `Dockerfile`. */
+  readonly dockerfile: string;
+  readonly target: string | null;
+  readonly args: Readonly<Record<string, string>>;
+  readonly at: SourcePosition;
+}
+
+export interface ConfigBuild {
+  readonly watch: boolean;
+  readonly images: readonly ConfigBuildImage[];
 }
 
 export interface ConfigManifests {
@@ -59,6 +82,8 @@ export interface ProjectConfig {
   readonly implicitGateway?: boolean;
   /** `manifests:` where the manifests come from instead of the folder's YAML; paths as written. */
   readonly manifests?: ConfigManifests;
+  /** `build:` images `up --run` builds from a context instead of pulling. */
+  readonly build?: ConfigBuild;
   /**
    * `nginx:` the keys of ingress-nginx's controller ConfigMap the cluster sets, as written (the
    * profile nginx reads and checks them: model/nginx/config.ts).
@@ -68,7 +93,7 @@ export interface ProjectConfig {
 
 export const configFileNames = ['ingress-dev.yaml', 'ingress-dev.yml'] as const;
 
-const topKeys = ['listen', 'profile', 'services', 'unmapped', 'timeouts', 'docker', 'run', 'implicitGateway', 'nginx', 'manifests'];
+const topKeys = ['listen', 'profile', 'services', 'unmapped', 'timeouts', 'docker', 'run', 'implicitGateway', 'nginx', 'manifests', 'build'];
 
 export function parseConfig(text: string, file: string): { config: ProjectConfig; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
@@ -91,7 +116,8 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
   let implicitGateway: ProjectConfig['implicitGateway'];
   let nginx: { key: string; value: string; at: SourcePosition }[] | undefined;
   let manifests: ConfigManifests | undefined;
-  const result = () => ({ config: { file, listen, profile, mappings, unmapped, timeouts, docker, run, ...(implicitGateway === undefined ? {} : { implicitGateway }), ...(nginx === undefined ? {} : { nginx }), ...(manifests === undefined ? {} : { manifests }) }, diagnostics });
+  let build: ConfigBuild | undefined;
+  const result = () => ({ config: { file, listen, profile, mappings, unmapped, timeouts, docker, run, ...(implicitGateway === undefined ? {} : { implicitGateway }), ...(nginx === undefined ? {} : { nginx }), ...(manifests === undefined ? {} : { manifests }), ...(build === undefined ? {} : { build }) }, diagnostics });
 
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
@@ -174,6 +200,9 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
       case 'manifests':
         manifests = readManifests(value);
         break;
+      case 'build':
+        build = readBuild(value);
+        break;
       default: {
         const near = suggestWord(key, topKeys);
         error(`Unknown key "${key}" in the config file`, pair.key, near !== null ? `Did you mean "${near}"? Keys: ${topKeys.join(', ')}.` : `Keys: ${topKeys.join(', ')}.`);
@@ -246,6 +275,64 @@ export function parseConfig(text: string, file: string): { config: ProjectConfig
       }
     });
     return { files, kustomize, helm };
+  }
+
+  function readBuild(node: YamlNode | null): ConfigBuild | undefined {
+    const example = 'Write build: { images: { shop/web: ./web } }, or api: { context: ./api, dockerfile: Dockerfile, target: dev, args: { K: V } }.';
+    if (!isMap(node)) {
+      error('build must be a mapping', node, example);
+      return undefined;
+    }
+    let watch = true;
+    const images: ConfigBuildImage[] = [];
+    readMap(node, 'build', ['watch', 'images'], (k, v) => {
+      if (k === 'watch') {
+        if (isScalar(v) && typeof v.value === 'boolean') watch = v.value;
+        else error('build.watch must be true or false', v, 'build.watch: false builds only at start (and with --build), not on every change in a context.');
+        return;
+      }
+      if (!isMap(v)) {
+        error('build.images must be a mapping of image names to build contexts', v, example);
+        return;
+      }
+      for (const item of v.items as Pair<YamlNode, YamlNode>[]) {
+        const image = isScalar(item.key) ? String(item.key.value) : '';
+        const value = item.value;
+        if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/.test(image)) {
+          error(`build.images: "${image}" is not an image name`, item.key, 'Use the name a workload\'s image: field writes, such as shop/web or shop/web:dev (lower case).');
+          continue;
+        }
+        if (isScalar(value) && typeof value.value === 'string' && value.value !== '') {
+          images.push({ image, context: value.value, dockerfile: 'Dockerfile', target: null, args: {}, at: at(item.key) });
+          continue;
+        }
+        if (!isMap(value)) {
+          error(`build.images.${image} must be a context folder or a mapping`, value ?? item.key, example);
+          continue;
+        }
+        const entry: { context?: string; dockerfile: string; target: string | null; args: Record<string, string> } = { dockerfile: 'Dockerfile', target: null, args: {} };
+        readMap(value, `build.images.${image}`, ['context', 'dockerfile', 'target', 'args'], (bk, bv) => {
+          if (bk === 'args') {
+            if (!isMap(bv)) {
+              error(`build.images.${image}.args must be a mapping of build arguments`, bv, 'Write args: { NODE_ENV: development }.');
+              return;
+            }
+            for (const a of bv.items as Pair<YamlNode, YamlNode>[]) {
+              const name = isScalar(a.key) ? String(a.key.value) : '';
+              if (isScalar(a.value) && a.value.value !== null && typeof a.value.value !== 'object') entry.args[name] = String(a.value.value);
+              else error(`build.images.${image}.args.${name} must be a value`, a.value ?? a.key, `Write ${name}: "value".`);
+            }
+          } else if (isScalar(bv) && typeof bv.value === 'string' && bv.value !== '') {
+            if (bk === 'context') entry.context = bv.value;
+            else if (bk === 'dockerfile') entry.dockerfile = bv.value;
+            else entry.target = bv.value;
+          } else error(`build.images.${image}.${bk} must be a string`, bv, bk === 'context' ? 'Write context: ./web (the folder sent to the builder).' : `Write ${bk}: NAME.`);
+        });
+        if (entry.context === undefined) error(`build.images.${image} needs a context`, value, 'Write context: ./web (the folder sent to the builder).');
+        else images.push({ image, context: entry.context, dockerfile: entry.dockerfile, target: entry.target, args: entry.args, at: at(item.key) });
+      }
+    });
+    return { watch, images };
   }
 
   function readServices(node: YamlNode | null): void {

@@ -21,7 +21,7 @@ export interface WorkloadView {
   readonly image: string | null;
   readonly containers: readonly ContainerView[];
   /** An image pull in progress: how far (0–1, null when the registry does not say) and the last progress line. */
-  readonly pull: { readonly progress: number | null; readonly message: string } | null;
+  readonly pull: { readonly progress: number | null; readonly message: string; readonly kind?: 'pull' | 'build' } | null;
   /** It does not run: its image could not be had, the engine refused its container, the manifest cannot run. */
   readonly failed: boolean;
   /** The last error said about it (kept after it runs again, as the last error). */
@@ -103,12 +103,15 @@ export function applyChange(s: WorkloadSnapshot, e: WorkloadChanged): WorkloadSn
   let updated: WorkloadView;
   switch (e.change) {
     case 'pulling':
-      updated = { ...w, pull: { progress: e.progress, message: e.message } };
+    case 'building':
+      updated = { ...w, pull: { progress: e.progress, message: e.message, kind: e.change === 'building' ? 'build' : 'pull' } };
       break;
     case 'pulled':
+    case 'built':
       updated = { ...w, pull: null };
       break;
     case 'pull-failed':
+    case 'build-failed':
       updated = { ...w, pull: null, lastError: e.message };
       break;
     case 'created':
@@ -158,9 +161,9 @@ function replace(list: readonly WorkloadView[], w: WorkloadView): WorkloadView[]
 }
 
 /** `running`, `ready`, `failed`, …: one word for the state of a workload. */
-export function workloadState(w: WorkloadView): 'failed' | 'pulling' | 'crashed' | 'updating' | 'ready' | 'starting' | 'not ready' | 'no containers' {
+export function workloadState(w: WorkloadView): 'failed' | 'pulling' | 'building' | 'crashed' | 'updating' | 'ready' | 'starting' | 'not ready' | 'no containers' {
   if (w.failed) return 'failed';
-  if (w.pull !== null) return 'pulling';
+  if (w.pull !== null) return w.pull.kind === 'build' ? 'building' : 'pulling';
   const serving = w.containers.filter((c) => c.state !== 'terminating');
   if (serving.length === 0) return w.rollout !== null ? 'updating' : 'no containers';
   if (serving.some((c) => c.state === 'exited')) return 'crashed';

@@ -6,6 +6,7 @@ const stateMark: Readonly<Record<ReturnType<typeof workloadState>, Segment>> = {
   ready: { text: '●', color: 'green' },
   starting: { text: '·', color: 'yellow' },
   pulling: { text: '↓', color: 'cyan' },
+  building: { text: '⚙', color: 'cyan' },
   'not ready': { text: '○', color: 'yellow' },
   'no containers': { text: '○', dim: true },
   crashed: { text: '✗', color: 'red' },
@@ -60,7 +61,7 @@ function workloadRows(w: WorkloadView, cells: (...columns: [string, string, stri
   if (w.rollout !== null) out.push({ line: line(`    ↻ ${w.rollout}`, { color: 'cyan' }, true, 6) });
   if (w.pull !== null) {
     const percent = w.pull.progress === null ? '' : `${Math.round(w.pull.progress * 100)}% `;
-    out.push({ line: line(`    ↓ ${percent}${w.pull.message}`, { color: 'cyan' }, true, 6) });
+    out.push({ line: line(`    ${w.pull.kind === 'build' ? '⚙' : '↓'} ${percent}${w.pull.message}`, { color: 'cyan' }, true, 6) });
   }
   for (const c of w.containers) {
     const restarted = c.restarts > 0 ? `, restarted ${c.restarts === 1 ? 'once' : `${c.restarts} times`}` : '';

@@ -92,6 +92,17 @@ describe('WorkloadsPane', () => {
     expect(f).toMatch(/↓ Deployment default\/web\s+\?\s+pulling/);
     expect(f).toContain('↓ 50% pulling nginx:1.27-alpine: 9.9 of 19.8 MB');
   });
+  it('shows a build in progress (build: in ingress-dev.yaml), its last line of builder output, and a failed build as the error', async () => {
+    let s: WorkloadSnapshot = { workloads: [], diagnostics: [], engine: null, active: false };
+    s = applyChange(s, change('building', 'Deployment default/web', null, 'building shop/web:dev: Step 2/4 : COPY . /www/'));
+    const f = await frameOf(<WorkloadsPane workloads={s} width={100} height={6} scroll={0} />);
+    expect(f).toMatch(/⚙ Deployment default\/web\s+\?\s+building/);
+    expect(f).toContain('⚙ building shop/web:dev: Step 2/4 : COPY . /www/');
+    s = applyChange(s, change('build-failed', 'Deployment default/web', null, "the build of shop/web:dev failed: The command '/bin/sh -c false' returned a non-zero code: 1"));
+    const failed = await frameOf(<WorkloadsPane workloads={s} width={120} height={6} scroll={0} />);
+    expect(failed).not.toContain('⚙ building');
+    expect(failed).toContain("error: the build of shop/web:dev failed: The command '/bin/sh -c false' returned a non-zero code: 1");
+  });
   it('shows a rollout: its progress, the new container starting and the old one leaving (issue 10 item 16)', async () => {
     let s: WorkloadSnapshot = { workloads: [], diagnostics: [], engine: null, active: false };
     s = applyReport(s, { ...applied, workloads: [applied.workloads[0]!], diagnostics: [] });

@@ -17,6 +17,7 @@ import { addressMatcher } from './select.js';
 import type { InflightRequests } from '../inflight.js';
 import { mapLimit } from './map-limit.js';
 import { createWorkloadProblems } from './workload-problems.js';
+import { buildFor, buildImage, contextDigestLabel, readContext, type BuildContext, type BuildSpec } from './build.js';
 
 export interface WorkloadRunnerOptions {
   /** The discovery `up` already runs: the runner uses the same engine, and its index for readiness. */
@@ -50,6 +51,12 @@ export interface WorkloadRunnerOptions {
    * pod's terminationGracePeriodSeconds). Without it, leaving containers are stopped at once.
    */
   readonly inflight?: InflightRequests;
+  /**
+   * Images to build from the project instead of pulling (`build:` in ingress-dev.yaml), read at
+   * each apply; `mode`: `auto` builds what is missing or changed since its build, `always` builds
+   * each at the first apply too (`--build`), `never` builds nothing (`--no-build`).
+   */
+  readonly builds?: () => { readonly specs: readonly BuildSpec[]; readonly mode: 'auto' | 'always' | 'never' };
 }
 
 /** What one `apply` did, for the CLI to print and the UI to show. */
@@ -102,6 +109,11 @@ export interface WorkloadRunner {
    */
   apply(resources: ResourceSet): Promise<ApplyReport>;
   /**
+   * Build these images again (their context changed: `build.images` names), then apply the
+   * last resources: the workloads that run them are rolled out on the new image.
+   */
+  rebuild(images: readonly string[]): Promise<ApplyReport | null>;
+  /**
    * Remove containers and networks that earlier runs of this project left (a run that was
    * killed), never those of a run that is still alive, never anything without the project's
    * label. One line per thing removed. The first `apply` does it too, when not done yet.
@@ -135,7 +147,7 @@ interface Listed {
   readonly State?: string;
 }
 
-type ImageResult = { readonly ok: true } | { readonly ok: false; readonly error: string; readonly hint: string; readonly repeated?: boolean };
+type ImageResult = { readonly ok: true } | { readonly ok: false; readonly error: string; readonly hint: string; readonly repeated?: boolean; /** A build's failure (its diagnostic is at the build entry, said once). */ readonly built?: boolean };
 
 /**
  * Runs the Deployments, StatefulSets and Pods of the folder as containers (`up --run`): one
@@ -162,6 +174,15 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
   const pulledFor = new Map<string, string>();
   /** The line said while the engine does not answer, so that it is said once. */
   let engineWait: string | null = null;
+  /** Build entries (by `build.images` name) to build at the next apply whatever their digest: `--build`, a change in the context. */
+  const forcedBuilds = new Set<string>();
+  let firstBuildsDone = false;
+  /** Each build entry's context as last read. */
+  const contexts = new Map<string, BuildContext>();
+  /** The images whose build failed at this apply. */
+  let lastBuildFailures = new Map<string, ImageResult>();
+  /** Each build entry's last failure, for the digest it failed on: not built again until its context changes. */
+  const buildFailures = new Map<string, { readonly digest: string; readonly result: ImageResult }>();
   /** Containers leaving now (out of rotation, answering their last requests, then stopped), by id. */
   const terminating = new Map<string, { readonly workload: string; readonly name: string; readonly index: number; readonly done: Promise<void> }>();
   /** Aborts the drains when the run stops: what is left is removed at once. */
@@ -312,7 +333,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
   async function reconcile(resources: ResourceSet): Promise<ApplyReport> {
     const status = options.docker.status();
     const publishPorts = options.publishPorts ?? (status.state === 'connected' && !options.docker.snapshot().addresses.reachable);
-    const plans = planWorkloads(resources, { projectId, projectSlug, projectDir, publishPorts, labels: extraLabels });
+    let plans = planWorkloads(resources, { projectId, projectSlug, projectDir, publishPorts, labels: extraLabels });
     const diagnostics: Diagnostic[] = [...plans.diagnostics];
     const failedAll = (error: string, engine: string | null = null): ApplyReport => ({
       workloads: sortByPosition([...plans.workloads, ...plans.failed]).map((w) => ({ workload: w.title, action: 'failed', containers: [], leaving: [], rollout: null, error: 'error' in w ? w.error : error })),
@@ -336,6 +357,10 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       return failedAll(error, error);
     }
     engineWait = null;
+    // Images built from the project: built first (what changed), and their ids become part of each
+    // replica's spec, so that a new build rolls the workloads that run it.
+    const built = await ensureBuilds(c, plans.workloads, diagnostics);
+    if (built.ids.size > 0) plans = planWorkloads(resources, { projectId, projectSlug, projectDir, publishPorts, labels: extraLabels, imageIds: built.ids });
     try {
       const leftovers = leftoversDone ? [] : await cleanupLeftovers();
       const own = (await c.api.listContainers({ all: true, filters: { label: [`${runLabels.run}=${runId}`] } })) as Listed[];
@@ -357,7 +382,8 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
         removed.push(`${title} (${staying.length} container${staying.length === 1 ? '' : 's'})`);
       }
       if (plans.workloads.some((w) => w.replicas.length > 0)) await ensureNetwork(c);
-      const images = new Map<string, Promise<ImageResult>>();
+      lastBuildFailures = built.failed;
+      const images = new Map<string, Promise<ImageResult>>([...built.failed].map(([image, result]) => [image, Promise.resolve(result)]));
       const outcomes = new Map<string, WorkloadOutcome>();
       await mapLimit(plans.workloads, 3, async (w) => {
         outcomes.set(w.key, await applyWorkload(c, w, byWorkload.get(w.key) ?? [], images, diagnostics));
@@ -393,7 +419,8 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     const step = planRolloutStep({ desired: w.replicas.map((r) => r.index), containers: states, terminating: leavingIndexes, strategy: w.strategy });
     const wasRolling = rolling.has(w.title);
     problems.describe(w.title, w.services, w.at);
-    if (step.create.length > 0) {
+    const buildFailure = lastBuildFailures.get(w.image);
+    if (step.create.length > 0 || (buildFailure !== undefined && !buildFailure.ok)) {
       let pending = images.get(w.image);
       if (pending === undefined) {
         pending = ensureImage(c, w, diagnostics);
@@ -402,7 +429,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       const image = await pending;
       if (!image.ok) {
         // As a rollout that cannot pull its image: the containers of the last version keep running.
-        diagnostics.push(createDiagnostic('E_IMAGE_PULL', 'error', `${w.title}: ${image.error}`, w.at, image.hint));
+        if (image.built !== true) diagnostics.push(createDiagnostic('E_IMAGE_PULL', 'error', `${w.title}: ${image.error}`, w.at, image.hint));
         if (!image.repeated) emit('failed', w.title, null, image.error);
         problems.setFailure(w.title, image.error, image.hint);
         rolling.delete(w.title);
@@ -568,6 +595,95 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     await network.disconnect({ Container: id, Force: true }).catch(() => undefined);
     await network.connect({ Container: id, EndpointConfig: { Aliases: [...aliases] } });
     aliasesById.set(id, aliases);
+  }
+
+  /**
+   * Builds the images of `build:` that the workloads run and that need it: missing, built from
+   * another context digest, or forced. One build per entry, tagged with every name the workloads
+   * use. A failed build is a diagnostic at its entry, with the builder's last lines.
+   */
+  async function ensureBuilds(c: Clients, workloads: readonly WorkloadPlan[], diagnostics: Diagnostic[]): Promise<{ ids: Map<string, string>; failed: Map<string, ImageResult> }> {
+    const ids = new Map<string, string>();
+    const failed = new Map<string, ImageResult>();
+    const config = options.builds?.() ?? { specs: [], mode: 'auto' as const };
+    if (config.specs.length === 0) return { ids, failed };
+    if (!firstBuildsDone && config.mode === 'always') for (const spec of config.specs) forcedBuilds.add(spec.image);
+    firstBuildsDone = true;
+    const bySpec = new Map<BuildSpec, WorkloadPlan[]>();
+    for (const w of workloads) {
+      const spec = buildFor(w.image, config.specs);
+      if (spec !== null) bySpec.set(spec, [...(bySpec.get(spec) ?? []), w]);
+    }
+    for (const [spec, users] of bySpec) {
+      const tags = [...new Set(users.map((w) => w.image))];
+      const titles = users.map((w) => w.title);
+      const say = (change: WorkloadChanged['change'], message: string) => {
+        for (const title of titles) emit(change, title, null, message);
+      };
+      const present = await c.api.getImage(tags[0] ?? spec.image).inspect().then((i) => i as { Id: string; Config?: { Labels?: Record<string, string> | null } }, (error: unknown) => {
+        if (statusCode(error) === 404) return null;
+        throw error;
+      });
+      if (config.mode === 'never') {
+        if (present !== null) for (const t of tags) ids.set(t, present.Id);
+        continue;
+      }
+      // A context is read (every file hashed) once, then again only when a change in it rebuilds
+      // its image: a manifest save must not hash a context with thousands of files each time.
+      const contextKey = JSON.stringify([spec.image, spec.context, spec.dockerfile, spec.target, spec.args]);
+      let context = contexts.get(contextKey);
+      try {
+        if (context === undefined || forcedBuilds.has(spec.image)) {
+          context = await readContext(spec);
+          contexts.set(contextKey, context);
+        }
+      } catch (error) {
+        const result: ImageResult = { ok: false, error: `cannot read the build context ${spec.context}: ${errorText(error)}`, hint: 'Check build.images in ingress-dev.yaml: the context must be a folder', built: true };
+        diagnostics.push(createDiagnostic('E_IMAGE_BUILD', 'error', `build ${spec.image}: ${result.error}`, spec.at, result.hint));
+        for (const t of tags) failed.set(t, result);
+        continue;
+      }
+      const forced = forcedBuilds.has(spec.image);
+      const upToDate = present !== null && present.Config?.Labels?.[contextDigestLabel] === context.digest;
+      if (upToDate && !forced) {
+        for (const t of tags) ids.set(t, present.Id);
+        continue;
+      }
+      const earlier = buildFailures.get(spec.image);
+      if (!forced && earlier !== undefined && earlier.digest === context.digest && !earlier.result.ok) {
+        diagnostics.push(createDiagnostic('E_IMAGE_BUILD', 'error', `build ${spec.image}: ${earlier.result.error}`, spec.at, earlier.result.hint));
+        for (const t of tags) failed.set(t, { ...earlier.result, repeated: true });
+        continue;
+      }
+      forcedBuilds.delete(spec.image);
+      const request = new AbortController();
+      pullRequests.add(request);
+      say('building', `building ${tags.join(', ')} from ${path.relative(projectDir, spec.context) || '.'}`);
+      let result;
+      try {
+        result = await buildImage(c.slow, spec, context, tags, { ...extraLabels, [runLabels.project]: projectId }, (line) => say('building', `building ${tags[0] ?? spec.image}: ${line}`), request.signal);
+      } finally {
+        pullRequests.delete(request);
+      }
+      if (result.ok) {
+        buildFailures.delete(spec.image);
+        say('built', `built ${tags.join(', ')} in ${(result.durationMs / 1000).toFixed(1)} s`);
+        for (const t of tags) ids.set(t, result.imageId);
+        continue;
+      }
+      const lines = result.lines.slice(-8);
+      const image: ImageResult = {
+        ok: false,
+        error: `the build of ${tags.join(', ')} failed: ${result.error}`,
+        hint: `${lines.length > 0 ? `The builder's last lines:\n${lines.join('\n')}\n` : ''}Fix the Dockerfile or the context (${path.relative(projectDir, path.join(spec.context, spec.dockerfile))}); the containers of the last good image keep running, and a change in the context builds again`,
+        built: true,
+      };
+      if (!stopped) buildFailures.set(spec.image, { digest: context.digest, result: image });
+      say('build-failed', image.error);
+      diagnostics.push(createDiagnostic('E_IMAGE_BUILD', 'error', `build ${spec.image}: ${image.error}`, spec.at, image.hint));
+      for (const t of tags) failed.set(t, image);
+    }
+    return { ids, failed };
   }
 
   async function ensureImage(c: Clients, w: WorkloadPlan, diagnostics: Diagnostic[]): Promise<ImageResult> {
@@ -764,6 +880,10 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     // The tracker's readiness, and why a workload cannot serve at all (the 503 says so).
     readiness: { version: () => tracker.version() + problems.version(), readinessOf: (container) => tracker.readinessOf(container), workloadProblemOf: (service) => problems.of(service) },
     apply,
+    rebuild(images) {
+      for (const image of images) forcedBuilds.add(image);
+      return lastResources === null || stopped ? Promise.resolve(null) : apply(lastResources);
+    },
     cleanupLeftovers: () => {
       const run = queue.then(() => cleanupLeftovers());
       queue = run.catch(() => undefined);

@@ -27,6 +27,11 @@ export interface PlanContext {
   readonly publishPorts: boolean;
   /** More labels for every container (tests mark theirs). */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * The ids of images built from the project, by the name the workloads use: part of the spec,
+   * so that a new build of an image replaces the containers that run the old one.
+   */
+  readonly imageIds?: ReadonlyMap<string, string>;
 }
 
 /** The body of `POST /containers/create` that a plan fixes (the runner adds the network and the run's labels). */
@@ -353,6 +358,7 @@ function planWorkload(
       [runLabels.projectDir]: context.projectDir,
       [runLabels.workload]: key,
       [runLabels.replica]: String(index),
+      ...(context.imageIds?.get(image) === undefined ? {} : { [runLabels.imageId]: context.imageIds.get(image) ?? '' }),
     };
     if (portNames.size > 0) specLabels[runLabels.portNames] = formatPortNames(portNames);
     const body: ContainerSpec = {

@@ -1,6 +1,6 @@
 import { openSync } from 'node:fs';
 import tty from 'node:tty';
-import { resolve as resolvePath } from 'node:path';
+import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
 import { formatGroup, formatMatch, formatRuleBackends, hostLists } from '../../model/gateway/format.js';
 import { tableBackends } from '../../model/table-backends.js';
 import { authority } from '../../model/url.js';
@@ -33,6 +33,8 @@ import { formatUnusedMappings } from '../unused-mappings.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
 import { inputOptions, inputOptionsNamed, loaderOf, resolveInputs, type ResolvedInputs } from '../inputs.js';
 import { readVersion } from '../version.js';
+import type { BuildSpec } from '../../backends/docker/build.js';
+import type { ProjectConfig } from '../../manifest/config.js';
 import { privilegedPortAdvice, readUnprivilegedPortStart } from '../privileged-port.js';
 import { compileProject, displayPath, formatProjectDiagnostic, profileOptionOf, resolveProjectDir, type CompiledProject } from '../project.js';
 import { buildServingState, describeServingState, httpsPortOf, listenDefaults, manifestsKey, servingStateOf, type ServingSources, type ServingState } from '../serving.js';
@@ -66,6 +68,8 @@ export const upCommand: CommandSpec = {
     { name: 'no-watch', type: 'boolean', description: 'do not watch the folder: edits apply only after a restart' },
     { name: 'no-docker', type: 'boolean', description: 'never ask Docker for containers (also docker: off in the config file)' },
     { name: 'run', type: 'boolean', description: 'start the Deployments, StatefulSets and Pods of the folder as containers (also run: true)' },
+    { name: 'build', type: 'boolean', description: 'with --run: build every image of build: in ingress-dev.yaml at start, even when nothing changed' },
+    { name: 'no-build', type: 'boolean', description: 'with --run: build nothing (images of build: must be there already)' },
     { name: 'no-logs', type: 'boolean', description: 'with --run and without the UI: do not stream the containers\' output' },
     { name: 'no-ui', type: 'boolean', description: 'plain log lines instead of the terminal UI (also when stdout is not a terminal, or CI is set)' },
     { name: 'log', type: 'string', value: 'plain|json', description: 'without the UI: plain lines (default), or one JSON object per event for scripts' },
@@ -112,10 +116,13 @@ async function runUpWith(args: ParsedArgs, outerIo: CliIO, signals: SignalLatch)
   const configFlag = args.flags.config as string | undefined;
   // Where the manifests come from (the folder, files, stdin, a render): named by flags or by
   // `manifests:` in the config file, decided once (stdin is read once).
-  const inputs = await resolveInputs(args, io, dir, (await loadConfig(dir, io.cwd, configFlag).catch(() => null))?.config ?? null);
+  const startConfig = (await loadConfig(dir, io.cwd, configFlag).catch(() => null))?.config ?? null;
+  const inputs = await resolveInputs(args, io, dir, startConfig);
+  // The build contexts of `up --run` are watched too (a change rebuilds the image).
+  const contexts = args.flags.run === true || startConfig?.run === true ? buildSpecsOf(startConfig, dir).map((spec) => spec.context) : [];
   // Watch before the first read of the manifests and the config file, so that an edit made while
   // they are read is not missed.
-  const changes = args.flags['no-watch'] === true ? null : await watchProject(io, dir, [...(configFlag === undefined ? [] : [resolvePath(io.cwd, configFlag)]), ...inputs.watchFiles], inputs.watchTrees);
+  const changes = args.flags['no-watch'] === true ? null : await watchProject(io, dir, [...(configFlag === undefined ? [] : [resolvePath(io.cwd, configFlag)]), ...inputs.watchFiles], [...inputs.watchTrees, ...contexts]);
   try {
     return await serve(args, io, dir, inputs, changes, stderr, signals);
   } finally {
@@ -181,6 +188,8 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, inputs: ResolvedI
   const dockerOff = args.flags['no-docker'] === true ? '--no-docker' : config?.docker === 'off' ? `docker: off in ${loaded.file === null ? 'the config file' : where(loaded.file)}` : undefined;
   const runWorkloads = args.flags.run === true || config?.run === true;
   if (runWorkloads && dockerOff !== undefined) throw new UsageError(`--run starts containers, but Docker is off (${dockerOff})`);
+  if ((args.flags.build === true || args.flags['no-build'] === true) && !runWorkloads) throw new UsageError(`--${args.flags.build === true ? 'build' : 'no-build'} goes with --run (it builds the images the workloads run)`);
+  if (args.flags.build === true && args.flags['no-build'] === true) throw new UsageError('--build and --no-build: choose one');
   // One `up --run` per folder: a second would start the workloads again, and both would route to
   // both sets of containers (issue 10 item 1). Without --run, `up` routes to the running one's.
   const lockResult = runWorkloads ? acquireRunLock(dir) : null;
@@ -208,7 +217,10 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, inputs: ResolvedI
     };
     // The proxy counts the requests it sends to each container, so that one that leaves is drained first.
     const inflight = runWorkloads ? createInflightRequests() : undefined;
-    const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events, onReport, inflight }) : null;
+    const buildMode = args.flags.build === true ? 'always' : args.flags['no-build'] === true ? 'never' : 'auto';
+    // The build entries of the config file as it is now (a reload may change them).
+    const configNow = { config };
+    const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events, onReport, inflight, builds: () => ({ specs: buildSpecsOf(configNow.config, dir), mode: buildMode }) }) : null;
     // Without the UI, the containers' own output streams to the terminal, prefixed, as docker
     // compose up does (issue 10 item 3); --no-logs turns it off.
     // With the UI, the same output goes to its log view (`l` on the Workloads pane), bounded.
@@ -253,7 +265,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, inputs: ResolvedI
       ...(runner === null ? {} : { readiness: runner.readiness }),
     };
     try {
-      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr, signals, runLock, uiLogs, inflight }, runner);
+      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr, signals, runLock, uiLogs, inflight, configNow }, runner);
     } finally {
       logFollower?.stop();
       if (runner !== null) for (const line of await runner.stop()) writeLine(io.stderr, line);
@@ -280,6 +292,8 @@ interface Prepared {
   readonly uiLogs: LogStore | null;
   /** The proxy's requests in progress per container, for the runner's drains (`up --run`). */
   readonly inflight: InflightRequests | undefined;
+  /** The config file as last applied: the runner reads its build entries at each apply. */
+  readonly configNow: { config: ProjectConfig | null };
 }
 
 async function serveWith(
@@ -332,10 +346,23 @@ async function serveWith(
     ? createUiStores({ events, getState: () => controller.current(), ...(workloadStore === undefined ? {} : { workloads: workloadStore }), ...(prepared.uiLogs === null ? {} : { logs: prepared.uiLogs }) })
     : null;
   // The trigger is shown in reload lines (and the UI): relative to the current folder, as every path.
-  changes?.deliverTo((files) => void reloader.reload({ kind: 'files', files: files.map((f) => displayPath(project, io.cwd, f)) }));
+  changes?.deliverTo((files) => {
+    // A change in a build context rebuilds its image (build.watch: false turns it off); the
+    // workloads that run it roll onto the new one.
+    const config = prepared.configNow.config;
+    const contexts = runner === null || config?.build?.watch === false ? [] : buildSpecsOf(config, dir);
+    const touched = contexts.filter((spec) => files.some((f) => isInside(spec.context, resolvePath(dir, f))));
+    if (runner !== null && touched.length > 0) void runner.rebuild(touched.map((spec) => spec.image));
+    void reloader.reload({ kind: 'files', files: files.map((f) => displayPath(project, io.cwd, f)) });
+  });
   // Edited workloads restart, removed ones go: the runner diffs the folder's resources each time.
   // (The runner's onReport prints what each apply changed.)
-  if (runner !== null) events.on('config-applied', () => void runner.apply(reloader.current.project.load.resources));
+  if (runner !== null) {
+    events.on('config-applied', () => {
+      prepared.configNow.config = reloader.current.config.config;
+      void runner.apply(reloader.current.project.load.resources);
+    });
+  }
   if (logMode === 'json') {
     events.onAny((e) => writeLine(io.stdout, JSON.stringify(e)));
   } else if (stores === null) {
@@ -571,7 +598,7 @@ function logWorkloads(io: CliIO, events: EventBus): void {
     }
     if (e.change === 'created' || e.change === 'removed' || e.change === 'leftovers') return; // the apply report says these
     // So does a failure of a whole workload or of a pull, once (issue 10 item 12).
-    if (e.change === 'pull-failed' || (e.change === 'failed' && e.container === null)) return;
+    if (e.change === 'pull-failed' || e.change === 'build-failed' || (e.change === 'failed' && e.container === null)) return;
     writeLine(io.stderr, `${e.workload === null ? '' : `${e.workload}: `}${e.message}`);
   });
 }
@@ -789,4 +816,17 @@ export function formatRequestLine(e: RequestCompleted, color: boolean): string {
   const target = e.target === null ? '' : ` → ${e.target}`;
   const error = e.error === null ? '' : `  (${e.error})`;
   return `${time} ${e.method} ${where} ${status} ${Math.round(e.durationMs)}ms ${route}${target}${e.upgrade ? ' [upgrade]' : ''}${e.protocol === 'HTTP/2' ? ' [h2]' : ''}${error}`;
+}
+
+/** The `build.images` entries of the config file, with their contexts absolute (relative to the config file's folder). */
+function buildSpecsOf(config: ProjectConfig | null, dir: string): BuildSpec[] {
+  const build = config?.build;
+  if (build === undefined) return [];
+  const base = dirname(resolvePath(dir, config?.file ?? 'ingress-dev.yaml'));
+  return build.images.map((b) => ({ image: b.image, context: resolvePath(base, b.context), dockerfile: b.dockerfile, target: b.target, args: b.args, at: b.at }));
+}
+
+function isInside(folder: string, file: string): boolean {
+  const rel = relative(folder, file);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
