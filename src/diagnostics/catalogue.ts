@@ -83,6 +83,7 @@ export const diagnosticCodes = {
   E_WORKLOAD_INVALID: 'A Deployment, StatefulSet or Pod cannot be run as a container as written',
   E_WORKLOAD_REF_NOT_FOUND: 'A workload reads a ConfigMap or Secret (or a key of one) that is not in the folder',
   E_IMAGE_PULL: 'The image of a workload is not on this machine and could not be pulled',
+  I_SERVICE_RELAY_OFF: 'Containers reach Services on the containers\' port only: Service relays need a native engine on Linux',
   E_IMAGE_BUILD: 'An image of build: in ingress-dev.yaml could not be built (the builder\'s error lines say why)',
   W_IMAGE_PULL: 'The image of a workload could not be pulled again; the local copy is used',
   E_WORKLOAD_START: 'The engine refused to create or start the container of a workload',

@@ -206,5 +206,6 @@ export function parseServiceSpec(scope: Scope, specField: Field | undefined, kin
     selector,
     ports: checkPorts(scope, parsed, items.filter((i) => i.value !== null).length),
     externalName: externalName !== null && externalName.value !== '' ? externalName.value : null,
+    ...(headless ? { headless: true } : {}),
   };
 }

@@ -96,6 +96,8 @@ export interface Service {
   readonly selector: ReadonlyMap<string, string>;
   readonly ports: readonly ServicePort[];
   readonly externalName: string | null;
+  /** `clusterIP: None`: no Service address; its name resolves to the pods themselves. */
+  readonly headless?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -62,6 +62,8 @@ export function createDockerDiscovery(options: DockerDiscoveryOptions = {}): Doc
   const projectId = options.projectDir === undefined ? null : projectIdOf(options.projectDir);
   /** Whether a container belongs in this project's index (see `projectDir`). */
   const visible = (c: DockerContainer): boolean => {
+    // A Service's relay forwards to the Service's endpoints: it is never one of them.
+    if (c.labels.has(runLabels.relay)) return false;
     const owner = c.labels.get(runLabels.project);
     return projectId === null || owner === undefined || owner === projectId;
   };

@@ -23,6 +23,8 @@ export const runLabels = {
   replica: 'ingress-dev.replica',
   /** Hash of everything the container was created from; a different hash means "recreate". */
   specHash: 'ingress-dev.spec-hash',
+  /** `default/api`: the container is the relay of that Service (its names, on its ports), not a workload. */
+  relay: 'ingress-dev.relay',
   /** The id of the image built from the project that the container runs (a new build replaces it). */
   imageId: 'ingress-dev.image-id',
   /** `http=8080,metrics=9090`: the container's port names, so a Service targetPort by name resolves. */

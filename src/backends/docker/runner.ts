@@ -1,23 +1,24 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { EventBus } from '../../events/bus.js';
 import type { WorkloadChanged } from '../../events/types.js';
-import type { ResourceSet } from '../../manifest/types.js';
+import type { ResourceSet, Service } from '../../manifest/types.js';
 import { createClient, type DockerDiscovery } from './discovery.js';
 import { projectIdOf, projectSlugOf, runLabels } from './labels.js';
 import type { ProbeResult } from './probe.js';
 import { createReadinessTracker, type ReadinessChange } from './readiness.js';
 import type { ReadinessIndex } from './types.js';
-import { planWorkloads, type ReplicaPlan, type WorkloadPlan } from './workload-spec.js';
+import { clusterNames, planWorkloads, type ReplicaPlan, type WorkloadPlan } from './workload-spec.js';
 import { formatRolloutProgress, planRolloutStep, type RolloutContainer } from './rollout.js';
 import { addressMatcher } from './select.js';
 import type { InflightRequests } from '../inflight.js';
 import { mapLimit } from './map-limit.js';
 import { createWorkloadProblems } from './workload-problems.js';
 import { buildFor, buildImage, contextDigestLabel, readContext, type BuildContext, type BuildSpec } from './build.js';
+import { createHostForwarders, ensureRelayImage, relayLabels, relayRoutes, relayedServices, relaySupport, serviceKey } from './service-relay.js';
 
 export interface WorkloadRunnerOptions {
   /** The discovery `up` already runs: the runner uses the same engine, and its index for readiness. */
@@ -57,6 +58,13 @@ export interface WorkloadRunnerOptions {
    * each at the first apply too (`--build`), `never` builds nothing (`--no-build`).
    */
   readonly builds?: () => { readonly specs: readonly BuildSpec[]; readonly mode: 'auto' | 'always' | 'never' };
+  /**
+   * Where a connection to a Service port goes (the proxy's resolver: a ready container, round
+   * robin, or a mapped target); with it, each Service gets a relay on the project network, so
+   * that containers call Services on their ports (`http://api:80`). Without it, or where relays
+   * cannot work, Service names are aliases of the workload containers (their targetPorts).
+   */
+  readonly routeService?: (namespace: string, service: string, port: number, portName: string | null) => { readonly host: string; readonly port: number } | null;
 }
 
 /** What one `apply` did, for the CLI to print and the UI to show. */
@@ -177,6 +185,11 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
   /** Build entries (by `build.images` name) to build at the next apply whatever their digest: `--build`, a change in the context. */
   const forcedBuilds = new Set<string>();
   let firstBuildsDone = false;
+  /** The host side of the Service relays, and the relays' image (built once per run). */
+  const forwarders = options.routeService === undefined ? null : createHostForwarders(options.routeService);
+  let relayImage: string | null = null;
+  /** Why relays are off, once known (said once). */
+  let relayOff: string | null = null;
   /** Each build entry's context as last read. */
   const contexts = new Map<string, BuildContext>();
   /** The images whose build failed at this apply. */
@@ -363,7 +376,10 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     if (built.ids.size > 0) plans = planWorkloads(resources, { projectId, projectSlug, projectDir, publishPorts, labels: extraLabels, imageIds: built.ids });
     try {
       const leftovers = leftoversDone ? [] : await cleanupLeftovers();
-      const own = (await c.api.listContainers({ all: true, filters: { label: [`${runLabels.run}=${runId}`] } })) as Listed[];
+      const listed = (await c.api.listContainers({ all: true, filters: { label: [`${runLabels.run}=${runId}`] } })) as Listed[];
+      // The Services' relays are not workloads.
+      const own = listed.filter((info) => info.Labels?.[runLabels.relay] === undefined);
+      const relays = listed.filter((info) => info.Labels?.[runLabels.relay] !== undefined);
       const byWorkload = new Map<string, Listed[]>();
       for (const info of own) {
         const key = info.Labels?.[runLabels.workload] ?? '';
@@ -381,7 +397,13 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
         for (const info of staying) terminate(c, title, info, 'its workload left the folder', defaultDrainMs);
         removed.push(`${title} (${staying.length} container${staying.length === 1 ? '' : 's'})`);
       }
-      if (plans.workloads.some((w) => w.replicas.length > 0)) await ensureNetwork(c);
+      if (plans.workloads.some((w) => w.replicas.length > 0)) {
+        await ensureNetwork(c);
+        // Service addresses: a relay per Service first, so that the workloads get its address
+        // (their Service variables) and leave it the Service's names.
+        const addresses = await ensureRelays(c, resources.services, relays, diagnostics);
+        if (addresses !== null) plans = planWorkloads(resources, { projectId, projectSlug, projectDir, publishPorts, labels: extraLabels, imageIds: built.ids, serviceAddresses: addresses });
+      }
       lastBuildFailures = built.failed;
       const images = new Map<string, Promise<ImageResult>>([...built.failed].map(([image, result]) => [image, Promise.resolve(result)]));
       const outcomes = new Map<string, WorkloadOutcome>();
@@ -595,6 +617,80 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     await network.disconnect({ Container: id, Force: true }).catch(() => undefined);
     await network.connect({ Container: id, EndpointConfig: { Aliases: [...aliases] } });
     aliasesById.set(id, aliases);
+  }
+
+  /**
+   * A relay container per Service (its DNS names, its ports) forwarding to ingress-dev's listener
+   * for each Service port on the network's gateway; relays of Services gone are removed, changed
+   * ones recreated. Answers each Service's relay address, or null where relays cannot work (said
+   * once, as information: the Service names then stay with the workload containers).
+   */
+  async function ensureRelays(c: Clients, services: readonly Service[], existing: readonly Listed[], diagnostics: Diagnostic[]): Promise<Map<string, string> | null> {
+    if (forwarders === null) return null;
+    const relayed = relayedServices(services);
+    const off = (reason: string): null => {
+      const first = relayed[0];
+      if (first !== undefined) {
+        diagnostics.push(createDiagnostic('I_SERVICE_RELAY_OFF', 'info', `containers reach a Service by its name on the containers' port (targetPort), not on the Service port: ${reason}`, first.metadata.at,
+          'With a native Docker engine on Linux, each Service gets a relay and containers call it on its port, as in a cluster; here call api:TARGETPORT'));
+      }
+      relayOff = reason;
+      return null;
+    };
+    if (relayOff !== null) return off(relayOff);
+    const support = relaySupport(options.docker.snapshot().addresses.reachable);
+    if (!support.ok) return off(support.reason);
+    let gateway: string;
+    try {
+      relayImage ??= await ensureRelayImage(c.api, { ...extraLabels, [runLabels.project]: projectId });
+      const info = (await c.api.getNetwork(networkName).inspect()) as { IPAM?: { Config?: { Gateway?: string }[] } };
+      const found = info.IPAM?.Config?.find((cfg) => cfg.Gateway !== undefined && !cfg.Gateway.includes(':'))?.Gateway;
+      if (found === undefined) return off(`the network ${networkName} has no IPv4 gateway`);
+      gateway = found;
+    } catch (error) {
+      return off(`the relay image could not be made: ${errorText(error)}`);
+    }
+    let ports: Map<string, number>;
+    try {
+      ports = await forwarders.sync(gateway, relayed);
+    } catch (error) {
+      // The gateway is not an address of this machine (an engine in a VM).
+      return off(`ingress-dev cannot listen on the network's gateway ${gateway}: ${errorText(error)}`);
+    }
+    const addresses = new Map<string, string>();
+    const byService = new Map(existing.map((info) => [info.Labels?.[runLabels.relay] ?? '', info]));
+    for (const [key, info] of byService) {
+      if (!relayed.some((s) => serviceKey(s) === key)) await stopAndRemove(c.api, info.Id).catch(() => undefined);
+    }
+    for (const service of relayed) {
+      const key = serviceKey(service);
+      const aliases = clusterNames(service.metadata.name, service.metadata.namespace);
+      const env = [`RELAY=${relayRoutes(service, gateway, ports)}`];
+      const hash = createHash('sha256').update(JSON.stringify([relayImage, env, aliases])).digest('hex').slice(0, 16);
+      let info = byService.get(key);
+      if (info !== undefined && (info.Labels?.[runLabels.specHash] !== hash || info.State !== 'running')) {
+        await stopAndRemove(c.api, info.Id).catch(() => undefined);
+        info = undefined;
+      }
+      let id = info?.Id;
+      if (id === undefined) {
+        const name = `${projectSlug}-svc-${service.metadata.namespace === 'default' ? '' : `${service.metadata.namespace}-`}${service.metadata.name}-${runId}`;
+        const container = await c.api.createContainer({
+          name,
+          Image: relayImage,
+          Env: env,
+          Labels: { ...extraLabels, ...runLabelValues, ...relayLabels(service), [runLabels.specHash]: hash },
+          HostConfig: { RestartPolicy: { Name: 'always' }, NetworkMode: networkName },
+          NetworkingConfig: { EndpointsConfig: { [networkName]: { Aliases: aliases } } },
+        });
+        await container.start();
+        id = container.id;
+      }
+      const inspected = (await c.api.getContainer(id).inspect()) as { NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> } };
+      const ip = inspected.NetworkSettings?.Networks?.[networkName]?.IPAddress;
+      if (ip !== undefined && ip !== '') addresses.set(key, ip);
+    }
+    return addresses;
   }
 
   /**
@@ -830,6 +926,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     abortPulls();
     drainAbort.abort();
     await queue; // an apply in progress finishes first, so nothing it creates is missed
+    await forwarders?.close();
     // Leaving containers stop without waiting for their requests: the proxy is closing.
     await Promise.allSettled([...terminating.values()].map((t) => t.done));
     tracker.stop();

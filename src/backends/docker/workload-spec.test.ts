@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifests } from '../../manifest/parse.js';
-import { expandVars, planWorkloads, withTag, type PlanContext, type WorkloadPlan } from './workload-spec.js';
+import { expandVars, planWorkloads, serviceLinkVariables, withTag, type PlanContext, type WorkloadPlan } from './workload-spec.js';
 
 const context: PlanContext = { projectId: 'abc123abc123', projectSlug: 'shop', projectDir: '/home/ada/shop', publishPorts: false };
 
@@ -402,5 +402,43 @@ describe('the ingress-nginx controller in the folder', () => {
 ${deployment('        - {name: web, image: nginx:1.27}').replace('name: web}', 'name: app}')}`);
     expect(result.workloads.map((w) => w.key)).toEqual(['Deployment/default/app']);
     expect(result.diagnostics.map((d) => [d.code, d.line])).toEqual([['I_CONTROLLER_NOT_RUN', 3]]);
+  });
+});
+
+describe('Service variables (pkg/kubelet/envvars FromServices)', () => {
+  const services = parseManifests([{ file: 'svc.yaml', text: [
+    'apiVersion: v1', 'kind: Service', 'metadata: {name: redis-master}', 'spec: {ports: [{port: 6379}]}', '---',
+    'apiVersion: v1', 'kind: Service', 'metadata: {name: auth-2fa}', 'spec: {ports: [{name: http, port: 80}, {name: grpc-api, port: 9000, protocol: UDP}]}', '---',
+    'apiVersion: v1', 'kind: Service', 'metadata: {name: db}', 'spec: {clusterIP: None, ports: [{port: 5432}]}',
+  ].join('\n') }]).resources.services;
+
+  it('as the Kubernetes docs give them for redis-master, named ports, protocols; none for a headless Service', () => {
+    const env = serviceLinkVariables(services, new Map([['default/redis-master', '10.0.0.11'], ['default/auth-2fa', '10.0.0.12'], ['default/db', '10.0.0.13']]));
+    expect(Object.fromEntries(env)).toEqual({
+      REDIS_MASTER_SERVICE_HOST: '10.0.0.11',
+      REDIS_MASTER_SERVICE_PORT: '6379',
+      REDIS_MASTER_PORT: 'tcp://10.0.0.11:6379',
+      REDIS_MASTER_PORT_6379_TCP: 'tcp://10.0.0.11:6379',
+      REDIS_MASTER_PORT_6379_TCP_PROTO: 'tcp',
+      REDIS_MASTER_PORT_6379_TCP_PORT: '6379',
+      REDIS_MASTER_PORT_6379_TCP_ADDR: '10.0.0.11',
+      AUTH_2FA_SERVICE_HOST: '10.0.0.12',
+      AUTH_2FA_SERVICE_PORT: '80',
+      AUTH_2FA_SERVICE_PORT_HTTP: '80',
+      AUTH_2FA_SERVICE_PORT_GRPC_API: '9000',
+      AUTH_2FA_PORT: 'tcp://10.0.0.12:80',
+      AUTH_2FA_PORT_80_TCP: 'tcp://10.0.0.12:80',
+      AUTH_2FA_PORT_80_TCP_PROTO: 'tcp',
+      AUTH_2FA_PORT_80_TCP_PORT: '80',
+      AUTH_2FA_PORT_80_TCP_ADDR: '10.0.0.12',
+      AUTH_2FA_PORT_9000_UDP: 'udp://10.0.0.12:9000',
+      AUTH_2FA_PORT_9000_UDP_PROTO: 'udp',
+      AUTH_2FA_PORT_9000_UDP_PORT: '9000',
+      AUTH_2FA_PORT_9000_UDP_ADDR: '10.0.0.12',
+    });
+  });
+
+  it('only Services with an address (a relay) get variables', () => {
+    expect(serviceLinkVariables(services, new Map()).size).toBe(0);
   });
 });

@@ -32,6 +32,12 @@ export interface PlanContext {
    * so that a new build of an image replaces the containers that run the old one.
    */
   readonly imageIds?: ReadonlyMap<string, string>;
+  /**
+   * The address of each Service's relay (`namespace/name` → IP on the project network), when
+   * Services have one: their names then belong to the relay (containers call a Service on its
+   * port, as in a cluster), and each pod gets the Service variables kubelet sets.
+   */
+  readonly serviceAddresses?: ReadonlyMap<string, string>;
 }
 
 /** The body of `POST /containers/create` that a plan fixes (the runner adds the network and the run's labels). */
@@ -301,7 +307,7 @@ function planWorkload(
       const target = typeof sp.targetPort === 'number' ? sp.targetPort : portNames.get(sp.targetPort);
       if (target === undefined) continue;
       // port 80 → targetPort 3000 is an ordinary Service, not a warning (issue 10 item 12):
-      // README's Docker section says that containers call each other on the targetPort.
+      // (Containers call it on its port through its relay; see service-relay.ts.)
       targetPorts.push(target);
     }
   }
@@ -309,7 +315,11 @@ function planWorkload(
   // Environment: envFrom first, then env (which wins), as the kubelet does.
   const podNames = Array.from({ length: replicaCount }, (_, i) => podNameOf(kind, name, kind === 'StatefulSet' ? i : i + 1));
   const pod: PodFields = { namespace, labels, annotations: stringMap(podMeta['annotations']), serviceAccount: stringOf(podSpec['serviceAccountName']) ?? 'default' };
-  const envResult = resolveEnv(container, pod, configs);
+  // kubelet's Service variables (API_SERVICE_HOST, …) for the Services of the namespace that have
+  // an address, unless enableServiceLinks: false; the container's own env may use and override them.
+  const linked = context.serviceAddresses === undefined || podSpec['enableServiceLinks'] === false ? [] : services.filter((s) => s.metadata.namespace === namespace);
+  const serviceEnv = serviceLinkVariables(linked, context.serviceAddresses ?? new Map());
+  const envResult = resolveEnv(container, pod, configs, serviceEnv);
   if ('error' in envResult) return fail('E_WORKLOAD_REF_NOT_FOUND', envResult.error, envResult.hint);
   for (const w of envResult.warnings) warn('W_ENV_NOT_SET', w, 'Set the value with env: [{name, value}] instead');
 
@@ -343,7 +353,10 @@ function planWorkload(
   const pullPolicy = pullPolicyText === 'Always' || pullPolicyText === 'Never' ? pullPolicyText : 'IfNotPresent';
   const image = withTag(imageText);
 
-  const aliases = [...new Set(selecting.flatMap((s) => clusterNames(s.metadata.name, namespace)))].toSorted();
+  // With relays, a Service's names are its relay's (a headless Service's stay the pods': its name
+  // resolves to them in a cluster too).
+  const relayed = (s: Service): boolean => context.serviceAddresses?.has(`${namespace}/${s.metadata.name}`) === true;
+  const aliases = [...new Set(selecting.filter((s) => !relayed(s)).flatMap((s) => clusterNames(s.metadata.name, namespace)))].toSorted();
   const governing = kind === 'StatefulSet' ? stringOf(spec['serviceName']) : null;
   const extraLabels = context.labels ?? {};
 
@@ -441,6 +454,42 @@ export function withTag(image: string): string {
 // ---------------------------------------------------------------------------------------------
 // Environment
 
+/**
+ * The variables kubelet sets for each Service of the pod's namespace (pkg/kubelet/envvars,
+ * FromServices): `{NAME}_SERVICE_HOST`, `{NAME}_SERVICE_PORT` (the first port),
+ * `{NAME}_SERVICE_PORT_{PORTNAME}`, and Docker-link style `{NAME}_PORT`,
+ * `{NAME}_PORT_{PORT}_{PROTO}` with `_PROTO`, `_PORT`, `_ADDR`. NAME is the Service name upper
+ * case, `-` and `.` as `_`, `_` first when it starts with a digit. Headless Services (no address)
+ * and ExternalName ones have none.
+ */
+export function serviceLinkVariables(services: readonly Service[], addresses: ReadonlyMap<string, string>): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const s of services) {
+    const ip = addresses.get(`${s.metadata.namespace}/${s.metadata.name}`);
+    const first = s.ports[0];
+    if (ip === undefined || first === undefined || s.headless === true || s.type === 'ExternalName') continue;
+    const prefix = envVariableName(s.metadata.name);
+    env.set(`${prefix}_SERVICE_HOST`, ip);
+    env.set(`${prefix}_SERVICE_PORT`, String(first.port));
+    for (const p of s.ports) if (p.name !== null && p.name !== '') env.set(`${prefix}_SERVICE_PORT_${envVariableName(p.name)}`, String(p.port));
+    s.ports.forEach((p, i) => {
+      const proto = p.protocol.toLowerCase();
+      if (i === 0) env.set(`${prefix}_PORT`, `${proto}://${ip}:${p.port}`);
+      const portPrefix = `${prefix}_PORT_${p.port}_${p.protocol.toUpperCase()}`;
+      env.set(portPrefix, `${proto}://${ip}:${p.port}`);
+      env.set(`${portPrefix}_PROTO`, proto);
+      env.set(`${portPrefix}_PORT`, String(p.port));
+      env.set(`${portPrefix}_ADDR`, ip);
+    });
+  }
+  return env;
+}
+
+function envVariableName(name: string): string {
+  const upper = name.replaceAll('.', '_').replaceAll('-', '_').toUpperCase();
+  return /^[0-9]/.test(upper) ? `_${upper}` : upper;
+}
+
 interface PodFields {
   readonly namespace: string;
   readonly labels: ReadonlyMap<string, string>;
@@ -455,8 +504,9 @@ function resolveEnv(
   container: Json,
   pod: PodFields,
   configs: ReadonlyMap<string, ConfigSource>,
+  serviceEnv: ReadonlyMap<string, string> = new Map(),
 ): { env: Map<string, EnvValue>; warnings: string[] } | { error: string; hint: string } {
-  const env = new Map<string, EnvValue>();
+  const env = new Map<string, EnvValue>(serviceEnv);
   const warnings: string[] = [];
   const find = (kind: 'ConfigMap' | 'Secret', name: string): ConfigSource | undefined => configs.get(`${kind}/${pod.namespace}/${name}`);
   const missingHint = (kind: string, name: string) => `Add the ${kind} to the folder (kind: ${kind}, metadata.name: ${name}, namespace ${pod.namespace}), or mark the reference optional: true`;

@@ -220,7 +220,13 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, inputs: ResolvedI
     const buildMode = args.flags.build === true ? 'always' : args.flags['no-build'] === true ? 'never' : 'auto';
     // The build entries of the config file as it is now (a reload may change them).
     const configNow = { config };
-    const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events, onReport, inflight, builds: () => ({ specs: buildSpecsOf(configNow.config, dir), mode: buildMode }) }) : null;
+    // Where a connection to a Service port goes, for the Service relays: the resolver serving now.
+    const resolverNow: { resolver: BackendResolver | null } = { resolver: null };
+    const routeService = (namespace: string, service: string, servicePort: number, portName: string | null) => {
+      const res = resolverNow.resolver?.resolve({ kind: 'service', namespace, service, port: servicePort, portName, problem: null });
+      return res?.kind === 'target' && res.target.kind === 'http' ? { host: res.target.host, port: res.target.port } : null;
+    };
+    const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events, onReport, inflight, builds: () => ({ specs: buildSpecsOf(configNow.config, dir), mode: buildMode }), routeService }) : null;
     // Without the UI, the containers' own output streams to the terminal, prefixed, as docker
     // compose up does (issue 10 item 3); --no-logs turns it off.
     // With the UI, the same output goes to its log view (`l` on the Workloads pane), bounded.
@@ -265,7 +271,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, inputs: ResolvedI
       ...(runner === null ? {} : { readiness: runner.readiness }),
     };
     try {
-      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr, signals, runLock, uiLogs, inflight, configNow }, runner);
+      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr, signals, runLock, uiLogs, inflight, configNow, resolverNow }, runner);
     } finally {
       logFollower?.stop();
       if (runner !== null) for (const line of await runner.stop()) writeLine(io.stderr, line);
@@ -294,6 +300,8 @@ interface Prepared {
   readonly inflight: InflightRequests | undefined;
   /** The config file as last applied: the runner reads its build entries at each apply. */
   readonly configNow: { config: ProjectConfig | null };
+  /** The resolver serving now: the Service relays pick endpoints with it. */
+  readonly resolverNow: { resolver: BackendResolver | null };
 }
 
 async function serveWith(
@@ -312,6 +320,7 @@ async function serveWith(
   const loadedAt = Date.now();
   printDiagnostics(io, project, color);
   const initial = servingStateOf(sources, loaded, mappings, configProblems, project);
+  prepared.resolverNow.resolver = initial.resolver;
   for (const line of formatUnusedMappings(mappings, project.load.resources.services)) writeLine(io.stderr, line);
 
   // Workload lines go to stderr from the first apply on (an image pull shows its progress while
@@ -360,6 +369,7 @@ async function serveWith(
   if (runner !== null) {
     events.on('config-applied', () => {
       prepared.configNow.config = reloader.current.config.config;
+      prepared.resolverNow.resolver = reloader.current.resolver;
       void runner.apply(reloader.current.project.load.resources);
     });
   }
