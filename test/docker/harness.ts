@@ -120,7 +120,8 @@ export async function removeProjectResources(dir: string): Promise<void> {
 /**
  * A temporary project folder for `up --run` tests, with the engine started before them and,
  * after them, whatever they left of it removed (its containers and networks, then the folder).
- * `byProject` is the `docker ps --filter` that finds its containers.
+ * `byProject` is the `docker ps --filter` that finds its containers (add `--filter
+ * label=ingress-dev.workload` for the workloads' alone: the Services' relays carry the project's label too).
  */
 export function useProjectFolder(prefix: string): { readonly dir: string; readonly byProject: string } {
   const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), `ingress-dev-${prefix}-`)));

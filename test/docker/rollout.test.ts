@@ -89,7 +89,7 @@ function load(port: number, clients: number): { outcomes: Outcome[]; stop: () =>
 }
 
 async function projectContainers(): Promise<string[]> {
-  return (await docker('ps', '--format', '{{.Names}}', '--filter', byProject)).split('\n').filter((l) => l !== '');
+  return (await docker('ps', '--format', '{{.Names}}', '--filter', byProject, '--filter', 'label=ingress-dev.workload')).split('\n').filter((l) => l !== '');
 }
 
 /** Samples the number of running containers of the project until stopped: the most seen. */

@@ -26,7 +26,7 @@ describe.sequential('a killed replica', () => {
     try {
       await up.waitFor(/Deployment default\/web: created/, 30_000);
       await waitFor('the replica to answer', async () => ((await status(up.port)) === 200 ? true : undefined), 20_000);
-      const id = (await docker('ps', '-q', '--filter', byProject)).trim();
+      const id = (await docker('ps', '-q', '--filter', byProject, '--filter', 'label=ingress-dev.workload')).trim();
       expect(id).toMatch(/^[0-9a-f]+$/);
       const startedAt = await docker('inspect', '-f', '{{.State.StartedAt}}', id);
       await docker('kill', id);

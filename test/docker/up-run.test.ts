@@ -93,7 +93,7 @@ describe.sequential('up --run', () => {
         return r.status === 200 && (JSON.parse(r.body) as { service: string }).service === 'second' ? true : undefined;
       }, 30_000);
       // Scaled to 1 and rolled out: one container is left once the old ones have stopped.
-      await waitFor('one container', async () => ((await docker('ps', '-q', '--filter', byProject)).trim().split('\n').filter((l) => l !== '').length === 1 ? true : undefined), 30_000);
+      await waitFor('one container', async () => ((await docker('ps', '-q', '--filter', byProject, '--filter', 'label=ingress-dev.workload')).trim().split('\n').filter((l) => l !== '').length === 1 ? true : undefined), 30_000);
     } finally {
       code = await up.stop();
     }
