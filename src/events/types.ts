@@ -137,6 +137,15 @@ export interface WorkloadsApplied {
   readonly diagnostics: readonly Diagnostic[];
   /** Set when nothing could run (the engine does not answer): why, once for all workloads. */
   readonly engine: string | null;
+  /** The Services' addresses inside the project network (their relays), when they have them. */
+  readonly services?: readonly ServiceAddress[];
+}
+
+/** A Service as the containers of `up --run` reach it: `default/api` at 172.20.0.2 on 80. */
+export interface ServiceAddress {
+  readonly service: string;
+  readonly address: string;
+  readonly ports: readonly number[];
 }
 
 export type IngressDevEvent = RequestCompleted | ConfigApplied | ConfigRejected | BackendChanged | DockerChanged | WorkloadChanged | WorkloadsApplied;

@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { createBatchedSnapshot } from './batched-snapshot.js';
 import type { EventBus } from '../events/bus.js';
-import type { WorkloadChanged, WorkloadsApplied } from '../events/types.js';
+import type { ServiceAddress, WorkloadChanged, WorkloadsApplied } from '../events/types.js';
 
 /** One container of a workload, as its events left it. */
 export interface ContainerView {
@@ -41,6 +41,8 @@ export interface WorkloadSnapshot {
   readonly engine: string | null;
   /** Whether `up --run` said anything at all: the Workloads pane is shown from then on. */
   readonly active: boolean;
+  /** The Services' addresses inside the network (their relays), from the last apply. */
+  readonly services?: readonly ServiceAddress[];
 }
 
 export interface WorkloadStore {
@@ -152,7 +154,7 @@ export function applyReport(s: WorkloadSnapshot, e: WorkloadsApplied): WorkloadS
     const failed = a.action === 'failed';
     return withSeen({ ...w, image: a.image ?? w.image, containers, failed, pull: failed ? null : w.pull, lastError: failed ? (a.error ?? w.lastError) : w.lastError, rollout: a.rollout }, containers.map((c) => c.name));
   });
-  return { workloads, diagnostics: e.diagnostics, engine: e.engine, active: true };
+  return { workloads, diagnostics: e.diagnostics, engine: e.engine, active: true, ...(e.services === undefined ? {} : { services: e.services }) };
 }
 
 function replace(list: readonly WorkloadView[], w: WorkloadView): WorkloadView[] {

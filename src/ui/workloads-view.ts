@@ -48,6 +48,12 @@ export function workloadLines(s: WorkloadSnapshot, width: number, cursor = -1): 
     }
   }
   if (rows.length === 0) rows.push(line('  No workloads: the folder has no Deployment, StatefulSet or Pod to run.', { dim: true }));
+  // How the containers reach the Services: by name, on the Service port, through its relay.
+  if (s.services !== undefined && s.services.length > 0) {
+    rows.push(line(''), line('  Services inside the network (containers call NAME:PORT):', { dim: true }));
+    const text = s.services.map((a) => `${a.service.replace(/^default\//, '')}:${a.ports.join(',')} → ${a.address}`).join(' · ');
+    rows.push(line(`    ${text}`, {}, true, 4));
+  }
   return { heading: line(`  ${cells('WORKLOAD', 'IMAGE', 'STATE', 'READY', 'RESTARTS')}`, { dim: true }), rows, items };
 }
 

@@ -103,6 +103,13 @@ describe('WorkloadsPane', () => {
     expect(failed).not.toContain('⚙ building');
     expect(failed).toContain("error: the build of shop/web:dev failed: The command '/bin/sh -c false' returned a non-zero code: 1");
   });
+  it('lists how the containers reach the Services (their relays), from the last apply', async () => {
+    let s: WorkloadSnapshot = { workloads: [], diagnostics: [], engine: null, active: false };
+    s = applyReport(s, { ...applied, diagnostics: [], services: [{ service: 'default/api', address: '172.20.0.2', ports: [80] }, { service: 'shop/db', address: '172.20.0.3', ports: [5432] }] });
+    const f = await frameOf(<WorkloadsPane workloads={s} width={120} height={14} scroll={0} />);
+    expect(f).toContain('Services inside the network (containers call NAME:PORT):');
+    expect(f).toContain('api:80 → 172.20.0.2 · shop/db:5432 → 172.20.0.3');
+  });
   it('shows a rollout: its progress, the new container starting and the old one leaving (issue 10 item 16)', async () => {
     let s: WorkloadSnapshot = { workloads: [], diagnostics: [], engine: null, active: false };
     s = applyReport(s, { ...applied, workloads: [applied.workloads[0]!], diagnostics: [] });

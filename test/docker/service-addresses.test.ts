@@ -137,6 +137,10 @@ describe.sequential('Service names and ports from inside the containers (up --ru
     await expect(nodeIn(client, getScript, 'http://api:3000/')).rejects.toThrow(/ECONNREFUSED/);
   }, 60_000);
 
+  it('the log says where the containers reach each Service', () => {
+    expect(up.stderr() + up.stdout()).toMatch(/Services inside the network \(containers call NAME:PORT\): api:80 → [\d.]+ · tcp-echo:6000 → [\d.]+ · on-host:80 → [\d.]+/);
+  });
+
   it('plain TCP too: tcp-echo:6000 reaches the server on 7000', async () => {
     const script = "const s = require('net').connect(6000, 'tcp-echo', () => s.write('ping')); s.on('data', (d) => { process.stdout.write(String(d)); s.end(); }); s.on('error', (e) => { process.stderr.write(e.message); process.exit(1); });";
     expect(await nodeIn(client, script)).toBe('echo:ping');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { EventBus } from '../../events/bus.js';
-import type { WorkloadChanged } from '../../events/types.js';
+import type { ServiceAddress, WorkloadChanged } from '../../events/types.js';
 import type { ResourceSet, Service } from '../../manifest/types.js';
 import { createClient, type DockerDiscovery } from './discovery.js';
 import { projectIdOf, projectSlugOf, runLabels } from './labels.js';
@@ -81,6 +81,8 @@ export interface ApplyReport {
   readonly network: string | null;
   /** Set when nothing could run because the engine is not reachable (or Docker is off): why, once for all workloads. */
   readonly engine?: string | null;
+  /** The Services' relay addresses in the project network (none where relays cannot work). */
+  readonly services?: readonly ServiceAddress[];
 }
 
 export interface WorkloadOutcome {
@@ -336,7 +338,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     const run = queue.then(async () => {
       const report = await reconcile(resources);
       options.onReport?.(report);
-      options.events?.emit({ type: 'workloads-applied', at: now(), workloads: report.workloads.map((w) => ({ ...w, image: imageOf.get(w.workload) ?? null })), diagnostics: report.diagnostics, engine: report.engine ?? null });
+      options.events?.emit({ type: 'workloads-applied', at: now(), workloads: report.workloads.map((w) => ({ ...w, image: imageOf.get(w.workload) ?? null })), diagnostics: report.diagnostics, engine: report.engine ?? null, ...(report.services === undefined ? {} : { services: report.services }) });
       return report;
     });
     queue = run.catch(() => undefined);
@@ -376,6 +378,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     if (built.ids.size > 0) plans = planWorkloads(resources, { projectId, projectSlug, projectDir, publishPorts, labels: extraLabels, imageIds: built.ids });
     try {
       const leftovers = leftoversDone ? [] : await cleanupLeftovers();
+      let serviceAddresses: ServiceAddress[] | null = null;
       const listed = (await c.api.listContainers({ all: true, filters: { label: [`${runLabels.run}=${runId}`] } })) as Listed[];
       // The Services' relays are not workloads.
       const own = listed.filter((info) => info.Labels?.[runLabels.relay] === undefined);
@@ -402,7 +405,13 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
         // Service addresses: a relay per Service first, so that the workloads get its address
         // (their Service variables) and leave it the Service's names.
         const addresses = await ensureRelays(c, resources.services, relays, diagnostics);
-        if (addresses !== null) plans = planWorkloads(resources, { projectId, projectSlug, projectDir, publishPorts, labels: extraLabels, imageIds: built.ids, serviceAddresses: addresses });
+        if (addresses !== null) {
+          plans = planWorkloads(resources, { projectId, projectSlug, projectDir, publishPorts, labels: extraLabels, imageIds: built.ids, serviceAddresses: addresses });
+          serviceAddresses = relayedServices(resources.services).flatMap((svc) => {
+            const address = addresses.get(serviceKey(svc));
+            return address === undefined ? [] : [{ service: serviceKey(svc), address, ports: svc.ports.filter((p) => p.protocol === 'TCP').map((p) => p.port) }];
+          });
+        }
       }
       lastBuildFailures = built.failed;
       const images = new Map<string, Promise<ImageResult>>([...built.failed].map(([image, result]) => [image, Promise.resolve(result)]));
@@ -416,7 +425,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
         outcomes.set(f.key, { workload: f.title, action: 'failed', containers: kept, leaving: leavingOf(f.title), rollout: null, error: f.error });
       }
       const workloads = sortByPosition([...plans.workloads, ...plans.failed]).map((w) => outcomes.get(w.key)).filter((o): o is WorkloadOutcome => o !== undefined);
-      return { workloads, removed, diagnostics, leftovers, network: networkReady ? networkName : null };
+      return { workloads, removed, diagnostics, leftovers, network: networkReady ? networkName : null, ...(serviceAddresses === null ? {} : { services: serviceAddresses }) };
     } catch (error) {
       return failedAll(`Docker: ${errorText(error)}`);
     }
@@ -1039,8 +1048,13 @@ export function createApplyReportPrinter(): (report: ApplyReport) => { readonly 
   const said = new Map<string, string>();
   let engineSaid: string | null = null;
   let shown = new Set<string>();
+  let servicesSaid = '';
   return (report) => {
     const lines: string[] = [];
+    // How the containers reach the Services, when it changes.
+    const services = (report.services ?? []).map((a) => `${a.service.replace(/^default\//, '')}:${a.ports.join(',')} → ${a.address}`).join(' · ');
+    if (services !== '' && services !== servicesSaid) lines.push(`Services inside the network (containers call NAME:PORT): ${services}`);
+    if (report.services !== undefined) servicesSaid = services;
     const engine = report.engine ?? null;
     const byWorkload = new Map(report.workloads.map((w) => [w.workload, w]));
     for (const line of formatApplyReport(report)) {
