@@ -37,6 +37,8 @@ export interface AppProps {
   readonly urls: readonly string[];
   /** The local CA's certificate file, when HTTPS is on: the waiting hint shows a `curl --cacert` that works. */
   readonly caFile?: string;
+  /** What the manifests are read from when it is not the folder (the header says it). */
+  readonly source?: string;
   /** Whether a host's certificate is the folder's Secret (not the local CA's): the hint then uses its `.localhost` alias. */
   readonly servedBySecret?: (host: string) => boolean;
   readonly requests: RequestStore;
@@ -269,6 +271,7 @@ export function App(props: AppProps) {
         urls={props.urls}
         profile={profileSummary(table)}
         files={files}
+        {...(props.source === undefined ? {} : { source: props.source })}
         routes={table.routes.length + (table.gateway?.rules.length ?? 0)}
         startedAt={startedAt}
         lastReload={status.lastReload}

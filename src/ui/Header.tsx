@@ -12,6 +12,8 @@ export interface HeaderProps {
   readonly urls: readonly string[];
   readonly profile: string;
   readonly files: number;
+  /** What the manifests are read from when it is not the folder: `helm template ./chart`. */
+  readonly source?: string;
   readonly routes: number;
   /** When the UI started, shown until the first reload. */
   readonly startedAt: number;
@@ -29,7 +31,7 @@ export function Header(props: HeaderProps) {
       { text: 'ingress-dev', bold: true },
       { text: ` ${props.version}  ` },
       { text: formatUrls(props.urls), bold: true, color: 'cyan' },
-      { text: `  profile ${props.profile} · ${plural(props.files, 'manifest')} · ${plural(props.routes, 'route')}` },
+      { text: `  profile ${props.profile} · ${props.source === undefined ? plural(props.files, 'manifest') : props.source} · ${plural(props.routes, 'route')}` },
     ],
   };
   // What is cut at the right edge on a narrow terminal matters least: a failed reload comes

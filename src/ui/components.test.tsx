@@ -44,6 +44,11 @@ describe('Header', () => {
     expect(f).toContain('backends 3 reachable · 1 refused · 2 unmapped │ loaded ');
   });
 
+  it('names what the manifests are read from when it is not the folder (-f, --kustomize, --helm)', async () => {
+    const f = await frameOf(<Header {...base} width={120} source="helm template ./chart --values dev.yaml" />);
+    expect(f).toContain('profile spec · helm template ./chart --values dev.yaml · 2 routes');
+  });
+
   it('shows a failed reload first, with where it failed', async () => {
     const lastReload = {
       ok: false,

@@ -29,6 +29,8 @@ export interface UiOptions {
   readonly stderr?: NodeJS.WriteStream;
   /** When the routes were loaded, shown in the header until the first reload (default: now). */
   readonly startedAt?: number;
+  /** What the manifests are read from when it is not the folder: `helm template ./chart`, `stdin`. */
+  readonly source?: string;
 }
 
 export interface UiHandle {
@@ -96,6 +98,7 @@ export async function startUi(options: UiOptions): Promise<UiHandle> {
         onReload={options.onReload}
         onQuit={onQuit}
         startedAt={options.startedAt}
+        {...(options.source === undefined ? {} : { source: options.source })}
       />
     </OnUnmount>,
     {

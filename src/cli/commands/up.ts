@@ -445,7 +445,7 @@ async function serveWith(
       let quit: (key: QuitKey) => void = () => {};
       const quitKey = new Promise<QuitKey>((resolve) => (quit = resolve));
       const keys = sources.inputs.inputs.some((i) => i.kind === 'stdin') ? terminalKeys() : null;
-      const ui = await startUi({ ...(keys === null ? {} : { stdin: keys as unknown as NodeJS.ReadStream }), version: readVersion(), urls: proxy.httpsUrl === null ? [proxy.url] : [proxy.url, proxy.httpsUrl], ...(https === null ? {} : { caFile: https.ca.certFile, servedBySecret }), stores, startedAt: loadedAt, onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
+      const ui = await startUi({ ...(keys === null ? {} : { stdin: keys as unknown as NodeJS.ReadStream }), version: readVersion(), urls: proxy.httpsUrl === null ? [proxy.url] : [proxy.url, proxy.httpsUrl], ...(https === null ? {} : { caFile: https.ca.certFile, servedBySecret }), stores, startedAt: loadedAt, ...(sources.inputs.described === null ? {} : { source: sources.inputs.described }), onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
       stop = await Promise.race([quitKey.then((key): StopReason => ({ kind: 'key', key })), signals.first.then((signal): StopReason => ({ kind: 'signal', signal }))]);
       ui.unmount();
       keys?.destroy();
