@@ -5,10 +5,11 @@
  * workload onto the new image; a failed build is a workload problem with the builder's lines, and
  * the last good containers keep serving. The Dockerfile builds on the offline test image.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../cli-harness.js';
 import { startUp } from '../up-harness.js';
 import { docker, runId, useProjectFolder, waitFor } from './harness.js';
 
@@ -66,10 +67,8 @@ describe.sequential('build: in ingress-dev.yaml with up --run', () => {
   it('builds the image from its context before starting (the .dockerignore applied), rebuilds on a change and rolls the workload onto it', async () => {
     write('app.yaml', manifests);
     write('ingress-dev.yaml', `build:\n  images:\n    ${image}: ./web\n`);
-    write('web/Dockerfile', 'FROM ingress-dev-test/httpd\nCOPY . /www/\n');
-    write('web/index.html', 'version one\n');
-    write('web/secret.txt', 'not for the image\n');
-    write('web/.dockerignore', 'secret.txt\n');
+    // The context: test/fixtures/build/web (a Dockerfile on the offline test image, a .dockerignore).
+    cpSync(path.join(repoRoot, 'test/fixtures/build/web'), path.join(dir, 'web'), { recursive: true });
     const up = await startUp([dir, '--port', '0', '--run', '--no-https']);
     try {
       await up.waitFor(new RegExp(`Deployment default/web: building ${image}:dev: Step 2/\\d+ : COPY \\. /www/`), 60_000);
@@ -100,6 +99,30 @@ describe.sequential('build: in ingress-dev.yaml with up --run', () => {
       expect(await up.stop()).toBe(130);
     }
   }, 240_000);
+
+  it('build.watch: false builds at start only: a change in the context then builds nothing', async () => {
+    write('app.yaml', manifests);
+    write('ingress-dev.yaml', `build:\n  watch: false\n  images:\n    ${image}: ./web\n`);
+    cpSync(path.join(repoRoot, 'test/fixtures/build/web'), path.join(dir, 'web'), { recursive: true });
+    write('web/index.html', 'version three\n');
+    const up = await startUp([dir, '--port', '0', '--run', '--no-https']);
+    try {
+      await up.waitFor(/Deployment default\/web: created/, 60_000);
+      write('web/index.html', 'not built\n');
+      // A manifest saved after the context's file (a ConfigMap no workload reads): its reload is
+      // the sign that both changes were seen.
+      write('app.yaml', `${manifests}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: marker}\ndata: {saved: "yes"}\n`);
+      await up.waitFor(/reloaded in \d+ms/, 30_000);
+      // Built at start when this test runs alone; never after the change.
+      const log = up.stderr() + up.stdout();
+      expect(log.slice(log.indexOf('Deployment default/web: created'))).not.toContain('building');
+    } finally {
+      await up.stop();
+    }
+    write('web/index.html', 'version three\n');
+    write('app.yaml', manifests);
+    write('ingress-dev.yaml', `build:\n  images:\n    ${image}: ./web\n`);
+  }, 120_000);
 
   it('a start with nothing changed builds nothing; --build builds anyway; --no-build never', async () => {
     const again = await startUp([dir, '--port', '0', '--run', '--no-https', '--no-watch']);

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import type Docker from 'dockerode';
 import tar from 'tar-fs';
-import type { SourcePosition } from '../../diagnostics/diagnostic.js';
+import type { ConfigBuildImage } from '../../manifest/config.js';
 
 /**
  * Images `up --run` builds from the project instead of pulling (`build:` in ingress-dev.yaml), as
@@ -14,18 +14,12 @@ import type { SourcePosition } from '../../diagnostics/diagnostic.js';
  * (dockerode's buildImage). The image carries a digest of what it was built from, so a start
  * builds only what changed since.
  */
-export interface BuildSpec {
-  /** `shop/web` (any tag) or `shop/web:dev` (that tag only), as the config names it. */
-  readonly image: string;
-  /** The context folder, absolute. */
-  readonly context: string;
-  /** Relative to the context. */
-  readonly dockerfile: string;
-  readonly target: string | null;
-  readonly args: Readonly<Record<string, string>>;
-  /** The entry in the config file, for diagnostics. */
-  readonly at: SourcePosition;
-}
+/**
+ * An entry of `build.images` (ingress-dev.yaml) with its `context` made absolute: the image a
+ * workload names (`shop/web`: any tag; `shop/web:dev`: that tag only), the Dockerfile relative to
+ * the context, target, args, and the entry's position for diagnostics.
+ */
+export type BuildSpec = ConfigBuildImage;
 
 /** The label that holds the digest of the context, Dockerfile, target and arguments an image was built from. */
 export const contextDigestLabel = 'ingress-dev.context-digest';
