@@ -329,8 +329,12 @@ async function serveWith(
   const workloadStore = runner !== null && useUi ? createWorkloadStore(events) : undefined;
   if (runner !== null && logMode === 'plain' && !useUi) logWorkloads(io, events);
   if (runner !== null) {
+    // The UI opens after the first apply: until then, pulls and builds (which may take minutes)
+    // say what they do on the terminal, as they would without the UI.
+    const untilUi = useUi ? logWorkloads(io, events) : () => undefined;
     // A Ctrl-C while images are pulled stops the start-up; serve's cleanup removes what it made.
     const started = await Promise.race([runner.apply(project.load.resources), signals.first]);
+    untilUi();
     if (typeof started === 'string') {
       workloadStore?.dispose();
       return interruptedAtStart(io, started);
@@ -590,11 +594,12 @@ function logTargetHealth(io: CliIO, events: EventBus): void {
 }
 
 /** Image pulls (with progress, a line per quarter), readiness, exits and restarts of `--run` containers. */
-function logWorkloads(io: CliIO, events: EventBus): void {
+/** Returns what stops it. */
+function logWorkloads(io: CliIO, events: EventBus): () => void {
   const shownQuarter = new Map<string, number>();
   /** Containers that left rotation: their removal is said too (a rollout's or a scale-down's), not only the apply's. */
   const leaving = new Set<string>();
-  events.on('workload-changed', (e) => {
+  return events.on('workload-changed', (e) => {
     if (e.change === 'terminating' && e.container !== null) leaving.add(e.container);
     if (e.change === 'removed' && e.container !== null && leaving.delete(e.container)) {
       writeLine(io.stderr, `${e.workload === null ? '' : `${e.workload}: `}${e.message}`);
