@@ -167,7 +167,34 @@ export interface GatewayRequestContext {
   readonly httpPort: number | null;
 }
 
-export function decideGateway(group: ListenerGroup, request: MatchRequest, ctx: GatewayRequestContext): GatewayDecision {
+/**
+ * The request target as Envoy-based Gateway API implementations (Istio, Envoy Gateway,
+ * kgateway) see it: `.` and `..` segments removed (RFC 3986 section 5.2.4) before matching and
+ * in the path forwarded; slashes are not merged. The specification leaves normalization to the
+ * implementation; the Kubernetes blog "Before You Migrate: Five Surprising Ingress-NGINX
+ * Behaviors" (section 5) describes these defaults.
+ */
+export function normalizeGatewayTarget(target: string): string {
+  const q = target.indexOf('?');
+  const path = q === -1 ? target : target.slice(0, q);
+  if (!/(^|\/)\.\.?(\/|$)/.test(path)) return target;
+  const out: string[] = [];
+  const segments = path.split('/');
+  segments.forEach((segment, i) => {
+    const last = i === segments.length - 1;
+    if (segment === '.') {
+      if (last) out.push('');
+    } else if (segment === '..') {
+      if (out.length > 1) out.pop();
+      if (last) out.push('');
+    } else out.push(segment);
+  });
+  const normalized = out.join('/');
+  return `${normalized.startsWith('/') ? normalized : `/${normalized}`}${q === -1 ? '' : target.slice(q)}`;
+}
+
+export function decideGateway(group: ListenerGroup, original: MatchRequest, ctx: GatewayRequestContext): GatewayDecision {
+  const request = { ...original, path: normalizeGatewayTarget(original.path) };
   const target = parseTarget(request.path);
   const entry = findEntry(group, ctx.host, request, target);
   if (entry === null) return { group, entry: null, backendRef: null, outcome: { kind: 'no-match' }, steps: [] };
@@ -297,7 +324,7 @@ export function redirectLocation(f: Extract<CompiledFilter, { type: 'RequestRedi
  * `explain`, the request view and the 404 page).
  */
 export function explainGateway(decision: GatewayDecision, host: string, request: MatchRequest): Candidate[] {
-  const target = parseTarget(request.path);
+  const target = parseTarget(normalizeGatewayTarget(request.path));
   const out: Candidate[] = [];
   let passedWinner = false;
   // In findEntry's order: a gRPC call's GRPCRoutes, then its HTTPRoutes.

@@ -4,7 +4,7 @@
  * Backends are Services v1, v2, v3 as the suite's infra-backend-v1..v3.
  */
 import { describe, expect, it } from 'vitest';
-import { compileYaml, explain, gateway, outcome, services } from './harness.js';
+import { compileYaml, explain, gateway, outcome, route, services } from './harness.js';
 
 function routeYaml(name: string, spec: string, namespace = 'default'): string {
   return `---
@@ -154,6 +154,19 @@ describe('HTTPRoute matching (conformance/tests)', () => {
     expect(outcome(table, { path: '/items/42' })).toBe('v1');
     expect(outcome(table, { path: '/items/42/x' })).toBe('404');
     expect(outcome(table, { path: '/items/special' })).toBe('v2');
+  });
+});
+
+describe('path normalization (the Kubernetes blog "Before You Migrate: Five Surprising Ingress-NGINX Behaviors", section 5: Envoy-based implementations remove . and .. segments, and do not merge slashes)', () => {
+  const { table } = compileYaml(gateway() + services() + routeYaml('r', '  rules: [{matches: [{path: {type: Exact, value: /uuid}}], backendRefs: [{name: v1, port: 8080}]}]\n'));
+  it('/ip/abc/../../uuid matches Exact /uuid, and the normalized path is what the backend gets', () => {
+    expect(outcome(table, { path: '/ip/abc/../../uuid' })).toBe('v1');
+    expect(outcome(table, { path: '/./uuid?x=1' })).toBe('v1');
+    expect(route(table, { path: '/ip/abc/../../uuid?x=1' }).upstreamPath).toBe('/uuid?x=1');
+  });
+  it('////uuid does not (no slash merging), nor does /UUID (matching is case-sensitive)', () => {
+    expect(outcome(table, { path: '////uuid' })).toBe('404');
+    expect(outcome(table, { path: '/UUID' })).toBe('404');
   });
 });
 
