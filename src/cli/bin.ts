@@ -1,6 +1,13 @@
 import { runCli } from './main.js';
 
 // The process wiring: the only place that sets the exit status of a run.
+// A reader that goes away (`ingress-dev routes | head`) ends the output, not with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 try {
   const code = await runCli(process.argv.slice(2), {
     stdout: process.stdout,

@@ -1,5 +1,6 @@
 import { formatHelp, parseArgs, UsageError, type CommandSpec, type ParsedArgs } from './args.js';
 import { checkCommand, runCheck } from './commands/check.js';
+import { diffCommand, runDiff } from './commands/diff.js';
 import { explainCommand, runExplain } from './commands/explain.js';
 import { logsCommand, runLogs } from './commands/logs.js';
 import { routesCommand, runRoutes } from './commands/routes.js';
@@ -27,6 +28,7 @@ const commands: readonly Command[] = [
   { spec: routesCommand, run: runRoutes },
   { spec: explainCommand, run: runExplain },
   { spec: testCommand, run: runTest },
+  { spec: diffCommand, run: runDiff },
   { spec: logsCommand, run: runLogs },
   { spec: trustCommand, run: runTrust },
 ];

@@ -784,8 +784,11 @@ function headerEdits(m: { readonly set: readonly { readonly name: Located<string
 
 /** A regular expression that must match the whole value (RE2, as Envoy uses it; JavaScript's is close for the common subset). */
 function compileRegex(source: string): RegExp | null {
+  // RE2's leading flags, as Envoy reads them: `(?i)` case-insensitive, `(?s)` dot matches \n.
+  const flags = /^\(\?([is]+)\)/.exec(source);
+  const body = flags === null ? source : source.slice(flags[0].length);
   try {
-    return new RegExp(`^(?:${source})$`);
+    return new RegExp(`^(?:${body})$`, [...new Set(flags?.[1] ?? '')].join(''));
   } catch {
     return null;
   }
