@@ -99,8 +99,9 @@ export async function runDiff(args: ParsedArgs, io: CliIO): Promise<number> {
     writeLine(io.stdout);
     writeLine(io.stdout, `${paint('1', g.cause)}  ${paint('2', `(${g.count} request${g.count === 1 ? '' : 's'})`)}`);
     writeLine(io.stdout, `    ${requestText(e.probe)}${e.probe.name === undefined ? '' : paint('2', `  (test: ${e.probe.name})`)}`);
-    writeLine(io.stdout, `    OLD  ${outcomeText(e.old)}  ${paint('2', where(oldSide, e.old))}`);
-    writeLine(io.stdout, `    NEW  ${outcomeText(e.new)}  ${paint('2', where(newSide, e.new))}`);
+    const at = (side: Side, o: Outcome) => (o.rule === null ? '' : `  ${paint('2', where(side, o))}`);
+    writeLine(io.stdout, `    OLD  ${outcomeText(e.old)}${at(oldSide, e.old)}`);
+    writeLine(io.stdout, `    NEW  ${outcomeText(e.new)}${at(newSide, e.new)}`);
   }
   if (unsupported.length > 0) {
     writeLine(io.stdout);
