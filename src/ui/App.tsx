@@ -39,6 +39,8 @@ export interface AppProps {
   readonly caFile?: string;
   /** What the manifests are read from when it is not the folder (the header says it). */
   readonly source?: string;
+  /** `up --record FILE`: the header says where requests are recorded. */
+  readonly recording?: string;
   /** Whether a host's certificate is the folder's Secret (not the local CA's): the hint then uses its `.localhost` alias. */
   readonly servedBySecret?: (host: string) => boolean;
   readonly requests: RequestStore;
@@ -272,6 +274,7 @@ export function App(props: AppProps) {
         profile={profileSummary(table)}
         files={files}
         {...(props.source === undefined ? {} : { source: props.source })}
+        {...(props.recording === undefined ? {} : { recording: props.recording })}
         routes={table.routes.length + (table.gateway?.rules.length ?? 0)}
         startedAt={startedAt}
         lastReload={status.lastReload}

@@ -14,6 +14,8 @@ export interface HeaderProps {
   readonly files: number;
   /** What the manifests are read from when it is not the folder: `helm template ./chart`. */
   readonly source?: string;
+  /** `up --record FILE`: shown as `● rec FILE`. */
+  readonly recording?: string;
   readonly routes: number;
   /** When the UI started, shown until the first reload. */
   readonly startedAt: number;
@@ -32,6 +34,7 @@ export function Header(props: HeaderProps) {
       { text: ` ${props.version}  ` },
       { text: formatUrls(props.urls), bold: true, color: 'cyan' },
       { text: `  profile ${props.profile} · ${props.source === undefined ? plural(props.files, 'manifest') : props.source} · ${plural(props.routes, 'route')}` },
+      ...(props.recording === undefined ? [] : [{ text: `  ● rec ${props.recording}`, color: 'red' }]),
     ],
   };
   // What is cut at the right edge on a narrow terminal matters least: a failed reload comes

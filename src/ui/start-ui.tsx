@@ -31,6 +31,8 @@ export interface UiOptions {
   readonly startedAt?: number;
   /** What the manifests are read from when it is not the folder: `helm template ./chart`, `stdin`. */
   readonly source?: string;
+  /** `up --record FILE`: the file each new request is recorded to. */
+  readonly recording?: string;
 }
 
 export interface UiHandle {
@@ -99,6 +101,7 @@ export async function startUi(options: UiOptions): Promise<UiHandle> {
         onQuit={onQuit}
         startedAt={options.startedAt}
         {...(options.source === undefined ? {} : { source: options.source })}
+        {...(options.recording === undefined ? {} : { recording: options.recording })}
       />
     </OnUnmount>,
     {

@@ -33,6 +33,7 @@ import { formatUnusedMappings } from '../unused-mappings.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
 import { inputOptions, inputOptionsNamed, loaderOf, resolveInputs, type ResolvedInputs } from '../inputs.js';
 import { readVersion } from '../version.js';
+import { createRecorder, type Recorder } from '../record.js';
 import type { BuildSpec } from '../../backends/docker/build.js';
 import type { ProjectConfig } from '../../manifest/config.js';
 import { privilegedPortAdvice, readUnprivilegedPortStart } from '../privileged-port.js';
@@ -70,6 +71,7 @@ export const upCommand: CommandSpec = {
     { name: 'run', type: 'boolean', description: 'start the Deployments, StatefulSets and Pods of the folder as containers (also run: true)' },
     { name: 'build', type: 'boolean', description: 'with --run: build every image of build: in ingress-dev.yaml at start, even when nothing changed' },
     { name: 'no-build', type: 'boolean', description: 'with --run: build nothing (images of build: must be there already)' },
+    { name: 'record', type: 'string', value: 'FILE', description: 'write every request routed as a route test to FILE (added to what it holds), with the routing\'s outcome as the expectation' },
     { name: 'no-logs', type: 'boolean', description: 'with --run and without the UI: do not stream the containers\' output' },
     { name: 'no-ui', type: 'boolean', description: 'plain log lines instead of the terminal UI (also when stdout is not a terminal, or CI is set)' },
     { name: 'log', type: 'string', value: 'plain|json', description: 'without the UI: plain lines (default), or one JSON object per event for scripts' },
@@ -344,6 +346,16 @@ async function serveWith(
     workloadStore?.dispose();
     return interruptedAtStart(io, signals.received() ?? 'SIGINT');
   }
+  // --record FILE: each new request routed becomes a route test (a file that is not one is refused before anything listens).
+  const recordFile = args.flags.record === undefined ? null : resolvePath(io.cwd, args.flags.record as string);
+  let recorder: Recorder | null = null;
+  if (recordFile !== null) {
+    try {
+      recorder = createRecorder(recordFile);
+    } catch (error) {
+      throw new UsageError(`--record ${String(args.flags.record)}: ${(error as Error).message}`);
+    }
+  }
   const reloader = createReloader<ServingState>({
     initial: { state: initial, diagnostics: initial.diagnostics },
     build: () => buildServingState(sources),
@@ -434,6 +446,11 @@ async function serveWith(
   } else if (!useUi) {
     writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null, https?.ca.certFile ?? null, servedBySecret, sources.inputs));
   }
+  if (recorder !== null && recordFile !== null) {
+    const rec = recorder;
+    events.on('request-completed', (e) => rec.record(e, reloader.current.table));
+    if (logMode === 'plain' && !useUi) writeLine(io.stdout, dimmed(color, `Recording each new request as a route test in ${(relative(io.cwd, recordFile) || recordFile)} (${rec.count()} there already).`));
+  }
   // Health marks for the UI, backend-changed events for scripts reading --log json, and a line
   // in the plain log when a mapped target stops (or starts again) accepting connections.
   if (logMode === 'plain' && !useUi) logTargetHealth(io, events);
@@ -449,7 +466,7 @@ async function serveWith(
       let quit: (key: QuitKey) => void = () => {};
       const quitKey = new Promise<QuitKey>((resolve) => (quit = resolve));
       const keys = sources.inputs.inputs.some((i) => i.kind === 'stdin') ? terminalKeys() : null;
-      const ui = await startUi({ ...(keys === null ? {} : { stdin: keys as unknown as NodeJS.ReadStream }), version: readVersion(), urls: proxy.httpsUrl === null ? [proxy.url] : [proxy.url, proxy.httpsUrl], ...(https === null ? {} : { caFile: https.ca.certFile, servedBySecret }), stores, startedAt: loadedAt, ...(sources.inputs.described === null ? {} : { source: sources.inputs.described }), onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
+      const ui = await startUi({ ...(keys === null ? {} : { stdin: keys as unknown as NodeJS.ReadStream }), version: readVersion(), urls: proxy.httpsUrl === null ? [proxy.url] : [proxy.url, proxy.httpsUrl], ...(https === null ? {} : { caFile: https.ca.certFile, servedBySecret }), stores, startedAt: loadedAt, ...(sources.inputs.described === null ? {} : { source: sources.inputs.described }), ...(recordFile === null ? {} : { recording: (relative(io.cwd, recordFile) || recordFile) }), onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
       stop = await Promise.race([quitKey.then((key): StopReason => ({ kind: 'key', key })), signals.first.then((signal): StopReason => ({ kind: 'signal', signal }))]);
       ui.unmount();
       keys?.destroy();
@@ -469,6 +486,8 @@ async function serveWith(
   await reloader.idle();
   // A second Ctrl-C does not wait for in-flight requests.
   await Promise.race([proxy.close(10_000), signals.repeated]);
+  recorder?.flush();
+  if (recorder !== null && recordFile !== null && logMode === 'plain') writeLine(io.stdout, `${relative(io.cwd, recordFile) || recordFile}: ${recorder.count()} route tests (ingress-dev test --tests ${(relative(io.cwd, recordFile) || recordFile)})`);
   if (stop.kind === 'key') return stop.key === 'q' ? 0 : 130;
   return stop.signal === 'SIGINT' ? 130 : 143;
 }
@@ -844,4 +863,8 @@ function buildSpecsOf(config: ProjectConfig | null, dir: string): BuildSpec[] {
 function isInside(folder: string, file: string): boolean {
   const rel = relative(folder, file);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+function dimmed(color: boolean, text: string): string {
+  return color ? `\u001b[2m${text}\u001b[0m` : text;
 }
