@@ -4,6 +4,7 @@
  * Ingresses (OLD) and the naive HTTPRoute conversion it warns about (NEW): the difference group
  * the blog describes is found, and the blog's fix makes it go away.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -168,6 +169,22 @@ describe('diff, as a user runs it', () => {
     const { json } = await diff(old, gw, '--tests', path.join(root, 'routes.test.yaml'));
     expect(json.groups.find((g) => g.requests.includes('GET http://app.example.com/home/index.html'))?.cause).toBe('requests to app.example.com that OLD routes get 404 from NEW');
     expect(json.unsupported.map((u) => u.feature)).toEqual(['nginx.ingress.kubernetes.io/proxy-body-size: "8m"']);
+  });
+
+  it('a wildcard host: an Ingress wildcard matches one label, a Gateway API one one or more (the Ingress spec; httproute_types.go Hostnames)', async () => {
+    const old = folder('wild-old', ingress('wild', '"*.shop.example.com"', '/', 'Prefix'));
+    const gw = folder('wild-new', route('wild', '"*.shop.example.com"', rule('PathPrefix', '/')));
+    const { json } = await diff(old, gw);
+    const group = json.groups.find((g) => g.cause.startsWith('a wildcard host matches two labels in NEW only'));
+    expect(group?.example.request, JSON.stringify(causes(json))).toBe('GET http://a.b.shop.example.com/');
+  });
+
+  it.skipIf(spawnSync('sh', ['-c', 'command -v kubectl || command -v kustomize'], { encoding: 'utf8' }).status !== 0)('a side may be a render: kustomize:DIR', async () => {
+    const base = folder('kz-base', ingress('web', 'app.example.com', '/', 'Prefix'));
+    writeFileSync(path.join(base, 'kustomization.yaml'), 'resources: [manifests.yaml]\n');
+    const r = await cli(['diff', `kustomize:${base}`, a]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`between kustomize:${base} (OLD)`);
   });
 
   it('mistakes: a missing side, a bad profile, a bad --map-service are usage errors', async () => {
