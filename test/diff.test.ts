@@ -187,6 +187,19 @@ describe('diff, as a user runs it', () => {
     expect(r.stdout).toContain(`between kustomize:${base} (OLD)`);
   });
 
+  it('a side that cannot be rendered stops the comparison with the reason (exit 2); other errors are said and left out', async () => {
+    const broken = folder('kz-broken', '');
+    writeFileSync(path.join(broken, 'kustomization.yaml'), 'resources: [not-there.yaml]\n');
+    const r = await cli(['diff', `kustomize:${broken}`, a]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error E_RENDER_FAILED');
+    expect(r.stderr).toContain('ingress-dev diff: OLD could not be read; nothing was compared');
+    const invalid = folder('invalid-path', ingress('bad', 'app.example.com', 'no-slash', 'Prefix'));
+    const partly = await cli(['diff', invalid, a]);
+    expect(partly.stderr).toContain('OLD (');
+    expect(partly.stderr).toContain('has 1 error; what they concern is left out of the comparison:');
+  });
+
   it('mistakes: a missing side, a bad profile, a bad --map-service are usage errors', async () => {
     expect((await cli(['diff', a, path.join(root, 'nope')])).stderr).toContain('no such file or folder');
     expect((await cli(['diff', a, a, '--new-profile', 'traefik'])).stderr).toContain('--new-profile traefik: use auto, spec or nginx');

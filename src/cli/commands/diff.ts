@@ -7,7 +7,7 @@ import type { RouteTable } from '../../model/types.js';
 import { compareTables, groupDifferences, probeRequests, type Outcome, type Probe } from '../../routing/compare.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { useColor, writeLine, type CliIO } from '../io.js';
-import { compileProject, displayPath, profileOptionOf, type CompiledProject } from '../project.js';
+import { compileProject, displayPath, formatProjectDiagnostic, profileOptionOf, type CompiledProject } from '../project.js';
 import { parseRequestTarget } from '../request.js';
 
 export const diffCommand: CommandSpec = {
@@ -55,6 +55,18 @@ export async function runDiff(args: ParsedArgs, io: CliIO): Promise<number> {
   }
   const oldSide = await loadSide(io, oldArg, args.flags['old-profile'], args.flags['implicit-gateway'], '--old-profile');
   const newSide = await loadSide(io, newArg, args.flags['new-profile'], args.flags['implicit-gateway'], '--new-profile');
+  // A side that could not be read (a render that failed, a file that cannot be read) cannot be
+  // compared: say why and stop. Other errors are said, and the comparison goes on with what compiled.
+  for (const [name, side] of [['OLD', oldSide], ['NEW', newSide]] as const) {
+    const errors = side.project.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length === 0) continue;
+    writeLine(io.stderr, `${name} (${side.label}) has ${errors.length} error${errors.length === 1 ? '' : 's'}; what they concern is left out of the comparison:`);
+    for (const d of errors.slice(0, 5)) writeLine(io.stderr, formatProjectDiagnostic(side.project, io.cwd, d, useColor(io, io.stderr, args.flags)));
+    if (errors.some((d) => d.code === 'E_RENDER_FAILED' || d.code === 'E_FILE_READ')) {
+      writeLine(io.stderr, `ingress-dev diff: ${name} could not be read; nothing was compared`);
+      return 2;
+    }
+  }
   const extra: Probe[] = [];
   for (const file of (args.flags.tests as string[] | undefined) ?? []) {
     const text = await readFile(path.resolve(io.cwd, file), 'utf8').catch((e: NodeJS.ErrnoException) => {

@@ -317,6 +317,16 @@ async function serveWith(
   const { loaded, mappings, configProblems, events, logMode, color, stderr, signals } = prepared;
   const { dir, loader } = sources;
   const { host, port, timeouts } = sources.listen;
+  // --record FILE: each new request routed becomes a route test (a file that is not one is refused before anything listens).
+  const recordFile = args.flags.record === undefined ? null : resolvePath(io.cwd, args.flags.record as string);
+  let recorder: Recorder | null = null;
+  if (recordFile !== null) {
+    try {
+      recorder = createRecorder(recordFile);
+    } catch (error) {
+      throw new UsageError(`--record ${String(args.flags.record)}: ${(error as Error).message}`);
+    }
+  }
   const useUi = wantsUi(args, io, logMode, sources.inputs);
   const project = await compileProject(dir, profileOptionOf(sources.profileFlag, loaded.config, sources.implicitGatewayFlag), loader);
   const loadedAt = Date.now();
@@ -345,16 +355,6 @@ async function serveWith(
   if (signals.received() !== null) {
     workloadStore?.dispose();
     return interruptedAtStart(io, signals.received() ?? 'SIGINT');
-  }
-  // --record FILE: each new request routed becomes a route test (a file that is not one is refused before anything listens).
-  const recordFile = args.flags.record === undefined ? null : resolvePath(io.cwd, args.flags.record as string);
-  let recorder: Recorder | null = null;
-  if (recordFile !== null) {
-    try {
-      recorder = createRecorder(recordFile);
-    } catch (error) {
-      throw new UsageError(`--record ${String(args.flags.record)}: ${(error as Error).message}`);
-    }
   }
   const reloader = createReloader<ServingState>({
     initial: { state: initial, diagnostics: initial.diagnostics },
