@@ -80,9 +80,12 @@ describe.sequential('build: in ingress-dev.yaml with up --run', () => {
       expect(labels['ingress-dev.context-digest']).toMatch(/^[0-9a-f]{32}$/);
 
       // A file of the context changes: the image is built again and the Deployment rolls onto it.
+      const firstId = await docker('image', 'inspect', '-f', '{{.Id}}', `${image}:dev`);
       write('web/index.html', 'version two\n');
       await up.waitFor(/Deployment default\/web: updated /, 60_000);
       await waitFor('the new image to answer', async () => ((await get(up.port, '')).body === 'version two\n' ? true : undefined), 30_000);
+      // The build it replaced is removed once its container is gone: no pile of <none> images.
+      await waitFor('the replaced build to be removed', async () => ((await docker('image', 'inspect', firstId).then(() => false, () => true)) ? true : undefined), 60_000);
 
       // A Dockerfile that fails: a workload problem with the builder's own lines; version two keeps serving.
       write('web/Dockerfile', 'FROM ingress-dev-test/httpd\nRUN exit 3\n');

@@ -192,6 +192,8 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
   let relayImage: string | null = null;
   /** Why relays are off, once known (said once). */
   let relayOff: string | null = null;
+  /** Images an earlier build of this run made and a newer build replaced: removed when unused. */
+  const superseded = new Set<string>();
   /** Each build entry's context as last read. */
   const contexts = new Map<string, BuildContext>();
   /** The images whose build failed at this apply. */
@@ -425,6 +427,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
         outcomes.set(f.key, { workload: f.title, action: 'failed', containers: kept, leaving: leavingOf(f.title), rollout: null, error: f.error });
       }
       const workloads = sortByPosition([...plans.workloads, ...plans.failed]).map((w) => outcomes.get(w.key)).filter((o): o is WorkloadOutcome => o !== undefined);
+      await removeSuperseded(c);
       return { workloads, removed, diagnostics, leftovers, network: networkReady ? networkName : null, ...(serviceAddresses === null ? {} : { services: serviceAddresses }) };
     } catch (error) {
       return failedAll(`Docker: ${errorText(error)}`);
@@ -772,6 +775,9 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       }
       if (result.ok) {
         buildFailures.delete(spec.image);
+        // The image this build replaces goes once no container runs it (`docker images` does not
+        // fill up with the builds of a session).
+        if (present !== null && present.Id !== result.imageId && present.Config?.Labels?.[runLabels.project] === projectId) superseded.add(present.Id);
         say('built', `built ${tags.join(', ')} in ${(result.durationMs / 1000).toFixed(1)} s`);
         for (const t of tags) ids.set(t, result.imageId);
         continue;
@@ -789,6 +795,19 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       for (const t of tags) failed.set(t, image);
     }
     return { ids, failed };
+  }
+
+  /** Removes the superseded builds no container uses any more; those still in use wait for a later apply (or the stop). */
+  async function removeSuperseded(c: Clients): Promise<void> {
+    for (const id of [...superseded]) {
+      try {
+        await c.api.getImage(id).remove({ noprune: false });
+        superseded.delete(id);
+      } catch (error) {
+        if (statusCode(error) === 404) superseded.delete(id); // gone already
+        // 409: a container (one leaving, in a rollout) still runs it.
+      }
+    }
   }
 
   async function ensureImage(c: Clients, w: WorkloadPlan, diagnostics: Diagnostic[]): Promise<ImageResult> {
@@ -976,6 +995,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     }
     aliasesById.clear();
     networkReady = false;
+    await removeSuperseded(c);
     return messages.toSorted();
   }
 
