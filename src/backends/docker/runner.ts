@@ -799,7 +799,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
 
   /** Removes the superseded builds no container uses any more; those still in use wait for a later apply (or the stop). */
   async function removeSuperseded(c: Clients): Promise<void> {
-    for (const id of [...superseded]) {
+    for (const id of superseded) {
       try {
         await c.api.getImage(id).remove({ noprune: false });
         superseded.delete(id);
