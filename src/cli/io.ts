@@ -27,6 +27,11 @@ export function useColor(io: CliIO, stream: OutputStream, flags: { color?: unkno
   return stream.isTTY === true && io.env.TERM !== 'dumb';
 }
 
+/** `paint('1', text)`: text in an SGR style (`1` bold, `2` dim, `31` red, `32` green), or as it is without colour. */
+export function painter(color: boolean): (code: string, text: string) => string {
+  return (code, text) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+}
+
 export function writeLine(stream: OutputStream, text = ''): void {
   stream.write(`${text}\n`);
 }

@@ -4,9 +4,10 @@ import { stringify } from 'yaml';
 import type { RequestCompleted } from '../events/types.js';
 import { parseRouteTests } from '../manifest/route-tests.js';
 import { formatBackend } from '../model/format.js';
-import { hostLists } from '../model/gateway/format.js';
 import type { RouteTable } from '../model/types.js';
-import { matchRequest } from '../routing/match.js';
+import { headersRoutingReads } from '../routing/compare.js';
+import { normalizeHost } from '../routing/host.js';
+import { matchWithAlias } from '../routing/match.js';
 
 /**
  * `up --record FILE`: every request the proxy routes becomes a route test, with what the routing
@@ -60,18 +61,20 @@ export function createRecorder(file: string, now: () => Date = () => new Date())
   return {
     record(e, table) {
       if (e.upgrade) return;
-      const host = hostOf(e.host);
-      const url = host === null ? e.path : `${e.scheme ?? 'http'}://${host}${e.path}`;
-      const watched = routingHeaders(table);
+      const received = normalizeHost(e.host);
+      const watched = headersRoutingReads(table);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(e.requestHeaders)) {
         if (value !== undefined && watched.has(name.toLowerCase())) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
       }
+      // The routing's outcome, with the table that served the request; a `.localhost` alias is
+      // recorded as the host it stands for, as the proxy routed it.
+      const { match: m, alias } = matchWithAlias(table, { host: received, path: e.path, method: e.method, headers, scheme: e.scheme ?? 'http', port: e.scheme === 'https' ? 443 : 80, random: () => 0 });
+      const host = alias ?? (isAddress(received) ? null : received);
+      const url = host === null ? e.path : `${e.scheme ?? 'http'}://${host}${e.path}`;
       const key = keyOf(e.method, url, headers);
       if (keys.has(key)) return;
       keys.add(key);
-      // The routing's outcome, with the table that served the request.
-      const m = matchRequest(table, { host: host ?? '', path: e.path, method: e.method, headers, scheme: e.scheme ?? 'http', port: e.scheme === 'https' ? 443 : 80, random: () => 0 });
       const expect: Record<string, unknown> = { status: m.status };
       if (m.redirect !== null) expect.location = m.redirect.location;
       else if (m.backend?.kind === 'service' && m.status < 300) expect.backend = formatBackend(m.backend, false);
@@ -95,27 +98,9 @@ function keyOf(method: string, url: string, headers: Readonly<Record<string, str
   return `${method} ${url} ${JSON.stringify(Object.entries(headers).toSorted())}`;
 }
 
-/** The host as a rule names it: no port, no `.localhost` alias; null for an address (a request to 127.0.0.1). */
-function hostOf(received: string): string | null {
-  const host = received.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === '' || host === 'localhost' || /^[\d.]+$/.test(host) || host.includes(':')) return null;
-  return host.endsWith('.localhost') ? host.slice(0, -'.localhost'.length) : host;
-}
-
-/** The request headers routing looks at: Gateway API header matches, ingress-nginx canary headers and cookies. */
-function routingHeaders(table: RouteTable): Set<string> {
-  const names = new Set<string>();
-  if (table.gateway !== null && table.gateway !== undefined) {
-    for (const { entries } of hostLists(table.gateway)) for (const e of entries) for (const h of e.match.headers) names.add(h.name.toLowerCase());
-  }
-  for (const hr of [...table.exactHosts.values(), ...table.wildcardHosts.values(), ...(table.anyHost === null ? [] : [table.anyHost])]) {
-    for (const l of hr.nginx?.locations ?? []) {
-      const policy = l.canary?.policy;
-      if (policy?.header !== undefined && policy.header !== '') names.add(policy.header.toLowerCase());
-      if (policy?.cookie !== undefined && policy.cookie !== '') names.add('cookie');
-    }
-  }
-  return names;
+/** A request to an address (`127.0.0.1`, `[::1]`, `localhost`) names no host a rule could. */
+function isAddress(host: string): boolean {
+  return host === '' || host === 'localhost' || /^[\d.]+$/.test(host) || host.includes(':');
 }
 
 function expectationJson(x: ReturnType<typeof parseRouteTests>['tests'][number]['expect']): Record<string, unknown> {

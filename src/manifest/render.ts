@@ -67,8 +67,11 @@ export function runTool(program: string, args: readonly string[], cwd: string): 
       if (size > maxRenderBytes) child.kill('SIGKILL');
       else out.push(chunk);
     });
+    let errSize = 0;
     child.stderr.on('data', (chunk: Buffer) => {
-      if (Buffer.byteLength(err.join('')) < 1024 * 1024) err.push(chunk);
+      // Its first MiB: what says why a render failed is at the start.
+      errSize += chunk.length;
+      if (errSize <= 1024 * 1024) err.push(chunk);
     });
     let spawnError: NodeJS.ErrnoException | null = null;
     child.on('error', (e: NodeJS.ErrnoException) => {

@@ -24,7 +24,8 @@ import {
 import { formatRawErrorResponse, negotiateFormat, renderErrorPage, writeErrorPage } from './error-pages.js';
 import { connectNotSupportedError, internalError, type ProxyError } from './errors.js';
 import { headersToRecord, rawHeader } from './headers.js';
-import { matchWithAlias, routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
+import { matchWithAlias } from '../routing/match.js';
+import { routeRequest, type EchoRouting, type ForwardRouting } from './route-request.js';
 import { serverHeaderOf } from './server-header.js';
 import { http2UpgradeClient, relayUpgrade, socketUpgradeClient, type UpgradeOutcome } from './upgrade.js';
 

@@ -3,9 +3,9 @@ import type { BackendResolver, TargetResolution, UnavailableResolution } from '.
 import type { Backend, NginxBackendAffinity, RouteTable, RoutingProfile, ServiceBackend } from '../model/types.js';
 import type { HeaderEdits } from '../model/gateway/types.js';
 import { stickyChoice, stickyFailover, type StickyContext } from '../routing/nginx-sticky.js';
-import { matchRequest } from '../routing/match.js';
+import { localhostSuffix, matchWithAlias } from '../routing/match.js';
 import type { NginxConfig } from '../model/nginx/config.js';
-import type { Match, MatchRequest, NginxStep } from '../routing/types.js';
+import type { Match, NginxStep } from '../routing/types.js';
 import { normalizeHost } from '../routing/host.js';
 import {
   badRequestError,
@@ -301,22 +301,3 @@ export function parseRequestTarget(url: string, hostHeader: string | undefined):
   };
 }
 
-const localhostSuffix = '.localhost';
-
-/**
- * `HOST.localhost` (which browsers resolve to loopback) is routed as `HOST` when no rule names
- * `HOST.localhost` itself: the full host is tried first, and the alias only when the full host
- * fell through to host-less rules or to nothing. `alias` is the host routed on, when it was used.
- */
-export function matchWithAlias(table: RouteTable, request: MatchRequest): { match: Match; alias: string | null } {
-  const match = matchRequest(table, request);
-  const kind = match.hostMatch.kind;
-  if (kind === 'exact' || kind === 'wildcard' || !match.host.endsWith(localhostSuffix)) return { match, alias: null };
-  const stripped = match.host.slice(0, -localhostSuffix.length);
-  if (stripped === '') return { match, alias: null };
-  // The alias keeps the port the client addressed (a Gateway API redirect names it).
-  const port = /:\d{1,5}$/.exec(request.host ?? '')?.[0] ?? '';
-  const aliased = matchRequest(table, { ...request, host: `${stripped}${port}` });
-  const aliasedKind = aliased.hostMatch.kind;
-  return aliasedKind === 'exact' || aliasedKind === 'wildcard' ? { match: aliased, alias: stripped } : { match, alias: null };
-}

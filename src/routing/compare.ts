@@ -1,7 +1,9 @@
 import { formatBackend } from '../model/format.js';
 import { hostLists } from '../model/gateway/format.js';
-import type { Backend, HostRoutes, NginxLocation, RouteTable } from '../model/types.js';
-import { explainRequest, matchRequest } from './match.js';
+import type { HeaderEdits } from '../model/gateway/types.js';
+import type { Backend, NginxLocation, RouteTable } from '../model/types.js';
+import { allHostRoutes, selectHostRoutes } from './host.js';
+import { matchRequest } from './match.js';
 import type { Match, MatchRequest } from './types.js';
 
 /**
@@ -57,7 +59,6 @@ export interface Difference {
 
 export interface DiffGroup {
   readonly cause: string;
-  readonly count: number;
   /** Every request of the group, in generation order. */
   readonly probes: readonly Probe[];
   /** The first request of the group (generation order: the simplest first). */
@@ -76,7 +77,7 @@ export function probeRequests(tables: readonly RouteTable[], extra: readonly Pro
   };
   const plain = (kind: ProbeKind, host: string | null, path: string, more: Partial<Probe> = {}): Probe => ({ kind, method: 'GET', scheme: 'http', host, path, headers: {}, ...more });
   for (const table of tables) {
-    for (const hr of hostRoutesOf(table)) {
+    for (const hr of allHostRoutes(table)) {
       for (const host of sampleHosts(hr.host)) {
         const kindOfHost: ProbeKind = hr.host?.startsWith('*.') === true && host.split('.').length > hr.host.split('.').length ? 'wildcard' : 'path';
         for (const r of hr.routes) {
@@ -107,7 +108,7 @@ export function probeRequests(tables: readonly RouteTable[], extra: readonly Pro
       }
     }
     // ingress-nginx canaries: the header and cookie that pick the canary.
-    for (const hr of hostRoutesOf(table)) {
+    for (const hr of allHostRoutes(table)) {
       for (const host of sampleHosts(hr.host)) {
         for (const l of hr.nginx?.locations ?? []) {
           const path = l.route?.path ?? l.ingressPath;
@@ -118,10 +119,6 @@ export function probeRequests(tables: readonly RouteTable[], extra: readonly Pro
   }
   for (const p of extra) add(p);
   return [...out.values()];
-}
-
-function hostRoutesOf(table: RouteTable): HostRoutes[] {
-  return [...table.exactHosts.values(), ...table.wildcardHosts.values(), ...(table.anyHost === null ? [] : [table.anyHost])];
 }
 
 /** A host of a rule: itself; one label and two labels under a wildcard (Ingress: one only; Gateway API: one or more); no host: one no rule names. */
@@ -252,6 +249,26 @@ function canaryProbes(l: NginxLocation): Record<string, string>[] {
   return out;
 }
 
+const headersRead = new WeakMap<RouteTable, ReadonlySet<string>>();
+
+/**
+ * The request headers the table's routing reads (lower case): Gateway API header matches,
+ * ingress-nginx canary headers, and `cookie` for a canary cookie. Computed once per table.
+ */
+export function headersRoutingReads(table: RouteTable): ReadonlySet<string> {
+  const known = headersRead.get(table);
+  if (known !== undefined) return known;
+  const names = new Set<string>();
+  if (table.gateway !== null && table.gateway !== undefined) {
+    for (const { entries } of hostLists(table.gateway)) for (const e of entries) for (const h of e.match.headers) names.add(h.name.toLowerCase());
+  }
+  for (const hr of allHostRoutes(table)) {
+    for (const l of hr.nginx?.locations ?? []) for (const c of canaryProbes(l)) for (const name of Object.keys(c)) names.add(name.toLowerCase());
+  }
+  headersRead.set(table, names);
+  return names;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Routing a request on each side
 
@@ -272,15 +289,15 @@ export function outcomeOf(table: RouteTable, probe: Probe, rename: ReadonlyMap<s
   const headers = [
     ...(m.upstreamHeaders ?? []).map(([k, v]) => `> ${k.toLowerCase()}: ${v}`),
     ...(m.responseHeaders ?? []).map(([k, v]) => `< ${k.toLowerCase()}: ${v}`),
-    ...(forward === null ? [] : forward.requestEdits.flatMap((e) => [...e.set.map(([k, v]) => `> ${k.toLowerCase()}: ${v}`), ...e.add.map(([k, v]) => `> ${k.toLowerCase()}: +${v}`), ...e.remove.map((k) => `> ${k}: (removed)`)])),
-    ...(forward === null ? [] : forward.responseEdits.flatMap((e) => [...e.set.map(([k, v]) => `< ${k.toLowerCase()}: ${v}`), ...e.add.map(([k, v]) => `< ${k.toLowerCase()}: +${v}`), ...e.remove.map((k) => `< ${k}: (removed)`)])),
+    ...(forward === null ? [] : editLines('>', forward.requestEdits)),
+    ...(forward === null ? [] : editLines('<', forward.responseEdits)),
   ].toSorted();
   const entry = gw?.entry ?? null;
   const rule = entry !== null
     ? { id: `${entry.rule.id}.m${entry.match.index}`, file: entry.match.source.file, line: entry.match.source.line }
     : m.route !== null ? { id: m.route.id, file: m.route.source.file, line: m.route.source.line }
       : m.defaultBackend !== null ? { id: m.defaultBackend.id, file: m.defaultBackend.source.file, line: m.defaultBackend.source.line } : null;
-  const server = m.profile === 'nginx' ? serverOf(table, m.host) : null;
+  const server = m.profile === 'nginx' ? (selectHostRoutes(table, m.host)?.nginx ?? null) : null;
   return {
     status: m.status,
     location: m.redirect?.location ?? null,
@@ -295,14 +312,9 @@ export function outcomeOf(table: RouteTable, probe: Probe, rename: ReadonlyMap<s
   };
 }
 
-function serverOf(table: RouteTable, host: string) {
-  const exact = table.exactHosts.get(host);
-  if (exact !== undefined) return exact.nginx ?? null;
-  for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.', dot + 1)) {
-    const w = table.wildcardHosts.get(host.slice(dot + 1));
-    if (w !== undefined) return w.nginx ?? null;
-  }
-  return table.anyHost?.nginx ?? null;
+/** A Gateway API filter's header edits as `> name: value` lines (`>` to the backend, `<` to the client). */
+function editLines(way: '>' | '<', edits: readonly HeaderEdits[]): string[] {
+  return edits.flatMap((e) => [...e.set.map(([k, v]) => `${way} ${k.toLowerCase()}: ${v}`), ...e.add.map(([k, v]) => `${way} ${k.toLowerCase()}: +${v}`), ...e.remove.map((k) => `${way} ${k}: (removed)`)]);
 }
 
 function backendName(b: Backend | null, rename: ReadonlyMap<string, string>): string | null {
@@ -332,7 +344,6 @@ export function compareTables(oldTable: RouteTable, newTable: RouteTable, probes
 /** The likely reason for a difference, in words, from the request's kind and the two outcomes. */
 function causeOf(probe: Probe, a: Outcome, b: Outcome, fields: readonly string[]): string {
   const host = probe.host ?? '(no host)';
-  const only = (side: 'OLD' | 'NEW') => side;
   const routed = (o: Outcome) => o.status < 300 || o.status === 401 || o.status === 403;
   // A rule took it (routed, or redirected), as opposed to nothing (404).
   const taken = (o: Outcome) => o.status !== 404;
@@ -348,8 +359,8 @@ function causeOf(probe: Probe, a: Outcome, b: Outcome, fields: readonly string[]
     return `${what} is answered differently (${how})`;
   }
   // ingress-nginx's trailing-slash redirect (the blog's section 4).
-  if (a.redirectBy === 'trailing slash' && b.redirectBy !== 'trailing slash') return `trailing-slash 301 in ${only('OLD')} only (ingress-nginx redirects ${probe.path} to the path with a slash; on ${host})`;
-  if (b.redirectBy === 'trailing slash' && a.redirectBy !== 'trailing slash') return `trailing-slash 301 in ${only('NEW')} only (on ${host})`;
+  if (a.redirectBy === 'trailing slash' && b.redirectBy !== 'trailing slash') return `trailing-slash 301 in OLD only (ingress-nginx redirects ${probe.path} to the path with a slash; on ${host})`;
+  if (b.redirectBy === 'trailing slash' && a.redirectBy !== 'trailing slash') return `trailing-slash 301 in NEW only (on ${host})`;
   // Regex semantics (sections 1 to 3): case-insensitive, anchored at the start only.
   for (const [side, o, other] of [['OLD', a, b], ['NEW', b, a]] as const) {
     if (o.regexHost === null || !routed(o) || (routed(other) && other.backend === o.backend)) continue;
@@ -373,22 +384,13 @@ function causeOf(probe: Probe, a: Outcome, b: Outcome, fields: readonly string[]
   return `other headers on ${host} (${a.headers.filter((h) => !b.headers.includes(h)).concat(b.headers.filter((h) => !a.headers.includes(h))).slice(0, 3).join('; ')})`;
 }
 
-/** Differences by cause, in the order their first request came; each with its count and first example. */
+/** Differences by cause, in the order their first request came; each with its requests and first example. */
 export function groupDifferences(diffs: readonly Difference[]): DiffGroup[] {
-  const groups = new Map<string, { count: number; example: Difference; probes: Probe[] }>();
+  const groups = new Map<string, { example: Difference; probes: Probe[] }>();
   for (const d of diffs) {
     const g = groups.get(d.cause);
-    if (g === undefined) groups.set(d.cause, { count: 1, example: d, probes: [d.probe] });
-    else {
-      g.count++;
-      g.probes.push(d.probe);
-    }
+    if (g === undefined) groups.set(d.cause, { example: d, probes: [d.probe] });
+    else g.probes.push(d.probe);
   }
-  return [...groups].map(([cause, g]) => ({ cause, count: g.count, probes: g.probes, example: g.example }));
-}
-
-/** Every request of the tables and the differences: for `explain`-style detail of one request. */
-export function explainBoth(oldTable: RouteTable, newTable: RouteTable, probe: Probe) {
-  const request = { host: probe.host ?? '', path: probe.path, method: probe.method, headers: probe.headers, scheme: probe.scheme };
-  return { old: explainRequest(oldTable, request), new: explainRequest(newTable, request) };
+  return [...groups].map(([cause, g]) => ({ cause, probes: g.probes, example: g.example }));
 }

@@ -45,3 +45,8 @@ export function selectHostRoutes(table: RouteTable, host: string): HostRoutes | 
   if (wildcard !== undefined) return wildcard;
   return table.anyHost;
 }
+
+/** Every host's routes of the table: exact hosts, wildcard hosts, then the host-less rules. */
+export function allHostRoutes(table: RouteTable): HostRoutes[] {
+  return [...table.exactHosts.values(), ...table.wildcardHosts.values(), ...(table.anyHost === null ? [] : [table.anyHost])];
+}

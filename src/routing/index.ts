@@ -1,4 +1,4 @@
-export { explainRequest, matchRequest } from './match.js';
+export { explainRequest, matchRequest, matchWithAlias, routeWithAlias } from './match.js';
 export { implementationSpecificNote } from './explain.js';
 export { normalizeHost, selectHostRoutes, wildcardKeyOf } from './host.js';
 export {

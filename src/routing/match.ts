@@ -259,3 +259,29 @@ function backendProtocolOf(protocol: string | undefined, scheme: 'http' | 'https
   if (protocol === 'AUTO_HTTP') return scheme === 'https' ? 'HTTPS' : null;
   return protocol;
 }
+
+export const localhostSuffix = '.localhost';
+
+/**
+ * `HOST.localhost` (which browsers resolve to loopback) is routed as `HOST` when no rule names
+ * `HOST.localhost` itself: the full host is tried first, and the alias only when the full host
+ * fell through to host-less rules or to nothing. `alias` is the host routed on, when it was used.
+ * `route` is the matcher (matchRequest for the proxy, explainRequest for the views).
+ */
+export function routeWithAlias<T extends Match>(request: MatchRequest, route: (r: MatchRequest) => T): { match: T; alias: string | null } {
+  const match = route(request);
+  const kind = match.hostMatch.kind;
+  if (kind === 'exact' || kind === 'wildcard' || !match.host.endsWith(localhostSuffix)) return { match, alias: null };
+  const stripped = match.host.slice(0, -localhostSuffix.length);
+  if (stripped === '') return { match, alias: null };
+  // The alias keeps the port the client addressed (a Gateway API redirect names it).
+  const port = /:\d{1,5}$/.exec(request.host ?? '')?.[0] ?? '';
+  const aliased = route({ ...request, host: `${stripped}${port}` });
+  const aliasedKind = aliased.hostMatch.kind;
+  return aliasedKind === 'exact' || aliasedKind === 'wildcard' ? { match: aliased, alias: stripped } : { match, alias: null };
+}
+
+/** matchRequest, with the `.localhost` alias (see routeWithAlias). */
+export function matchWithAlias(table: RouteTable, request: MatchRequest): { match: Match; alias: string | null } {
+  return routeWithAlias(request, (r) => matchRequest(table, r));
+}

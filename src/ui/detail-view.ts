@@ -1,6 +1,6 @@
 import type { SourcePosition } from '../diagnostics/diagnostic.js';
 import type { RouteTable } from '../model/types.js';
-import { explainRequest } from '../routing/match.js';
+import { explainRequest, routeWithAlias } from '../routing/match.js';
 import { formatMatch, ruleFilters } from '../model/gateway/format.js';
 import type { Explanation } from '../routing/types.js';
 import { line, type Line } from './lines.js';
@@ -94,14 +94,8 @@ export function detailLines(entry: RequestEntry, table: RouteTable): Line[] {
 }
 
 function explain(table: RouteTable, host: string, path: string, method: string, headers: Readonly<Record<string, string | string[] | undefined>>, scheme: 'http' | 'https'): Explanation {
-  const direct = explainRequest(table, { host, path, method, headers, scheme });
   // As the proxy does: `HOST.localhost` routes as HOST when no rule names the full host.
-  const kind = direct.hostMatch.kind;
-  if (kind === 'exact' || kind === 'wildcard' || !direct.host.endsWith('.localhost')) return direct;
-  const stripped = direct.host.slice(0, -'.localhost'.length);
-  if (stripped === '') return direct;
-  const aliased = explainRequest(table, { host: stripped, path, method, headers, scheme });
-  return aliased.hostMatch.kind === 'exact' || aliased.hostMatch.kind === 'wildcard' ? aliased : direct;
+  return routeWithAlias({ host, path, method, headers, scheme }, (r) => explainRequest(table, r)).match;
 }
 
 function findRule(table: RouteTable, id: string): { readonly rule: string; readonly source: SourcePosition } | null {

@@ -55,10 +55,8 @@ export async function startWatcher(options: WatchOptions): Promise<ProjectWatche
   const extraRoots = new Set([...extraFiles].filter((f) => !rules.isWatched(f)).map((f) => path.dirname(f)));
   const trees = (options.trees ?? []).map((t) => path.resolve(t));
   const inTree = (abs: string): boolean => trees.some((t) => {
-    const rel = path.relative(t, abs);
-    if (rel === '') return true;
-    if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return false;
-    return !rel.split(path.sep).some(isSkippedFolder);
+    const rel = relativeInside(t, abs);
+    return rel !== null && !rel.split(path.sep).some(isSkippedFolder);
   });
   const isIgnored = (abs: string, stats?: Stats): boolean => {
     if (extraFiles.has(abs) || extraRoots.has(abs) || inTree(abs)) return false;
@@ -106,13 +104,15 @@ export async function startWatcher(options: WatchOptions): Promise<ProjectWatche
   };
 }
 
+/** `abs` relative to `folder` (`''` for the folder itself), or null when it is not inside it. */
+export function relativeInside(folder: string, abs: string): string | null {
+  const rel = path.relative(folder, abs);
+  return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel) ? null : rel;
+}
+
 /** What the loader reads, as path rules: the same folders skipped, the same file names. */
 function projectRules(dir: string) {
-  const inside = (abs: string): string | null => {
-    const rel = path.relative(dir, abs);
-    const outside = rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
-    return outside ? null : rel;
-  };
+  const inside = (abs: string): string | null => relativeInside(dir, abs);
   return {
     /** A path that may hold or be a manifest or the config file; with stats, files are judged by name. */
     isWatched(abs: string, stats?: Stats): boolean {

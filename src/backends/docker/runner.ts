@@ -196,8 +196,6 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
   const superseded = new Set<string>();
   /** Each build entry's context as last read. */
   const contexts = new Map<string, BuildContext>();
-  /** The images whose build failed at this apply. */
-  let lastBuildFailures = new Map<string, ImageResult>();
   /** Each build entry's last failure, for the digest it failed on: not built again until its context changes. */
   const buildFailures = new Map<string, { readonly digest: string; readonly result: ImageResult }>();
   /** Containers leaving now (out of rotation, answering their last requests, then stopped), by id. */
@@ -415,11 +413,10 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
           });
         }
       }
-      lastBuildFailures = built.failed;
       const images = new Map<string, Promise<ImageResult>>([...built.failed].map(([image, result]) => [image, Promise.resolve(result)]));
       const outcomes = new Map<string, WorkloadOutcome>();
       await mapLimit(plans.workloads, 3, async (w) => {
-        outcomes.set(w.key, await applyWorkload(c, w, byWorkload.get(w.key) ?? [], images, diagnostics));
+        outcomes.set(w.key, await applyWorkload(c, w, byWorkload.get(w.key) ?? [], images, built.failed, diagnostics));
       });
       for (const f of plans.failed) {
         const kept = (byWorkload.get(f.key) ?? []).map(listedRef);
@@ -434,7 +431,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     }
   }
 
-  async function applyWorkload(c: Clients, w: WorkloadPlan, existing: readonly Listed[], images: Map<string, Promise<ImageResult>>, diagnostics: Diagnostic[]): Promise<WorkloadOutcome> {
+  async function applyWorkload(c: Clients, w: WorkloadPlan, existing: readonly Listed[], images: Map<string, Promise<ImageResult>>, buildFailed: ReadonlyMap<string, ImageResult>, diagnostics: Diagnostic[]): Promise<WorkloadOutcome> {
     const wanted = new Map(w.replicas.map((r) => [r.index, r]));
     const live = existing.filter((info) => !terminating.has(info.Id));
     /** The replica each container runs, when it runs the folder's spec of it. */
@@ -453,8 +450,8 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     const step = planRolloutStep({ desired: w.replicas.map((r) => r.index), containers: states, terminating: leavingIndexes, strategy: w.strategy });
     const wasRolling = rolling.has(w.title);
     problems.describe(w.title, w.services, w.at);
-    const buildFailure = lastBuildFailures.get(w.image);
-    if (step.create.length > 0 || (buildFailure !== undefined && !buildFailure.ok)) {
+    // A failed build fails the workload even when nothing is to be created (its containers keep running).
+    if (step.create.length > 0 || buildFailed.has(w.image)) {
       let pending = images.get(w.image);
       if (pending === undefined) {
         pending = ensureImage(c, w, diagnostics);
@@ -724,6 +721,10 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
     }
     for (const [spec, users] of bySpec) {
       const tags = [...new Set(users.map((w) => w.image))];
+      const fail = (result: Extract<ImageResult, { ok: false }>): void => {
+        diagnostics.push(createDiagnostic('E_IMAGE_BUILD', 'error', `build ${spec.image}: ${result.error}`, spec.at, result.hint));
+        for (const t of tags) failed.set(t, result);
+      };
       const titles = users.map((w) => w.title);
       const say = (change: WorkloadChanged['change'], message: string) => {
         for (const title of titles) emit(change, title, null, message);
@@ -746,9 +747,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
           contexts.set(contextKey, context);
         }
       } catch (error) {
-        const result: ImageResult = { ok: false, error: `cannot read the build context ${spec.context}: ${errorText(error)}`, hint: 'Check build.images in ingress-dev.yaml: the context must be a folder', built: true };
-        diagnostics.push(createDiagnostic('E_IMAGE_BUILD', 'error', `build ${spec.image}: ${result.error}`, spec.at, result.hint));
-        for (const t of tags) failed.set(t, result);
+        fail({ ok: false, error: `cannot read the build context ${spec.context}: ${errorText(error)}`, hint: 'Check build.images in ingress-dev.yaml: the context must be a folder', built: true });
         continue;
       }
       const forced = forcedBuilds.has(spec.image);
@@ -759,8 +758,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       }
       const earlier = buildFailures.get(spec.image);
       if (!forced && earlier !== undefined && earlier.digest === context.digest && !earlier.result.ok) {
-        diagnostics.push(createDiagnostic('E_IMAGE_BUILD', 'error', `build ${spec.image}: ${earlier.result.error}`, spec.at, earlier.result.hint));
-        for (const t of tags) failed.set(t, { ...earlier.result, repeated: true });
+        fail({ ...earlier.result, repeated: true });
         continue;
       }
       forcedBuilds.delete(spec.image);
@@ -783,7 +781,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
         continue;
       }
       const lines = result.lines.slice(-8);
-      const image: ImageResult = {
+      const image: Extract<ImageResult, { ok: false }> = {
         ok: false,
         error: `the build of ${tags.join(', ')} failed: ${result.error}`,
         hint: `${lines.length > 0 ? `The builder's last lines:\n${lines.join('\n')}\n` : ''}Fix the Dockerfile or the context (${path.relative(projectDir, path.join(spec.context, spec.dockerfile))}); the containers of the last good image keep running, and a change in the context builds again`,
@@ -791,8 +789,7 @@ export function createWorkloadRunner(options: WorkloadRunnerOptions): WorkloadRu
       };
       if (!stopped) buildFailures.set(spec.image, { digest: context.digest, result: image });
       say('build-failed', image.error);
-      diagnostics.push(createDiagnostic('E_IMAGE_BUILD', 'error', `build ${spec.image}: ${image.error}`, spec.at, image.hint));
-      for (const t of tags) failed.set(t, image);
+      fail(image);
     }
     return { ids, failed };
   }

@@ -6,7 +6,7 @@ import type { ResourceSet } from '../../manifest/types.js';
 import type { RouteTable } from '../../model/types.js';
 import { compareTables, groupDifferences, probeRequests, type Outcome, type Probe } from '../../routing/compare.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
-import { useColor, writeLine, type CliIO } from '../io.js';
+import { painter, useColor, writeLine, type CliIO } from '../io.js';
 import { compileProject, displayPath, formatProjectDiagnostic, profileOptionOf, type CompiledProject } from '../project.js';
 import { parseRequestTarget } from '../request.js';
 
@@ -95,13 +95,13 @@ export async function runDiff(args: ParsedArgs, io: CliIO): Promise<number> {
       requests: probes.length,
       differences: diffs.length,
       ignored: left,
-      groups: groups.map((g) => ({ cause: g.cause, count: g.count, example: { request: requestText(g.example.probe), kind: g.example.probe.kind, fields: g.example.fields, old: g.example.old, new: g.example.new }, requests: g.probes.map(requestText) })),
+      groups: groups.map((g) => ({ cause: g.cause, count: g.probes.length, example: { request: requestText(g.example.probe), kind: g.example.probe.kind, fields: g.example.fields, old: g.example.old, new: g.example.new }, requests: g.probes.map(requestText) })),
       unsupported,
     }, null, 2));
     return diffs.length > 0 ? 1 : 0;
   }
   const color = useColor(io, io.stdout, args.flags);
-  const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const paint = painter(color);
   writeLine(io.stdout, `Compared ${probes.length} requests between ${oldSide.label} (OLD) and ${newSide.label} (NEW), generated from both route tables${extra.length > 0 ? ` and ${extra.length} from --tests` : ''}.`);
   const ignoredText = left === 0 ? '' : ` (${left} more in the kinds left out with --ignore ${[...ignored].join(', ')})`;
   if (diffs.length === 0) writeLine(io.stdout, paint('32', `✓ no differences${ignoredText}`));
@@ -109,7 +109,7 @@ export async function runDiff(args: ParsedArgs, io: CliIO): Promise<number> {
   for (const g of groups) {
     const e = g.example;
     writeLine(io.stdout);
-    writeLine(io.stdout, `${paint('1', g.cause)}  ${paint('2', `(${g.count} request${g.count === 1 ? '' : 's'})`)}`);
+    writeLine(io.stdout, `${paint('1', g.cause)}  ${paint('2', `(${g.probes.length} request${g.probes.length === 1 ? '' : 's'})`)}`);
     writeLine(io.stdout, `    ${requestText(e.probe)}${e.probe.name === undefined ? '' : paint('2', `  (test: ${e.probe.name})`)}`);
     const at = (side: Side, o: Outcome) => (o.rule === null ? '' : `  ${paint('2', where(side, o))}`);
     writeLine(io.stdout, `    OLD  ${outcomeText(e.old)}${at(oldSide, e.old)}`);

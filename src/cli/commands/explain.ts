@@ -5,7 +5,7 @@ import type { Explanation } from '../../routing/types.js';
 import { isIP } from 'node:net';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { backendJson, formatBackend } from '../describe.js';
-import { useColor, writeLine, type CliIO } from '../io.js';
+import { painter, useColor, writeLine, type CliIO } from '../io.js';
 import { findCa } from '../../tls/ca.js';
 import { serverNameOf, servedFor } from '../../tls/certificates.js';
 import { displayPath, resolveProjectDir, type CompiledProject, compileForCommand } from '../project.js';
@@ -120,7 +120,7 @@ export function explanationJson(url: string, method: string, e: Explanation): un
 }
 
 function formatExplanation(project: CompiledProject, io: CliIO, url: string, method: string, e: Explanation, color: boolean, docker: string | null): string {
-  const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const paint = painter(color);
   const where = (s: { file: string; line: number; col: number }) => `${displayPath(project, io.cwd, s.file)}:${s.line}:${s.col}`;
   const statusText = paint(e.status === 200 ? '32' : e.status === 404 ? '33' : '31', String(e.status));
   const lines = [`${paint('1', `${method} ${url}`)}`];

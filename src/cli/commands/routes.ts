@@ -2,7 +2,7 @@ import type { HostRoutes, Route } from '../../model/types.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { inputOptions } from '../inputs.js';
 import { backendJson, formatBackend } from '../describe.js';
-import { useColor, writeLine, type CliIO } from '../io.js';
+import { painter, useColor, writeLine, type CliIO } from '../io.js';
 import { displayPath, resolveProjectDir, type CompiledProject, compileForCommand } from '../project.js';
 import { formatTable } from '../table.js';
 import { lookupDocker, type DockerView } from '../docker-view.js';
@@ -143,8 +143,9 @@ function formatGatewayRoutes(gateway: GatewayTable, where: (file: string, line: 
 }
 
 function formatRoutes(project: CompiledProject, io: CliIO, color: boolean, docker: DockerView | null): string {
-  const bold = (s: string) => (color ? `\u001b[1m${s}\u001b[0m` : s);
-  const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[0m` : s);
+  const paint = painter(color);
+  const bold = (s: string) => paint('1', s);
+  const dim = (s: string) => paint('2', s);
   const lines: string[] = [];
   const where = (file: string, line: number) => `${displayPath(project, io.cwd, file)}:${line}`;
   for (const g of groups(project)) {

@@ -5,7 +5,7 @@ import { parseRouteTests } from '../../manifest/route-tests.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
 import { formatBackend } from '../describe.js';
-import { useColor, writeLine, type CliIO } from '../io.js';
+import { painter, useColor, writeLine, type CliIO } from '../io.js';
 import { formatProjectDiagnostic, resolveProjectDir, compileForCommand } from '../project.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { runRouteTests } from '../route-test-runner.js';
@@ -74,7 +74,7 @@ export async function runTest(args: ParsedArgs, io: CliIO): Promise<number> {
     }, null, 2));
     return failed > 0 ? 1 : 0;
   }
-  const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const paint = painter(color);
   for (const r of results) {
     if (r.passed) {
       const got = r.result;
@@ -130,7 +130,7 @@ async function runAgainst(args: ParsedArgs, io: CliIO, tests: readonly RouteTest
     writeLine(io.stdout, JSON.stringify({ against: httpUrl.origin, passed, failed, tests: results.map((r) => ({ name: r.test.name, passed: r.passed, failures: r.failures, unchecked: r.unchecked, got: r.got, line: r.test.at.line })) }, null, 2));
     return failed > 0 ? 1 : 0;
   }
-  const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const paint = painter(color);
   writeLine(io.stdout, `Against ${httpUrl.origin} (https:// tests: ${httpsUrl.origin}):`);
   for (const r of results) {
     if (r.passed) writeLine(io.stdout, `${paint('32', '✓')} ${r.test.name} ${paint('2', `→ ${r.got}`)}`);

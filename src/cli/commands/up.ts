@@ -1,6 +1,6 @@
 import { openSync } from 'node:fs';
 import tty from 'node:tty';
-import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
+import { dirname, relative, resolve as resolvePath } from 'node:path';
 import { formatGroup, formatMatch, formatRuleBackends, hostLists } from '../../model/gateway/format.js';
 import { tableBackends } from '../../model/table-backends.js';
 import { authority } from '../../model/url.js';
@@ -25,12 +25,12 @@ import { shellQuote } from '../../tls/trust.js';
 import { createCertificateStore, servedFor, type CertificateStore, type ServedCertificate } from '../../tls/certificates.js';
 
 import { createReloader, type ReloadOutcome } from '../../watch/reload.js';
-import { startWatcher } from '../../watch/watcher.js';
+import { relativeInside, startWatcher } from '../../watch/watcher.js';
 import { UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { buildMappings, loadConfig } from '../config.js';
 import { formatBackend } from '../describe.js';
 import { formatUnusedMappings } from '../unused-mappings.js';
-import { useColor, writeLine, type CliIO } from '../io.js';
+import { painter, useColor, writeLine, type CliIO } from '../io.js';
 import { inputOptions, inputOptionsNamed, loaderOf, resolveInputs, type ResolvedInputs } from '../inputs.js';
 import { readVersion } from '../version.js';
 import { createRecorder, type Recorder } from '../record.js';
@@ -220,15 +220,14 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, inputs: ResolvedI
     // The proxy counts the requests it sends to each container, so that one that leaves is drained first.
     const inflight = runWorkloads ? createInflightRequests() : undefined;
     const buildMode = args.flags.build === true ? 'always' : args.flags['no-build'] === true ? 'never' : 'auto';
-    // The build entries of the config file as it is now (a reload may change them).
-    const configNow = { config };
-    // Where a connection to a Service port goes, for the Service relays: the resolver serving now.
-    const resolverNow: { resolver: BackendResolver | null } = { resolver: null };
+    // The state serving now (serveWith sets it): the runner reads the build entries of its config
+    // at each apply, and the Service relays pick endpoints with its resolver.
+    const serving: { now: () => ServingState | null } = { now: () => null };
     const routeService = (namespace: string, service: string, servicePort: number, portName: string | null) => {
-      const res = resolverNow.resolver?.resolve({ kind: 'service', namespace, service, port: servicePort, portName, problem: null });
+      const res = serving.now()?.resolver.resolve({ kind: 'service', namespace, service, port: servicePort, portName, problem: null });
       return res?.kind === 'target' && res.target.kind === 'http' ? { host: res.target.host, port: res.target.port } : null;
     };
-    const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events, onReport, inflight, builds: () => ({ specs: buildSpecsOf(configNow.config, dir), mode: buildMode }), routeService }) : null;
+    const runner = runWorkloads ? createWorkloadRunner({ docker: discovery, projectDir: dir, events, onReport, inflight, builds: () => ({ specs: buildSpecsOf(serving.now()?.config.config ?? config, dir), mode: buildMode }), routeService }) : null;
     // Without the UI, the containers' own output streams to the terminal, prefixed, as docker
     // compose up does (issue 10 item 3); --no-logs turns it off.
     // With the UI, the same output goes to its log view (`l` on the Workloads pane), bounded.
@@ -273,7 +272,7 @@ async function serve(args: ParsedArgs, io: CliIO, dir: string, inputs: ResolvedI
       ...(runner === null ? {} : { readiness: runner.readiness }),
     };
     try {
-      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr, signals, runLock, uiLogs, inflight, configNow, resolverNow }, runner);
+      return await serveWith(args, io, changes, sources, { loaded, mappings, configProblems, events, logMode, color, stderr, signals, runLock, uiLogs, inflight, serving }, runner);
     } finally {
       logFollower?.stop();
       if (runner !== null) for (const line of await runner.stop()) writeLine(io.stderr, line);
@@ -300,10 +299,8 @@ interface Prepared {
   readonly uiLogs: LogStore | null;
   /** The proxy's requests in progress per container, for the runner's drains (`up --run`). */
   readonly inflight: InflightRequests | undefined;
-  /** The config file as last applied: the runner reads its build entries at each apply. */
-  readonly configNow: { config: ProjectConfig | null };
-  /** The resolver serving now: the Service relays pick endpoints with it. */
-  readonly resolverNow: { resolver: BackendResolver | null };
+  /** The state serving now, for the runner (its config's build entries, its resolver for the Service relays). */
+  readonly serving: { now: () => ServingState | null };
 }
 
 async function serveWith(
@@ -319,6 +316,7 @@ async function serveWith(
   const { host, port, timeouts } = sources.listen;
   // --record FILE: each new request routed becomes a route test (a file that is not one is refused before anything listens).
   const recordFile = args.flags.record === undefined ? null : resolvePath(io.cwd, args.flags.record as string);
+  const shownRecord = recordFile === null ? null : relative(io.cwd, recordFile) || recordFile;
   let recorder: Recorder | null = null;
   if (recordFile !== null) {
     try {
@@ -332,7 +330,7 @@ async function serveWith(
   const loadedAt = Date.now();
   printDiagnostics(io, project, color);
   const initial = servingStateOf(sources, loaded, mappings, configProblems, project);
-  prepared.resolverNow.resolver = initial.resolver;
+  prepared.serving.now = () => initial;
   for (const line of formatUnusedMappings(mappings, project.load.resources.services)) writeLine(io.stderr, line);
 
   // Workload lines go to stderr from the first apply on (an image pull shows its progress while
@@ -362,6 +360,7 @@ async function serveWith(
     describe: describeServingState,
     events,
   });
+  prepared.serving.now = () => reloader.current;
   // What the terminal UI attaches to: getState = controller.current, `r` = controller.reloadNow().
   const controller: UpController = { events, current: () => reloader.current, reloadNow: () => reloader.reload({ kind: 'manual' }) };
   // The UI's stores subscribe now, before anything below can emit (a reload of an early edit, the
@@ -374,20 +373,17 @@ async function serveWith(
   changes?.deliverTo((files) => {
     // A change in a build context rebuilds its image (build.watch: false turns it off); the
     // workloads that run it roll onto the new one.
-    const config = prepared.configNow.config;
+    const config = reloader.current.config.config;
     const contexts = runner === null || config?.build?.watch === false ? [] : buildSpecsOf(config, dir);
-    const touched = contexts.filter((spec) => files.some((f) => isInside(spec.context, resolvePath(dir, f))));
+    // Inside the context, not the context folder itself.
+    const touched = contexts.filter((spec) => files.some((f) => (relativeInside(spec.context, resolvePath(dir, f)) ?? '') !== ''));
     if (runner !== null && touched.length > 0) void runner.rebuild(touched.map((spec) => spec.image));
     void reloader.reload({ kind: 'files', files: files.map((f) => displayPath(project, io.cwd, f)) });
   });
   // Edited workloads restart, removed ones go: the runner diffs the folder's resources each time.
   // (The runner's onReport prints what each apply changed.)
   if (runner !== null) {
-    events.on('config-applied', () => {
-      prepared.configNow.config = reloader.current.config.config;
-      prepared.resolverNow.resolver = reloader.current.resolver;
-      void runner.apply(reloader.current.project.load.resources);
-    });
+    events.on('config-applied', () => void runner.apply(reloader.current.project.load.resources));
   }
   if (logMode === 'json') {
     events.onAny((e) => writeLine(io.stdout, JSON.stringify(e)));
@@ -446,10 +442,10 @@ async function serveWith(
   } else if (!useUi) {
     writeLine(io.stdout, formatStartup(proxy, initial.table, initial.resolver, color, changes !== null, https?.ca.certFile ?? null, servedBySecret, sources.inputs));
   }
-  if (recorder !== null && recordFile !== null) {
+  if (recorder !== null) {
     const rec = recorder;
     events.on('request-completed', (e) => rec.record(e, reloader.current.table));
-    if (logMode === 'plain' && !useUi) writeLine(io.stdout, dimmed(color, `Recording each new request as a route test in ${(relative(io.cwd, recordFile) || recordFile)} (${rec.count()} there already).`));
+    if (logMode === 'plain' && !useUi) writeLine(io.stdout, painter(color)('2', `Recording each new request as a route test in ${shownRecord ?? ''} (${rec.count()} there already).`));
   }
   // Health marks for the UI, backend-changed events for scripts reading --log json, and a line
   // in the plain log when a mapped target stops (or starts again) accepting connections.
@@ -466,7 +462,7 @@ async function serveWith(
       let quit: (key: QuitKey) => void = () => {};
       const quitKey = new Promise<QuitKey>((resolve) => (quit = resolve));
       const keys = sources.inputs.inputs.some((i) => i.kind === 'stdin') ? terminalKeys() : null;
-      const ui = await startUi({ ...(keys === null ? {} : { stdin: keys as unknown as NodeJS.ReadStream }), version: readVersion(), urls: proxy.httpsUrl === null ? [proxy.url] : [proxy.url, proxy.httpsUrl], ...(https === null ? {} : { caFile: https.ca.certFile, servedBySecret }), stores, startedAt: loadedAt, ...(sources.inputs.described === null ? {} : { source: sources.inputs.described }), ...(recordFile === null ? {} : { recording: (relative(io.cwd, recordFile) || recordFile) }), onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
+      const ui = await startUi({ ...(keys === null ? {} : { stdin: keys as unknown as NodeJS.ReadStream }), version: readVersion(), urls: proxy.httpsUrl === null ? [proxy.url] : [proxy.url, proxy.httpsUrl], ...(https === null ? {} : { caFile: https.ca.certFile, servedBySecret }), stores, startedAt: loadedAt, ...(sources.inputs.described === null ? {} : { source: sources.inputs.described }), ...(shownRecord === null ? {} : { recording: shownRecord }), onReload: () => void controller.reloadNow(), onQuit: (key) => quit(key) });
       stop = await Promise.race([quitKey.then((key): StopReason => ({ kind: 'key', key })), signals.first.then((signal): StopReason => ({ kind: 'signal', signal }))]);
       ui.unmount();
       keys?.destroy();
@@ -487,7 +483,7 @@ async function serveWith(
   // A second Ctrl-C does not wait for in-flight requests.
   await Promise.race([proxy.close(10_000), signals.repeated]);
   recorder?.flush();
-  if (recorder !== null && recordFile !== null && logMode === 'plain') writeLine(io.stdout, `${relative(io.cwd, recordFile) || recordFile}: ${recorder.count()} route tests (ingress-dev test --tests ${(relative(io.cwd, recordFile) || recordFile)})`);
+  if (recorder !== null && shownRecord !== null && logMode === 'plain') writeLine(io.stdout, `${shownRecord}: ${recorder.count()} route tests (ingress-dev test --tests ${shownRecord})`);
   if (stop.kind === 'key') return stop.key === 'q' ? 0 : 130;
   return stop.signal === 'SIGINT' ? 130 : 143;
 }
@@ -751,8 +747,9 @@ async function prepareHttps(io: CliIO, port: number | null, served: () => Readon
 
 /** The listening URL, each host's routes with a request to try, and the Services with no endpoint. */
 export function formatStartup(proxy: { url: string; port: number; host: string; httpsUrl?: string | null; httpsPort?: number | null }, table: RouteTable, resolver: BackendResolver, color: boolean, watching = false, caFile: string | null = null, servedBySecret: (host: string) => boolean = () => false, inputs: ResolvedInputs | null = null): string {
-  const bold = (s: string) => (color ? `\u001b[1m${s}\u001b[0m` : s);
-  const dim = (s: string) => (color ? `\u001b[2m${s}\u001b[0m` : s);
+  const paint = painter(color);
+  const bold = (s: string) => paint('1', s);
+  const dim = (s: string) => paint('2', s);
   const loopback = proxy.host === '0.0.0.0' || proxy.host === '::' ? '127.0.0.1' : proxy.host;
   const base = `http://${authority('http', loopback, proxy.port)}`;
   const httpsPort = proxy.httpsPort ?? null;
@@ -858,13 +855,4 @@ function buildSpecsOf(config: ProjectConfig | null, dir: string): BuildSpec[] {
   if (build === undefined) return [];
   const base = dirname(resolvePath(dir, config?.file ?? 'ingress-dev.yaml'));
   return build.images.map((b) => ({ image: b.image, context: resolvePath(base, b.context), dockerfile: b.dockerfile, target: b.target, args: b.args, at: b.at }));
-}
-
-function isInside(folder: string, file: string): boolean {
-  const rel = relative(folder, file);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-}
-
-function dimmed(color: boolean, text: string): string {
-  return color ? `\u001b[2m${text}\u001b[0m` : text;
 }
